@@ -1,0 +1,114 @@
+# latscope — every entry point: deps, all, test, demo, bench, vmlinux.
+#
+#   make deps    install missing Debian packages (idempotent, quick when present)
+#   make         build bpf objects, skeletons and build/latscope
+#   make test    deps + build + unit tests + root integration tests
+#   make demo    deps + build + trace the bundled demo workload
+#   make bench   deps + build + latscope vs libbpf-tools/bpftrace/untraced
+
+ARCH        ?= $(shell uname -m | sed 's/aarch64/arm64/')
+BPF_ARCH    := $(subst x86_64,x86,$(ARCH))
+BUILD       := build
+CLANG       ?= clang
+BPFTOOL     ?= bpftool
+CC          ?= cc
+
+CFLAGS      ?= -O2 -g
+CFLAGS      += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE
+CPPFLAGS    += -I$(BUILD) -Ibpf -Iuser
+LDLIBS      += -lbpf -lelf -lz -ljansson -lm
+BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) \
+               -Ivmlinux/$(ARCH) -Ibpf -Wall -Wno-unused-function
+
+BPF_SRCS    := $(wildcard bpf/*.bpf.c)
+BPF_OBJS    := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS       := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+BPF_HDRS    := $(wildcard bpf/*.h)
+
+# Everything in user/ except main.c also links into the unit tests.
+USER_SRCS   := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS)) \
+               $(BUILD)/user/syscall_names.o
+USER_HDRS   := $(wildcard user/*.h)
+
+UNIT_SRCS   := $(wildcard tests/unit/*.c)
+UNIT_BIN    := $(BUILD)/tests/unit_tests
+INTEG_SRCS  := $(wildcard tests/integration/*.c)
+INTEG_BIN   := $(BUILD)/tests/integration_tests
+WORKLOADS   := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
+TOOLS_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
+
+DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
+                libcriterion-dev libjansson-dev make gcc util-linux
+BENCH_PACKAGES := libbpf-tools bpftrace
+
+.PHONY: all deps bench-deps test unit-test integration-test demo bench vmlinux clean
+
+all: $(BUILD)/latscope $(WORKLOADS) $(TOOLS_BINS)
+
+deps:
+	@tools/install_deps.sh $(DEB_PACKAGES)
+
+bench-deps:
+	@tools/install_deps.sh $(DEB_PACKAGES) $(BENCH_PACKAGES)
+
+$(BUILD) $(BUILD)/user $(BUILD)/tests $(BUILD)/workloads $(BUILD)/tools:
+	@mkdir -p $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(BUILD)/syscall_names.c: tools/gen_syscall_names.sh | $(BUILD)
+	tools/gen_syscall_names.sh > $@
+
+$(BUILD)/user/syscall_names.o: $(BUILD)/syscall_names.c user/syscall_names.h | $(BUILD)/user
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) $(SKELS) | $(BUILD)/user
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/latscope: $(BUILD)/user/main.o $(USER_OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
+	$(CC) $(CFLAGS) $< -o $@ -lpthread
+
+$(BUILD)/tools/%: tools/%.c | $(BUILD)/tools
+	$(CC) $(CFLAGS) $< -o $@ -lpthread
+
+$(UNIT_BIN): $(UNIT_SRCS) $(USER_OBJS) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $^ -o $@ $(LDLIBS) -lcriterion
+
+$(INTEG_BIN): $(INTEG_SRCS) tests/integration/run.h | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(INTEG_SRCS) -o $@ -ljansson -lcriterion
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(INTEG_BIN)
+	@$(MAKE) --no-print-directory unit-test integration-test
+
+unit-test: $(UNIT_BIN)
+	$(UNIT_BIN) --jobs 2
+
+# Integration tests need root (CAP_BPF + CAP_PERFMON). Outside CI they skip
+# with a message when run unprivileged; with CI=true they always run.
+integration-test: $(INTEG_BIN) all
+	LATSCOPE=$(CURDIR)/$(BUILD)/latscope WORKLOADS=$(CURDIR)/$(BUILD)/workloads \
+		$(INTEG_BIN) --jobs 1
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tools/demo.sh $(BUILD)
+
+bench: bench-deps
+	@$(MAKE) --no-print-directory all
+	@tools/bench.sh $(BUILD)
+
+# Regenerate the committed vmlinux.h from the running kernel's BTF.
+vmlinux:
+	tools/gen_vmlinux.sh vmlinux/$(ARCH)/vmlinux.h
+
+clean:
+	rm -rf $(BUILD)

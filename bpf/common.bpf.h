@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Maps and helpers every latscope BPF object shares. Each object declares
+ * them; the loader creates them once (in the lifecycle object) and hands the
+ * same file descriptors to every other object with bpf_map__reuse_fd(), so
+ * all programs filter on one tgid set and write into one ring buffer.
+ */
+#ifndef LATSCOPE_COMMON_BPF_H
+#define LATSCOPE_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "latscope.h"
+
+/* Processes (tgids) being traced; the value is unused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LATSCOPE_MAX_TGIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced_tgids SEC(".maps");
+
+/* Rare-path records to user space; the size is set by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HEALTH_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} health SEC(".maps");
+
+static __always_inline bool tgid_is_traced(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
+}
+
+static __always_inline void health_inc(enum health_counter which)
+{
+	__u32 key = which;
+	__u64 *value = bpf_map_lookup_elem(&health, &key);
+
+	if (value)
+		*value += 1;
+}
+
+/*
+ * Reserve a ring-buffer record and fill its header; a full buffer is
+ * counted, never silent. Callers submit with bpf_ringbuf_submit().
+ */
+static __always_inline void *record_reserve(__u32 size, enum rec_type type,
+					    __u64 pid_tgid, __u64 ts_ns)
+{
+	struct rec_header *hdr = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!hdr) {
+		health_inc(HEALTH_RINGBUF_DROPS);
+		return NULL;
+	}
+	hdr->type = type;
+	hdr->tgid = pid_tgid >> 32;
+	hdr->tid = (__u32)pid_tgid;
+	hdr->pad = 0;
+	hdr->ts_ns = ts_ns;
+	return hdr;
+}
+
+#endif /* LATSCOPE_COMMON_BPF_H */

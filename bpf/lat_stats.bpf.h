@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Add one latency sample to a per-CPU `struct lat_stats` map keyed by __u32.
+ * Every latency-producing program (syscalls now; requests, functions later)
+ * aggregates through this one function.
+ */
+#ifndef LATSCOPE_LAT_STATS_BPF_H
+#define LATSCOPE_LAT_STATS_BPF_H
+
+#include "common.bpf.h"
+
+/* Seeds new map entries; too large for the 512-byte BPF stack. */
+static const struct lat_stats lat_stats_zero;
+
+static __always_inline struct lat_stats *lat_stats_lookup_or_init(void *map,
+								   __u32 key)
+{
+	struct lat_stats *stats = bpf_map_lookup_elem(map, &key);
+
+	if (stats)
+		return stats;
+	/* -EEXIST just means another CPU created it first. */
+	bpf_map_update_elem(map, &key, &lat_stats_zero, BPF_NOEXIST);
+	stats = bpf_map_lookup_elem(map, &key);
+	if (!stats)
+		health_inc(HEALTH_STATS_FULL);
+	return stats;
+}
+
+static __always_inline void lat_stats_add(void *map, __u32 key, __u64 ns,
+					  bool failed)
+{
+	struct lat_stats *stats = lat_stats_lookup_or_init(map, key);
+	__u32 bucket = hist_bucket_of(ns);
+
+	if (!stats)
+		return;
+	/* Per-CPU values: plain increments, no atomics needed. */
+	stats->count++;
+	stats->total_ns += ns;
+	if (failed)
+		stats->errors++;
+	if (!stats->min_ns || ns < stats->min_ns)
+		stats->min_ns = ns;
+	if (ns > stats->max_ns)
+		stats->max_ns = ns;
+	if (bucket < HIST_BUCKETS)
+		stats->buckets[bucket]++;
+}
+
+#endif /* LATSCOPE_LAT_STATS_BPF_H */

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The ABI between latscope's BPF programs and its loader: every map key,
+ * map value and ring-buffer record both sides touch is declared here, once.
+ *
+ * It includes nothing kernel-specific so that it compiles under vmlinux.h
+ * (BPF side) and under <linux/types.h> (user side).
+ */
+#ifndef LATSCOPE_H
+#define LATSCOPE_H
+
+#include "hist.h"
+
+#define LATSCOPE_COMM_LEN	16
+#define LATSCOPE_PATH_LEN	128
+
+/* Syscall numbers above this are not tracked (x86_64 tops out near 470). */
+#define LATSCOPE_MAX_SYSCALLS	512
+/* Distinct (syscall, errno) pairs remembered for "top errnos". */
+#define LATSCOPE_MAX_ERRNO_KEYS	1024
+/* Processes traced at once, including children followed on fork. */
+#define LATSCOPE_MAX_TGIDS	4096
+
+/* Latency of one kind of call, accumulated per CPU, never reset. */
+struct lat_stats {
+	__u64 count;
+	__u64 errors;
+	__u64 total_ns;
+	__u64 min_ns; /* 0 until the first sample on this CPU */
+	__u64 max_ns;
+	__u64 buckets[HIST_BUCKETS];
+};
+
+struct syscall_errno_key {
+	__u32 nr;
+	__u32 err; /* positive errno */
+};
+
+/* Counters the kernel keeps about itself; indices into the `health` map. */
+enum health_counter {
+	HEALTH_RINGBUF_DROPS,	/* records lost because the ring buffer was full */
+	HEALTH_TGIDS_FULL,	/* children not followed: traced_tgids was full */
+	HEALTH_STATS_FULL,	/* samples lost: a stats map was full */
+	HEALTH_COUNTERS,
+};
+
+/* Every ring-buffer record starts with its type, retsnoop-style. */
+enum rec_type {
+	REC_SYSCALL_SLOW = 1,
+	REC_PROC_FORK,
+	REC_PROC_EXEC,
+	REC_PROC_EXIT,
+};
+
+struct rec_header {
+	__u32 type; /* enum rec_type */
+	__u32 tgid;
+	__u32 tid;
+	__u32 pad;
+	__u64 ts_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+};
+
+struct syscall_slow_rec {
+	struct rec_header hdr;
+	__u32 nr;
+	__u32 pad;
+	__u64 arg0;
+	__s64 ret;
+	__u64 duration_ns;
+};
+
+struct proc_rec {
+	struct rec_header hdr;
+	__u32 child_tgid; /* fork: the new process */
+	__s32 exit_code;  /* exit: as wait(2) encodes it */
+	char comm[LATSCOPE_COMM_LEN];
+	char filename[LATSCOPE_PATH_LEN]; /* exec only */
+};
+
+#endif /* LATSCOPE_H */

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * System-call latency: sys_enter to sys_exit of the same thread, aggregated
+ * in the kernel into per-CPU log-linear histograms per syscall number.
+ * Only calls slower than `slow_ns` travel to user space, one record each.
+ */
+#include "common.bpf.h"
+#include "lat_stats.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Report every syscall at least this slow; 0 disables the slow path. */
+const volatile __u64 slow_ns = 0;
+
+struct syscall_entry {
+	__u64 start_ns; /* 0: no syscall in flight that we saw enter */
+	__u64 arg0;
+	__u32 nr;
+};
+
+/*
+ * In-flight syscall per thread. Task storage is cheaper than a tid-keyed
+ * hash and goes away with the thread, so no entry leaks when a thread dies
+ * inside a syscall (exit_group never returns).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct syscall_entry);
+} syscall_in_flight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	/* Memory only for syscalls seen: a value is ~9.5 KB per CPU. */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, LATSCOPE_MAX_SYSCALLS);
+	__type(key, __u32);
+	__type(value, struct lat_stats);
+} syscall_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, LATSCOPE_MAX_ERRNO_KEYS);
+	__type(key, struct syscall_errno_key);
+	__type(value, __u64);
+} syscall_errnos SEC(".maps");
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(syscall_enter, struct pt_regs *regs, long nr)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct syscall_entry *entry;
+
+	/*
+	 * A thread we have seen before carries storage: skip the tgid lookup.
+	 * Other processes have none, and pay only the lookup below.
+	 */
+	entry = bpf_task_storage_get(&syscall_in_flight, task, NULL, 0);
+	if (!entry) {
+		if (!tgid_is_traced(task->tgid))
+			return 0;
+		entry = bpf_task_storage_get(&syscall_in_flight, task, NULL,
+					     BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!entry)
+			return 0;
+	}
+	entry->nr = nr;
+	entry->arg0 = PT_REGS_PARM1_SYSCALL(regs);
+	entry->start_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline void count_errno(__u32 nr, long ret)
+{
+	struct syscall_errno_key key = { .nr = nr, .err = -ret };
+	__u64 one = 1, *count;
+
+	count = bpf_map_lookup_elem(&syscall_errnos, &key);
+	if (count)
+		*count += 1;
+	else if (bpf_map_update_elem(&syscall_errnos, &key, &one, BPF_NOEXIST))
+		health_inc(HEALTH_STATS_FULL);
+}
+
+static __always_inline void report_slow(const struct syscall_entry *entry,
+					long ret, __u64 now, __u64 duration)
+{
+	struct syscall_slow_rec *rec;
+
+	rec = record_reserve(sizeof(*rec), REC_SYSCALL_SLOW,
+			     bpf_get_current_pid_tgid(), now);
+	if (!rec)
+		return;
+	rec->nr = entry->nr;
+	rec->pad = 0;
+	rec->arg0 = entry->arg0;
+	rec->ret = ret;
+	rec->duration_ns = duration;
+	bpf_ringbuf_submit(rec, 0);
+}
+
+/* Linux returns -1..-4095 for errors; larger "negative" values are data. */
+static __always_inline bool syscall_failed(long ret)
+{
+	return ret < 0 && ret >= -4095;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct syscall_entry *entry;
+	__u64 now, duration;
+	bool failed;
+
+	/*
+	 * Storage exists only for threads of traced processes: no tgid lookup
+	 * here. A traced process stays traced until it exits or we detach.
+	 */
+	entry = bpf_task_storage_get(&syscall_in_flight, task, NULL, 0);
+	if (!entry || !entry->start_ns)
+		return 0;
+	now = bpf_ktime_get_ns();
+	duration = now - entry->start_ns;
+	entry->start_ns = 0;
+	failed = syscall_failed(ret);
+
+	lat_stats_add(&syscall_stats, entry->nr, duration, failed);
+	if (failed)
+		count_errno(entry->nr, ret);
+	if (slow_ns && duration >= slow_ns)
+		report_slow(entry, ret, now, duration);
+	return 0;
+}

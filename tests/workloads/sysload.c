@@ -1,0 +1,142 @@
+// Deterministic syscall workloads for latscope's integration tests.
+//
+//   sysload [--wait-signal] MODE ARGS...
+//     getppid N            exactly N getppid() calls
+//     sleep N MS           N nanosleep()s of MS milliseconds
+//     enoent N             N open()s of a missing file (ENOENT)
+//     threads T N          T threads, each N getppid() calls
+//     slowmix SLOW MS FAST N getppids with SLOW 50ms-style sleeps of MS spread in
+//     fork N               fork a child that makes N getppid() calls, wait
+//     exit-after MS        sleep MS then exit (target exiting mid-trace)
+//
+// --wait-signal: print "ready PID" and wait for SIGUSR1 before starting, so a
+// tracer attached by PID sees the whole workload.
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void calls_getppid(long n)
+{
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getppid);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static void *thread_main(void *arg)
+{
+	calls_getppid((long)arg);
+	return NULL;
+}
+
+static int run_threads(long threads, long n)
+{
+	pthread_t tids[64];
+
+	if (threads < 1 || threads > 64)
+		return 2;
+	for (long i = 0; i < threads; i++)
+		if (pthread_create(&tids[i], NULL, thread_main, (void *)n))
+			return 1;
+	for (long i = 0; i < threads; i++)
+		pthread_join(tids[i], NULL);
+	return 0;
+}
+
+static void open_missing(long n)
+{
+	for (long i = 0; i < n; i++)
+		if (open("/nonexistent/latscope-test", O_RDONLY) >= 0)
+			abort();
+}
+
+/* SLOW sleeps of MS milliseconds, spread evenly among FAST getppid calls. */
+static void slow_mix(long slow, long ms, long fast)
+{
+	long every = slow ? fast / slow : fast;
+
+	for (long i = 0; i < fast; i++) {
+		syscall(SYS_getppid);
+		if (slow && i % every == every - 1 && i / every < slow)
+			sleep_ms(ms);
+	}
+}
+
+static int fork_child(long n)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		calls_getppid(n);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	return 0;
+}
+
+static void wait_for_go(void)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	printf("ready %d\n", getpid());
+	fflush(stdout);
+	sigwait(&set, &sig);
+}
+
+static long arg(char **argv, int i)
+{
+	return strtol(argv[i], NULL, 10);
+}
+
+int main(int argc, char **argv)
+{
+	int first = 1;
+
+	if (argc > 1 && !strcmp(argv[1], "--wait-signal")) {
+		wait_for_go();
+		first = 2;
+	}
+	argv += first;
+	argc -= first;
+	if (argc >= 2 && !strcmp(argv[0], "getppid"))
+		calls_getppid(arg(argv, 1));
+	else if (argc >= 3 && !strcmp(argv[0], "sleep"))
+		for (long i = 0; i < arg(argv, 1); i++)
+			sleep_ms(arg(argv, 2));
+	else if (argc >= 2 && !strcmp(argv[0], "enoent"))
+		open_missing(arg(argv, 1));
+	else if (argc >= 3 && !strcmp(argv[0], "threads"))
+		return run_threads(arg(argv, 1), arg(argv, 2));
+	else if (argc >= 4 && !strcmp(argv[0], "slowmix"))
+		slow_mix(arg(argv, 1), arg(argv, 2), arg(argv, 3));
+	else if (argc >= 2 && !strcmp(argv[0], "fork"))
+		return fork_child(arg(argv, 1));
+	else if (argc >= 2 && !strcmp(argv[0], "exit-after"))
+		sleep_ms(arg(argv, 1));
+	else {
+		fprintf(stderr, "usage: sysload [--wait-signal] MODE ARGS...\n");
+		return 2;
+	}
+	return 0;
+}

@@ -1,0 +1,17 @@
+/* Subcommands, one file each, dispatched from main.c. */
+#ifndef LATSCOPE_COMMANDS_H
+#define LATSCOPE_COMMANDS_H
+
+/* Exit codes shared by every subcommand. */
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_FAILURE_RUN = 1,	/* could not trace, or could not write output */
+	EXIT_USAGE = 2,		/* bad command line */
+};
+
+int do_record(int argc, char **argv);
+
+/* One line on stderr: "latscope: <message>". */
+void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

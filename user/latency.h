@@ -1,0 +1,46 @@
+/*
+ * Latency arithmetic over `struct lat_stats` (the kernel's per-CPU record):
+ * merging CPUs, differencing two cumulative readings, and percentiles.
+ * Renderers never compute these themselves; the model does, through here.
+ */
+#ifndef LATSCOPE_LATENCY_H
+#define LATSCOPE_LATENCY_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include "latscope.h"
+
+#define LAT_QUANTILES 5
+/* p50, p90, p95, p99, p99.9: the figures every view shows. */
+extern const double lat_quantiles[LAT_QUANTILES];
+extern const char *const lat_quantile_names[LAT_QUANTILES];
+
+struct lat_summary {
+	__u64 count;
+	__u64 errors;
+	__u64 total_ns;
+	__u64 min_ns;
+	__u64 max_ns;
+	__u64 quantile_ns[LAT_QUANTILES];
+	double rate_per_s;
+};
+
+/* dst += src, with min/max folded (per-CPU values into one). */
+void lat_stats_merge(struct lat_stats *dst, const struct lat_stats *src);
+/*
+ * out = newer - older for cumulative readings. min/max cannot be
+ * differenced: they are bounded by the window's lowest and highest
+ * non-empty bucket, clamped to the cumulative extremes.
+ */
+void lat_stats_window(struct lat_stats *out, const struct lat_stats *newer,
+		      const struct lat_stats *older);
+/*
+ * Nearest-rank quantile (0 < q <= 1): the midpoint of the bucket holding
+ * the ceil(q * count)-th smallest sample, clamped to [min, max]. Within
+ * HIST_ERROR_PPM of the exact nearest-rank value on the same samples.
+ */
+__u64 lat_stats_quantile(const struct lat_stats *stats, double q);
+void lat_stats_summarize(const struct lat_stats *stats, double seconds,
+			 struct lat_summary *out);
+
+#endif

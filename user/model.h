@@ -1,0 +1,136 @@
+/*
+ * The model: everything latscope knows about a trace, in one place. Probes
+ * (via the loader) fill it with cumulative readings and ring-buffer records;
+ * renderers read views of it. Nothing here touches BPF or formats output.
+ */
+#ifndef LATSCOPE_MODEL_H
+#define LATSCOPE_MODEL_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include "latency.h"
+#include "overhead.h"
+
+#define MODEL_MAX_ERRNOS	16	/* per syscall */
+#define MODEL_TOP_ERRNOS	3	/* shown per syscall */
+#define MODEL_DEFAULT_KEEP	1000	/* slow calls / process events kept */
+
+enum model_window {
+	WINDOW_TOTAL,		/* since the trace started */
+	WINDOW_INTERVAL,	/* since the last model_mark_interval() */
+};
+
+struct errno_count {
+	int err;
+	__u64 count;	/* cumulative */
+	__u64 mark;	/* count at the last interval mark */
+};
+
+struct syscall_row {
+	__u32 nr;
+	struct lat_stats now;	/* cumulative, merged over CPUs */
+	struct lat_stats mark;	/* `now` at the last interval mark */
+	struct errno_count errnos[MODEL_MAX_ERRNOS];
+	int n_errnos;
+};
+
+struct slow_call {
+	__u64 ts_ns;	/* monotonic */
+	__u32 tgid, tid, nr;
+	__u64 arg0;
+	__s64 ret;
+	__u64 duration_ns;
+};
+
+enum proc_event_kind { PROC_FORK, PROC_EXEC, PROC_EXIT };
+
+struct proc_event {
+	enum proc_event_kind kind;
+	__u64 ts_ns;
+	__u32 tgid, tid, child_tgid;
+	int exit_code;
+	char comm[LATSCOPE_COMM_LEN];
+	char filename[LATSCOPE_PATH_LEN];
+};
+
+/* A bounded ring that keeps the newest `cap` items and counts the rest. */
+struct ring_log {
+	void *items;
+	size_t item_size, cap, head, len;
+	__u64 total; /* ever added */
+};
+
+enum target_state { TARGET_RUNNING, TARGET_EXITED };
+
+struct target_info {
+	pid_t pid;
+	char comm[LATSCOPE_COMM_LEN];
+	enum target_state state;
+	int exit_code;		/* wait(2) encoding; valid once exited */
+	bool spawned;		/* started by latscope (-c) */
+};
+
+struct model {
+	__u64 start_ns, now_ns, mark_ns;	/* monotonic */
+	__s64 realtime_offset_ns;		/* realtime = monotonic + offset */
+	struct target_info *targets;
+	int n_targets;
+	bool follow;
+
+	struct syscall_row *syscalls[LATSCOPE_MAX_SYSCALLS];
+	__u64 slow_threshold_ns;		/* 0: slow path off */
+	struct ring_log slow_calls;
+	struct ring_log proc_events;
+
+	__u64 records_received;
+	__u64 health[HEALTH_COUNTERS];		/* kernel's own counters */
+	struct overhead overhead;
+
+	/* Storage behind model_syscall_views(). */
+	struct syscall_view *views;
+	struct lat_stats *view_hists;
+};
+
+/* One syscall as views show it, for a window. */
+struct syscall_view {
+	char name[32];
+	__u32 nr;
+	struct lat_summary lat;
+	struct errno_count top_errnos[MODEL_TOP_ERRNOS]; /* count = window's */
+	int n_top_errnos;
+	const struct lat_stats *hist; /* the window's histogram */
+};
+
+struct model *model_new(size_t keep_events);
+void model_free(struct model *model);
+
+int model_add_target(struct model *model, pid_t pid, bool spawned);
+struct target_info *model_find_target(struct model *model, pid_t pid);
+bool model_all_targets_exited(const struct model *model);
+
+/* Loader side: cumulative readings and records. */
+int model_set_syscall(struct model *model, __u32 nr,
+		      const struct lat_stats *cumulative);
+int model_set_syscall_errno(struct model *model, __u32 nr, int err,
+			    __u64 cumulative);
+/* Returns the record type, or -EINVAL for a malformed record. */
+int model_add_record(struct model *model, const void *data, size_t size);
+void model_mark_interval(struct model *model);
+
+/*
+ * Views: syscalls sorted by total time, descending. The returned array and
+ * its histograms live until the next call or model_free(); *n may be 0.
+ */
+int model_syscall_views(struct model *model, enum model_window window,
+			const struct syscall_view **views, int *n);
+/* Overhead figures, with the traced syscall count they are judged against. */
+void model_overhead_view(const struct model *model, struct overhead_view *out);
+double model_window_seconds(const struct model *model,
+			    enum model_window window);
+__u64 model_realtime_ns(const struct model *model, __u64 mono_ns);
+
+/* Oldest-first access to a ring log. */
+const void *ring_log_at(const struct ring_log *log, size_t i);
+
+#endif

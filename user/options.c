@@ -1,0 +1,285 @@
+// Parsing of the tracing subcommands' options and their values.
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "options.h"
+
+#define MAX_PIDS 1024
+#define DEFAULT_RINGBUF_BYTES (1U << 20)
+#define DEFAULT_KEEP_EVENTS 1000
+
+const char trace_cli_usage[] =
+	"  -p, --pid PID[,PID...]   trace running processes (all their threads)\n"
+	"  -c, --command CMD        start CMD (via /bin/sh -c) and trace it from exec\n"
+	"  -f, --follow             also trace children forked later (default with -c)\n"
+	"  -d, --duration SECONDS   stop after this long (default: until exit or Ctrl-C)\n"
+	"  -i, --interval SECONDS   print a report every interval\n"
+	"      --slow DURATION      report each syscall slower than this (e.g. 20ms)\n"
+	"  -o, --output FILE        write a JSON snapshot (replaced atomically)\n"
+	"      --json               write the JSON snapshot to stdout\n"
+	"      --jsonl              with -i: one snapshot per line (appended to -o)\n"
+	"      --no-overhead        do not sample BPF run-time statistics\n"
+	"      --ringbuf-size SIZE  ring buffer size, power of two (default 1M)\n"
+	"      --keep N             slow calls and process events kept (default 1000)\n"
+	"  -v, --verbose            libbpf and verifier messages\n"
+	"  -h, --help               this help\n";
+
+enum long_only {
+	OPT_SLOW = 256,
+	OPT_JSON,
+	OPT_JSONL,
+	OPT_NO_OVERHEAD,
+	OPT_RINGBUF_SIZE,
+	OPT_KEEP,
+};
+
+static const struct option long_options[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "command", required_argument, NULL, 'c' },
+	{ "follow", no_argument, NULL, 'f' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "slow", required_argument, NULL, OPT_SLOW },
+	{ "output", required_argument, NULL, 'o' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "jsonl", no_argument, NULL, OPT_JSONL },
+	{ "no-overhead", no_argument, NULL, OPT_NO_OVERHEAD },
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
+	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+int parse_pid_list(const char *arg, pid_t **pids, int *n)
+{
+	pid_t *list = calloc(MAX_PIDS, sizeof(*list));
+	const char *p = arg;
+	int count = 0;
+
+	if (!list)
+		return -ENOMEM;
+	while (*p) {
+		char *end;
+		long v;
+
+		errno = 0;
+		if (!isdigit((unsigned char)*p))
+			goto invalid;
+		v = strtol(p, &end, 10);
+		if (errno || v <= 0 || v > 0x3fffffff || count >= MAX_PIDS)
+			goto invalid;
+		for (int i = 0; i < count; i++)
+			if (list[i] == v)
+				goto next;
+		list[count++] = (pid_t)v;
+next:
+		if (*end == ',' && end[1])
+			end++;
+		else if (*end)
+			goto invalid;
+		p = end;
+	}
+	if (!count)
+		goto invalid;
+	*pids = list;
+	*n = count;
+	return 0;
+invalid:
+	free(list);
+	return -EINVAL;
+}
+
+static const struct {
+	const char *suffix;
+	double ns;
+} duration_units[] = {
+	{ "ns", 1 }, { "us", 1e3 }, { "µs", 1e3 }, { "ms", 1e6 },
+	{ "s", 1e9 }, { "m", 60e9 }, { "min", 60e9 }, { "h", 3600e9 },
+};
+
+int parse_duration_ns(const char *arg, __u64 bare_unit_ns, __u64 *ns)
+{
+	double value, scale = (double)bare_unit_ns;
+	char *end;
+
+	errno = 0;
+	if (!arg || !*arg || isspace((unsigned char)*arg) || *arg == '-')
+		return -EINVAL;
+	value = strtod(arg, &end);
+	if (errno || end == arg || !isfinite(value) || value < 0)
+		return -EINVAL;
+	if (*end) {
+		size_t i, n = sizeof(duration_units) / sizeof(duration_units[0]);
+
+		for (i = 0; i < n; i++)
+			if (!strcmp(end, duration_units[i].suffix))
+				break;
+		if (i == n)
+			return -EINVAL;
+		scale = duration_units[i].ns;
+	}
+	if (value * scale >= 1.8e19)
+		return -ERANGE;
+	*ns = (__u64)llround(value * scale);
+	return 0;
+}
+
+int parse_size(const char *arg, __u64 *bytes)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (!arg || !isdigit((unsigned char)*arg))
+		return -EINVAL;
+	v = strtoull(arg, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': v <<= 10; end++; break;
+	case 'M': v <<= 20; end++; break;
+	case 'G': v <<= 30; end++; break;
+	}
+	if (*end && strcmp(end, "B") && strcmp(end, "iB"))
+		return -EINVAL;
+	*bytes = v;
+	return 0;
+}
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return PARSE_ERROR;
+}
+
+static bool is_power_of_two(__u64 v)
+{
+	return v && !(v & (v - 1));
+}
+
+static int parse_seconds_opt(const char *name, const char *arg, double *out,
+			     char *err, size_t len)
+{
+	__u64 ns;
+
+	if (parse_duration_ns(arg, 1000000000ULL, &ns) || ns == 0)
+		return fail(err, len, "invalid %s '%s': expected seconds, e.g. 10 or 500ms",
+			    name, arg);
+	*out = ns / 1e9;
+	return PARSE_OK;
+}
+
+static int parse_one(int opt, const char *arg, struct trace_cli *cli,
+		     bool *follow_given, char *err, size_t len)
+{
+	__u64 value;
+
+	switch (opt) {
+	case 'p':
+		free(cli->pids);
+		cli->pids = NULL;
+		if (parse_pid_list(arg, &cli->pids, &cli->n_pids))
+			return fail(err, len, "invalid PID list '%s': expected PID[,PID...]", arg);
+		return PARSE_OK;
+	case 'c':
+		if (!*arg)
+			return fail(err, len, "empty command for -c");
+		cli->command = arg;
+		return PARSE_OK;
+	case 'f':
+		*follow_given = true;
+		return PARSE_OK;
+	case 'd':
+		return parse_seconds_opt("duration", arg, &cli->duration_s, err, len);
+	case 'i':
+		return parse_seconds_opt("interval", arg, &cli->interval_s, err, len);
+	case OPT_SLOW:
+		if (parse_duration_ns(arg, 1000000ULL, &cli->slow_ns) || !cli->slow_ns)
+			return fail(err, len, "invalid --slow '%s': expected a duration, e.g. 20ms", arg);
+		return PARSE_OK;
+	case 'o':
+		cli->output = arg;
+		return PARSE_OK;
+	case OPT_JSON:
+		cli->json_stdout = true;
+		return PARSE_OK;
+	case OPT_JSONL:
+		cli->jsonl = true;
+		return PARSE_OK;
+	case OPT_NO_OVERHEAD:
+		cli->overhead = false;
+		return PARSE_OK;
+	case OPT_RINGBUF_SIZE:
+		if (parse_size(arg, &value) || !is_power_of_two(value) ||
+		    value < 4096 || value > (1U << 30))
+			return fail(err, len, "invalid --ringbuf-size '%s': a power of two from 4K to 1G", arg);
+		cli->ringbuf_bytes = (__u32)value;
+		return PARSE_OK;
+	case OPT_KEEP:
+		if (parse_size(arg, &value) || value > 1000000)
+			return fail(err, len, "invalid --keep '%s': 0 to 1000000", arg);
+		cli->keep_events = value;
+		return PARSE_OK;
+	case 'v':
+		cli->verbose = true;
+		return PARSE_OK;
+	case 'h':
+		return PARSE_HELP;
+	}
+	return fail(err, len, "unknown option (see --help)");
+}
+
+static int check_combination(struct trace_cli *cli, char *err, size_t len)
+{
+	if (!cli->n_pids && !cli->command)
+		return fail(err, len, "no target: give -p PID or -c CMD");
+	if (cli->n_pids && cli->command)
+		return fail(err, len, "-p and -c exclude each other");
+	if (cli->jsonl && !cli->output && !cli->json_stdout)
+		return fail(err, len, "--jsonl needs -o FILE or --json");
+	return PARSE_OK;
+}
+
+enum parse_result trace_cli_parse(int argc, char **argv, struct trace_cli *cli,
+				  char *err, size_t err_len)
+{
+	bool follow_given = false;
+	int opt, rc;
+
+	memset(cli, 0, sizeof(*cli));
+	cli->overhead = true;
+	cli->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
+	cli->keep_events = DEFAULT_KEEP_EVENTS;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":p:c:fd:i:o:vh", long_options,
+				  NULL)) != -1) {
+		if (opt == '?')
+			return fail(err, err_len, "unknown option '%s'", argv[optind - 1]);
+		if (opt == ':')
+			return fail(err, err_len, "option '%s' needs a value", argv[optind - 1]);
+		rc = parse_one(opt, optarg, cli, &follow_given, err, err_len);
+		if (rc != PARSE_OK)
+			return rc;
+	}
+	if (optind < argc)
+		return fail(err, err_len, "unexpected argument '%s'", argv[optind]);
+	cli->follow = follow_given || cli->command;
+	return check_combination(cli, err, err_len);
+}
+
+void trace_cli_free(struct trace_cli *cli)
+{
+	free(cli->pids);
+	cli->pids = NULL;
+}

@@ -1,0 +1,14 @@
+/* The plain-text views: the periodic/final report and live event lines. */
+#ifndef LATSCOPE_REPORT_TEXT_H
+#define LATSCOPE_REPORT_TEXT_H
+
+#include <stdio.h>
+#include "model.h"
+
+void report_text_print(FILE *out, struct model *model, enum model_window window);
+void report_text_slow_call(FILE *out, const struct model *model,
+			   const struct slow_call *call);
+void report_text_proc_event(FILE *out, const struct model *model,
+			    const struct proc_event *ev);
+
+#endif

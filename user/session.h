@@ -1,0 +1,34 @@
+/*
+ * A tracing session: from parsed options to a running trace and back.
+ * It checks privileges and targets, loads and attaches the BPF objects,
+ * starts a -c command held until tracing is in place, then drives the
+ * clock: collects the kernel's aggregates every tick, samples overhead,
+ * calls the subcommand's hooks, and ends on duration, signal or target exit.
+ */
+#ifndef LATSCOPE_SESSION_H
+#define LATSCOPE_SESSION_H
+
+#include <stddef.h>
+#include "model.h"
+#include "options.h"
+
+struct session_hooks {
+	/* A slow call or process event just arrived (already in the model). */
+	void (*on_event)(void *ctx, struct model *model, int rec_type,
+			 const void *item);
+	/* An -i interval elapsed; the interval window is marked afterwards. */
+	int (*on_interval)(void *ctx, struct model *model);
+	void *ctx;
+};
+
+struct session;
+
+/* On failure, a one-line reason is in @why; -EINVAL means a usage error. */
+int session_start(const struct trace_cli *cli, const struct session_hooks *hooks,
+		  struct session **out, char *why, size_t len);
+/* Runs until the end of the trace; the model then holds the final state. */
+int session_run(struct session *session);
+struct model *session_model(struct session *session);
+void session_free(struct session *session);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * The JSON snapshot: the model rendered with jansson, written atomically.
+ * Schema "latscope.snapshot" version SNAPSHOT_VERSION; see README.md.
+ */
+#ifndef LATSCOPE_SNAPSHOT_JSON_H
+#define LATSCOPE_SNAPSHOT_JSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include "model.h"
+
+#define SNAPSHOT_SCHEMA "latscope.snapshot"
+#define SNAPSHOT_VERSION 1
+
+/* A new reference; includes the last interval's figures when asked. */
+json_t *snapshot_build(struct model *model, bool with_interval);
+/* Temp file in the same directory, fsync, rename: never half-written. */
+int snapshot_write_file(const char *path, const json_t *snap);
+/* One compact line appended (JSON Lines). */
+int snapshot_append_line(const char *path, const json_t *snap);
+int snapshot_print(FILE *out, const json_t *snap, bool one_line);
+/* Fails early (before attaching) when @path cannot be written. */
+int snapshot_check_writable(const char *path, char *why, size_t len);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * The loader layer: the only code that knows skeleton types. It opens and
+ * loads the BPF objects (sharing their common maps), attaches them, feeds
+ * ring-buffer records to a callback, and copies map contents into a model.
+ */
+#ifndef LATSCOPE_TRACE_H
+#define LATSCOPE_TRACE_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct model;
+struct overhead;
+
+/* Called for each ring-buffer record; a negative return stops polling. */
+typedef int (*trace_record_fn)(void *ctx, const void *data, size_t size);
+
+struct trace_opts {
+	bool follow_children;
+	__u64 slow_ns;		/* 0: no slow-call records */
+	__u32 ringbuf_bytes;	/* power of two, >= page size */
+	trace_record_fn on_record;
+	void *ctx;
+};
+
+struct trace;
+
+/* Opens and loads every BPF object; nothing is attached yet. */
+int trace__open(const struct trace_opts *opts, struct trace **out);
+int trace__add_tgid(struct trace *trace, pid_t tgid);
+int trace__attach(struct trace *trace);
+/* Tells the overhead sampler which programs to measure. */
+int trace__register_costs(struct trace *trace, struct overhead *oh);
+/* Waits up to timeout_ms for records; returns records handled or -errno. */
+int trace__poll(struct trace *trace, int timeout_ms);
+/* Copies the kernel's cumulative aggregates into the model. */
+int trace__collect(struct trace *trace, struct model *model);
+void trace__free(struct trace *trace);
+
+#endif
