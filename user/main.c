@@ -1,5 +1,4 @@
 // latscope: the entry point and the subcommand dispatch table.
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
@@ -13,17 +12,6 @@ struct cmd {
 static const struct cmd commands[] = {
 	{ "record", do_record, "trace processes, print a report, write a JSON snapshot" },
 };
-
-void print_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("latscope: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static void usage(FILE *out)
 {

@@ -288,7 +288,9 @@ int session_run(struct session *s)
 			open_stats_window(s, &c, now);
 			c.next_tick += c.tick_ns;
 		}
-		if (c.next_report && now >= c.next_report) {
+		/* An interval ending with the trace is covered by the final report. */
+		if (c.next_report && now >= c.next_report &&
+		    !(c.deadline && now >= c.deadline)) {
 			run_interval(s, now);
 			c.next_report += (__u64)(s->cli.interval_s * NS_PER_S);
 		}

@@ -1,0 +1,175 @@
+// The JSON snapshot: built from a crafted model, parsed back with jansson.
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "snapshot_json.h"
+
+static struct model *model;
+
+static void add_samples(struct lat_stats *s, __u64 ns, int n, bool failed)
+{
+	for (int i = 0; i < n; i++) {
+		if (!s->count || ns < s->min_ns)
+			s->min_ns = ns;
+		if (ns > s->max_ns)
+			s->max_ns = ns;
+		s->count++;
+		s->errors += failed;
+		s->total_ns += ns;
+		s->buckets[hist_bucket_of(ns)]++;
+	}
+}
+
+static void setup(void)
+{
+	struct lat_stats *read_stats = calloc(1, sizeof(*read_stats));
+	struct lat_stats *open_stats = calloc(1, sizeof(*open_stats));
+	struct syscall_slow_rec slow = {
+		.hdr = { .type = REC_SYSCALL_SLOW, .tgid = 42, .tid = 43 },
+		.nr = 0, .arg0 = 3, .ret = 17, .duration_ns = 60000000,
+	};
+	struct proc_rec exit_rec = {
+		.hdr = { .type = REC_PROC_EXIT, .tgid = 42, .tid = 42 },
+		.exit_code = 3 << 8, .comm = "worker",
+	};
+
+	model = model_new(10);
+	cr_assert(model && read_stats && open_stats);
+	model->slow_threshold_ns = 50000000;
+	model_add_target(model, 42, false);
+	add_samples(read_stats, 2000, 900, false);
+	add_samples(read_stats, 60000000, 100, false);
+	add_samples(open_stats, 5000, 7, true);
+	model_set_syscall(model, 0, read_stats);   /* read */
+	model_set_syscall(model, 257, open_stats); /* openat */
+	model_set_syscall_errno(model, 257, 2, 7);
+	cr_assert_eq(model_add_record(model, &slow, sizeof(slow)), REC_SYSCALL_SLOW);
+	cr_assert_eq(model_add_record(model, &exit_rec, sizeof(exit_rec)), REC_PROC_EXIT);
+	model->now_ns = model->start_ns + 2000000000ULL;
+	free(read_stats);
+	free(open_stats);
+}
+
+static void teardown(void)
+{
+	model_free(model);
+}
+
+static json_t *round_trip(void)
+{
+	json_t *snap = snapshot_build(model, false);
+	char *text = json_dumps(snap, 0);
+	json_error_t error;
+	json_t *parsed = json_loads(text, 0, &error);
+
+	cr_assert(parsed, "snapshot does not parse: %s", error.text);
+	free(text);
+	json_decref(snap);
+	return parsed;
+}
+
+TestSuite(snapshot, .init = setup, .fini = teardown);
+
+Test(snapshot, schema_and_version)
+{
+	json_t *snap = round_trip();
+
+	cr_assert_str_eq(json_string_value(json_object_get(snap, "schema")), "latscope.snapshot");
+	cr_assert_eq(json_integer_value(json_object_get(snap, "version")), SNAPSHOT_VERSION);
+	cr_assert_float_eq(json_real_value(json_object_get(json_object_get(snap, "time"), "duration_s")),
+			   2.0, 1e-9);
+	json_decref(snap);
+}
+
+Test(snapshot, syscalls_carry_counts_and_percentiles)
+{
+	json_t *snap = round_trip();
+	json_t *read = json_object_get(json_object_get(snap, "syscalls"), "read");
+
+	cr_assert(read, "read is keyed by name");
+	cr_assert_eq(json_integer_value(json_object_get(read, "count")), 1000);
+	cr_assert_eq(json_integer_value(json_object_get(read, "p50_ns")),
+		     lat_stats_quantile(&model->syscalls[0]->now, 0.5));
+	cr_assert_eq(json_integer_value(json_object_get(read, "p99_ns")),
+		     lat_stats_quantile(&model->syscalls[0]->now, 0.99));
+	cr_assert_eq(json_integer_value(json_object_get(read, "max_ns")), 60000000);
+	cr_assert_float_eq(json_real_value(json_object_get(read, "rate_per_s")), 500.0, 1e-6);
+	cr_assert_eq(json_array_size(json_object_get(read, "histogram")), 2);
+	json_decref(snap);
+}
+
+Test(snapshot, sorted_by_total_time_then_errnos_named)
+{
+	json_t *snap = round_trip();
+	json_t *syscalls = json_object_get(snap, "syscalls");
+	json_t *openat = json_object_get(syscalls, "openat");
+	json_t *top = json_array_get(json_object_get(openat, "top_errnos"), 0);
+
+	cr_assert_str_eq(json_object_iter_key(json_object_iter(syscalls)), "read");
+	cr_assert_eq(json_integer_value(json_object_get(openat, "errors")), 7);
+	cr_assert_str_eq(json_string_value(json_object_get(top, "name")), "ENOENT");
+	cr_assert_eq(json_integer_value(json_object_get(top, "count")), 7);
+	json_decref(snap);
+}
+
+Test(snapshot, events_and_targets)
+{
+	json_t *snap = round_trip();
+	json_t *slow = json_object_get(snap, "slow_syscalls");
+	json_t *ev = json_array_get(json_object_get(slow, "events"), 0);
+	json_t *target = json_array_get(json_object_get(snap, "targets"), 0);
+
+	cr_assert_eq(json_integer_value(json_object_get(slow, "reported")), 1);
+	cr_assert_str_eq(json_string_value(json_object_get(ev, "syscall")), "read");
+	cr_assert_eq(json_integer_value(json_object_get(ev, "duration_ns")), 60000000);
+	cr_assert_str_eq(json_string_value(json_object_get(target, "state")), "exited");
+	cr_assert_str_eq(json_string_value(json_object_get(target, "comm")), "worker");
+	json_decref(snap);
+}
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+Test(snapshot, file_written_atomically)
+{
+	char dir[] = "/tmp/latscope-unit-XXXXXX", path[128];
+	json_t *snap = snapshot_build(model, true), *back;
+	json_error_t error;
+
+	cr_assert(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/snap.json", dir);
+	cr_assert_eq(snapshot_write_file(path, snap), 0);
+	cr_assert_eq(snapshot_write_file(path, snap), 0, "replacing works too");
+	back = json_load_file(path, 0, &error);
+	cr_assert(back, "%s", error.text);
+	cr_assert(json_object_get(back, "interval"));
+	cr_assert_eq(count_entries(dir), 1, "no temp file left behind");
+	unlink(path);
+	rmdir(dir);
+	json_decref(back);
+	json_decref(snap);
+}
+
+Test(snapshot, unwritable_path_fails_cleanly)
+{
+	json_t *snap = snapshot_build(model, false);
+	char why[256];
+
+	cr_assert_lt(snapshot_write_file("/nonexistent-dir/snap.json", snap), 0);
+	cr_assert_lt(snapshot_check_writable("/nonexistent-dir/snap.json", why, sizeof(why)), 0);
+	cr_assert(strstr(why, "/nonexistent-dir/snap.json"));
+	json_decref(snap);
+}
