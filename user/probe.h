@@ -1,0 +1,54 @@
+/*
+ * Probe families: the loader layer, one file per BPF object (probe_*.c).
+ * Each family opens, configures, loads and attaches its skeleton, tells the
+ * overhead sampler about its programs, and copies its maps into the model.
+ * trace.c drives them in table order; nothing above the loader layer knows
+ * a skeleton type.
+ *
+ * The lifecycle family comes first: it creates the maps every object
+ * shares (traced tgids, ring buffer, health counters, see common.bpf.h),
+ * and later families reuse them through probe_share_common_maps().
+ */
+#ifndef LATSCOPE_PROBE_H
+#define LATSCOPE_PROBE_H
+
+#include <bpf/libbpf.h>
+#include <stdbool.h>
+#include "trace.h"
+
+struct model;
+struct overhead;
+
+struct probe_ctx {
+	const struct trace_opts *opts;
+	int n_cpus;
+	/* Owned by the lifecycle object; set once it is loaded. */
+	struct bpf_map *traced_tgids, *events, *health;
+};
+
+struct probe_family {
+	const char *name;
+	/* NULL means always; otherwise whether these options need it. */
+	bool (*wanted)(const struct trace_opts *opts);
+	/* Open, configure and load; *state is passed to every other hook. */
+	int (*load)(struct probe_ctx *ctx, void **state);
+	int (*attach)(void *state);
+	int (*register_costs)(void *state, struct overhead *oh);
+	/* May be NULL: a family with nothing aggregated in maps. */
+	int (*collect)(void *state, const struct probe_ctx *ctx, struct model *model);
+	void (*destroy)(void *state);
+};
+
+extern const struct probe_family probe_lifecycle;
+extern const struct probe_family probe_syscalls;
+
+/* Points an object's copies of the shared maps at the lifecycle object's. */
+int probe_share_common_maps(const struct probe_ctx *ctx, struct bpf_map *tgids,
+			    struct bpf_map *events, struct bpf_map *health);
+/* Registers @prog with the overhead sampler. */
+int probe_register_prog(struct overhead *oh, const struct bpf_program *prog,
+			bool per_syscall);
+/* Sums a per-CPU __u64 value. */
+__u64 probe_sum_percpu(const __u64 *values, int n_cpus);
+
+#endif
