@@ -29,6 +29,12 @@ struct session {
 
 static volatile sig_atomic_t stop_requested;
 
+void session_request_stop(struct session *session)
+{
+	(void)session;
+	stop_requested = 1;
+}
+
 static void request_stop(int sig)
 {
 	stop_requested = sig;
@@ -209,6 +215,8 @@ static int collect(struct session *s, __u64 now)
 	overhead_update_loader(&s->model->overhead);
 	if (err)
 		fprintf(stderr, "latscope: reading BPF maps: %s\n", strerror(-err));
+	if (s->hooks.on_tick && s->hooks.on_tick(s->hooks.ctx, s->model))
+		s->handler_error = 1;
 	return err;
 }
 
@@ -283,6 +291,8 @@ int session_run(struct session *s)
 		if (overhead_window_is_open(oh) && now >= c.window_close)
 			overhead_window_close(oh, now);
 		poll_targets(s);
+		if (s->hooks.on_wakeup && s->hooks.on_wakeup(s->hooks.ctx, s->model))
+			break;
 		if (now >= c.next_tick) {
 			collect(s, now);
 			open_stats_window(s, &c, now);

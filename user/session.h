@@ -18,6 +18,13 @@ struct session_hooks {
 			 const void *item);
 	/* An -i interval elapsed; the interval window is marked afterwards. */
 	int (*on_interval)(void *ctx, struct model *model);
+	/* The model was just refreshed from the kernel (every tick, <= 1 s). */
+	int (*on_tick)(void *ctx, struct model *model);
+	/*
+	 * Called at least every 100 ms, between polls (for keyboard input and
+	 * the like). A nonzero return ends the trace.
+	 */
+	int (*on_wakeup)(void *ctx, struct model *model);
 	void *ctx;
 };
 
@@ -29,6 +36,8 @@ int session_start(const struct trace_cli *cli, const struct session_hooks *hooks
 /* Runs until the end of the trace; the model then holds the final state. */
 int session_run(struct session *session);
 struct model *session_model(struct session *session);
+/* Ends session_run() at its next wake-up, as SIGINT would. */
+void session_request_stop(struct session *session);
 void session_free(struct session *session);
 
 #endif
