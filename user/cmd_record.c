@@ -79,53 +79,59 @@ static void announce(const struct trace_cli *cli, const struct model *model)
 			t->pid, t->comm, model->n_targets > 1 ? " and more" : "");
 }
 
-int do_record(int argc, char **argv)
+int record_run(const struct trace_cli *cli)
 {
 	struct session_hooks hooks = { .on_event = on_event, .on_interval = on_interval };
-	struct trace_cli cli;
-	struct record r = {};
+	struct record r = {
+		.cli = cli,
+		.text = cli->json_stdout ? NULL : stdout,
+		.events = cli->json_stdout ? stderr : stdout,
+	};
 	struct session *session = NULL;
 	char why[256];
 	int err, rc;
 
-	rc = trace_cli_parse(argc, argv, &cli, why, sizeof(why));
-	if (rc == PARSE_HELP) {
-		record_usage(stdout);
-		return EXIT_OK;
-	}
-	if (rc != PARSE_OK) {
-		print_error("%s", why);
-		record_usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!cli.verbose)
-		libbpf_set_print(NULL);
-	r.cli = &cli;
-	r.text = cli.json_stdout ? NULL : stdout;
-	r.events = cli.json_stdout ? stderr : stdout;
 	hooks.ctx = &r;
-
-	if (cli.output && snapshot_check_writable(cli.output, why, sizeof(why))) {
+	if (cli->output && snapshot_check_writable(cli->output, why, sizeof(why))) {
 		print_error("%s", why);
-		rc = EXIT_FAILURE_RUN;
-		goto out;
+		return EXIT_FAILURE_RUN;
 	}
-	err = session_start(&cli, &hooks, &session, why, sizeof(why));
+	err = session_start(cli, &hooks, &session, why, sizeof(why));
 	if (err) {
 		print_error("%s", why);
-		rc = EXIT_FAILURE_RUN;
-		goto out;
+		return EXIT_FAILURE_RUN;
 	}
-	announce(&cli, session_model(session));
+	announce(cli, session_model(session));
 	err = session_run(session);
 	if (r.text)
 		report_text_print(r.text, session_model(session), WINDOW_TOTAL);
-	if ((cli.output || cli.json_stdout) &&
+	if ((cli->output || cli->json_stdout) &&
 	    write_snapshot(&r, session_model(session)))
 		err = -EIO;
 	rc = err ? EXIT_FAILURE_RUN : EXIT_OK;
-out:
 	session_free(session);
+	return rc;
+}
+
+int do_record(int argc, char **argv)
+{
+	struct trace_cli cli;
+	char why[256];
+	int rc;
+
+	rc = trace_cli_parse(argc, argv, &cli, why, sizeof(why));
+	if (rc == PARSE_HELP) {
+		record_usage(stdout);
+		rc = EXIT_OK;
+	} else if (rc != PARSE_OK) {
+		print_error("%s", why);
+		record_usage(stderr);
+		rc = EXIT_USAGE;
+	} else {
+		if (!cli.verbose)
+			libbpf_set_print(NULL);
+		rc = record_run(&cli);
+	}
 	trace_cli_free(&cli);
 	return rc;
 }

@@ -85,3 +85,35 @@ void lat_stats_summarize(const struct lat_stats *stats, double seconds,
 		out->quantile_ns[i] = lat_stats_quantile(stats, lat_quantiles[i]);
 	out->rate_per_s = seconds > 0 ? (double)stats->count / seconds : 0;
 }
+
+int lat_stats_bars(const struct lat_stats *stats, struct lat_bar *bars, int max)
+{
+	__u32 lowest = HIST_BUCKETS, highest = 0, group = 1, first;
+	int n;
+
+	for (__u32 i = 0; i < HIST_BUCKETS; i++) {
+		if (!stats->buckets[i])
+			continue;
+		if (lowest == HIST_BUCKETS)
+			lowest = i;
+		highest = i;
+	}
+	if (lowest == HIST_BUCKETS || max < 1)
+		return 0;
+	while (highest / group - lowest / group + 1 > (__u32)max)
+		group *= 2;
+	first = lowest / group * group;
+	n = (int)(highest / group - lowest / group + 1);
+	for (int b = 0; b < n; b++) {
+		__u32 lo = first + b * group, hi = lo + group - 1;
+
+		if (hi >= HIST_BUCKETS)
+			hi = HIST_BUCKETS - 1;
+		bars[b].low_ns = hist_bucket_low(lo);
+		bars[b].high_ns = hist_bucket_low(hi) + hist_bucket_width(hi);
+		bars[b].count = 0;
+		for (__u32 i = lo; i <= hi; i++)
+			bars[b].count += stats->buckets[i];
+	}
+	return n;
+}

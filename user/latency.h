@@ -40,6 +40,18 @@ void lat_stats_window(struct lat_stats *out, const struct lat_stats *newer,
  * HIST_ERROR_PPM of the exact nearest-rank value on the same samples.
  */
 __u64 lat_stats_quantile(const struct lat_stats *stats, double q);
+/* One bar of a histogram drawn for people: [low_ns, high_ns). */
+struct lat_bar {
+	__u64 low_ns, high_ns;
+	__u64 count;
+};
+
+/*
+ * Groups the fine buckets from the lowest to the highest non-empty one into
+ * at most @max bars, each the same aligned power-of-two run of buckets
+ * (so bars stay log-linear). Returns the number of bars; 0 when empty.
+ */
+int lat_stats_bars(const struct lat_stats *stats, struct lat_bar *bars, int max);
 void lat_stats_summarize(const struct lat_stats *stats, double seconds,
 			 struct lat_summary *out);
 

@@ -11,6 +11,7 @@ struct cmd {
 
 static const struct cmd commands[] = {
 	{ "record", do_record, "trace processes, print a report, write a JSON snapshot" },
+	{ "top", do_top, "live, top-style view of latency percentiles" },
 };
 
 static void usage(FILE *out)

@@ -1,6 +1,7 @@
 // The in-memory model of a trace: cumulative readings, records, views.
 #include <errno.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <time.h>
 #include "model.h"
@@ -56,8 +57,7 @@ struct model *model_new(size_t keep_events)
 
 	if (!model)
 		return NULL;
-	model->start_ns = clock_ns(CLOCK_MONOTONIC);
-	model->now_ns = model->mark_ns = model->start_ns;
+	model_start(model, clock_ns(CLOCK_MONOTONIC));
 	model->realtime_offset_ns = (__s64)(clock_ns(CLOCK_REALTIME) -
 					    model->start_ns);
 	model->views = calloc(LATSCOPE_MAX_SYSCALLS, sizeof(*model->views));
@@ -251,6 +251,12 @@ int model_add_record(struct model *model, const void *data, size_t size)
 	return hdr->type;
 }
 
+void model_start(struct model *model, __u64 now_ns)
+{
+	model->start_ns = model->now_ns = now_ns;
+	model->mark_ns = model->prev_mark_ns = model->base_ns = now_ns;
+}
+
 void model_mark_interval(struct model *model)
 {
 	for (int i = 0; i < LATSCOPE_MAX_SYSCALLS; i++) {
@@ -258,19 +264,91 @@ void model_mark_interval(struct model *model)
 
 		if (!row)
 			continue;
+		row->prev = row->mark;
 		row->mark = row->now;
-		for (int e = 0; e < row->n_errnos; e++)
+		for (int e = 0; e < row->n_errnos; e++) {
+			row->errnos[e].prev = row->errnos[e].mark;
 			row->errnos[e].mark = row->errnos[e].count;
+		}
 	}
+	model->prev_mark_ns = model->mark_ns;
 	model->mark_ns = model->now_ns;
+}
+
+void model_reset(struct model *model)
+{
+	for (int i = 0; i < LATSCOPE_MAX_SYSCALLS; i++) {
+		struct syscall_row *row = model->syscalls[i];
+
+		if (!row)
+			continue;
+		row->base = row->prev = row->mark = row->now;
+		for (int e = 0; e < row->n_errnos; e++) {
+			struct errno_count *c = &row->errnos[e];
+
+			c->base = c->prev = c->mark = c->count;
+		}
+	}
+	model->base_ns = model->prev_mark_ns = model->mark_ns = model->now_ns;
+}
+
+/* Where a window opens and closes, as times and as cumulative readings. */
+struct window_ends {
+	__u64 from_ns, to_ns;
+	const struct lat_stats *older;	/* NULL: from zero */
+	const struct lat_stats *newer;
+};
+
+static void window_ends(const struct model *model, const struct syscall_row *row,
+			enum model_window window, struct window_ends *w)
+{
+	bool to_mark = window == WINDOW_LAST_INTERVAL ||
+		       window == WINDOW_SINCE_RESET;
+
+	w->from_ns = model->start_ns;
+	w->to_ns = to_mark ? model->mark_ns : model->now_ns;
+	w->older = NULL;
+	w->newer = !row ? NULL : to_mark ? &row->mark : &row->now;
+	switch (window) {
+	case WINDOW_TOTAL:
+		break;
+	case WINDOW_INTERVAL:
+		w->from_ns = model->mark_ns;
+		w->older = row ? &row->mark : NULL;
+		break;
+	case WINDOW_LAST_INTERVAL:
+		w->from_ns = model->prev_mark_ns;
+		w->older = row ? &row->prev : NULL;
+		break;
+	case WINDOW_SINCE_RESET:
+		w->from_ns = model->base_ns;
+		w->older = row ? &row->base : NULL;
+		break;
+	}
+}
+
+/* An errno's count in a window, read the same way as its syscall row. */
+static __u64 errno_in_window(const struct errno_count *c, enum model_window window)
+{
+	switch (window) {
+	case WINDOW_INTERVAL:
+		return c->count - c->mark;
+	case WINDOW_LAST_INTERVAL:
+		return c->mark - c->prev;
+	case WINDOW_SINCE_RESET:
+		return c->mark - c->base;
+	default:
+		return c->count;
+	}
 }
 
 double model_window_seconds(const struct model *model,
 			    enum model_window window)
 {
-	__u64 from = window == WINDOW_TOTAL ? model->start_ns : model->mark_ns;
+	struct window_ends w;
 
-	return (model->now_ns - from) / 1e9;
+	window_ends(model, NULL, window, &w);
+	return (w.to_ns - w.from_ns) / 1e9;
 }
 
 __u64 model_realtime_ns(const struct model *model, __u64 mono_ns)
@@ -293,8 +371,7 @@ static void fill_top_errnos(const struct syscall_row *row,
 
 	for (int i = 0; i < row->n_errnos; i++) {
 		all[n] = row->errnos[i];
-		if (window == WINDOW_INTERVAL)
-			all[n].count -= all[n].mark;
+		all[n].count = errno_in_window(&row->errnos[i], window);
 		if (all[n].count)
 			n++;
 	}
@@ -323,12 +400,15 @@ int model_syscall_views(struct model *model, enum model_window window,
 		struct syscall_view *v = &model->views[count];
 		struct lat_stats *hist = &model->view_hists[count];
 
+		struct window_ends w;
+
 		if (!row)
 			continue;
-		if (window == WINDOW_TOTAL)
-			*hist = row->now;
+		window_ends(model, row, window, &w);
+		if (w.older)
+			lat_stats_window(hist, w.newer, w.older);
 		else
-			lat_stats_window(hist, &row->now, &row->mark);
+			*hist = *w.newer;
 		if (!hist->count)
 			continue;
 		memset(v, 0, sizeof(*v));
@@ -345,6 +425,46 @@ int model_syscall_views(struct model *model, enum model_window window,
 	return 0;
 }
 
+bool model_name_matches(const char *name, const char *filter)
+{
+	return !filter || !*filter || strcasestr(name, filter);
+}
+
+int model_syscall_views_matching(struct model *model, enum model_window window,
+				 const char *filter,
+				 const struct syscall_view **views, int *n)
+{
+	int all, kept = 0;
+
+	model_syscall_views(model, window, views, &all);
+	for (int i = 0; i < all; i++)
+		if (model_name_matches(model->views[i].name, filter))
+			model->views[kept++] = model->views[i];
+	*n = kept;
+	return 0;
+}
+
+void model_syscall_totals(const struct model *model, enum model_window window,
+			  struct syscall_totals *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->seconds = model_window_seconds(model, window);
+	for (int i = 0; i < LATSCOPE_MAX_SYSCALLS; i++) {
+		const struct syscall_row *row = model->syscalls[i];
+		struct window_ends w;
+
+		if (!row)
+			continue;
+		window_ends(model, row, window, &w);
+		out->count += w.newer->count - (w.older ? w.older->count : 0);
+		out->errors += w.newer->errors - (w.older ? w.older->errors : 0);
+	}
+	if (out->seconds > 0)
+		out->rate_per_s = out->count / out->seconds;
+	if (out->count)
+		out->error_share = (double)out->errors / out->count;
+}
+
 void model_overhead_view(const struct model *model, struct overhead_view *out)
 {
 	__u64 traced = 0;
@@ -354,4 +474,16 @@ void model_overhead_view(const struct model *model, struct overhead_view *out)
 			traced += model->syscalls[i]->now.count;
 	overhead_view(&model->overhead, model_window_seconds(model, WINDOW_TOTAL),
 		      traced, out);
+}
+
+void model_overhead_view_matching(const struct model *model, const char *filter,
+				  struct overhead_view *out)
+{
+	int kept = 0;
+
+	model_overhead_view(model, out);
+	for (int i = 0; i < out->n_progs; i++)
+		if (model_name_matches(out->progs[i].name, filter))
+			out->progs[kept++] = out->progs[i];
+	out->n_progs = kept;
 }

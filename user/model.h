@@ -16,21 +16,37 @@
 #define MODEL_TOP_ERRNOS	3	/* shown per syscall */
 #define MODEL_DEFAULT_KEEP	1000	/* slow calls / process events kept */
 
+/*
+ * Every window is the difference of two cumulative readings, so taking one
+ * never loses an update (nothing is drained).
+ */
 enum model_window {
 	WINDOW_TOTAL,		/* since the trace started */
 	WINDOW_INTERVAL,	/* since the last model_mark_interval() */
+	/*
+	 * The last complete interval (between the two latest marks) and
+	 * everything from the last model_reset() up to the latest mark: both
+	 * stand still between marks, so a live view can redraw (or pause)
+	 * without its figures shrinking to an empty, just-opened window.
+	 */
+	WINDOW_LAST_INTERVAL,
+	WINDOW_SINCE_RESET,
 };
 
 struct errno_count {
 	int err;
 	__u64 count;	/* cumulative */
 	__u64 mark;	/* count at the last interval mark */
+	__u64 prev;	/* count at the mark before that */
+	__u64 base;	/* count at the last model_reset() */
 };
 
 struct syscall_row {
 	__u32 nr;
 	struct lat_stats now;	/* cumulative, merged over CPUs */
 	struct lat_stats mark;	/* `now` at the last interval mark */
+	struct lat_stats prev;	/* `mark` before the last interval mark */
+	struct lat_stats base;	/* `now` at the last model_reset() */
 	struct errno_count errnos[MODEL_MAX_ERRNOS];
 	int n_errnos;
 };
@@ -73,6 +89,7 @@ struct target_info {
 
 struct model {
 	__u64 start_ns, now_ns, mark_ns;	/* monotonic */
+	__u64 prev_mark_ns, base_ns;		/* see enum model_window */
 	__s64 realtime_offset_ns;		/* realtime = monotonic + offset */
 	struct target_info *targets;
 	int n_targets;
@@ -116,7 +133,15 @@ int model_set_syscall_errno(struct model *model, __u32 nr, int err,
 			    __u64 cumulative);
 /* Returns the record type, or -EINVAL for a malformed record. */
 int model_add_record(struct model *model, const void *data, size_t size);
+/* Starts the clock: every window opens at @now_ns (monotonic). */
+void model_start(struct model *model, __u64 now_ns);
 void model_mark_interval(struct model *model);
+/*
+ * "Reset counters" for live views: a new baseline for WINDOW_SINCE_RESET,
+ * and the interval windows restart from here too. WINDOW_TOTAL (reports,
+ * snapshots) is untouched.
+ */
+void model_reset(struct model *model);
 
 /*
  * Views: syscalls sorted by total time, descending. The returned array and
@@ -124,8 +149,25 @@ void model_mark_interval(struct model *model);
  */
 int model_syscall_views(struct model *model, enum model_window window,
 			const struct syscall_view **views, int *n);
+/* The same, keeping only names containing @filter (case-insensitive). */
+int model_syscall_views_matching(struct model *model, enum model_window window,
+				 const char *filter,
+				 const struct syscall_view **views, int *n);
+/* Whole-window sums over all syscalls, without percentiles. */
+struct syscall_totals {
+	__u64 count, errors;
+	double seconds, rate_per_s;
+	double error_share;	/* errors / count, 0..1 */
+};
+void model_syscall_totals(const struct model *model, enum model_window window,
+			  struct syscall_totals *out);
 /* Overhead figures, with the traced syscall count they are judged against. */
 void model_overhead_view(const struct model *model, struct overhead_view *out);
+/* The same, keeping only programs whose name contains @filter. */
+void model_overhead_view_matching(const struct model *model, const char *filter,
+				  struct overhead_view *out);
+/* Case-insensitive substring test behind the *_matching views. */
+bool model_name_matches(const char *name, const char *filter);
 double model_window_seconds(const struct model *model,
 			    enum model_window window);
 __u64 model_realtime_ns(const struct model *model, __u64 mono_ns);

@@ -26,6 +26,7 @@ const char trace_cli_usage[] =
 	"      --no-overhead        do not sample BPF run-time statistics\n"
 	"      --ringbuf-size SIZE  ring buffer size, power of two (default 1M)\n"
 	"      --keep N             slow calls and process events kept (default 1000)\n"
+	"      --warn DURATION      top: highlight latencies above this (e.g. 10ms)\n"
 	"  -v, --verbose            libbpf and verifier messages\n"
 	"  -h, --help               this help\n";
 
@@ -36,6 +37,7 @@ enum long_only {
 	OPT_NO_OVERHEAD,
 	OPT_RINGBUF_SIZE,
 	OPT_KEEP,
+	OPT_WARN,
 };
 
 static const struct option long_options[] = {
@@ -51,6 +53,7 @@ static const struct option long_options[] = {
 	{ "no-overhead", no_argument, NULL, OPT_NO_OVERHEAD },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "warn", required_argument, NULL, OPT_WARN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -229,6 +232,10 @@ static int parse_one(int opt, const char *arg, struct trace_cli *cli,
 		if (parse_size(arg, &value) || value > 1000000)
 			return fail(err, len, "invalid --keep '%s': 0 to 1000000", arg);
 		cli->keep_events = value;
+		return PARSE_OK;
+	case OPT_WARN:
+		if (parse_duration_ns(arg, 1000000ULL, &cli->warn_ns) || !cli->warn_ns)
+			return fail(err, len, "invalid --warn '%s': expected a duration, e.g. 10ms", arg);
 		return PARSE_OK;
 	case 'v':
 		cli->verbose = true;

@@ -26,6 +26,12 @@ struct trace_cli {
 	bool verbose;
 	__u32 ringbuf_bytes;
 	size_t keep_events;	/* slow calls / process events kept in JSON */
+	__u64 warn_ns;		/* top: highlight latencies above this; 0: off */
+	/*
+	 * Not an option: set by a subcommand that owns the terminal (top),
+	 * so that a -c command's stdin/stdout/stderr are /dev/null.
+	 */
+	bool command_stdio_null;
 };
 
 enum parse_result {

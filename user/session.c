@@ -35,6 +35,11 @@ void session_request_stop(struct session *session)
 	stop_requested = 1;
 }
 
+bool session_stop_requested(void)
+{
+	return stop_requested;
+}
+
 static void request_stop(int sig)
 {
 	stop_requested = sig;
@@ -81,6 +86,7 @@ static int add_targets(struct session *s, char *why, size_t len)
 	int err = 0;
 
 	if (s->cli.command) {
+		s->child.stdio_null = s->cli.command_stdio_null;
 		err = target_spawn_held(s->cli.command, &s->child);
 		if (err) {
 			snprintf(why, len, "cannot start '%s': %s", s->cli.command,
@@ -260,11 +266,11 @@ static void run_interval(struct session *s, __u64 now)
 int session_run(struct session *s)
 {
 	struct overhead *oh = &s->model->overhead;
-	__u64 start = s->model->start_ns = now_ns(), now;
+	__u64 start = now_ns(), now;
 	struct clock c = {};
 	int err = 0;
 
-	s->model->now_ns = s->model->mark_ns = start;
+	model_start(s->model, start);
 	overhead_mark_tracing_start(oh);
 	c.tick_ns = MAX_TICK_NS;
 	if (s->cli.interval_s > 0) {

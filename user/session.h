@@ -8,6 +8,7 @@
 #ifndef LATSCOPE_SESSION_H
 #define LATSCOPE_SESSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "model.h"
 #include "options.h"
@@ -38,6 +39,9 @@ int session_run(struct session *session);
 struct model *session_model(struct session *session);
 /* Ends session_run() at its next wake-up, as SIGINT would. */
 void session_request_stop(struct session *session);
+/* A stop was asked for (SIGINT, SIGTERM, session_request_stop()): lets a
+ * view that outlives session_run() (top's final screen) honour signals. */
+bool session_stop_requested(void);
 void session_free(struct session *session);
 
 #endif

@@ -104,6 +104,19 @@ static void exec_command(const char *command)
 	_exit(127);
 }
 
+/* For a tracer that owns the terminal: the command must not touch it. */
+static void stdio_to_null(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd < 0)
+		return;
+	for (int i = 0; i < 3; i++)
+		dup2(fd, i);
+	if (fd > 2)
+		close(fd);
+}
+
 int target_spawn_held(const char *command, struct held_child *child)
 {
 	int fds[2];
@@ -125,6 +138,8 @@ int target_spawn_held(const char *command, struct held_child *child)
 		/* EOF without a byte: the tracer gave up, run nothing. */
 		if (read(fds[0], &go, 1) != 1)
 			_exit(127);
+		if (child->stdio_null)
+			stdio_to_null();
 		exec_command(command);
 	}
 	close(fds[0]);

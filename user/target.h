@@ -20,6 +20,7 @@ bool target_is_alive(pid_t pid);
 struct held_child {
 	pid_t pid;
 	int release_fd; /* write end of the pipe the child waits on */
+	bool stdio_null; /* set before spawning: fds 0-2 of the command -> /dev/null */
 };
 
 /* Forks a child that waits, then runs `/bin/sh -c command`. */

@@ -1,0 +1,140 @@
+// latscope top's view table: consistency, sorting, cells, rows from a model.
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "top_columns.h"
+#include "unit/lat_samples.h"
+
+enum { COL_NAME, COL_COUNT, COL_RATE, COL_ERR, COL_TOTAL, COL_P50 };
+
+static struct syscall_view rows[3];
+static const void *order[3];
+
+static void add_row(int i, const char *name, __u64 count, __u64 total, __u64 errors)
+{
+	snprintf(rows[i].name, sizeof(rows[i].name), "%s", name);
+	rows[i].lat.count = count;
+	rows[i].lat.total_ns = total;
+	rows[i].lat.errors = errors;
+	rows[i].lat.quantile_ns[0] = total / (count ? count : 1);
+	order[i] = &rows[i];
+}
+
+static void setup(void)
+{
+	add_row(0, "read", 100, 5000, 0);
+	add_row(1, "openat", 10, 90000, 10);
+	add_row(2, "getppid", 100, 300, 0);
+}
+
+static const char *name_at(int i)
+{
+	return ((const struct syscall_view *)order[i])->name;
+}
+
+static const struct top_view *syscalls = &top_views[0];
+
+TestSuite(columns, .init = setup);
+
+Test(columns, every_view_is_complete)
+{
+	cr_assert_geq(top_n_views, 5);
+	cr_assert_leq(top_n_views, TOP_MAX_VIEWS);
+	for (int i = 0; i < top_n_views; i++) {
+		const struct top_view *v = &top_views[i];
+
+		cr_assert(v->name && v->hint && v->hint[0], "view %d", i);
+		cr_assert_geq(v->n_columns, 1);
+		cr_assert_lt(v->default_sort, v->n_columns, "%s", v->name);
+		cr_assert_eq(v->columns[0].format, TOP_TEXT, "%s: rows are named", v->name);
+		for (int c = 1; c < v->n_columns; c++)
+			cr_assert(v->columns[c].number, "%s column %d", v->name, c);
+		cr_assert_eq(!v->histogram, !v->summary, "%s", v->name);
+	}
+	cr_assert_str_eq(top_views[0].name, "syscalls");
+	cr_assert_str_eq(top_views[top_n_views - 1].name, "overhead");
+}
+
+Test(columns, figures_sort_largest_first_ties_by_name)
+{
+	top_sort_rows(syscalls, COL_COUNT, false, order, 3);
+	cr_assert_str_eq(name_at(0), "getppid", "100 calls, tie with read: by name");
+	cr_assert_str_eq(name_at(1), "read");
+	cr_assert_str_eq(name_at(2), "openat");
+	top_sort_rows(syscalls, COL_TOTAL, false, order, 3);
+	cr_assert_str_eq(name_at(0), "openat");
+	cr_assert_str_eq(name_at(2), "getppid");
+}
+
+Test(columns, reverse_flips_the_order)
+{
+	top_sort_rows(syscalls, COL_TOTAL, true, order, 3);
+	cr_assert_str_eq(name_at(0), "getppid");
+	cr_assert_str_eq(name_at(2), "openat");
+}
+
+Test(columns, names_sort_alphabetically)
+{
+	top_sort_rows(syscalls, COL_NAME, false, order, 3);
+	cr_assert_str_eq(name_at(0), "getppid");
+	cr_assert_str_eq(name_at(1), "openat");
+	cr_assert_str_eq(name_at(2), "read");
+	top_sort_rows(syscalls, COL_NAME, true, order, 3);
+	cr_assert_str_eq(name_at(0), "read");
+}
+
+Test(columns, out_of_range_column_leaves_rows_alone)
+{
+	top_sort_rows(syscalls, 99, false, order, 3);
+	cr_assert_str_eq(name_at(0), "read");
+}
+
+Test(columns, cells_and_highlights)
+{
+	const struct top_column *c = syscalls->columns;
+	char buf[32];
+
+	cr_assert_str_eq(top_cell_text(&c[COL_NAME], &rows[1], buf, sizeof(buf)), "openat");
+	cr_assert_str_eq(top_cell_text(&c[COL_TOTAL], &rows[1], buf, sizeof(buf)), "90.0us");
+	cr_assert_str_eq(top_cell_text(&c[COL_COUNT], &rows[0], buf, sizeof(buf)), "100");
+	cr_assert(top_cell_alert(&c[COL_ERR], &rows[1], 0), "errors are flagged");
+	cr_assert_not(top_cell_alert(&c[COL_ERR], &rows[0], 0));
+	cr_assert(top_cell_alert(&c[COL_P50], &rows[1], 8000), "p50 9us > 8us");
+	cr_assert_not(top_cell_alert(&c[COL_P50], &rows[1], 10000));
+	cr_assert_not(top_cell_alert(&c[COL_P50], &rows[1], 0), "no --warn: no colour");
+	cr_assert_not(top_cell_alert(&c[COL_COUNT], &rows[1], 1));
+}
+
+Test(columns, syscall_rows_come_from_the_chosen_model_window)
+{
+	struct model *model = model_new(0);
+	struct lat_stats *s = calloc(1, sizeof(*s));
+	struct top_rows *out = calloc(1, sizeof(*out));
+	struct top_state st;
+	int defaults[TOP_MAX_VIEWS] = { 0 };
+
+	cr_assert(model && s && out);
+	top_state_init(&st, top_n_views, defaults);
+	add_samples(s, 1000, 5, false);
+	model_set_syscall(model, 0, s);		/* read */
+	model_set_syscall(model, 110, s);	/* getppid */
+	model->now_ns = model->start_ns + 1000000000ULL;
+	top_view_rows(syscalls, model, &st, out);
+	cr_assert_eq(out->n, 0, "no interval marked yet");
+	model_mark_interval(model);
+	top_view_rows(syscalls, model, &st, out);
+	cr_assert_eq(out->n, 2);
+	cr_assert_str_eq(out->window_name, "last interval");
+	strcpy(st.filter, "PPID");
+	st.cumulative = true;
+	top_view_rows(syscalls, model, &st, out);
+	cr_assert_eq(out->n, 1);
+	cr_assert_str_eq(top_row_name(syscalls, out->rows[0]), "getppid");
+	cr_assert_str_eq(out->window_name, "cumulative");
+	top_view_rows(&top_views[1], model, &st, out);
+	cr_assert_eq(out->n, 0, "a view nothing feeds has no rows");
+	free(out);
+	free(s);
+	model_free(model);
+}

@@ -1,0 +1,239 @@
+// latscope top: the views and their column tables.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "format.h"
+#include "latency.h"
+#include "top_columns.h"
+
+#define ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Quantile indices in lat_summary (see lat_quantiles[]). */
+enum { Q_P50, Q_P90, Q_P95, Q_P99, Q_P999 };
+
+/* ---- syscalls: rows are struct syscall_view ---- */
+
+static const struct syscall_view *sv(const void *row)
+{
+	return row;
+}
+
+static const char *sc_name(const void *r) { return sv(r)->name; }
+static double sc_count(const void *r) { return sv(r)->lat.count; }
+static double sc_rate(const void *r) { return sv(r)->lat.rate_per_s; }
+static double sc_errors(const void *r) { return sv(r)->lat.errors; }
+static double sc_total(const void *r) { return sv(r)->lat.total_ns; }
+static double sc_p50(const void *r) { return sv(r)->lat.quantile_ns[Q_P50]; }
+static double sc_p95(const void *r) { return sv(r)->lat.quantile_ns[Q_P95]; }
+static double sc_p99(const void *r) { return sv(r)->lat.quantile_ns[Q_P99]; }
+static double sc_max(const void *r) { return sv(r)->lat.max_ns; }
+
+static const struct top_column syscall_columns[] = {
+	{ "SYSCALL", 14, TOP_TEXT, NULL, sc_name, TOP_HL_NONE },
+	{ "COUNT", 7, TOP_COUNT, sc_count, NULL, TOP_HL_NONE },
+	{ "RATE/s", 7, TOP_COUNT, sc_rate, NULL, TOP_HL_NONE },
+	{ "ERR", 6, TOP_COUNT, sc_errors, NULL, TOP_HL_NONZERO },
+	{ "TOTAL", 7, TOP_DURATION, sc_total, NULL, TOP_HL_NONE },
+	{ "P50", 7, TOP_DURATION, sc_p50, NULL, TOP_HL_LATENCY },
+	{ "P95", 7, TOP_DURATION, sc_p95, NULL, TOP_HL_LATENCY },
+	{ "P99", 7, TOP_DURATION, sc_p99, NULL, TOP_HL_LATENCY },
+	{ "MAX", 7, TOP_DURATION, sc_max, NULL, TOP_HL_LATENCY },
+};
+
+static enum model_window chosen_window(const struct top_state *st)
+{
+	return st->cumulative ? WINDOW_SINCE_RESET : WINDOW_LAST_INTERVAL;
+}
+
+static void syscall_rows(struct model *model, const struct top_state *st,
+			 struct top_rows *out)
+{
+	enum model_window window = chosen_window(st);
+	const struct syscall_view *views;
+	int n;
+
+	model_syscall_views_matching(model, window, st->filter, &views, &n);
+	out->n = n < TOP_MAX_ROWS ? n : TOP_MAX_ROWS;
+	for (int i = 0; i < out->n; i++)
+		out->rows[i] = &views[i];
+	out->window_s = model_window_seconds(model, window);
+	out->window_name = window == WINDOW_SINCE_RESET ? "cumulative" : "last interval";
+}
+
+static const struct lat_stats *sc_histogram(const void *r) { return sv(r)->hist; }
+static const struct lat_summary *sc_summary(const void *r) { return &sv(r)->lat; }
+
+/* ---- overhead: rows are struct prog_cost_view ---- */
+
+static const struct prog_cost_view *pv(const void *row)
+{
+	return row;
+}
+
+static const char *oh_name(const void *r) { return pv(r)->name; }
+static double oh_runs(const void *r) { return pv(r)->runs_per_s; }
+static double oh_avg(const void *r) { return pv(r)->avg_ns; }
+static double oh_cpu(const void *r) { return pv(r)->cpu_share; }
+static double oh_est(const void *r) { return pv(r)->est_runs; }
+static double oh_time(const void *r) { return pv(r)->est_run_ns; }
+
+static const struct top_column overhead_columns[] = {
+	{ "PROGRAM", 20, TOP_TEXT, NULL, oh_name, TOP_HL_NONE },
+	{ "RUNS/s", 9, TOP_COUNT, oh_runs, NULL, TOP_HL_NONE },
+	{ "AVG ns", 9, TOP_DECIMAL, oh_avg, NULL, TOP_HL_NONE },
+	{ "CPU%", 8, TOP_SHARE, oh_cpu, NULL, TOP_HL_NONE },
+	{ "RUNS", 9, TOP_COUNT, oh_est, NULL, TOP_HL_NONE },
+	{ "RUN TIME", 9, TOP_DURATION, oh_time, NULL, TOP_HL_NONE },
+};
+
+static void overhead_rows(struct model *model, const struct top_state *st,
+			  struct top_rows *out)
+{
+	model_overhead_view_matching(model, st->filter, &out->overhead);
+	out->n = out->overhead.n_progs;
+	for (int i = 0; i < out->n; i++)
+		out->rows[i] = &out->overhead.progs[i];
+	out->window_s = model_window_seconds(model, WINDOW_TOTAL);
+	out->window_name = "whole trace";
+}
+
+/* Views no probe feeds yet: their probes' branches replace these entries. */
+static const struct top_column name_only_columns[] = {
+	{ "NAME", 14, TOP_TEXT, NULL, NULL, TOP_HL_NONE },
+};
+
+/* ---- the views, in Tab and number-key order ---- */
+
+const struct top_view top_views[] = {
+	{
+		.name = "syscalls",
+		.columns = syscall_columns,
+		.n_columns = ARRAY_LEN(syscall_columns),
+		.default_sort = 4, /* TOTAL, as in the text report */
+		.rows = syscall_rows,
+		.hint = "no system calls in this window yet",
+		.histogram = sc_histogram,
+		.summary = sc_summary,
+	},
+	{
+		.name = "requests",
+		.columns = name_only_columns,
+		.n_columns = 1,
+		.hint = "no data: request latency (per endpoint, per upstream) "
+			"is not in this build yet",
+	},
+	{
+		.name = "functions",
+		.columns = name_only_columns,
+		.n_columns = 1,
+		.hint = "no data: enable with -u SYMBOL (function latency "
+			"via uprobes) once this build has it",
+	},
+	{
+		.name = "resources",
+		.columns = name_only_columns,
+		.n_columns = 1,
+		.hint = "no data: CPU, faults, disk and network per target "
+			"are not in this build yet",
+	},
+	{
+		.name = "overhead",
+		.columns = overhead_columns,
+		.n_columns = ARRAY_LEN(overhead_columns),
+		.default_sort = 3, /* CPU% */
+		.rows = overhead_rows,
+		.hint = "no BPF stats yet (first sampling window pending, "
+			"or --no-overhead)",
+	},
+};
+
+const int top_n_views = ARRAY_LEN(top_views);
+
+void top_view_rows(const struct top_view *view, struct model *model,
+		   const struct top_state *st, struct top_rows *out)
+{
+	out->n = 0;
+	out->window_s = 0;
+	out->window_name = "";
+	if (view->rows)
+		view->rows(model, st, out);
+}
+
+const char *top_row_name(const struct top_view *view, const void *row)
+{
+	return view->columns[0].text(row);
+}
+
+struct sort_ctx {
+	const struct top_view *view;
+	const struct top_column *col;
+	int sign;	/* -1 flips the natural order */
+};
+
+static int compare_rows(const void *a, const void *b, void *arg)
+{
+	const struct sort_ctx *ctx = arg;
+	const void *x = *(const void *const *)a, *y = *(const void *const *)b;
+	const char *xn = top_row_name(ctx->view, x), *yn = top_row_name(ctx->view, y);
+	int order = 0;
+
+	if (ctx->col->format == TOP_TEXT) {
+		order = strcmp(ctx->col->text(x), ctx->col->text(y));
+	} else {
+		double vx = ctx->col->number(x), vy = ctx->col->number(y);
+
+		order = vx > vy ? -1 : vx < vy ? 1 : 0; /* largest first */
+	}
+	if (order)
+		return order * ctx->sign;
+	return strcmp(xn, yn);
+}
+
+void top_sort_rows(const struct top_view *view, int col, bool reverse,
+		   const void **rows, int n)
+{
+	struct sort_ctx ctx = { view, NULL, reverse ? -1 : 1 };
+
+	if (col < 0 || col >= view->n_columns || n < 2)
+		return;
+	ctx.col = &view->columns[col];
+	qsort_r(rows, n, sizeof(rows[0]), compare_rows, &ctx);
+}
+
+const char *top_cell_text(const struct top_column *col, const void *row,
+			  char *buf, size_t len)
+{
+	double v = col->number ? col->number(row) : 0;
+
+	switch (col->format) {
+	case TOP_TEXT:
+		snprintf(buf, len, "%s", col->text(row));
+		break;
+	case TOP_COUNT:
+		format_count(v, buf, len);
+		break;
+	case TOP_DURATION:
+		format_duration((__u64)v, buf, len);
+		break;
+	case TOP_SHARE:
+		snprintf(buf, len, "%.3f", v * 100);
+		break;
+	case TOP_DECIMAL:
+		snprintf(buf, len, "%.1f", v);
+		break;
+	}
+	return buf;
+}
+
+bool top_cell_alert(const struct top_column *col, const void *row,
+		    __u64 warn_ns)
+{
+	switch (col->highlight) {
+	case TOP_HL_NONZERO:
+		return col->number(row) > 0;
+	case TOP_HL_LATENCY:
+		return warn_ns && col->number(row) > (double)warn_ns;
+	default:
+		return false;
+	}
+}
