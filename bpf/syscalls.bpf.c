@@ -52,10 +52,9 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long nr)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct syscall_entry *entry;
 
-	/*
-	 * A thread we have seen before carries storage: skip the tgid lookup.
-	 * Other processes have none, and pay only the lookup below.
-	 */
+	if (!tgid_may_be_traced(task->tgid))
+		return 0;
+	/* A thread we have seen before carries storage: skip the hash lookup. */
 	entry = bpf_task_storage_get(&syscall_in_flight, task, NULL, 0);
 	if (!entry) {
 		if (!tgid_is_traced(task->tgid))
@@ -115,9 +114,11 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 	bool failed;
 
 	/*
-	 * Storage exists only for threads of traced processes: no tgid lookup
+	 * Storage exists only for threads of traced processes: no hash lookup
 	 * here. A traced process stays traced until it exits or we detach.
 	 */
+	if (!tgid_may_be_traced(task->tgid))
+		return 0;
 	entry = bpf_task_storage_get(&syscall_in_flight, task, NULL, 0);
 	if (!entry || !entry->start_ns)
 		return 0;
