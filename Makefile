@@ -19,7 +19,7 @@ CPPFLAGS    += -I$(BUILD) -Ibpf -Iuser
 # ncurses for `latscope top`: the wide-character build and its terminfo library.
 NCURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 LDLIBS      += -lbpf -lelf -lz -ljansson -lm $(NCURSES_LIBS)
-BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) \
+BPF_CFLAGS  := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
                -Ivmlinux/$(ARCH) -Ibpf -Wall -Wno-unused-function
 
 BPF_SRCS    := $(wildcard bpf/*.bpf.c)

@@ -79,7 +79,7 @@ static void announce(const struct trace_cli *cli, const struct model *model)
 			t->pid, t->comm, model->n_targets > 1 ? " and more" : "");
 }
 
-int record_run(const struct trace_cli *cli)
+int record_run(struct trace_cli *cli)
 {
 	struct session_hooks hooks = { .on_event = on_event, .on_interval = on_interval };
 	struct record r = {

@@ -17,7 +17,7 @@ int do_top(int argc, char **argv);
  * record's pipeline on parsed options (text reports, -o/--json snapshots);
  * top falls back to it when stdout is not a terminal. Returns an exit code.
  */
-int record_run(const struct trace_cli *cli);
+int record_run(struct trace_cli *cli);
 
 /* One line on stderr: "latscope: <message>". */
 void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -48,6 +48,26 @@ void target_comm(pid_t pid, char *buf, size_t len)
 	fclose(f);
 }
 
+int target_tgid_of(pid_t pid, pid_t *tgid)
+{
+	char path[64], line[128];
+	int err = -ESRCH;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Tgid: %d", tgid) == 1) {
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
 int target_check_pid(pid_t pid, char *why, size_t len)
 {
 	unsigned long flags;
@@ -117,7 +137,8 @@ static void stdio_to_null(void)
 		close(fd);
 }
 
-int target_spawn_held(const char *command, struct held_child *child)
+int target_spawn_held(const char *command, enum child_stdio stdio,
+		      struct held_child *child)
 {
 	int fds[2];
 	pid_t pid;
@@ -138,7 +159,9 @@ int target_spawn_held(const char *command, struct held_child *child)
 		/* EOF without a byte: the tracer gave up, run nothing. */
 		if (read(fds[0], &go, 1) != 1)
 			_exit(127);
-		if (child->stdio_null)
+		if (stdio == CHILD_STDOUT_TO_STDERR)
+			dup2(STDERR_FILENO, STDOUT_FILENO);
+		else if (stdio == CHILD_STDIO_NULL)
 			stdio_to_null();
 		exec_command(command);
 	}

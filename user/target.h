@@ -12,6 +12,8 @@
 
 /* 0, or -ESRCH / -EINVAL (kernel thread) with a one-line reason in @why. */
 int target_check_pid(pid_t pid, char *why, size_t len);
+/* The process (thread group) a thread id belongs to; @pid itself if a leader. */
+int target_tgid_of(pid_t pid, pid_t *tgid);
 /* Reads /proc/PID/comm; empty string if gone. */
 void target_comm(pid_t pid, char *buf, size_t len);
 /* True while @pid exists and is not a zombie. */
@@ -20,11 +22,17 @@ bool target_is_alive(pid_t pid);
 struct held_child {
 	pid_t pid;
 	int release_fd; /* write end of the pipe the child waits on */
-	bool stdio_null; /* set before spawning: fds 0-2 of the command -> /dev/null */
 };
 
-/* Forks a child that waits, then runs `/bin/sh -c command`. */
-int target_spawn_held(const char *command, struct held_child *child);
+enum child_stdio {
+	CHILD_STDIO_INHERIT,
+	CHILD_STDOUT_TO_STDERR,	/* keeps our stdout for JSON */
+	CHILD_STDIO_NULL,	/* stdin/stdout/stderr on /dev/null: top owns the tty */
+};
+
+/* Forks a child that waits, then runs @command with @stdio. */
+int target_spawn_held(const char *command, enum child_stdio stdio,
+		      struct held_child *child);
 /* Lets the held child go on to exec. */
 int target_release(struct held_child *child);
 /*
