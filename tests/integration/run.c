@@ -290,6 +290,19 @@ struct proc *proc_start(char *const argv[])
 	return p;
 }
 
+void proc_forget(struct proc *p)
+{
+	cr_assert(p->reaped, "harness: only a finished process can be forgotten");
+	capture_close(&p->out);
+	capture_close(&p->err);
+	for (int i = 0; i < n_procs; i++) {
+		if (procs[i] == p) {
+			procs[i] = procs[--n_procs];
+			break;
+		}
+	}
+}
+
 static int slice_ms(double deadline)
 {
 	double left = deadline - mono_s();

@@ -84,6 +84,12 @@ bool proc_wait_output(struct proc *p, bool on_stderr, const char *needle,
 void proc_wait(struct proc *p, double timeout_s);
 void proc_signal(struct proc *p, int sig);
 
+/*
+ * Drop a finished process from the registry (which holds a few per test),
+ * for tests that run many short commands; its output stays readable.
+ */
+void proc_forget(struct proc *p);
+
 /* Run a command to completion within @timeout_s (argv NULL-terminated). */
 struct proc *run_command(char *const argv[], double timeout_s);
 
