@@ -31,3 +31,4 @@ echo "wrote $snapshot ($(wc -c < "$snapshot") bytes); its syscall names, by tota
 grep -o '^    "[a-z0-9_]*": {' "$snapshot" | tr -d ' ":{' | head -n 8 | paste -sd' ' -
 echo
 echo "Try it on anything: $latscope record -p \$(pidof <process>) -d 5"
+echo "Live view (q quits): $latscope top -c '$app 60' --warn 30ms"

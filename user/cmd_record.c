@@ -1,5 +1,4 @@
 // latscope record: trace, report as text, write JSON snapshots.
-#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -115,23 +114,5 @@ int record_run(struct trace_cli *cli)
 
 int do_record(int argc, char **argv)
 {
-	struct trace_cli cli;
-	char why[256];
-	int rc;
-
-	rc = trace_cli_parse(argc, argv, &cli, why, sizeof(why));
-	if (rc == PARSE_HELP) {
-		record_usage(stdout);
-		rc = EXIT_OK;
-	} else if (rc != PARSE_OK) {
-		print_error("%s", why);
-		record_usage(stderr);
-		rc = EXIT_USAGE;
-	} else {
-		if (!cli.verbose)
-			libbpf_set_print(NULL);
-		rc = record_run(&cli);
-	}
-	trace_cli_free(&cli);
-	return rc;
+	return run_tracing_command(argc, argv, record_usage, record_run);
 }

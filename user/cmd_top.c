@@ -1,5 +1,4 @@
 // latscope top: the live view, or record's text reports when not a terminal.
-#include <bpf/libbpf.h>
 #include <curses.h>
 #include <errno.h>
 #include <limits.h>
@@ -185,6 +184,22 @@ static void print_outcome(const struct top *t, const struct model *model)
 		printf("latscope top: last snapshot: %s\n", t->snapshot_path);
 }
 
+static void top_init(struct top *t, const struct trace_cli *cli)
+{
+	int defaults[TOP_MAX_VIEWS] = { 0 };
+	double interval_s = cli->interval_s > MIN_INTERVAL_S ? cli->interval_s
+							     : MIN_INTERVAL_S;
+
+	memset(t, 0, sizeof(*t));
+	t->cli = cli;
+	for (int i = 0; i < top_n_views && i < TOP_MAX_VIEWS; i++)
+		defaults[i] = top_views[i].default_sort;
+	top_state_init(&t->state, top_n_views, defaults);
+	t->interval_ns = (__u64)(interval_s * NS_PER_S);
+	t->frame.warn_ns = cli->warn_ns;
+	t->frame.footer = t->footer;
+}
+
 static int run_live(const struct trace_cli *cli)
 {
 	struct session_hooks hooks = {
@@ -193,21 +208,13 @@ static int run_live(const struct trace_cli *cli)
 		.on_wakeup = on_wakeup,
 	};
 	struct trace_cli session_cli = *cli;
-	struct top t = { .cli = cli };
 	struct session *session = NULL;
-	int defaults[TOP_MAX_VIEWS] = { 0 };
 	struct model *model;
+	struct top t;
 	char why[256];
 	int err;
 
-	for (int i = 0; i < top_n_views && i < TOP_MAX_VIEWS; i++)
-		defaults[i] = top_views[i].default_sort;
-	top_state_init(&t.state, top_n_views, defaults);
-	t.interval_ns = (__u64)((cli->interval_s > MIN_INTERVAL_S ? cli->interval_s
-								  : MIN_INTERVAL_S) * NS_PER_S);
-	t.frame.warn_ns = cli->warn_ns;
-	t.frame.interval_s = t.interval_ns / 1e9;
-	t.frame.footer = t.footer;
+	top_init(&t, cli);
 	hooks.ctx = &t;
 	/* top marks intervals itself (see on_tick); the command keeps off the tty. */
 	session_cli.interval_s = 0;
@@ -252,39 +259,23 @@ static void top_usage(FILE *out)
 		trace_cli_usage);
 }
 
+static int top_run(struct trace_cli *cli)
+{
+	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
+		if (cli->interval_s <= 0)
+			cli->interval_s = 1;
+		fprintf(stderr, "latscope top: not a terminal: a text report every %gs\n",
+			cli->interval_s);
+		return record_run(cli);
+	}
+	if (cli->json_stdout || cli->jsonl) {
+		print_error("--json and --jsonl would garble the screen: use -o FILE");
+		return EXIT_USAGE;
+	}
+	return run_live(cli);
+}
+
 int do_top(int argc, char **argv)
 {
-	struct trace_cli cli;
-	char why[256];
-	int rc;
-
-	rc = trace_cli_parse(argc, argv, &cli, why, sizeof(why));
-	if (rc == PARSE_HELP) {
-		top_usage(stdout);
-		rc = EXIT_OK;
-		goto out;
-	}
-	if (rc != PARSE_OK) {
-		print_error("%s", why);
-		top_usage(stderr);
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	if (!cli.verbose)
-		libbpf_set_print(NULL);
-	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
-		if (cli.interval_s <= 0)
-			cli.interval_s = 1;
-		fprintf(stderr, "latscope top: not a terminal: a text report every %gs\n",
-			cli.interval_s);
-		rc = record_run(&cli);
-	} else if (cli.json_stdout || cli.jsonl) {
-		print_error("--json and --jsonl would garble the screen: use -o FILE");
-		rc = EXIT_USAGE;
-	} else {
-		rc = run_live(&cli);
-	}
-out:
-	trace_cli_free(&cli);
-	return rc;
+	return run_tracing_command(argc, argv, top_usage, top_run);
 }

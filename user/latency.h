@@ -12,6 +12,7 @@
 
 #define LAT_QUANTILES 5
 /* p50, p90, p95, p99, p99.9: the figures every view shows. */
+enum lat_quantile { LAT_P50, LAT_P90, LAT_P95, LAT_P99, LAT_P999 };
 extern const double lat_quantiles[LAT_QUANTILES];
 extern const char *const lat_quantile_names[LAT_QUANTILES];
 

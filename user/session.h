@@ -42,8 +42,10 @@ int session_run(struct session *session);
 struct model *session_model(struct session *session);
 /* Ends session_run() at its next wake-up, as SIGINT would. */
 void session_request_stop(struct session *session);
-/* A stop was asked for (SIGINT, SIGTERM, session_request_stop()): lets a
- * view that outlives session_run() (top's final screen) honour signals. */
+/*
+ * A stop was asked for (SIGINT, SIGTERM, session_request_stop()): lets a
+ * view that outlives session_run() (top's final screen) honour signals.
+ */
 bool session_stop_requested(void);
 void session_free(struct session *session);
 

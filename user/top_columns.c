@@ -8,9 +8,6 @@
 
 #define ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-/* Quantile indices in lat_summary (see lat_quantiles[]). */
-enum { Q_P50, Q_P90, Q_P95, Q_P99, Q_P999 };
-
 /* ---- syscalls: rows are struct syscall_view ---- */
 
 static const struct syscall_view *sv(const void *row)
@@ -23,9 +20,9 @@ static double sc_count(const void *r) { return sv(r)->lat.count; }
 static double sc_rate(const void *r) { return sv(r)->lat.rate_per_s; }
 static double sc_errors(const void *r) { return sv(r)->lat.errors; }
 static double sc_total(const void *r) { return sv(r)->lat.total_ns; }
-static double sc_p50(const void *r) { return sv(r)->lat.quantile_ns[Q_P50]; }
-static double sc_p95(const void *r) { return sv(r)->lat.quantile_ns[Q_P95]; }
-static double sc_p99(const void *r) { return sv(r)->lat.quantile_ns[Q_P99]; }
+static double sc_p50(const void *r) { return sv(r)->lat.quantile_ns[LAT_P50]; }
+static double sc_p95(const void *r) { return sv(r)->lat.quantile_ns[LAT_P95]; }
+static double sc_p99(const void *r) { return sv(r)->lat.quantile_ns[LAT_P99]; }
 static double sc_max(const void *r) { return sv(r)->lat.max_ns; }
 
 static const struct top_column syscall_columns[] = {
@@ -119,22 +116,22 @@ const struct top_view top_views[] = {
 		.name = "requests",
 		.columns = name_only_columns,
 		.n_columns = 1,
-		.hint = "no data: request latency (per endpoint, per upstream) "
-			"is not in this build yet",
+		.hint = "no data: enable with request tracking (per endpoint "
+			"and upstream), not in this build yet",
 	},
 	{
 		.name = "functions",
 		.columns = name_only_columns,
 		.n_columns = 1,
 		.hint = "no data: enable with -u SYMBOL (function latency "
-			"via uprobes) once this build has it",
+			"via uprobes), not in this build yet",
 	},
 	{
 		.name = "resources",
 		.columns = name_only_columns,
 		.n_columns = 1,
-		.hint = "no data: CPU, faults, disk and network per target "
-			"are not in this build yet",
+		.hint = "no data: enable with resource tracking (CPU, faults, "
+			"disk, network), not in this build yet",
 	},
 	{
 		.name = "overhead",

@@ -22,7 +22,7 @@ enum colour { PAIR_ERROR = 1, PAIR_WARN, PAIR_TITLE };
 static const struct {
 	int index;
 	const char *name;
-} markers[] = { { 0, "p50" }, { 2, "p95" }, { 3, "p99" } };
+} markers[] = { { LAT_P50, "p50" }, { LAT_P95, "p95" }, { LAT_P99, "p99" } };
 
 static bool screen_open;
 static int first_row;		/* scroll position of the table */
@@ -54,7 +54,8 @@ static void put(const char *fmt, ...)
 
 int top_screen_open(void)
 {
-	if (!initscr())
+	/* newterm, not initscr: an unknown TERM is an error to report, not an exit. */
+	if (!newterm(NULL, stdout, stdin))
 		return -1;
 	screen_open = true;
 	atexit(top_screen_close);
@@ -97,12 +98,11 @@ static attr_t alert_attr(const struct top_column *col)
 static void draw_targets(const struct model *model, const struct top_frame *f)
 {
 	const struct target_info *t = &model->targets[0];
-	char up[16], status[32] = "running";
+	char up[16], how[24], status[32] = "running";
 
-	if (t->state == TARGET_EXITED) {
-		strcpy(status, "exited, ");
-		format_wait_status(t->exit_code, status + 8, sizeof(status) - 8);
-	}
+	if (t->state == TARGET_EXITED)
+		snprintf(status, sizeof(status), "exited, %s",
+			 format_wait_status(t->exit_code, how, sizeof(how)));
 	attron(A_BOLD);
 	put("latscope top");
 	attroff(A_BOLD);
@@ -359,9 +359,9 @@ static void draw_histogram(struct top_state *st, const struct top_frame *f,
 	mvput(top, 0, "%s: %llu calls, %llu errors  p50 %s  p95 %s  p99 %s  max %s",
 		 st->hist_name, (unsigned long long)sum->count,
 		 (unsigned long long)sum->errors,
-		 format_duration(sum->quantile_ns[0], q[0], sizeof(q[0])),
-		 format_duration(sum->quantile_ns[2], q[1], sizeof(q[1])),
-		 format_duration(sum->quantile_ns[3], q[2], sizeof(q[2])),
+		 format_duration(sum->quantile_ns[LAT_P50], q[0], sizeof(q[0])),
+		 format_duration(sum->quantile_ns[LAT_P95], q[1], sizeof(q[1])),
+		 format_duration(sum->quantile_ns[LAT_P99], q[2], sizeof(q[2])),
 		 format_duration(sum->max_ns, max, sizeof(max)));
 	n = lat_stats_bars(v->histogram(row), bars, page < MAX_BARS ? page : MAX_BARS);
 	for (int i = 0; i < n; i++)

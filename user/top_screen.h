@@ -14,7 +14,6 @@
 /* What a frame shows besides the model. */
 struct top_frame {
 	__u64 warn_ns;		/* highlight latencies above this; 0: off */
-	double interval_s;	/* length of an interval window */
 	bool ended;		/* the trace is over: figures are final */
 	const char *footer;	/* newest event or the last action's result */
 };
