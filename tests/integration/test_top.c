@@ -146,19 +146,34 @@ static int row_index(const char *s, const char *name)
 	return -1;
 }
 
+/* The line of the table row named @name, or "" if absent. */
+static const char *row_line(const char *s, const char *name)
+{
+	int line = row_index(s, name);
+
+	if (line < 0)
+		return "";
+	while (line--)
+		s = strchr(s, '\n') + 1;
+	return strf("%.*s", (int)strcspn(s, "\n"), s);
+}
+
 /* The row's COUNT column (the first after the name), or -1 if absent. */
 static long long row_count(const char *s, const char *name)
 {
-	int line = row_index(s, name);
 	long long count = -1;
-	const char *p = s;
 
-	if (line < 0)
-		return -1;
-	while (line--)
-		p = strchr(p, '\n') + 1;
-	sscanf(p + strlen(name), "%lld", &count);
+	sscanf(row_line(s, name), "%*s %lld", &count);
 	return count;
+}
+
+/* The header's trace uptime, as shown. */
+static const char *uptime(const char *s)
+{
+	const char *p = strstr(s, "  up ");
+
+	cr_assert(p, "no uptime in header:\n%s", s);
+	return strf("%.*s", (int)strcspn(p + 5, " \n"), p + 5);
 }
 
 /* The target's pid, from the header "pid N (steady)". */
@@ -246,6 +261,10 @@ Test(top, views_filter_and_histogram)
 
 	start_top(steady_cmd(600));
 	s = wait_screen("getppid ", FIRST_FRAME_S);
+	keys("h");
+	wait_screen("Press any key to go back", SCREEN_S);
+	keys("x");
+	wait_screen("SYSCALL ", SCREEN_S);
 	keys("Tab");
 	s = wait_screen("no data:", SCREEN_S);
 	cr_assert(strstr(s, "request"), "the requests view says how:\n%s", s);
@@ -351,6 +370,30 @@ Test(top, reset_and_snapshot_keys)
 	cr_assert_geq(jint(snap, "syscalls.getppid.count"), 300,
 		      "snapshots cover the whole trace, resets aside");
 	json_decref(snap);
+	keys("q");
+	assert_exited_cleanly(target_pid(s), 0);
+}
+
+Test(top, pause_freezes_the_figures)
+{
+	const char *s, *before, *after, *up;
+
+	start_top(steady_cmd(600));
+	wait_screen("getppid ", FIRST_FRAME_S);
+	keys("p");
+	s = wait_screen("PAUSED", SCREEN_S);
+	before = row_line(s, "getppid");
+	up = uptime(s);
+	cr_assert(before[0], "%s", s);
+	/* Two ticks later the clock has moved, the figures have not. */
+	usleep(2200000);
+	s = screen();
+	after = row_line(s, "getppid");
+	cr_assert_str_eq(after, before, "paused figures changed:\n%s", s);
+	cr_assert_str_neq(uptime(s), up, "the trace goes on while paused:\n%s", s);
+	cr_assert(strstr(s, "PAUSED"), "%s", s);
+	keys("p");
+	s = wait_screen("getppid ", SCREEN_S);
 	keys("q");
 	assert_exited_cleanly(target_pid(s), 0);
 }
