@@ -37,7 +37,7 @@ static const struct top_column syscall_columns[] = {
 	{ "MAX", 7, TOP_DURATION, sc_max, NULL, TOP_HL_LATENCY },
 };
 
-static enum model_window chosen_window(const struct top_state *st)
+enum model_window top_window(const struct top_state *st)
 {
 	return st->cumulative ? WINDOW_SINCE_RESET : WINDOW_LAST_INTERVAL;
 }
@@ -45,7 +45,7 @@ static enum model_window chosen_window(const struct top_state *st)
 static void syscall_rows(struct model *model, const struct top_state *st,
 			 struct top_rows *out)
 {
-	enum model_window window = chosen_window(st);
+	enum model_window window = top_window(st);
 	const struct syscall_view *views;
 	int n;
 

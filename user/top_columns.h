@@ -12,6 +12,7 @@
 #include "top_keys.h"
 
 #define TOP_MAX_ROWS	1024
+#define TOP_MAX_COLUMNS	16
 
 enum top_format {
 	TOP_TEXT,	/* text() */
@@ -62,6 +63,8 @@ struct top_view {
 extern const struct top_view top_views[];
 extern const int top_n_views;
 
+/* The window the state asks for: the last interval, or since reset. */
+enum model_window top_window(const struct top_state *st);
 /* Fills @out for @view (n = 0 for a view nothing feeds yet). */
 void top_view_rows(const struct top_view *view, struct model *model,
 		   const struct top_state *st, struct top_rows *out);

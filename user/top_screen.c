@@ -114,7 +114,7 @@ static void draw_targets(const struct model *model, const struct top_frame *f)
 	if (model->n_targets > 1)
 		put(" +%d more", model->n_targets - 1);
 	put("  up %s",
-	       format_duration(model->now_ns - model->start_ns, up, sizeof(up)));
+	    format_duration(model->now_ns - model->start_ns, up, sizeof(up)));
 	if (f->ended)
 		put("  [ended: q quits]");
 }
@@ -122,18 +122,16 @@ static void draw_targets(const struct model *model, const struct top_frame *f)
 static void draw_vitals(struct model *model, const struct top_state *st,
 			int line)
 {
-	enum model_window window = st->cumulative ? WINDOW_SINCE_RESET
-						  : WINDOW_LAST_INTERVAL;
 	struct syscall_totals totals;
 	char rate[16];
 
-	model_syscall_totals(model, window, &totals);
+	model_syscall_totals(model, top_window(st), &totals);
 	mvput(line, 0, "syscalls %s/s  errors %.2f%%  req/s -  slow %llu  proc %llu  drops %llu",
-		 format_count(totals.rate_per_s, rate, sizeof(rate)),
-		 totals.error_share * 100,
-		 (unsigned long long)model->slow_calls.total,
-		 (unsigned long long)model->proc_events.total,
-		 (unsigned long long)model->health[HEALTH_RINGBUF_DROPS]);
+	      format_count(totals.rate_per_s, rate, sizeof(rate)),
+	      totals.error_share * 100,
+	      (unsigned long long)model->slow_calls.total,
+	      (unsigned long long)model->proc_events.total,
+	      (unsigned long long)model->health[HEALTH_RINGBUF_DROPS]);
 }
 
 static void draw_cost(const struct model *model, int line)
@@ -147,10 +145,10 @@ static void draw_cost(const struct model *model, int line)
 		put("cost: kernel ? (BPF stats %s)", overhead_mode_name(v.mode));
 	else
 		put("cost: kernel %s/s (%.2f%% CPU)",
-		       format_duration((__u64)v.kernel_ns_per_s, kernel, sizeof(kernel)),
-		       v.kernel_cpu_share * 100);
+		    format_duration((__u64)v.kernel_ns_per_s, kernel, sizeof(kernel)),
+		    v.kernel_cpu_share * 100);
 	put("  loader %.1f%% CPU, RSS %s", v.loader_cpu_share * 100,
-	       format_kib(v.loader_peak_rss_kb, rss, sizeof(rss)));
+	    format_kib(v.loader_peak_rss_kb, rss, sizeof(rss)));
 }
 
 static void draw_tabs(const struct top_state *st, int line)
@@ -175,7 +173,7 @@ static void draw_status(const struct top_state *st, const struct top_frame *f,
 	if (!v->rows)
 		return;
 	mvput(line, 0, "%s %.1fs  sort %s%s", rows.window_name, rows.window_s,
-		 v->columns[col].title, st->reverse[st->view] ? " (reversed)" : "");
+	      v->columns[col].title, st->reverse[st->view] ? " (reversed)" : "");
 	if (st->mode == TOP_MODE_FILTER)
 		put("  filter: %s_", st->filter);
 	else if (st->filter[0])
@@ -197,7 +195,7 @@ static int fit_columns(const struct top_view *v, int *widths)
 {
 	int used = 0, n = 0;
 
-	for (; n < v->n_columns; n++) {
+	for (; n < v->n_columns && n < TOP_MAX_COLUMNS; n++) {
 		int w = v->columns[n].width + (n ? 1 : 0);
 
 		if (used + w > COLS)
@@ -228,7 +226,7 @@ static void draw_titles(const struct top_state *st, const int *widths, int n,
 		if (i == sorted)
 			attron(A_BOLD);
 		put(c->format == TOP_TEXT ? "%-*s" : "%*s", widths[i] + (i ? 1 : 0),
-		       title);
+		    title);
 		attroff(A_BOLD);
 	}
 	hline(' ', COLS);
@@ -287,11 +285,11 @@ static void draw_table(struct top_state *st, const struct top_frame *f,
 		       int top, int page)
 {
 	const struct top_view *v = &top_views[st->view];
-	int widths[16], n = fit_columns(v, widths);
+	int widths[TOP_MAX_COLUMNS], n = fit_columns(v, widths);
 
 	if (!rows.n) {
-		mvput(top + 1, 2, "%s", st->filter[0] ? "no rows match the filter"
-							 : v->hint);
+		mvput(top + 1, 2, "%s",
+		      st->filter[0] ? "no rows match the filter" : v->hint);
 		return;
 	}
 	draw_titles(st, widths, n, top);
@@ -322,9 +320,9 @@ static void draw_bar(const struct lat_bar *bar, __u64 peak, int bar_width,
 	bool warn = warn_ns && bar->low_ns >= warn_ns;
 
 	mvput(line, 0, "%7s - %-7s %7s |",
-		 format_duration(bar->low_ns, low, sizeof(low)),
-		 format_duration(bar->high_ns, high, sizeof(high)),
-		 format_count(bar->count, count, sizeof(count)));
+	      format_duration(bar->low_ns, low, sizeof(low)),
+	      format_duration(bar->high_ns, high, sizeof(high)),
+	      format_count(bar->count, count, sizeof(count)));
 	if (warn)
 		attron(COLOR_PAIR(PAIR_WARN) | A_BOLD);
 	for (int i = 0; i < bar_width; i++)
@@ -357,12 +355,12 @@ static void draw_histogram(struct top_state *st, const struct top_frame *f,
 	}
 	sum = v->summary(row);
 	mvput(top, 0, "%s: %llu calls, %llu errors  p50 %s  p95 %s  p99 %s  max %s",
-		 st->hist_name, (unsigned long long)sum->count,
-		 (unsigned long long)sum->errors,
-		 format_duration(sum->quantile_ns[LAT_P50], q[0], sizeof(q[0])),
-		 format_duration(sum->quantile_ns[LAT_P95], q[1], sizeof(q[1])),
-		 format_duration(sum->quantile_ns[LAT_P99], q[2], sizeof(q[2])),
-		 format_duration(sum->max_ns, max, sizeof(max)));
+	      st->hist_name, (unsigned long long)sum->count,
+	      (unsigned long long)sum->errors,
+	      format_duration(sum->quantile_ns[LAT_P50], q[0], sizeof(q[0])),
+	      format_duration(sum->quantile_ns[LAT_P95], q[1], sizeof(q[1])),
+	      format_duration(sum->quantile_ns[LAT_P99], q[2], sizeof(q[2])),
+	      format_duration(sum->max_ns, max, sizeof(max)));
 	n = lat_stats_bars(v->histogram(row), bars, page < MAX_BARS ? page : MAX_BARS);
 	for (int i = 0; i < n; i++)
 		if (bars[i].count > peak)

@@ -46,6 +46,7 @@ Test(columns, every_view_is_complete)
 
 		cr_assert(v->name && v->hint && v->hint[0], "view %d", i);
 		cr_assert_geq(v->n_columns, 1);
+		cr_assert_leq(v->n_columns, TOP_MAX_COLUMNS, "%s", v->name);
 		cr_assert_lt(v->default_sort, v->n_columns, "%s", v->name);
 		cr_assert_eq(v->columns[0].format, TOP_TEXT, "%s: rows are named", v->name);
 		for (int c = 1; c < v->n_columns; c++)
