@@ -13,7 +13,11 @@
 
 static json_t *iso_time(const struct model *model, __u64 mono_ns)
 {
-	__u64 real = model_realtime_ns(model, mono_ns);
+	return snapshot_iso_time(model_realtime_ns(model, mono_ns));
+}
+
+json_t *snapshot_iso_time(__u64 real)
+{
 	time_t secs = real / 1000000000ULL;
 	char buf[64];
 	struct tm tm;
@@ -41,7 +45,7 @@ static json_t *hist_json(const struct lat_stats *hist)
 	return buckets;
 }
 
-static json_t *latency_json(const struct lat_summary *lat)
+json_t *snapshot_latency_json(const struct lat_summary *lat)
 {
 	json_t *obj = json_pack("{s:I, s:I, s:f, s:I, s:I, s:I}",
 				"count", (json_int_t)lat->count,
@@ -68,7 +72,7 @@ static json_t *syscalls_json(struct model *model, enum model_window window)
 
 	model_syscall_views(model, window, &views, &n);
 	for (int i = 0; i < n; i++) {
-		json_t *row = latency_json(&views[i].lat);
+		json_t *row = snapshot_latency_json(&views[i].lat);
 		json_t *errnos = json_array();
 
 		for (int e = 0; e < views[i].n_top_errnos; e++) {

@@ -1,0 +1,18 @@
+/*
+ * What the tracing subcommands (record, check, top) do around a session,
+ * written once: fail early on an unwritable -o, start and announce the
+ * trace, and hand finished snapshots to -o FILE and --json.
+ */
+#ifndef LATSCOPE_TRACE_RUN_H
+#define LATSCOPE_TRACE_RUN_H
+
+#include <jansson.h>
+#include "session.h"
+
+/* 0, or a negative errno after printing the one-line reason. */
+int trace_run_start(const struct trace_cli *cli,
+		    const struct session_hooks *hooks, struct session **out);
+/* Writes @snap to -o (atomically, or a JSON line with --jsonl) and --json. */
+int trace_run_emit(const struct trace_cli *cli, const json_t *snap);
+
+#endif
