@@ -161,9 +161,9 @@ static struct node *bad_metric(struct parser *p, const struct section_def *s,
 static struct node *parse_path(struct parser *p)
 {
 	char first[EXPR_MAX_STRING], second[EXPR_MAX_STRING], names[512];
-	int column = p->tok.column, c1, c2;
+	int column = p->tok.column, c1 = 0, c2 = 0;
 	const struct section_def *s = expr_find_section(p->tok.text);
-	bool quoted = false, q2;
+	bool quoted = false, q2 = false;
 	struct node *n;
 
 	if (!s) {
