@@ -19,7 +19,7 @@ static void announce(const struct trace_cli *cli, const struct model *model)
 			t->pid, t->comm, model->n_targets > 1 ? " and more" : "");
 }
 
-int trace_run_start(const struct trace_cli *cli,
+int trace_run_start(struct trace_cli *cli,
 		    const struct session_hooks *hooks, struct session **out)
 {
 	char why[256];

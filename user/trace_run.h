@@ -10,7 +10,7 @@
 #include "session.h"
 
 /* 0, or a negative errno after printing the one-line reason. */
-int trace_run_start(const struct trace_cli *cli,
+int trace_run_start(struct trace_cli *cli,
 		    const struct session_hooks *hooks, struct session **out);
 /* Writes @snap to -o (atomically, or a JSON line with --jsonl) and --json. */
 int trace_run_emit(const struct trace_cli *cli, const json_t *snap);
