@@ -215,6 +215,13 @@ static struct node *parse_primary(struct parser *p)
 			n->dim = p->tok.dim;
 		}
 		advance(p);
+		if (n && !n->dim && p->tok.kind == T_IDENT && expr_is_unit(p->tok.text)) {
+			double v = n->num;
+
+			free_node(n);
+			return fail_at(p, p->tok.column, "no space before a unit: write %g%s",
+				       v, p->tok.text);
+		}
 		return n;
 	case T_IDENT:
 		return parse_path(p);

@@ -91,6 +91,14 @@ static void lex_number(const char *src, size_t *pos, struct token *tok)
 	error_token(tok, "unknown unit '%s' (ns, us, ms, s, %%, B, KB, MB, GB, /s)", unit);
 }
 
+bool expr_is_unit(const char *word)
+{
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(word, units[i].suffix))
+			return true;
+	return false;
+}
+
 static void lex_string(const char *src, size_t *pos, struct token *tok)
 {
 	char quote = src[*pos];

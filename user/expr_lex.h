@@ -2,6 +2,7 @@
 #ifndef LATSCOPE_EXPR_LEX_H
 #define LATSCOPE_EXPR_LEX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "expr_fields.h"
 
@@ -26,6 +27,8 @@ struct token {
 
 /* Reads the token at *pos and advances past it. */
 void expr_lex(const char *src, size_t *pos, struct token *tok);
+/* "ms", "%", "KB": for telling "5 ms" apart from a misplaced name. */
+bool expr_is_unit(const char *word);
 const char *expr_token_name(enum tok_kind kind);
 
 #endif

@@ -184,6 +184,7 @@ Test(expr, errors_carry_their_column)
 	expect_error("syscalls.read.p98 < 1ms", 15, "unknown metric 'p98'");
 	expect_error("syscalls.p99 < 1ms", 10, "needs a key");
 	expect_error("syscalls.read.p99 < 1", 19, "needs a unit");
+	expect_error("syscalls.read.p99 < 50 ms", 24, "no space before a unit: write 50ms");
 	expect_error("syscalls.read.p99 < 5%", 19, "cannot compare a duration with a fraction");
 	expect_error("overhead.loader_rss < 2ms", 21, "cannot compare a size with a duration");
 	expect_error("syscalls.read.p99 < 1ms < 2ms", 25, "do not chain");
