@@ -2,6 +2,7 @@
 #ifndef LATSCOPE_TEST_LAT_SAMPLES_H
 #define LATSCOPE_TEST_LAT_SAMPLES_H
 
+#include <linux/types.h>
 #include <stdbool.h>
 #include "latscope.h"
 
