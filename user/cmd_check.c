@@ -77,7 +77,7 @@ static int judge(struct check_cmd *c, json_t *snap, FILE *table)
 
 static int check_snapshot_file(struct check_cmd *c, int argc, char **argv)
 {
-	json_error_t error;
+	char why[512];
 	json_t *snap;
 	int rc;
 
@@ -85,11 +85,9 @@ static int check_snapshot_file(struct check_cmd *c, int argc, char **argv)
 		print_error("--snapshot takes no tracing options ('%s')", argv[1]);
 		return CHECK_ERROR;
 	}
-	snap = json_load_file(c->snapshot, 0, &error);
-	if (!json_is_object(snap)) {
-		print_error("cannot read snapshot %s: %s (line %d)", c->snapshot,
-			    snap ? "not a JSON object" : error.text, error.line);
-		json_decref(snap);
+	snap = snapshot_read_file(c->snapshot, why, sizeof(why));
+	if (!snap) {
+		print_error("%s", why);
 		return CHECK_ERROR;
 	}
 	rc = judge(c, snap, stdout);
@@ -148,6 +146,9 @@ int do_check(int argc, char **argv)
 		}
 	}
 	if (extra_options_take(&argc, argv, check_options, &c, why, sizeof(why))) {
+		print_error("%s", why);
+		rc = CHECK_ERROR;
+	} else if (c.junit && snapshot_check_writable(c.junit, why, sizeof(why))) {
 		print_error("%s", why);
 		rc = CHECK_ERROR;
 	} else if (!c.checks.n) {

@@ -23,17 +23,11 @@ static void diff_usage(FILE *out)
 
 static json_t *load(const char *path)
 {
-	json_error_t error;
-	json_t *snap = json_load_file(path, 0, &error);
+	char why[512];
+	json_t *snap = snapshot_read_file(path, why, sizeof(why));
 
-	if (!json_is_object(snap) ||
-	    strcmp(json_string_value(json_object_get(snap, "schema")) ?: "",
-		   SNAPSHOT_SCHEMA)) {
-		print_error("cannot read snapshot %s: %s", path,
-			    snap ? "not a latscope snapshot" : error.text);
-		json_decref(snap);
-		return NULL;
-	}
+	if (!snap)
+		print_error("%s", why);
 	return snap;
 }
 
@@ -45,37 +39,47 @@ static const struct option long_options[] = {
 	{ 0 },
 };
 
-static int parse(int argc, char **argv, struct diff_opts *opts, bool *json)
+static int usage_error(const char *why)
+{
+	print_error("%s", why);
+	return DIFF_ERROR;
+}
+
+static int parse_one(int opt, const char *arg, struct diff_opts *opts, bool *json)
 {
 	char why[256], *end;
 	long v;
-	int opt;
+
+	switch (opt) {
+	case 'r':
+		return diff_opts_threshold(opts, arg, why, sizeof(why)) ? usage_error(why) : 0;
+	case 'm':
+		v = strtol(arg, &end, 10);
+		if (*end || end == arg || v < 1 || v > 1000000000)
+			return usage_error("invalid --min-count: a whole number from 1");
+		opts->min_count = (unsigned int)v;
+		return 0;
+	case 'j':
+		*json = true;
+		return 0;
+	}
+	return usage_error("unknown option, or an option without its value (see --help)");
+}
+
+static int parse(int argc, char **argv, struct diff_opts *opts, bool *json)
+{
+	int opt, rc;
 
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
-		switch (opt) {
-		case 'r':
-			if (diff_opts_threshold(opts, optarg, why, sizeof(why)))
-				return print_error("%s", why), DIFF_ERROR;
-			break;
-		case 'm':
-			v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || v < 1 || v > 1000000000)
-				return print_error("invalid --min-count '%s'", optarg), DIFF_ERROR;
-			opts->min_count = (unsigned int)v;
-			break;
-		case 'j':
-			*json = true;
-			break;
-		case 'h':
+		if (opt == 'h') {
 			diff_usage(stdout);
 			return -1;
-		default:
-			print_error("%s '%s'", opt == ':' ? "option needs a value:" : "unknown option",
-				    argv[optind - 1]);
-			return DIFF_ERROR;
 		}
+		rc = parse_one(opt, optarg, opts, json);
+		if (rc)
+			return rc;
 	}
 	if (argc - optind != 2) {
 		print_error("diff needs two snapshots: BASE.json NEW.json");

@@ -24,6 +24,8 @@ int snapshot_write_file(const char *path, const json_t *snap);
 /* One compact line appended (JSON Lines). */
 int snapshot_append_line(const char *path, const json_t *snap);
 int snapshot_print(FILE *out, const json_t *snap, bool one_line);
+/* A snapshot file (schema checked); NULL with a one-line reason. */
+json_t *snapshot_read_file(const char *path, char *why, size_t len);
 /* Fails early (before attaching) when @path cannot be written. */
 int snapshot_check_writable(const char *path, char *why, size_t len);
 
