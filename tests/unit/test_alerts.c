@@ -125,3 +125,27 @@ Test(alerts, breach_then_recovery_over_ticks)
 		json_decref(ticks[i]);
 	alerts_free(&alerts);
 }
+
+/* Windows over snapshots of the wrong shape: no crash, no invented data. */
+Test(alerts, window_of_malformed_snapshots)
+{
+	static const char *const docs[] = {
+		"{}", "{\"time\": 3}", "{\"syscalls\": {\"read\": {\"count\": 5}}}",
+		"{\"syscalls\": {\"read\": {\"count\": 5, \"histogram\": [[1], \"x\", [-1, 1, 5],"
+		" [99999999999999999, 1, 3]]}}}",
+		"{\"syscalls\": {\"read\": {\"count\": 3, \"histogram\": 7}}}",
+	};
+	size_t n = sizeof(docs) / sizeof(docs[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < n; j++) {
+			json_t *a = json_loads(docs[i], 0, NULL), *b = json_loads(docs[j], 0, NULL);
+			json_t *w = snapshot_window(a, b);
+
+			cr_assert(w, "%s then %s", docs[i], docs[j]);
+			json_decref(w);
+			json_decref(a);
+			json_decref(b);
+		}
+	}
+}

@@ -158,3 +158,31 @@ Test(checks, junit_unwritable_path_fails)
 {
 	cr_expect_lt(junit_write("/nonexistent/dir/x.xml", &list, 1.0), 0);
 }
+
+/* Random lines never crash the requirements parser; errors always say where. */
+Test(checks, fuzz_requirements_files)
+{
+	static const char *const pieces[] = {
+		"name", ":", " ", "#", "\"", "'", "[", "]", "\n", "\r\n", "syscalls",
+		".read", ".p99", "<", "1ms", "and", "(", ")", "\\", "requests", "x:",
+	};
+	unsigned int seed = 777;
+	char text[512], why[256];
+
+	for (int round = 0; round < 5000; round++) {
+		struct check_list l = {};
+		size_t n = 0;
+		int len = rand_r(&seed) % 60;
+
+		for (int i = 0; i < len && n < sizeof(text) - 16; i++)
+			n += snprintf(text + n, sizeof(text) - n, "%s",
+				      pieces[rand_r(&seed) % (sizeof(pieces) / sizeof(pieces[0]))]);
+		text[n] = '\0';
+		why[0] = '\0';
+		if (checks_parse_lines(&l, text, "f", why, sizeof(why)))
+			cr_assert(!strncmp(why, "f", 1), "'%s' -> '%s'", text, why);
+		else
+			checks_evaluate(&l, snap);
+		checks_free(&l);
+	}
+}

@@ -179,3 +179,32 @@ Test(diff, text_output)
 	free(text);
 	json_decref(res);
 }
+
+/* Snapshots of the wrong shape are compared where they can be, never crash. */
+Test(diff, malformed_snapshots)
+{
+	static const char *const docs[] = {
+		"{}", "{\"syscalls\": []}", "{\"syscalls\": {\"read\": 5}}",
+		"{\"syscalls\": {\"read\": {\"count\": \"many\", \"p50_ns\": null}}}",
+		"{\"syscalls\": {\"read\": {\"count\": 1e30, \"p50_ns\": -5, \"p99_ns\": 1.5}}}",
+		"{\"syscalls\": {\"read\": {\"count\": 100, \"p50_ns\": 0}}}",
+	};
+	size_t n = sizeof(docs) / sizeof(docs[0]);
+	struct diff_opts opts;
+
+	diff_opts_init(&opts);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < n; j++) {
+			json_t *a = json_loads(docs[i], 0, NULL), *b = json_loads(docs[j], 0, NULL);
+			json_t *res = diff_snapshots(a, b, &opts);
+			FILE *out = fopen("/dev/null", "w");
+
+			cr_assert(res, "%s vs %s", docs[i], docs[j]);
+			diff_print(out, res);
+			fclose(out);
+			json_decref(res);
+			json_decref(a);
+			json_decref(b);
+		}
+	}
+}
