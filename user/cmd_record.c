@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
+#include "metrics_server.h"
 #include "report_text.h"
 #include "session.h"
 #include "snapshot_json.h"
@@ -12,6 +13,7 @@ struct record {
 	const struct trace_cli *cli;
 	FILE *text;	/* reports; NULL when stdout carries JSON */
 	FILE *events;	/* live slow-call and process-event lines */
+	struct metrics_server *metrics; /* --listen; NULL otherwise */
 };
 
 static void on_event(void *ctx, struct model *model, int rec_type,
@@ -61,6 +63,24 @@ static int on_interval(void *ctx, struct model *model)
 	return 0;
 }
 
+/* Scrapes read what this publishes; a failed render keeps the last one. */
+static int on_tick(void *ctx, struct model *model)
+{
+	struct record *r = ctx;
+
+	if (r->metrics)
+		metrics_server_update(r->metrics, model);
+	return 0;
+}
+
+/* Before attaching: a port in use must not cost the target a trace. */
+static int start_metrics(struct record *r, char *why, size_t len)
+{
+	if (!r->cli->metrics.listen)
+		return 0;
+	return metrics_server_start(&r->cli->metrics, &r->metrics, why, len);
+}
+
 static void record_usage(FILE *out)
 {
 	fprintf(out, "usage: latscope record (-p PID[,PID...] | -c CMD) [OPTIONS]\n\n%s",
@@ -79,9 +99,20 @@ static void announce(const struct trace_cli *cli, const struct model *model)
 			t->pid, t->comm, model->n_targets > 1 ? " and more" : "");
 }
 
+static void announce_metrics(struct record *r, struct model *model)
+{
+	if (!r->metrics)
+		return;
+	metrics_server_update(r->metrics, model);
+	fprintf(stderr, "latscope: serving metrics on http://%s/metrics\n",
+		metrics_server_address(r->metrics));
+}
+
 int do_record(int argc, char **argv)
 {
-	struct session_hooks hooks = { .on_event = on_event, .on_interval = on_interval };
+	struct session_hooks hooks = {
+		.on_event = on_event, .on_interval = on_interval, .on_tick = on_tick,
+	};
 	struct trace_cli cli;
 	struct record r = {};
 	struct session *session = NULL;
@@ -110,12 +141,15 @@ int do_record(int argc, char **argv)
 		rc = EXIT_FAILURE_RUN;
 		goto out;
 	}
-	err = session_start(&cli, &hooks, &session, why, sizeof(why));
+	err = start_metrics(&r, why, sizeof(why));
+	if (!err)
+		err = session_start(&cli, &hooks, &session, why, sizeof(why));
 	if (err) {
 		print_error("%s", why);
 		rc = EXIT_FAILURE_RUN;
 		goto out;
 	}
+	announce_metrics(&r, session_model(session));
 	announce(&cli, session_model(session));
 	err = session_run(session);
 	if (r.text)
@@ -125,6 +159,7 @@ int do_record(int argc, char **argv)
 		err = -EIO;
 	rc = err ? EXIT_FAILURE_RUN : EXIT_OK;
 out:
+	metrics_server_stop(r.metrics);
 	session_free(session);
 	trace_cli_free(&cli);
 	return rc;
