@@ -81,6 +81,18 @@ static int start_metrics(struct record *r, char *why, size_t len)
 	return metrics_server_start(&r->cli->metrics, &r->metrics, why, len);
 }
 
+static void stop_metrics(struct record *r)
+{
+	unsigned long scrapes;
+
+	if (!r->metrics)
+		return;
+	scrapes = metrics_server_scrapes(r->metrics);
+	if (scrapes)
+		fprintf(stderr, "latscope: metrics: %lu scrapes served\n", scrapes);
+	metrics_server_stop(r->metrics);
+}
+
 static void record_usage(FILE *out)
 {
 	fprintf(out, "usage: latscope record (-p PID[,PID...] | -c CMD) [OPTIONS]\n\n%s",
@@ -159,7 +171,7 @@ int do_record(int argc, char **argv)
 		err = -EIO;
 	rc = err ? EXIT_FAILURE_RUN : EXIT_OK;
 out:
-	metrics_server_stop(r.metrics);
+	stop_metrics(&r);
 	session_free(session);
 	trace_cli_free(&cli);
 	return rc;
