@@ -68,17 +68,8 @@ static int on_tick(void *ctx, struct model *model)
 {
 	struct record *r = ctx;
 
-	if (r->metrics)
-		metrics_server_update(r->metrics, model);
+	metrics_server_update(r->metrics, model);
 	return 0;
-}
-
-/* Before attaching: a port in use must not cost the target a trace. */
-static int start_metrics(struct record *r, char *why, size_t len)
-{
-	if (!r->cli->metrics.listen)
-		return 0;
-	return metrics_server_start(&r->cli->metrics, &r->metrics, why, len);
 }
 
 static void stop_metrics(struct record *r)
@@ -153,7 +144,7 @@ int do_record(int argc, char **argv)
 		rc = EXIT_FAILURE_RUN;
 		goto out;
 	}
-	err = start_metrics(&r, why, sizeof(why));
+	err = metrics_server_start(&cli.metrics, &r.metrics, why, sizeof(why));
 	if (!err)
 		err = session_start(&cli, &hooks, &session, why, sizeof(why));
 	if (err) {

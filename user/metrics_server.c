@@ -130,11 +130,15 @@ static struct MHD_Daemon *start_daemon(struct metrics_server *srv, int fd,
 int metrics_server_start(const struct metrics_config *cfg,
 			 struct metrics_server **out, char *why, size_t len)
 {
-	struct metrics_server *srv = calloc(1, sizeof(*srv));
+	struct metrics_server *srv;
 	char wanted[64];
 	int fd;
 
+	*out = NULL;
+	if (!cfg->listen)
+		return 0;
 	metrics_format_addr(&cfg->addr, wanted, sizeof(wanted));
+	srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return -ENOMEM;
 	pthread_mutex_init(&srv->lock, NULL);
@@ -173,6 +177,8 @@ int metrics_server_update(struct metrics_server *srv, struct model *model)
 	size_t len[METRICS_FORMATS] = {};
 	int err = 0;
 
+	if (!srv)
+		return 0;
 	for (int f = 0; f < METRICS_FORMATS && !err; f++)
 		err = metrics_render(srv->mx, model, f, &text[f], &len[f]);
 	if (!err) {

@@ -17,8 +17,10 @@
 struct metrics_server;
 
 /*
- * Binds @cfg's address (port 0: the kernel picks) and starts serving.
- * On failure a one-line reason is in @why.
+ * Binds @cfg's address (port 0: the kernel picks) and starts serving; sets
+ * *out to NULL and succeeds when @cfg has no --listen. Call it before
+ * attaching, so a port in use costs nothing. On failure a one-line reason
+ * is in @why. update and stop accept NULL.
  */
 int metrics_server_start(const struct metrics_config *cfg,
 			 struct metrics_server **out, char *why, size_t len);
