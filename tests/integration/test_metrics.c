@@ -29,7 +29,10 @@
 
 INTEGRATION_SUITE(metrics);
 
-/* A port nobody listens on right now (the kernel's pick, released). */
+/*
+ * A port nobody listens on right now (the kernel's pick, released): for
+ * Prometheus, which cannot announce a port it picked itself.
+ */
 static int free_port(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -41,6 +44,17 @@ static int free_port(void)
 		  !getsockname(fd, (struct sockaddr *)&a, &len));
 	close(fd);
 	return ntohs(a.sin_port);
+}
+
+/* The port latscope chose for --listen 127.0.0.1:0, from its stderr. */
+static int announced_port(const struct proc *tracer)
+{
+	const char *line = strstr(tracer->err.data, "serving metrics on http://127.0.0.1:");
+	int port = 0;
+
+	cr_assert(line && sscanf(line, "serving metrics on http://127.0.0.1:%d", &port) == 1,
+		  "no metrics address announced; stderr:\n%s", tracer->err.data);
+	return port;
 }
 
 static void require_tool(const char *tool)
@@ -80,8 +94,10 @@ static char *http_get(int port, const char *target, int *status)
 	dprintf(fd, "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\n\r\n", target, port);
 	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
 		len += n;
-		if (len + 1 == cap)
-			cr_assert((buf = realloc(buf, cap *= 2)));
+		if (len + 1 == cap) {
+			buf = realloc(buf, cap *= 2);
+			cr_assert(buf);
+		}
 	}
 	close(fd);
 	buf[len] = '\0';
@@ -246,15 +262,14 @@ Test(metrics, prometheus_scrapes_agree_with_the_snapshot, .timeout = 90)
 	require_tool("prometheus");
 	dir = temp_dir();
 	snap_path = strf("%s/snap.json", dir);
-	prom_port = free_port();
-	port = free_port();
-	prom = start_prometheus(prom_port, port);
 	t = trace_pid_start("scrapeload",
 		(char *[]){ (char *)strf("%d", N_GETPPID), (char *)strf("%d", FAST),
 			    (char *)strf("%d", FAST_MS), (char *)strf("%d", SLOW),
 			    (char *)strf("%d", SLOW_MS), NULL },
-		(char *[]){ "--listen", (char *)strf("127.0.0.1:%d", port),
-			    "-o", (char *)snap_path, NULL });
+		(char *[]){ "--listen", "127.0.0.1:0", "-o", (char *)snap_path, NULL });
+	port = announced_port(t.tracer);
+	prom_port = free_port();
+	prom = start_prometheus(prom_port, port);
 	cr_assert(proc_wait_output(t.workload, false, "done", RUN_TIMEOUT_S),
 		  "workload never finished; stderr:\n%s", t.workload->err.data);
 	wait_ready(prom, prom_port);
