@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -67,12 +68,34 @@ static void require_tool(const char *tool)
 	cr_skip_test("%s not installed (make deps): skipped", tool);
 }
 
+/* The value of header @name in [@head, @end), or "" when absent. */
+static void header_value(const char *head, const char *end, const char *name,
+			 char *out, size_t len)
+{
+	size_t n = strlen(name);
+
+	out[0] = '\0';
+	for (const char *p = strstr(head, "\r\n"); p && p < end; p = strstr(p + 2, "\r\n")) {
+		if (!strncasecmp(p + 2, name, n) && p[2 + n] == ':') {
+			const char *v = p + 3 + n, *eol = strstr(v, "\r\n");
+
+			while (*v == ' ')
+				v++;
+			snprintf(out, len, "%.*s", (int)(eol - v), v);
+			return;
+		}
+	}
+}
+
 /*
  * GET http://127.0.0.1:@port@target over HTTP/1.0 (the server closes when
- * done). The body, malloc'ed, or NULL when nothing listens; *status is 0
- * then. Sockets rather than curl(1): polling would spawn a process a try.
+ * done), with an Accept header unless @accept is NULL. The body, malloc'ed,
+ * or NULL when nothing listens; *status is 0 then. The response's
+ * Content-Type goes to @type when given. Sockets rather than curl(1):
+ * polling would spawn a process a try.
  */
-static char *http_get(int port, const char *target, int *status)
+static char *http_get_as(int port, const char *target, const char *accept,
+			 int *status, char *type, size_t type_len)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
 	struct timeval tv = { .tv_sec = HTTP_TIMEOUT_S };
@@ -91,7 +114,8 @@ static char *http_get(int port, const char *target, int *status)
 		free(buf);
 		return NULL;
 	}
-	dprintf(fd, "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\n\r\n", target, port);
+	dprintf(fd, "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\n%s%s%s\r\n", target, port,
+		accept ? "Accept: " : "", accept ? accept : "", accept ? "\r\n" : "");
 	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
 		len += n;
 		if (len + 1 == cap) {
@@ -107,8 +131,15 @@ static char *http_get(int port, const char *target, int *status)
 		free(buf);
 		return NULL;
 	}
+	if (type)
+		header_value(buf, body, "Content-Type", type, type_len);
 	memmove(buf, body + 4, strlen(body + 4) + 1);
 	return buf;
+}
+
+static char *http_get(int port, const char *target, int *status)
+{
+	return http_get_as(port, target, NULL, status, NULL, 0);
 }
 
 /* PromQL into a query string: everything but unreserved characters %XX. */
@@ -237,9 +268,10 @@ static void check_endpoint(int port, const char *dir)
 	FILE *f = fopen(file, "w");
 	struct proc *p;
 	int status;
-	char *text = http_get(port, "/metrics", &status);
+	char type[128], *text = http_get_as(port, "/metrics", NULL, &status, type, sizeof(type));
 
 	cr_assert_eq(status, 200);
+	cr_assert(strstr(type, "text/plain; version=0.0.4"), "Content-Type: %s", type);
 	cr_assert(f && fputs(text, f) >= 0 && !fclose(f));
 	free(text);
 	p = run_command((char *[]){ "sh", "-c",
@@ -247,6 +279,13 @@ static void check_endpoint(int port, const char *dir)
 	assert_exit(p, 0);
 	free(http_get(port, "/nothing", &status));
 	cr_assert_eq(status, 404);
+	/* Content negotiation, as Prometheus (and the test above) relies on. */
+	text = http_get_as(port, "/metrics", "application/openmetrics-text;version=1.0.0",
+			   &status, type, sizeof(type));
+	cr_assert_eq(status, 200);
+	cr_assert(strstr(type, "application/openmetrics-text"), "Content-Type: %s", type);
+	cr_assert(strlen(text) > 6 && !strcmp(text + strlen(text) - 6, "# EOF\n"));
+	free(text);
 }
 
 Test(metrics, prometheus_scrapes_agree_with_the_snapshot, .timeout = 90)
