@@ -51,6 +51,7 @@ enum fold_group { FOLD_SYSCALLS, FOLD_TARGETS, FOLD_GROUPS };
 
 struct metrics_exporter {
 	__u64 bounds_ns[METRICS_MAX_BOUNDS];
+	char le[METRICS_MAX_BOUNDS][24];	/* the bounds as label values */
 	int n_bounds, series_cap;
 	struct fold_table folds[FOLD_GROUPS];
 	struct lat_series *series;	/* series_cap + 1, reused per section */
@@ -71,6 +72,8 @@ struct metrics_exporter *metrics_exporter_new(const __u64 *bounds_ns,
 	if (!mx || n_bounds > METRICS_MAX_BOUNDS || series_cap < 1)
 		goto fail;
 	memcpy(mx->bounds_ns, bounds_ns, n_bounds * sizeof(*bounds_ns));
+	for (int k = 0; k < n_bounds; k++)
+		metrics_format_seconds(bounds_ns[k], mx->le[k], sizeof(mx->le[k]));
 	mx->n_bounds = n_bounds;
 	mx->series_cap = series_cap;
 	for (int i = 0; i < FOLD_GROUPS; i++) {
@@ -194,6 +197,10 @@ static const char *u64_str(__u64 v, char *buf, size_t len)
 
 static void write_escaped(FILE *out, const char *s)
 {
+	if (!strpbrk(s, "\\\"\n")) {
+		fputs(s, out);
+		return;
+	}
 	for (; *s; s++) {
 		if (*s == '\\' || *s == '"')
 			fputc('\\', out);
@@ -204,23 +211,32 @@ static void write_escaped(FILE *out, const char *s)
 	}
 }
 
+/* fputs rather than fprintf: this runs for every line, ~25 per histogram. */
 static void write_sample(struct writer *w, const char *name, const char *suffix,
 			 const struct label *labels, int n, const char *le,
 			 const char *value)
 {
-	fprintf(w->out, "%s%s", name, suffix);
-	if (n || le) {
-		fputc('{', w->out);
-		for (int i = 0; i < n; i++) {
-			fprintf(w->out, "%s%s=\"", i ? "," : "", labels[i].name);
-			write_escaped(w->out, labels[i].value);
-			fputc('"', w->out);
-		}
-		if (le)
-			fprintf(w->out, "%sle=\"%s\"", n ? "," : "", le);
-		fputc('}', w->out);
+	FILE *out = w->out;
+
+	fputs(name, out);
+	fputs(suffix, out);
+	for (int i = 0; i < n; i++) {
+		fputc(i ? ',' : '{', out);
+		fputs(labels[i].name, out);
+		fputs("=\"", out);
+		write_escaped(out, labels[i].value);
+		fputc('"', out);
 	}
-	fprintf(w->out, " %s\n", value);
+	if (le) {
+		fputs(n ? ",le=\"" : "{le=\"", out);
+		fputs(le, out);
+		fputc('"', out);
+	}
+	if (n || le)
+		fputc('}', out);
+	fputc(' ', out);
+	fputs(value, out);
+	fputc('\n', out);
 }
 
 /* Text 0.0.4 names a counter family by its sample (_total); OpenMetrics not. */
@@ -250,7 +266,7 @@ static void write_counter(struct writer *w, const struct family *f,
 static void write_histogram(struct metrics_exporter *mx, struct writer *w,
 			    const struct family *f, const struct lat_series *s)
 {
-	char le[32], value[32];
+	char sum[32], value[32];
 	__u64 cumulative = 0;
 	__u32 b = 0;
 
@@ -260,8 +276,7 @@ static void write_histogram(struct metrics_exporter *mx, struct writer *w,
 		for (; b < end; b++)
 			cumulative += s->hist->buckets[b];
 		write_sample(w, f->name, "_bucket", s->labels, s->n_labels,
-			     metrics_format_seconds(mx->bounds_ns[k], le, sizeof(le)),
-			     u64_str(cumulative, value, sizeof(value)));
+			     mx->le[k], u64_str(cumulative, value, sizeof(value)));
 	}
 	/* _count is the bucket sum, so it always equals the +Inf bucket. */
 	for (; b < HIST_BUCKETS; b++)
@@ -269,7 +284,7 @@ static void write_histogram(struct metrics_exporter *mx, struct writer *w,
 	u64_str(cumulative, value, sizeof(value));
 	write_sample(w, f->name, "_bucket", s->labels, s->n_labels, "+Inf", value);
 	write_sample(w, f->name, "_sum", s->labels, s->n_labels, NULL,
-		     metrics_format_seconds(s->hist->total_ns, le, sizeof(le)));
+		     metrics_format_seconds(s->hist->total_ns, sum, sizeof(sum)));
 	write_sample(w, f->name, "_count", s->labels, s->n_labels, NULL, value);
 }
 
