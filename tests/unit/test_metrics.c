@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "lat_samples.h"
 #include "metrics_config.h"
 #include "metrics_text.h"
 #include "options.h"
@@ -26,16 +27,8 @@ static const struct { __u32 nr; __u64 ns; int n; bool failed; } samples[] = {
 
 static void add_samples(struct lat_stats *s, __u64 ns, int n, bool failed)
 {
-	for (int i = 0; i < n; i++) {
-		if (!s->count || ns < s->min_ns)
-			s->min_ns = ns;
-		if (ns > s->max_ns)
-			s->max_ns = ns;
-		s->count++;
-		s->errors += failed;
-		s->total_ns += ns;
-		s->buckets[hist_bucket_of(ns)]++;
-	}
+	for (int i = 0; i < n; i++)
+		lat_sample_add(s, ns, failed);
 }
 
 static void set_syscall(__u32 nr)

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "wait_for_go.h"
 
 static void sleep_ms(long ms)
 {
@@ -23,29 +24,27 @@ static void sleep_ms(long ms)
 		;
 }
 
-static void wait_for(int sig, const char *announce)
+/* Idle in one blocking call until told to stop. */
+static void hold_until_terminated(void)
 {
 	sigset_t set;
-	int got;
+	int sig;
 
 	sigemptyset(&set);
-	sigaddset(&set, sig);
-	if (sig == SIGTERM)
-		sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	printf("%s\n", announce);
+	printf("done\n");
 	fflush(stdout);
-	sigwait(&set, &got);
+	sigwait(&set, &sig);
 }
 
 int main(int argc, char **argv)
 {
-	char ready[32];
 	long n, fast, fast_ms, slow, slow_ms;
 
 	if (argc > 1 && !strcmp(argv[1], "--wait-signal")) {
-		snprintf(ready, sizeof(ready), "ready %d", getpid());
-		wait_for(SIGUSR1, ready);
+		wait_for_go();
 		argv++;
 		argc--;
 	}
@@ -64,6 +63,6 @@ int main(int argc, char **argv)
 		sleep_ms(fast_ms);
 	for (long i = 0; i < slow; i++)
 		sleep_ms(slow_ms);
-	wait_for(SIGTERM, "done");
+	hold_until_terminated();
 	return 0;
 }
