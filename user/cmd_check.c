@@ -98,7 +98,7 @@ static int check_snapshot_file(struct check_cmd *c, int argc, char **argv)
 static int check_live(struct check_cmd *c, int argc, char **argv)
 {
 	struct session_hooks hooks = {};
-	struct session *session = NULL;
+	struct trace_run *run = NULL;
 	struct trace_cli cli;
 	char why[512];
 	json_t *snap = NULL;
@@ -117,9 +117,10 @@ static int check_live(struct check_cmd *c, int argc, char **argv)
 		goto out;
 	}
 	rc = CHECK_ERROR;
-	if (trace_run_start(&cli, &hooks, &session) || session_run(session))
+	if (trace_run_start(&cli, &hooks, &run) ||
+	    session_run(trace_run_session(run)))
 		goto out;
-	snap = snapshot_build(session_model(session), false);
+	snap = snapshot_build(session_model(trace_run_session(run)), false);
 	if (!snap)
 		goto out;
 	rc = judge(c, snap, cli.json_stdout ? stderr : stdout);
@@ -128,7 +129,7 @@ static int check_live(struct check_cmd *c, int argc, char **argv)
 		rc = CHECK_ERROR;
 out:
 	json_decref(snap);
-	session_free(session);
+	trace_run_free(run);
 	trace_cli_free(&cli);
 	return rc;
 }

@@ -126,7 +126,8 @@ int do_record(int argc, char **argv)
 	};
 	struct trace_cli cli = {};
 	struct record r = {};
-	struct session *session = NULL;
+	struct trace_run *run = NULL;
+	struct session *session;
 	int err, rc;
 
 	rc = parse_record_cli(argc, argv, &r, &cli);
@@ -139,10 +140,11 @@ int do_record(int argc, char **argv)
 	r.events = cli.json_stdout ? stderr : stdout;
 	hooks.ctx = &r;
 
-	if (trace_run_start(&cli, &hooks, &session)) {
+	if (trace_run_start(&cli, &hooks, &run)) {
 		rc = EXIT_FAILURE_RUN;
 		goto out;
 	}
+	session = trace_run_session(run);
 	err = session_run(session);
 	if (r.text)
 		report_text_print(r.text, session_model(session), WINDOW_TOTAL);
@@ -151,7 +153,7 @@ int do_record(int argc, char **argv)
 		err = -EIO;
 	rc = err ? EXIT_FAILURE_RUN : EXIT_OK;
 out:
-	session_free(session);
+	trace_run_free(run);
 	trace_cli_free(&cli);
 	alerts_free(&r.alerts);
 	return rc;
