@@ -2,15 +2,18 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "alerts.h"
 #include "commands.h"
+#include "extra_options.h"
 #include "report_text.h"
-#include "session.h"
 #include "snapshot_json.h"
+#include "trace_run.h"
 
 struct record {
 	const struct trace_cli *cli;
 	FILE *text;	/* reports; NULL when stdout carries JSON */
-	FILE *events;	/* live slow-call and process-event lines */
+	FILE *events;	/* live slow-call, process-event and alert lines */
+	struct alerts alerts;
 };
 
 static void on_event(void *ctx, struct model *model, int rec_type,
@@ -28,23 +31,15 @@ static int write_snapshot(struct record *r, struct model *model)
 {
 	bool with_interval = r->cli->interval_s > 0;
 	json_t *snap = snapshot_build(model, with_interval);
-	int err = 0;
+	int err;
 
 	if (!snap) {
 		print_error("cannot build the JSON snapshot");
 		return -ENOMEM;
 	}
-	if (r->cli->output) {
-		err = r->cli->jsonl ? snapshot_append_line(r->cli->output, snap)
-				    : snapshot_write_file(r->cli->output, snap);
-		if (err)
-			print_error("cannot write %s: %s", r->cli->output, strerror(-err));
-	}
-	if (!err && r->cli->json_stdout) {
-		err = snapshot_print(stdout, snap, r->cli->jsonl);
-		if (err)
-			print_error("cannot write JSON to stdout: %s", strerror(-err));
-	}
+	if (r->alerts.n)
+		json_object_set_new(snap, "alerts", alerts_json(&r->alerts));
+	err = trace_run_emit(r->cli, snap);
 	json_decref(snap);
 	return err;
 }
@@ -60,59 +55,84 @@ static int on_interval(void *ctx, struct model *model)
 	return 0;
 }
 
+/* Judges the alerts over the tick that just ended; prints what changed. */
+static int on_tick(void *ctx, struct model *model)
+{
+	struct record *r = ctx;
+
+	alerts_judge(&r->alerts, model, r->events);
+	return 0;
+}
+
+static const struct extra_option record_options[] = {
+	{ "alert", true, alerts_take_option },
+	{ NULL },
+};
+
 static void record_usage(FILE *out)
 {
-	fprintf(out, "usage: latscope record (-p PID[,PID...] | -c CMD) [OPTIONS]\n\n%s",
+	fprintf(out, "usage: latscope record (-p PID[,PID...] | -c CMD) [OPTIONS]\n\n%s"
+		"      --alert EXPR         report each breach and recovery of EXPR,\n"
+		"                           judged every second (repeatable)\n",
 		trace_cli_usage);
 }
 
-static void announce(const struct trace_cli *cli, const struct model *model)
+static int parse_record_cli(int argc, char **argv, struct record *r,
+			    struct trace_cli *cli)
 {
-	const struct target_info *t = &model->targets[0];
+	char why[512];
+	int rc;
 
-	if (cli->command)
-		fprintf(stderr, "latscope: tracing '%s' (pid %d); Ctrl-C to stop\n",
-			cli->command, t->pid);
-	else
-		fprintf(stderr, "latscope: tracing pid %d (%s)%s; Ctrl-C to stop\n",
-			t->pid, t->comm, model->n_targets > 1 ? " and more" : "");
-}
-
-int record_run(struct trace_cli *cli)
-{
-	struct session_hooks hooks = { .on_event = on_event, .on_interval = on_interval };
-	struct record r = {
-		.cli = cli,
-		.text = cli->json_stdout ? NULL : stdout,
-		.events = cli->json_stdout ? stderr : stdout,
-	};
-	struct session *session = NULL;
-	char why[256];
-	int err, rc;
-
-	hooks.ctx = &r;
-	if (cli->output && snapshot_check_writable(cli->output, why, sizeof(why))) {
+	if (extra_options_take(&argc, argv, record_options, &r->alerts, why, sizeof(why))) {
 		print_error("%s", why);
-		return EXIT_FAILURE_RUN;
+		return PARSE_ERROR;
 	}
-	err = session_start(cli, &hooks, &session, why, sizeof(why));
-	if (err) {
+	rc = trace_cli_parse(argc, argv, cli, why, sizeof(why));
+	if (rc == PARSE_HELP) {
+		record_usage(stdout);
+	} else if (rc != PARSE_OK) {
 		print_error("%s", why);
-		return EXIT_FAILURE_RUN;
+		record_usage(stderr);
 	}
-	announce(cli, session_model(session));
-	err = session_run(session);
-	if (r.text)
-		report_text_print(r.text, session_model(session), WINDOW_TOTAL);
-	if ((cli->output || cli->json_stdout) &&
-	    write_snapshot(&r, session_model(session)))
-		err = -EIO;
-	rc = err ? EXIT_FAILURE_RUN : EXIT_OK;
-	session_free(session);
 	return rc;
 }
 
 int do_record(int argc, char **argv)
 {
-	return run_tracing_command(argc, argv, record_usage, record_run);
+	struct session_hooks hooks = {
+		.on_event = on_event, .on_interval = on_interval, .on_tick = on_tick,
+	};
+	struct trace_cli cli = {};
+	struct record r = {};
+	struct trace_run *run = NULL;
+	struct session *session;
+	int err, rc;
+
+	rc = parse_record_cli(argc, argv, &r, &cli);
+	if (rc != PARSE_OK) {
+		rc = rc == PARSE_HELP ? EXIT_OK : EXIT_USAGE;
+		goto out;
+	}
+	r.cli = &cli;
+	r.text = cli.json_stdout ? NULL : stdout;
+	r.events = cli.json_stdout ? stderr : stdout;
+	hooks.ctx = &r;
+
+	if (trace_run_start(&cli, &hooks, &run)) {
+		rc = EXIT_FAILURE_RUN;
+		goto out;
+	}
+	session = trace_run_session(run);
+	err = session_run(session);
+	if (r.text)
+		report_text_print(r.text, session_model(session), WINDOW_TOTAL);
+	if ((cli.output || cli.json_stdout) &&
+	    write_snapshot(&r, session_model(session)))
+		err = -EIO;
+	rc = err ? EXIT_FAILURE_RUN : EXIT_OK;
+out:
+	trace_run_free(run);
+	trace_cli_free(&cli);
+	alerts_free(&r.alerts);
+	return rc;
 }

@@ -2,26 +2,36 @@
 #include <curses.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "alerts.h"
 #include "commands.h"
+#include "extra_options.h"
 #include "format.h"
 #include "report_text.h"
-#include "session.h"
 #include "snapshot_json.h"
 #include "top_columns.h"
 #include "top_keys.h"
 #include "top_screen.h"
+#include "trace_run.h"
 
 #define NS_PER_S	1000000000ULL
 /* Interval marks happen on session ticks, which come every second. */
 #define MIN_INTERVAL_S	1.0
 #define HOLD_POLL_MS	100
 
+/* top's own options, beside the shared tracing ones. */
+struct top_opts {
+	__u64 warn_ns;
+	struct alerts alerts;	/* --alert EXPR, judged every tick */
+};
+
 struct top {
 	const struct trace_cli *cli;
+	struct alerts *alerts;
 	struct top_state state;
 	struct top_frame frame;
 	struct top_key_ctx keys;	/* what the last frame looked like */
@@ -53,6 +63,29 @@ static void on_event(void *ctx, struct model *model, int rec_type,
 	t->footer[strcspn(t->footer, "\n")] = '\0';
 }
 
+/* Alerts as record judges them; the newest change goes to the footer. */
+static void judge_alerts(struct top *t, struct model *model)
+{
+	char *text = NULL, *last;
+	size_t len = 0;
+	FILE *out;
+
+	if (!t->alerts->n || !(out = open_memstream(&text, &len)))
+		return;
+	alerts_judge(t->alerts, model, out);
+	fclose(out);
+	if (len) {
+		text[len - 1] = '\0'; /* the last newline */
+		last = strrchr(text, '\n');
+		snprintf(t->footer, sizeof(t->footer), "%s", last ? last + 1 : text);
+	}
+	free(text);
+	t->frame.n_alerts = t->alerts->n;
+	t->frame.n_breached = 0;
+	for (int i = 0; i < t->alerts->n; i++)
+		t->frame.n_breached += t->alerts->items[i].breached;
+}
+
 /*
  * top marks intervals itself, on ticks, and draws the last complete one:
  * between marks (and while paused, when it stops marking) the figures
@@ -70,6 +103,7 @@ static int on_tick(void *ctx, struct model *model)
 		if (t->next_mark_ns <= model->now_ns)
 			t->next_mark_ns = model->now_ns + t->interval_ns;
 	}
+	judge_alerts(t, model);
 	redraw(t, model);
 	return 0;
 }
@@ -97,6 +131,8 @@ static int write_snapshot(struct top *t, struct model *model)
 	else
 		default_snapshot_path(t, model);
 	snap = snapshot_build(model, false);
+	if (snap && t->alerts->n)
+		json_object_set_new(snap, "alerts", alerts_json(t->alerts));
 	err = snap ? snapshot_write_file(t->snapshot_path, snap) : -ENOMEM;
 	json_decref(snap);
 	if (err)
@@ -184,7 +220,8 @@ static void print_outcome(const struct top *t, const struct model *model)
 		printf("latscope top: last snapshot: %s\n", t->snapshot_path);
 }
 
-static void top_init(struct top *t, const struct trace_cli *cli)
+static void top_init(struct top *t, const struct trace_cli *cli,
+		     struct top_opts *opts)
 {
 	int defaults[TOP_MAX_VIEWS] = { 0 };
 	double interval_s = cli->interval_s > MIN_INTERVAL_S ? cli->interval_s
@@ -192,15 +229,17 @@ static void top_init(struct top *t, const struct trace_cli *cli)
 
 	memset(t, 0, sizeof(*t));
 	t->cli = cli;
+	t->alerts = &opts->alerts;
 	for (int i = 0; i < top_n_views && i < TOP_MAX_VIEWS; i++)
 		defaults[i] = top_views[i].default_sort;
 	top_state_init(&t->state, top_n_views, defaults);
 	t->interval_ns = (__u64)(interval_s * NS_PER_S);
-	t->frame.warn_ns = cli->warn_ns;
+	t->frame.warn_ns = opts->warn_ns;
+	t->frame.n_alerts = opts->alerts.n;
 	t->frame.footer = t->footer;
 }
 
-static int run_live(const struct trace_cli *cli)
+static int run_live(const struct trace_cli *cli, struct top_opts *opts)
 {
 	struct session_hooks hooks = {
 		.on_event = on_event,
@@ -208,31 +247,24 @@ static int run_live(const struct trace_cli *cli)
 		.on_wakeup = on_wakeup,
 	};
 	struct trace_cli session_cli = *cli;
-	struct session *session = NULL;
+	struct trace_run *run;
+	struct session *session;
 	struct model *model;
 	struct top t;
-	char why[256];
 	int err;
 
-	top_init(&t, cli);
+	top_init(&t, cli, opts);
 	hooks.ctx = &t;
 	/* top marks intervals itself (see on_tick); the command keeps off the tty. */
 	session_cli.interval_s = 0;
 	session_cli.command_stdio_null = true;
-
-	if (cli->output && snapshot_check_writable(cli->output, why, sizeof(why))) {
-		print_error("%s", why);
+	if (trace_run_start(&session_cli, &hooks, &run))
 		return EXIT_FAILURE_RUN;
-	}
-	err = session_start(&session_cli, &hooks, &session, why, sizeof(why));
-	if (err) {
-		print_error("%s", why);
-		return EXIT_FAILURE_RUN;
-	}
+	session = trace_run_session(run);
 	model = session_model(session);
 	if (top_screen_open()) {
 		print_error("cannot initialise the terminal (TERM=%s)", getenv("TERM") ?: "");
-		session_free(session);
+		trace_run_free(run);
 		return EXIT_FAILURE_RUN;
 	}
 	redraw(&t, model);
@@ -242,7 +274,7 @@ static int run_live(const struct trace_cli *cli)
 	if (err)
 		print_error("tracing stopped: %s", strerror(-err));
 	print_outcome(&t, model);
-	session_free(session);
+	trace_run_free(run);
 	return err ? EXIT_FAILURE_RUN : EXIT_OK;
 }
 
@@ -255,27 +287,116 @@ static void top_usage(FILE *out)
 		"is written on 'w' and at the end. With -c, the command's output is\n"
 		"discarded (redirect it inside CMD to keep it). When stdout is not a\n"
 		"terminal, prints record's text report every interval instead.\n"
-		"Keys: h or ? in the view.\n\n%s",
+		"Keys: h or ? in the view.\n\n%s"
+		"      --warn DURATION      highlight latencies above this (e.g. 10ms)\n"
+		"      --alert EXPR         show each breach and recovery of EXPR,\n"
+		"                           judged every second (repeatable)\n",
 		trace_cli_usage);
 }
 
-static int top_run(struct trace_cli *cli)
+static int take_warn(void *ctx, const char *name, const char *value, char *why,
+		     size_t len)
 {
-	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
-		if (cli->interval_s <= 0)
-			cli->interval_s = 1;
-		fprintf(stderr, "latscope top: not a terminal: a text report every %gs\n",
-			cli->interval_s);
-		return record_run(cli);
+	struct top_opts *opts = ctx;
+
+	if (parse_duration_ns(value, 1000000ULL, &opts->warn_ns) || !opts->warn_ns) {
+		snprintf(why, len, "invalid --warn '%s': expected a duration, e.g. 10ms",
+			 value);
+		return -EINVAL;
 	}
-	if (cli->json_stdout || cli->jsonl) {
-		print_error("--json and --jsonl would garble the screen: use -o FILE");
-		return EXIT_USAGE;
+	return 0;
+}
+
+static int take_alert(void *ctx, const char *name, const char *value, char *why,
+		      size_t len)
+{
+	struct top_opts *opts = ctx;
+
+	return alerts_take_option(&opts->alerts, name, value, why, len);
+}
+
+static const struct extra_option top_options[] = {
+	{ "warn", true, take_warn },
+	{ "alert", true, take_alert },
+	{ NULL },
+};
+
+/*
+ * Not a terminal: record does the work, with a report every interval.
+ * "-i 1" goes first so that the user's own -i, later, wins. Only --warn,
+ * which means nothing in text, is taken out; record parses the rest.
+ */
+static int run_as_record(int argc, char **argv)
+{
+	static const struct extra_option warn_only[] = {
+		{ "warn", true, take_warn },
+		{ NULL },
+	};
+	char **args = calloc(argc + 3, sizeof(*args));
+	struct top_opts ignored = {};
+	char why[256];
+	int rc;
+
+	if (!args)
+		return EXIT_FAILURE_RUN;
+	args[0] = argv[0];
+	args[1] = "-i";
+	args[2] = "1";
+	memcpy(args + 3, argv + 1, (argc - 1) * sizeof(*args));
+	argc += 2;
+	extra_options_take(&argc, args, warn_only, &ignored, why, sizeof(why));
+	fprintf(stderr, "latscope top: not a terminal: text reports instead\n");
+	rc = do_record(argc, args);
+	free(args);
+	return rc;
+}
+
+/* Parses a copy of argv: record may need the original (run_as_record). */
+static int parse_top_cli(int argc, char **argv, struct top_opts *opts,
+			 struct trace_cli *cli)
+{
+	char **args = calloc(argc + 1, sizeof(*args));
+	char why[512];
+	int rc = PARSE_ERROR;
+
+	if (!args)
+		return PARSE_ERROR;
+	memcpy(args, argv, argc * sizeof(*args));
+	if (extra_options_take(&argc, args, top_options, opts, why, sizeof(why))) {
+		print_error("%s", why);
+		top_usage(stderr);
+		goto out;
 	}
-	return run_live(cli);
+	rc = trace_cli_parse(argc, args, cli, why, sizeof(why));
+	if (rc == PARSE_HELP) {
+		top_usage(stdout);
+	} else if (rc != PARSE_OK) {
+		print_error("%s", why);
+		top_usage(stderr);
+	}
+out:
+	free(args);
+	return rc;
 }
 
 int do_top(int argc, char **argv)
 {
-	return run_tracing_command(argc, argv, top_usage, top_run);
+	struct trace_cli cli = {};
+	struct top_opts opts = {};
+	int rc;
+
+	rc = parse_top_cli(argc, argv, &opts, &cli);
+	if (rc != PARSE_OK) {
+		rc = rc == PARSE_HELP ? EXIT_OK : EXIT_USAGE;
+	} else if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
+		rc = run_as_record(argc, argv);
+	} else if (cli.json_stdout || cli.jsonl) {
+		print_error("--json and --jsonl would garble the screen: use -o FILE");
+		rc = EXIT_USAGE;
+	} else {
+		rc = run_live(&cli, &opts);
+	}
+	trace_cli_free(&cli);
+	alerts_free(&opts.alerts);
+	return rc;
 }

@@ -168,6 +168,8 @@ void model_overhead_view_matching(const struct model *model, const char *filter,
 				  struct overhead_view *out);
 /* Case-insensitive substring test behind the *_matching views. */
 bool model_name_matches(const char *name, const char *filter);
+/* Syscalls of traced processes so far (all of them, summed). */
+__u64 model_traced_syscalls(const struct model *model);
 double model_window_seconds(const struct model *model,
 			    enum model_window window);
 __u64 model_realtime_ns(const struct model *model, __u64 mono_ns);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include "metrics_config.h"
 
 struct trace_cli {
 	pid_t *pids;
@@ -26,7 +27,7 @@ struct trace_cli {
 	bool verbose;
 	__u32 ringbuf_bytes;
 	size_t keep_events;	/* slow calls / process events kept in JSON */
-	__u64 warn_ns;		/* top: highlight latencies above this; 0: off */
+	struct metrics_config metrics;	/* --listen, --buckets */
 	/*
 	 * Not an option: set by a subcommand that owns the terminal (top),
 	 * so that a -c command's stdin/stdout/stderr are /dev/null.

@@ -120,7 +120,7 @@ static void draw_targets(const struct model *model, const struct top_frame *f)
 }
 
 static void draw_vitals(struct model *model, const struct top_state *st,
-			int line)
+			const struct top_frame *f, int line)
 {
 	struct syscall_totals totals;
 	char rate[16];
@@ -132,6 +132,12 @@ static void draw_vitals(struct model *model, const struct top_state *st,
 	      (unsigned long long)model->slow_calls.total,
 	      (unsigned long long)model->proc_events.total,
 	      (unsigned long long)model->health[HEALTH_RINGBUF_DROPS]);
+	if (!f->n_alerts)
+		return;
+	if (f->n_breached)
+		attron(COLOR_PAIR(PAIR_ERROR) | A_BOLD);
+	put("  alerts %d/%d", f->n_breached, f->n_alerts);
+	attroff(COLOR_PAIR(PAIR_ERROR) | A_BOLD);
 }
 
 static void draw_cost(const struct model *model, int line)
@@ -434,7 +440,7 @@ void top_screen_draw(struct model *model, struct top_state *st,
 	} else {
 		move(0, 0);
 		draw_targets(model, f);
-		draw_vitals(model, st, 1);
+		draw_vitals(model, st, f, 1);
 		draw_cost(model, 2);
 		draw_tabs(st, 3);
 		draw_status(st, f, 4);

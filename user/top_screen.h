@@ -15,6 +15,7 @@
 struct top_frame {
 	__u64 warn_ns;		/* highlight latencies above this; 0: off */
 	bool ended;		/* the trace is over: figures are final */
+	int n_alerts, n_breached;	/* --alert rules, and those breached now */
 	const char *footer;	/* newest event or the last action's result */
 };
 

@@ -413,10 +413,46 @@ Test(top, resize_redraws_to_fit)
 	assert_exited_cleanly(target_pid(s), 0);
 }
 
-/* Piped: record's text report every interval, then the final one. */
+/* --alert as in record: the header counts breaches, the footer tells. */
+Test(top, alerts_breach_on_screen)
+{
+	const char *s;
+
+	start_top(strf("--alert 'syscalls.getppid.count < 50' %s", steady_cmd(600)));
+	s = wait_screen("BREACH syscalls.getppid.count < 50", FIRST_FRAME_S);
+	cr_assert(strstr(s, "alerts 1/1"), "breach counted in the header:\n%s", s);
+	keys("q");
+	assert_exited_cleanly(target_pid(s), 0);
+}
+
+Test(top, bad_options_are_usage_errors)
+{
+	const char *bad[][2] = {
+		{ "--warn", "soon" },
+		{ "--alert", "syscalls.read.p99 <" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { (char *)latscope_bin(), "top", (char *)bad[i][0],
+				 (char *)bad[i][1], "-p", "1", NULL };
+		struct proc *p = run_command(argv, RUN_TIMEOUT_S);
+
+		assert_exit(p, 2);
+		cr_assert(strstr(p->err.data, bad[i][0]), "names the option: %s", p->err.data);
+		proc_forget(p);
+	}
+	/* JSON on stdout would garble the screen: refused on a terminal only. */
+	start_top(strf("--json %s", steady_cmd(600)));
+	wait_screen("latscope-exit=2 tty=sane", FIRST_FRAME_S);
+}
+
+/*
+ * Piped: record's text report every interval, then the final one (--warn,
+ * meaningless in text, is accepted and dropped).
+ */
 Test(top, not_a_terminal_prints_text_reports)
 {
-	char *argv[] = { (char *)latscope_bin(), "top", "-c",
+	char *argv[] = { (char *)latscope_bin(), "top", "--warn", "10ms", "-c",
 			 (char *)strf("%s 25", workload_bin("steady")), NULL };
 	struct proc *p = run_command(argv, RUN_TIMEOUT_S);
 	const char *last = NULL, *row;

@@ -3,8 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lat_samples.h"
 #include "latency.h"
-#include "unit/lat_samples.h"
 
 /* Every value maps to a bucket whose [low, low + width) contains it. */
 Test(hist, bucket_contains_value)
@@ -81,6 +81,11 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static void record(struct lat_stats *s, __u64 v)
+{
+	lat_sample_add(s, v, false);
+}
+
 /* Exact nearest-rank quantile: the ceil(q * n)-th smallest. */
 static __u64 exact_quantile(const __u64 *sorted, size_t n, double q)
 {
@@ -99,7 +104,7 @@ static void check_distribution(const char *name, __u64 (*draw)(void))
 	cr_assert(samples && stats);
 	for (size_t i = 0; i < N; i++) {
 		samples[i] = draw();
-		add_samples(stats, samples[i], 1, false);
+		record(stats, samples[i]);
 	}
 	qsort(samples, N, sizeof(*samples), cmp_u64);
 	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
@@ -147,7 +152,7 @@ Test(quantile, single_sample_is_exact)
 {
 	struct lat_stats *s = calloc(1, sizeof(*s));
 
-	add_samples(s, 123456, 1, false);
+	record(s, 123456);
 	for (int i = 0; i < LAT_QUANTILES; i++)
 		cr_assert_eq(lat_stats_quantile(s, lat_quantiles[i]), 123456);
 	free(s);
@@ -160,10 +165,10 @@ Test(window, difference_of_cumulative_readings)
 	struct lat_stats *win = calloc(1, sizeof(*win));
 
 	for (int i = 0; i < 100; i++)
-		add_samples(old, 1000, 1, false);
+		record(old, 1000);
 	*now = *old;
 	for (int i = 0; i < 10; i++)
-		add_samples(now, 5000000, 1, false);
+		record(now, 5000000);
 	lat_stats_window(win, now, old);
 	cr_assert_eq(win->count, 10);
 	cr_assert_eq(win->total_ns, 50000000);
@@ -180,9 +185,9 @@ Test(merge, folds_min_max_and_counts)
 {
 	struct lat_stats *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
 
-	add_samples(a, 10, 1, false);
-	add_samples(b, 5, 1, false);
-	add_samples(b, 700, 1, false);
+	record(a, 10);
+	record(b, 5);
+	record(b, 700);
 	lat_stats_merge(a, b);
 	cr_assert_eq(a->count, 3);
 	cr_assert_eq(a->min_ns, 5);

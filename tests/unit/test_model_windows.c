@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
-#include "unit/lat_samples.h"
+#include "lat_samples.h"
 
 #define NR_READ		0
 #define NR_OPENAT	257
@@ -34,8 +34,8 @@ static void teardown(void)
 /* One tick of the session: new cumulative readings at @at seconds. */
 static void collect_at(int at, int new_reads, __u64 read_ns, int new_enoents)
 {
-	add_samples(reads, read_ns, new_reads, false);
-	add_samples(opens, 3000, new_enoents, true);
+	lat_samples_add(reads, read_ns, new_reads, false);
+	lat_samples_add(opens, 3000, new_enoents, true);
 	enoents += new_enoents;
 	model_set_syscall(model, NR_READ, reads);
 	model_set_syscall(model, NR_OPENAT, opens);
@@ -177,9 +177,9 @@ Test(bars, cover_every_sample_in_contiguous_log_linear_bars)
 	__u64 sum = 0;
 	int n;
 
-	add_samples(s, 900, 10, false);
-	add_samples(s, 40000, 5, false);
-	add_samples(s, 40000000, 1, false);
+	lat_samples_add(s, 900, 10, false);
+	lat_samples_add(s, 40000, 5, false);
+	lat_samples_add(s, 40000000, 1, false);
 	n = lat_stats_bars(s, bars, 16);
 	cr_assert(n >= 2 && n <= 16, "%d bars", n);
 	cr_assert_leq(bars[0].low_ns, 900);
@@ -201,8 +201,8 @@ Test(bars, fine_when_the_range_is_narrow_and_none_when_empty)
 	struct lat_bar bars[16];
 
 	cr_assert_eq(lat_stats_bars(s, bars, 16), 0);
-	add_samples(s, 1000, 3, false);
-	add_samples(s, 1100, 2, false);
+	lat_samples_add(s, 1000, 3, false);
+	lat_samples_add(s, 1100, 2, false);
 	/* 1000 ns is bucket 190, 1100 ns (past 1024) bucket 194. */
 	cr_assert_eq(lat_stats_bars(s, bars, 16), 5, "one fine bucket per bar");
 	cr_assert_eq(bars[0].count, 3);

@@ -132,23 +132,6 @@ Test(cli, bad_command_lines)
 	}
 }
 
-Test(cli, warn_threshold)
-{
-	struct trace_cli cli;
-	char err[256];
-
-	cr_assert_eq(parse("-p 1 --warn 10ms", &cli, err, sizeof(err)), PARSE_OK, "%s", err);
-	cr_assert_eq(cli.warn_ns, 10000000);
-	trace_cli_free(&cli);
-	cr_assert_eq(parse("-p 1 --warn 5", &cli, err, sizeof(err)), PARSE_OK);
-	cr_assert_eq(cli.warn_ns, 5000000, "a bare number is milliseconds, like --slow");
-	trace_cli_free(&cli);
-	cr_assert_eq(parse("-p 1 --warn soon", &cli, err, sizeof(err)), PARSE_ERROR);
-	trace_cli_free(&cli);
-	cr_assert_eq(parse("-p 1 --warn 0", &cli, err, sizeof(err)), PARSE_ERROR);
-	trace_cli_free(&cli);
-}
-
 Test(cli, help)
 {
 	struct trace_cli cli;

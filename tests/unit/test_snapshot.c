@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "lat_samples.h"
 #include "snapshot_json.h"
-#include "unit/lat_samples.h"
 
 static struct model *model;
 
@@ -32,9 +32,9 @@ static void setup(void)
 	cr_assert(model && read_stats && open_stats);
 	model->slow_threshold_ns = 50000000;
 	model_add_target(model, 42, false);
-	add_samples(read_stats, 2000, 900, false);
-	add_samples(read_stats, 60000000, 100, false);
-	add_samples(open_stats, 5000, 7, true);
+	lat_samples_add(read_stats, 2000, 900, false);
+	lat_samples_add(read_stats, 60000000, 100, false);
+	lat_samples_add(open_stats, 5000, 7, true);
 	model_set_syscall(model, 0, read_stats);   /* read */
 	model_set_syscall(model, 257, open_stats); /* openat */
 	model_set_syscall_errno(model, 257, 2, 7);

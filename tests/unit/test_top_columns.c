@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "top_columns.h"
-#include "unit/lat_samples.h"
+#include "lat_samples.h"
 
 enum { COL_NAME, COL_COUNT, COL_RATE, COL_ERR, COL_TOTAL, COL_P50 };
 
@@ -117,7 +117,7 @@ Test(columns, syscall_rows_come_from_the_chosen_model_window)
 
 	cr_assert(model && s && out);
 	top_state_init(&st, top_n_views, defaults);
-	add_samples(s, 1000, 5, false);
+	lat_samples_add(s, 1000, 5, false);
 	model_set_syscall(model, 0, s);		/* read */
 	model_set_syscall(model, 110, s);	/* getppid */
 	model->now_ns = model->start_ns + 1000000000ULL;
