@@ -77,26 +77,6 @@ static void record_usage(FILE *out)
 		trace_cli_usage);
 }
 
-static int parse_record_cli(int argc, char **argv, struct record *r,
-			    struct trace_cli *cli)
-{
-	char why[512];
-	int rc;
-
-	if (extra_options_take(&argc, argv, record_options, &r->alerts, why, sizeof(why))) {
-		print_error("%s", why);
-		return PARSE_ERROR;
-	}
-	rc = trace_cli_parse(argc, argv, cli, why, sizeof(why));
-	if (rc == PARSE_HELP) {
-		record_usage(stdout);
-	} else if (rc != PARSE_OK) {
-		print_error("%s", why);
-		record_usage(stderr);
-	}
-	return rc;
-}
-
 int do_record(int argc, char **argv)
 {
 	struct session_hooks hooks = {
@@ -108,7 +88,8 @@ int do_record(int argc, char **argv)
 	struct session *session;
 	int err, rc;
 
-	rc = parse_record_cli(argc, argv, &r, &cli);
+	rc = tracing_cli_parse(argc, argv, record_options, &r.alerts, record_usage,
+			       &cli);
 	if (rc != PARSE_OK) {
 		rc = rc == PARSE_HELP ? EXIT_OK : EXIT_USAGE;
 		goto out;

@@ -356,25 +356,12 @@ static int parse_top_cli(int argc, char **argv, struct top_opts *opts,
 			 struct trace_cli *cli)
 {
 	char **args = calloc(argc + 1, sizeof(*args));
-	char why[512];
-	int rc = PARSE_ERROR;
+	int rc;
 
 	if (!args)
 		return PARSE_ERROR;
 	memcpy(args, argv, argc * sizeof(*args));
-	if (extra_options_take(&argc, args, top_options, opts, why, sizeof(why))) {
-		print_error("%s", why);
-		top_usage(stderr);
-		goto out;
-	}
-	rc = trace_cli_parse(argc, args, cli, why, sizeof(why));
-	if (rc == PARSE_HELP) {
-		top_usage(stdout);
-	} else if (rc != PARSE_OK) {
-		print_error("%s", why);
-		top_usage(stderr);
-	}
-out:
+	rc = tracing_cli_parse(argc, args, top_options, opts, top_usage, cli);
 	free(args);
 	return rc;
 }

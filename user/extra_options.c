@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "commands.h"
 #include "extra_options.h"
 
 /* Shared options whose value is the next argument (options.c). */
@@ -76,4 +77,23 @@ int extra_options_take(int *argc, char **argv, const struct extra_option *opts,
 	*argc = out;
 	argv[out] = NULL;
 	return 0;
+}
+
+enum parse_result tracing_cli_parse(int argc, char **argv,
+				    const struct extra_option *extra, void *ctx,
+				    void (*usage)(FILE *out),
+				    struct trace_cli *cli)
+{
+	char why[512];
+	enum parse_result rc = PARSE_ERROR;
+
+	if (!extra_options_take(&argc, argv, extra, ctx, why, sizeof(why)))
+		rc = trace_cli_parse(argc, argv, cli, why, sizeof(why));
+	if (rc == PARSE_HELP) {
+		usage(stdout);
+	} else if (rc != PARSE_OK) {
+		print_error("%s", why);
+		usage(stderr);
+	}
+	return rc;
 }

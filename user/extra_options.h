@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include "options.h"
 
 struct extra_option {
 	const char *name;	/* long name without "--" */
@@ -25,5 +27,15 @@ struct extra_option {
  */
 int extra_options_take(int *argc, char **argv, const struct extra_option *opts,
 		       void *ctx, char *why, size_t len);
+
+/*
+ * A tracing subcommand's whole command line (record, top): its @extra
+ * options into @ctx, then the shared ones into @cli. A bad line prints its
+ * error and @usage on stderr, --help @usage on stdout. argv is reordered.
+ */
+enum parse_result tracing_cli_parse(int argc, char **argv,
+				    const struct extra_option *extra, void *ctx,
+				    void (*usage)(FILE *out),
+				    struct trace_cli *cli);
 
 #endif
