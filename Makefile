@@ -35,7 +35,11 @@ UNIT_SRCS   := $(wildcard tests/unit/*.c)
 UNIT_BIN    := $(BUILD)/tests/unit_tests
 INTEG_SRCS  := $(wildcard tests/integration/*.c)
 INTEG_BIN   := $(BUILD)/tests/integration_tests
-WORKLOADS   := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
+WORKLOADS   := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(filter-out tests/workloads/lib%.c,$(wildcard tests/workloads/*.c)))
+# The function-tracing workload: PIE (funcs) with its own shared library,
+# plus non-PIE and stripped copies.
+WORKLOADS   += $(BUILD)/workloads/libfuncs.so $(BUILD)/workloads/funcs-nopie \
+               $(BUILD)/workloads/funcs-stripped
 TOOLS_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
 
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
@@ -75,6 +79,19 @@ $(BUILD)/latscope: $(BUILD)/user/main.o $(USER_OBJS)
 
 $(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
 	$(CC) $(CFLAGS) $< -o $@ -lpthread
+
+$(BUILD)/workloads/libfuncs.so: tests/workloads/libfuncs.c | $(BUILD)/workloads
+	$(CC) $(CFLAGS) -fPIC -shared $< -o $@
+
+FUNCS_LINK := -L$(BUILD)/workloads -lfuncs -Wl,-rpath,'$$ORIGIN' -lpthread
+$(BUILD)/workloads/funcs: tests/workloads/funcs.c $(BUILD)/workloads/libfuncs.so
+	$(CC) $(CFLAGS) -fPIE -pie $< -o $@ $(FUNCS_LINK)
+
+$(BUILD)/workloads/funcs-nopie: tests/workloads/funcs.c $(BUILD)/workloads/libfuncs.so
+	$(CC) $(CFLAGS) -fno-PIE -no-pie $< -o $@ $(FUNCS_LINK)
+
+$(BUILD)/workloads/funcs-stripped: $(BUILD)/workloads/funcs
+	strip --strip-all $< -o $@
 
 $(BUILD)/tools/%: tools/%.c | $(BUILD)/tools
 	$(CC) $(CFLAGS) $< -o $@ -lpthread

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "model.h"
+#include "model_funcs.h"
 #include "syscall_names.h"
 
 static __u64 clock_ns(clockid_t clock)
@@ -85,6 +86,7 @@ void model_free(struct model *model)
 	free(model->proc_events.items);
 	free(model->views);
 	free(model->view_hists);
+	model_funcs_free(model->funcs);
 	free(model);
 }
 
@@ -262,6 +264,7 @@ void model_mark_interval(struct model *model)
 		for (int e = 0; e < row->n_errnos; e++)
 			row->errnos[e].mark = row->errnos[e].count;
 	}
+	model_funcs_mark(model->funcs);
 	model->mark_ns = model->now_ns;
 }
 

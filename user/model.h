@@ -16,6 +16,8 @@
 #define MODEL_TOP_ERRNOS	3	/* shown per syscall */
 #define MODEL_DEFAULT_KEEP	1000	/* slow calls / process events kept */
 
+struct model_funcs;
+
 enum model_window {
 	WINDOW_TOTAL,		/* since the trace started */
 	WINDOW_INTERVAL,	/* since the last model_mark_interval() */
@@ -82,6 +84,8 @@ struct model {
 	__u64 slow_threshold_ns;		/* 0: slow path off */
 	struct ring_log slow_calls;
 	struct ring_log proc_events;
+
+	struct model_funcs *funcs;	/* NULL unless -u; see model_funcs.h */
 
 	__u64 records_received;
 	__u64 health[HEALTH_COUNTERS];		/* kernel's own counters */

@@ -24,6 +24,11 @@ struct probe_ctx {
 	int n_cpus;
 	/* Owned by the lifecycle object; set once it is loaded. */
 	struct bpf_map *traced_tgids, *events, *health;
+	/* The processes given as targets (trace__add_tgid), before attach. */
+	pid_t *tgids;
+	int n_tgids;
+	/* A family's one-line reason for failing, shown instead of errno. */
+	char why[256];
 };
 
 struct probe_family {
@@ -41,6 +46,7 @@ struct probe_family {
 
 extern const struct probe_family probe_lifecycle;
 extern const struct probe_family probe_syscalls;
+extern const struct probe_family probe_funcs;
 
 /* Points an object's copies of the shared maps at the lifecycle object's. */
 int probe_share_common_maps(const struct probe_ctx *ctx, struct bpf_map *tgids,

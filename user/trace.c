@@ -10,6 +10,7 @@
 static const struct probe_family *const families[] = {
 	&probe_lifecycle,
 	&probe_syscalls,
+	&probe_funcs,
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
@@ -72,13 +73,25 @@ fail:
 
 int trace__add_tgid(struct trace *trace, pid_t tgid)
 {
+	struct probe_ctx *ctx = &trace->ctx;
 	__u32 key = tgid;
 	__u8 one = 1;
+	pid_t *tgids;
 
-	if (bpf_map__update_elem(trace->ctx.traced_tgids, &key, sizeof(key),
-				 &one, sizeof(one), BPF_ANY))
+	if (bpf_map__update_elem(ctx->traced_tgids, &key, sizeof(key), &one,
+				 sizeof(one), BPF_ANY))
 		return -errno;
+	tgids = realloc(ctx->tgids, (ctx->n_tgids + 1) * sizeof(*tgids));
+	if (!tgids)
+		return -ENOMEM;
+	tgids[ctx->n_tgids++] = tgid;
+	ctx->tgids = tgids;
 	return 0;
+}
+
+const char *trace__error(const struct trace *trace)
+{
+	return trace->ctx.why;
 }
 
 int trace__attach(struct trace *trace)
@@ -139,5 +152,6 @@ void trace__free(struct trace *trace)
 	for (size_t i = N_FAMILIES; i-- > 0;)
 		if (trace->loaded[i])
 			families[i]->destroy(trace->state[i]);
+	free(trace->ctx.tgids);
 	free(trace);
 }

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Function latency: uprobe entry to uretprobe return of the same thread.
+ * One entry and one return program serve every traced function; the loader
+ * attaches them once per function with the function's id as the BPF cookie.
+ *
+ * Each thread keeps a stack of the traced calls it is inside, so recursion
+ * and nesting pair every return with its own entry, and "self" time (the
+ * call's time minus the time of the traced calls it made) falls out of it.
+ */
+#include "common.bpf.h"
+#include "lat_stats.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct func_frame {
+	__u64 start_ns;
+	__u64 callee_ns; /* inclusive time of traced calls made from this one */
+	__u32 id;
+	__u32 pad;
+};
+
+struct func_stack {
+	/*
+	 * Traced calls in flight, including those too deep to remember:
+	 * frames[] holds the outermost LATSCOPE_FUNC_DEPTH of them. Counting
+	 * the rest keeps every later return paired with the right frame.
+	 */
+	__u32 depth;
+	__u32 pad;
+	struct func_frame frames[LATSCOPE_FUNC_DEPTH];
+};
+
+/* Per thread, freed with the thread (like syscalls.bpf.c's in-flight call). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct func_stack);
+} func_stacks SEC(".maps");
+
+/* Inclusive latency per function id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, LATSCOPE_MAX_FUNCS);
+	__type(key, __u32);
+	__type(value, struct lat_stats);
+} func_stats SEC(".maps");
+
+/* Self time per function id: inclusive minus traced callees. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LATSCOPE_MAX_FUNCS);
+	__type(key, __u32);
+	__type(value, __u64);
+} func_self_ns SEC(".maps");
+
+SEC("uprobe")
+int func_entry(struct pt_regs *ctx)
+{
+	struct func_stack *stack;
+	__u32 depth;
+
+	/* The uprobe is attached for the target's pid only: no tgid filter. */
+	stack = bpf_task_storage_get(&func_stacks, bpf_get_current_task_btf(),
+				     NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!stack)
+		return 0;
+	depth = stack->depth++;
+	if (depth >= LATSCOPE_FUNC_DEPTH) {
+		health_inc(HEALTH_FUNC_TOO_DEEP);
+		return 0;
+	}
+	stack->frames[depth].id = (__u32)bpf_get_attach_cookie(ctx);
+	stack->frames[depth].callee_ns = 0;
+	stack->frames[depth].start_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline void add_self_ns(__u32 id, __u64 ns)
+{
+	__u64 *self = bpf_map_lookup_elem(&func_self_ns, &id);
+
+	if (self)
+		*self += ns;
+}
+
+/*
+ * The frame this return pairs with: normally the top one. Below it when
+ * returns were skipped (longjmp, exceptions): the stale frames above are
+ * dropped. None (-1) when the entry was never seen (a call already running
+ * while the probes were being attached): the stack is left alone.
+ */
+static __always_inline int find_frame(const struct func_stack *stack, __u32 id)
+{
+	int found = -1;
+
+	for (int i = 0; i < LATSCOPE_FUNC_DEPTH; i++)
+		if (i < stack->depth && stack->frames[i].id == id)
+			found = i;
+	return found;
+}
+
+/*
+ * Pops frame @top and returns its duration. Kept apart from the
+ * aggregation so the verifier does not walk lat_stats_add() once per
+ * possible depth.
+ */
+static __always_inline __u64 pop_frame(struct func_stack *stack, int top,
+				       __u64 now, __u64 *self)
+{
+	struct func_frame *frame = &stack->frames[top & (LATSCOPE_FUNC_DEPTH - 1)];
+	__u64 duration = now - frame->start_ns;
+
+	*self = duration - frame->callee_ns;
+	if (top > 0)
+		stack->frames[(top - 1) & (LATSCOPE_FUNC_DEPTH - 1)].callee_ns += duration;
+	stack->depth = top;
+	return duration;
+}
+
+SEC("uretprobe")
+int func_return(struct pt_regs *ctx)
+{
+	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 now = bpf_ktime_get_ns(), duration, self;
+	struct func_stack *stack;
+	int top;
+
+	stack = bpf_task_storage_get(&func_stacks, bpf_get_current_task_btf(),
+				     NULL, 0);
+	if (!stack || !stack->depth) {
+		health_inc(HEALTH_FUNC_UNPAIRED);
+		return 0;
+	}
+	if (stack->depth > LATSCOPE_FUNC_DEPTH) {
+		stack->depth--; /* a call too deep to remember: counted on entry */
+		return 0;
+	}
+	top = find_frame(stack, id);
+	if (top < 0) {
+		health_inc(HEALTH_FUNC_UNPAIRED);
+		return 0;
+	}
+	if (top != stack->depth - 1)
+		health_inc(HEALTH_FUNC_UNPAIRED);
+	duration = pop_frame(stack, top, now, &self);
+	lat_stats_add(&func_stats, id, duration, false);
+	add_self_ns(id, self);
+	return 0;
+}
