@@ -39,7 +39,7 @@ WORKLOADS   := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(filter-out 
 # The function-tracing workload: PIE (funcs) with its own shared library,
 # plus non-PIE and stripped copies.
 WORKLOADS   += $(BUILD)/workloads/libfuncs.so $(BUILD)/workloads/funcs-nopie \
-               $(BUILD)/workloads/funcs-stripped
+               $(BUILD)/workloads/funcs-stripped $(BUILD)/workloads/funcs-debuglink
 TOOLS_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
 
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
@@ -92,6 +92,11 @@ $(BUILD)/workloads/funcs-nopie: tests/workloads/funcs.c $(BUILD)/workloads/libfu
 
 $(BUILD)/workloads/funcs-stripped: $(BUILD)/workloads/funcs
 	strip --strip-all $< -o $@
+
+# Stripped, with its symbols in a separate file named by .gnu_debuglink.
+$(BUILD)/workloads/funcs-debuglink: $(BUILD)/workloads/funcs
+	objcopy --only-keep-debug $< $@.debug
+	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
 
 $(BUILD)/tools/%: tools/%.c | $(BUILD)/tools
 	$(CC) $(CFLAGS) $< -o $@ -lpthread

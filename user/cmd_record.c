@@ -85,7 +85,7 @@ int do_record(int argc, char **argv)
 	struct trace_cli cli;
 	struct record r = {};
 	struct session *session = NULL;
-	char why[256];
+	char why[512];
 	int err, rc;
 
 	rc = trace_cli_parse(argc, argv, &cli, why, sizeof(why));

@@ -28,7 +28,7 @@ struct probe_ctx {
 	pid_t *tgids;
 	int n_tgids;
 	/* A family's one-line reason for failing, shown instead of errno. */
-	char why[256];
+	char why[512];
 };
 
 struct probe_family {

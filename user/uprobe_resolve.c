@@ -20,6 +20,16 @@ static const char *base_name(const char *path)
 }
 
 /* The executable of @pid as its own mount namespace names it. */
+/* A path under /proc/PID/root as the target names it. */
+static const char *shown_path(const char *path)
+{
+	int skip = 0;
+
+	if (sscanf(path, "/proc/%*d/root%n", &skip) == 0 && skip && path[skip] == '/')
+		return path + skip;
+	return path;
+}
+
 static int pid_exe(pid_t pid, char *path, size_t len)
 {
 	char link[64];
@@ -175,7 +185,7 @@ static void suggest(const struct elf_symbols *syms, const char *want,
 		    char *out, size_t len)
 {
 	const char *best[MAX_SUGGESTIONS] = {};
-	size_t dist[MAX_SUGGESTIONS], limit = strlen(want) / 3 + 2;
+	size_t dist[MAX_SUGGESTIONS], limit = strlen(want) / 3 + 1;
 
 	for (int i = 0; i < MAX_SUGGESTIONS; i++)
 		dist[i] = limit + 1;
@@ -213,16 +223,16 @@ static void explain_no_match(const struct uprobe_spec *spec,
 
 	if (elf_symbols_stripped(syms)) {
 		snprintf(why, len,
-			 "no function '%s' in %s: it is stripped (no .symtab) and no debug info was found%s%s%s; install its -dbgsym package or use an unstripped build",
-			 spec->pattern, path, syms->debug_tried[0] ? " (looked for " : "",
-			 syms->debug_tried, syms->debug_tried[0] ? ")" : "");
+			 "no function '%s' in %s: stripped, no debug info%s%s; install its -dbgsym package or use an unstripped build",
+			 spec->pattern, path, syms->debug_tried[0] ? " at " : "",
+			 syms->debug_tried);
 		return;
 	}
 	if (!spec->glob)
 		suggest(syms, spec->pattern, hint, sizeof(hint));
 	snprintf(why, len, "no function %s '%s' in %s (symbols from %s)%s",
 		 spec->glob ? "matches" : "named", spec->pattern, path,
-		 syms->source, hint);
+		 shown_path(syms->source), hint);
 }
 
 /* Matching functions, one per address (aliases like malloc/__libc_malloc). */
@@ -255,7 +265,7 @@ static void fill_site(struct func_site *site, const struct elf_symbols *syms,
 	snprintf(site->module, sizeof(site->module), "%.63s", base_name(path));
 	snprintf(site->binary, sizeof(site->binary), "%s", open_path);
 	snprintf(site->symbols_from, sizeof(site->symbols_from), "%s",
-		 syms->source[0] ? syms->source : "(.dynsym)");
+		 syms->source[0] ? shown_path(syms->source) : "(.dynsym)");
 	stat(open_path, &st);
 	site->dev = st.st_dev;
 	site->ino = st.st_ino;
@@ -317,7 +327,7 @@ int uprobe_resolve(const struct uprobe_spec *spec, pid_t pid,
 	}
 	snprintf(note->binary, sizeof(note->binary), "%s", path);
 	snprintf(note->symbols_from, sizeof(note->symbols_from), "%s",
-		 syms.source[0] ? syms.source : "its .dynsym (exported names only)");
+		 syms.source[0] ? shown_path(syms.source) : "its .dynsym (exported names only)");
 	err = add_matches(spec, pid, &syms, path, open_path, set, note, why, len);
 	elf_symbols_free(&syms);
 	return err;
