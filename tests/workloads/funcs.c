@@ -4,7 +4,8 @@
  * exact number of times:
  *
  *   funcs count N           count_me() N times
- *   funcs sleep N MS        sleep_fixed(MS) N times
+ *   funcs sleep N MS        sleep_fixed(MS) N times; prints the median call
+ *                           time it measured itself on stderr, "median_ns NS"
  *   funcs recurse DEPTH MS  recurse(DEPTH): each level sleeps MS, then recurses
  *   funcs threads T N       T threads, each calling count_me() N times
  *   funcs lib N             lib_work() (in libfuncs.so) N times
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <linux/types.h>
 #include "libfuncs.h"
 
 static volatile unsigned long sink;
@@ -112,6 +114,39 @@ static void run_hot(long n)
 	sink = acc;
 }
 
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The reference the latency test compares latscope's p50 with. */
+static void run_sleeps(long n, long ms)
+{
+	__u64 *took = calloc(n > 0 ? n : 1, sizeof(*took));
+
+	for (long i = 0; i < n; i++) {
+		__u64 start = now_ns();
+
+		sleep_fixed(ms);
+		took[i] = now_ns() - start;
+	}
+	qsort(took, n, sizeof(*took), cmp_u64);
+	/* Nearest rank, as latscope defines p50. */
+	if (n > 0)
+		fprintf(stderr, "median_ns %llu\n", (unsigned long long)took[(n + 1) / 2 - 1]);
+	free(took);
+}
+
 static long arg(int argc, char **argv, int i)
 {
 	return i < argc ? atol(argv[i]) : 0;
@@ -126,8 +161,7 @@ int main(int argc, char **argv)
 		for (long i = 0; i < a; i++)
 			count_me();
 	else if (!strcmp(mode, "sleep"))
-		for (long i = 0; i < a; i++)
-			sleep_fixed(b);
+		run_sleeps(a, b);
 	else if (!strcmp(mode, "recurse"))
 		recurse((int)a, b);
 	else if (!strcmp(mode, "threads"))

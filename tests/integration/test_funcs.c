@@ -1,0 +1,219 @@
+// Function latency through uprobes (-u): exact call counts, latencies of
+// known functions, recursion, threads, shared libraries, PIE and non-PIE,
+// stripped binaries and the one-line errors. Every run uses -c, so the
+// probes are in place before main() and no call is missed.
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include "run.h"
+
+INTEGRATION_SUITE(funcs);
+
+#define MS 1000000LL
+
+static struct proc *record_funcs(const char *binary, const char *args,
+				 char *const opts[])
+{
+	return record_command(strf("%s %s", workload_bin(binary), args), opts);
+}
+
+static json_t *funcs_snapshot(const char *binary, const char *args,
+			      const char *spec)
+{
+	return snapshot_of(record_funcs(binary, args,
+					(char *[]){ "--json", "-u", (char *)spec, NULL }));
+}
+
+static long long func_int(json_t *snap, const char *func, const char *field)
+{
+	return jint(snap, strf("functions.%s.%s", func, field));
+}
+
+/* Buckets add up to the count; min <= p50 <= ... <= max. */
+static void assert_func_consistent(json_t *snap, const char *func)
+{
+	static const char *const order[] = { "min_ns", "p50_ns", "p90_ns", "p95_ns",
+					     "p99_ns", "p999_ns", "max_ns" };
+	json_t *row = jpath(snap, strf("functions.%s", func)), *bucket;
+	long long sum = 0;
+	size_t i;
+
+	cr_assert(json_is_object(row), "no functions.%s row", func);
+	json_array_foreach(json_object_get(row, "histogram"), i, bucket)
+		sum += jint(bucket, "2");
+	cr_assert_eq(sum, jint(row, "count"));
+	for (i = 1; i < sizeof(order) / sizeof(order[0]); i++)
+		cr_assert(jint(row, order[i - 1]) <= jint(row, order[i]), "%s: %s > %s",
+			  func, order[i - 1], order[i]);
+	cr_assert(jint(row, "self_ns") <= jint(row, "total_ns"));
+}
+
+static void assert_within(long long got, long long want, double tolerance,
+			  const char *what)
+{
+	double err = (double)llabs(got - want) / (double)want;
+
+	cr_assert(err <= tolerance, "%s: %lld ns, expected %lld ns within %.0f%%",
+		  what, got, want, tolerance * 100);
+}
+
+Test(funcs, exact_count_pie)
+{
+	json_t *snap = funcs_snapshot("funcs", "count 1000", "count_me");
+
+	cr_assert_eq(func_int(snap, "count_me", "count"), 1000);
+	cr_assert_str_eq(jstr(snap, "functions.count_me.module"), "funcs");
+	assert_func_consistent(snap, "count_me");
+	json_decref(snap);
+}
+
+Test(funcs, exact_count_non_pie)
+{
+	json_t *snap = funcs_snapshot("funcs-nopie", "count 777", "count_me");
+
+	cr_assert_eq(func_int(snap, "count_me", "count"), 777);
+	assert_func_consistent(snap, "count_me");
+	json_decref(snap);
+}
+
+/* p50 within 5 % of the median the workload measured around its own calls. */
+Test(funcs, sleeping_function_p50)
+{
+	struct proc *p = record_funcs("funcs", "sleep 15 20",
+				      (char *[]){ "--json", "-u", "sleep_fixed", NULL });
+	json_t *snap = snapshot_of(p);
+	const char *median = strstr(p->err.data, "median_ns ");
+
+	cr_assert_not_null(median, "the workload prints its median: %s", p->err.data);
+	cr_assert_eq(func_int(snap, "sleep_fixed", "count"), 15);
+	assert_within(func_int(snap, "sleep_fixed", "p50_ns"),
+		      atoll(median + strlen("median_ns ")), 0.05, "p50");
+	assert_within(func_int(snap, "sleep_fixed", "min_ns"), 20 * MS, 0.05, "min");
+	json_decref(snap);
+}
+
+/*
+ * recurse(5) with a 20 ms sleep per level: levels last 20, 40, ... 100 ms
+ * inclusive, so min, p50 (3rd of 5) and max are 20, 60 and 100 ms, the
+ * total 300 ms; recurse's self time excludes sleep_fixed (traced too).
+ */
+Test(funcs, recursion_each_level)
+{
+	json_t *snap = snapshot_of(record_funcs("funcs", "recurse 5 20",
+		(char *[]){ "--json", "-u", "recurse", "-u", "sleep_fixed", NULL }));
+
+	cr_assert_eq(func_int(snap, "recurse", "count"), 5);
+	cr_assert_eq(func_int(snap, "sleep_fixed", "count"), 5);
+	assert_within(func_int(snap, "recurse", "min_ns"), 20 * MS, 0.05, "level 5");
+	assert_within(func_int(snap, "recurse", "p50_ns"), 60 * MS, 0.05, "level 3");
+	assert_within(func_int(snap, "recurse", "max_ns"), 100 * MS, 0.05, "level 1");
+	assert_within(func_int(snap, "recurse", "total_ns"), 300 * MS, 0.05, "total");
+	cr_assert_lt(func_int(snap, "recurse", "self_ns"), 5 * MS,
+		     "recurse's own code is cheap: %lld ns",
+		     func_int(snap, "recurse", "self_ns"));
+	cr_assert_eq(func_int(snap, "sleep_fixed", "self_ns"),
+		     func_int(snap, "sleep_fixed", "total_ns"), "a leaf is all self");
+	cr_assert_eq(jint(snap, "overhead.probes.unpaired"), 0);
+	cr_assert_eq(jint(snap, "overhead.probes.too_deep"), 0);
+	assert_func_consistent(snap, "recurse");
+	json_decref(snap);
+}
+
+/* Deeper than the per-thread stack: counted, never a wrong number. */
+Test(funcs, recursion_deeper_than_stack)
+{
+	json_t *snap = snapshot_of(record_funcs("funcs", "recurse 40 0",
+		(char *[]){ "--json", "-u", "recurse", NULL }));
+
+	cr_assert_eq(func_int(snap, "recurse", "count"), 32);
+	cr_assert_eq(jint(snap, "overhead.probes.too_deep"), 8);
+	cr_assert_eq(jint(snap, "overhead.probes.unpaired"), 0);
+	json_decref(snap);
+}
+
+Test(funcs, threads)
+{
+	json_t *snap = funcs_snapshot("funcs", "threads 4 2500", "count_me");
+
+	cr_assert_eq(func_int(snap, "count_me", "count"), 10000);
+	json_decref(snap);
+}
+
+Test(funcs, own_shared_library)
+{
+	json_t *snap = funcs_snapshot("funcs", "lib 500", "libfuncs:lib_work");
+
+	cr_assert_eq(func_int(snap, "lib_work", "count"), 500);
+	cr_assert_str_eq(jstr(snap, "functions.lib_work.module"), "libfuncs.so");
+	json_decref(snap);
+}
+
+Test(funcs, glob_says_how_many)
+{
+	struct proc *p = record_funcs("funcs", "hot 300",
+				      (char *[]){ "--json", "-u", "funcs:hot_*", NULL });
+	json_t *snap = snapshot_of(p);
+
+	cr_assert(strstr(p->err.data, "-u funcs:hot_*: 2 functions in "), "%s", p->err.data);
+	cr_assert_eq(func_int(snap, "hot_push", "count"), 300);
+	cr_assert_eq(func_int(snap, "hot_lea", "count"), 300);
+	json_decref(snap);
+}
+
+/*
+ * libc itself may call malloc, so compare N and 2N calls of the same
+ * program: the difference is exactly N.
+ */
+Test(funcs, libc_malloc_difference)
+{
+	json_t *one = funcs_snapshot("funcs", "malloc 1000", "libc:malloc");
+	json_t *two = funcs_snapshot("funcs", "malloc 2000", "libc:malloc");
+
+	cr_assert_eq(func_int(two, "malloc", "count") - func_int(one, "malloc", "count"),
+		     1000);
+	json_decref(one);
+	json_decref(two);
+}
+
+Test(funcs, separate_debug_file)
+{
+	json_t *snap = funcs_snapshot("funcs-debuglink", "count 100", "count_me");
+	const char *from = jstr(snap, "functions.count_me.symbols_from");
+
+	cr_assert_eq(func_int(snap, "count_me", "count"), 100);
+	cr_assert(strstr(from, "funcs-debuglink.debug"), "symbols from %s", from);
+	json_decref(snap);
+}
+
+static void assert_error(const char *binary, const char *spec,
+			 const char *needle)
+{
+	struct proc *p = record_funcs(binary, "count 1", (char *[]){ "-u", (char *)spec, NULL });
+
+	assert_exit(p, 1);
+	cr_assert(strstr(p->err.data, needle), "'%s' not in: %s", needle, p->err.data);
+	cr_assert_eq(strchr(p->err.data, '\n') - p->err.data + 1, (long)strlen(p->err.data),
+		     "one line: %s", p->err.data);
+}
+
+Test(funcs, stripped_binary_error)
+{
+	assert_error("funcs-stripped", "count_me", "stripped, no debug info");
+}
+
+Test(funcs, missing_symbol_suggests)
+{
+	assert_error("funcs", "count_mee", "no function named 'count_mee'");
+	assert_error("funcs", "count_mee", "closest: count_me");
+}
+
+Test(funcs, library_not_found_error)
+{
+	assert_error("funcs", "libssl:SSL_write", "library 'libssl' is not a direct dependency");
+}
+
+Test(funcs, glob_too_many_error)
+{
+	assert_error("funcs", "libc:*", "functions in ");
+	assert_error("funcs", "libc:*", "at most 1000 can be traced");
+}
