@@ -3,6 +3,7 @@
 // stripped binaries and the one-line errors. Every run uses -c, so the
 // probes are in place before main() and no call is missed.
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "run.h"
@@ -216,4 +217,41 @@ Test(funcs, glob_too_many_error)
 {
 	assert_error("funcs", "libc:*", "functions in ");
 	assert_error("funcs", "libc:*", "at most 1000 can be traced");
+}
+
+/*
+ * By PID: the executable from /proc/PID/exe, libraries from its maps. The
+ * library named twice (short name, path) is probed once.
+ */
+Test(funcs, by_pid_exe_and_mapped_library)
+{
+	const char *by_path = strf("%s:lib_work", workload_bin("libfuncs.so"));
+	struct traced t = trace_pid("funcs", (char *[]){ "lib", "400", NULL },
+				    (char *[]){ "--json", "-u", "libfuncs:lib_work",
+						"-u", (char *)by_path, "-u", "main", NULL });
+	json_t *snap = snapshot_of(t.tracer);
+
+	assert_exit(t.workload, 0);
+	cr_assert_eq(func_int(snap, "lib_work", "count"), 400);
+	cr_assert_eq(json_object_size(jpath(snap, "functions")), 1,
+		     "main was running at attach: no call of it completes");
+	json_decref(snap);
+}
+
+Test(funcs, by_pid_library_not_mapped)
+{
+	struct proc *w = proc_start((char *[]){ (char *)workload_bin("funcs"),
+						"--wait-signal", "count", "1", NULL });
+	struct proc *p;
+
+	cr_assert(proc_wait_output(w, false, "ready ", RUN_START_TIMEOUT_S));
+	p = run_command((char *[]){ (char *)latscope_bin(), "record", "-p",
+				    (char *)strf("%d", w->pid), "-u", "libssl:SSL_write",
+				    NULL }, RUN_TIMEOUT_S);
+	proc_signal(w, SIGUSR1);
+	proc_wait(w, RUN_TIMEOUT_S);
+	assert_exit(p, 1);
+	cr_assert(strstr(p->err.data, strf("library 'libssl' is not mapped in pid %d (mapped: ",
+					   w->pid)), "%s", p->err.data);
+	cr_assert(strstr(p->err.data, "libfuncs.so"), "lists what is mapped: %s", p->err.data);
 }

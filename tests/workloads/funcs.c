@@ -12,13 +12,19 @@
  *   funcs malloc N          N malloc() + free() pairs
  *   funcs hot N             hot_push() and hot_lea() N times each (bench)
  *
- * Built PIE (funcs), non-PIE (funcs-nopie) and stripped (funcs-stripped).
+ * --wait-signal before the mode: print "ready PID" and wait for SIGUSR1, so
+ * a tracer attached by PID (-p) sees every call.
+ *
+ * Built PIE (funcs), non-PIE (funcs-nopie), stripped (funcs-stripped) and
+ * stripped with a .gnu_debuglink file (funcs-debuglink).
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <linux/types.h>
 #include "libfuncs.h"
 
@@ -147,6 +153,19 @@ static void run_sleeps(long n, long ms)
 	free(took);
 }
 
+static void wait_for_signal(void)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	printf("ready %d\n", getpid());
+	fflush(stdout);
+	sigwait(&set, &sig);
+}
+
 static long arg(int argc, char **argv, int i)
 {
 	return i < argc ? atol(argv[i]) : 0;
@@ -154,8 +173,17 @@ static long arg(int argc, char **argv, int i)
 
 int main(int argc, char **argv)
 {
-	const char *mode = argc > 1 ? argv[1] : "";
-	long a = arg(argc, argv, 2), b = arg(argc, argv, 3);
+	const char *mode;
+	long a, b;
+
+	if (argc > 1 && !strcmp(argv[1], "--wait-signal")) {
+		wait_for_signal();
+		argc--;
+		argv++;
+	}
+	mode = argc > 1 ? argv[1] : "";
+	a = arg(argc, argv, 2);
+	b = arg(argc, argv, 3);
 
 	if (!strcmp(mode, "count"))
 		for (long i = 0; i < a; i++)
