@@ -78,36 +78,24 @@ int func_entry(struct pt_regs *ctx)
 	return 0;
 }
 
-static __always_inline void add_self_ns(__u32 id, __u64 ns)
+/*
+ * A global function is verified once, on its own, whatever the state of
+ * the caller: without that, the verifier walks lat_stats_add() once per
+ * stack depth the return path can see, and gives up.
+ */
+__noinline int func_record(__u32 id, __u64 duration, __u64 self_ns)
 {
-	__u64 *self = bpf_map_lookup_elem(&func_self_ns, &id);
+	__u64 *self;
 
+	lat_stats_add(&func_stats, id, duration, false);
+	self = bpf_map_lookup_elem(&func_self_ns, &id);
 	if (self)
-		*self += ns;
+		*self += self_ns;
+	return 0;
 }
 
-/*
- * The frame this return pairs with: normally the top one. Below it when
- * returns were skipped (longjmp, exceptions): the stale frames above are
- * dropped. None (-1) when the entry was never seen (a call already running
- * while the probes were being attached): the stack is left alone.
- */
-static __always_inline int find_frame(const struct func_stack *stack, __u32 id)
-{
-	int found = -1;
-
-	for (int i = 0; i < LATSCOPE_FUNC_DEPTH; i++)
-		if (i < stack->depth && stack->frames[i].id == id)
-			found = i;
-	return found;
-}
-
-/*
- * Pops frame @top and returns its duration. Kept apart from the
- * aggregation so the verifier does not walk lat_stats_add() once per
- * possible depth.
- */
-static __always_inline __u64 pop_frame(struct func_stack *stack, int top,
+/* Pops frame @top and returns its duration. */
+static __always_inline __u64 pop_frame(struct func_stack *stack, __u32 top,
 				       __u64 now, __u64 *self)
 {
 	struct func_frame *frame = &stack->frames[top & (LATSCOPE_FUNC_DEPTH - 1)];
@@ -120,13 +108,21 @@ static __always_inline __u64 pop_frame(struct func_stack *stack, int top,
 	return duration;
 }
 
+/*
+ * A return pairs with the newest frame. When that frame is another
+ * function's, returns were skipped (longjmp, exceptions) or this call's
+ * entry came before the probes were attached: either way the stack no
+ * longer says which call this is. It is counted and the stack restarts
+ * empty; the calls in flight below are then counted as unpaired too,
+ * never measured wrong.
+ */
 SEC("uretprobe")
 int func_return(struct pt_regs *ctx)
 {
 	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
 	__u64 now = bpf_ktime_get_ns(), duration, self;
 	struct func_stack *stack;
-	int top;
+	__u32 top;
 
 	stack = bpf_task_storage_get(&func_stacks, bpf_get_current_task_btf(),
 				     NULL, 0);
@@ -134,19 +130,16 @@ int func_return(struct pt_regs *ctx)
 		health_inc(HEALTH_FUNC_UNPAIRED);
 		return 0;
 	}
-	if (stack->depth > LATSCOPE_FUNC_DEPTH) {
+	top = stack->depth - 1;
+	if (top >= LATSCOPE_FUNC_DEPTH) {
 		stack->depth--; /* a call too deep to remember: counted on entry */
 		return 0;
 	}
-	top = find_frame(stack, id);
-	if (top < 0) {
+	if (stack->frames[top].id != id) {
 		health_inc(HEALTH_FUNC_UNPAIRED);
+		stack->depth = 0;
 		return 0;
 	}
-	if (top != stack->depth - 1)
-		health_inc(HEALTH_FUNC_UNPAIRED);
 	duration = pop_frame(stack, top, now, &self);
-	lat_stats_add(&func_stats, id, duration, false);
-	add_self_ns(id, self);
-	return 0;
+	return func_record(id, duration, self);
 }

@@ -10,16 +10,21 @@
  *   funcs threads T N       T threads, each calling count_me() N times
  *   funcs lib N             lib_work() (in libfuncs.so) N times
  *   funcs malloc N          N malloc() + free() pairs
- *   funcs hot N             hot_push() and hot_lea() N times each (bench)
+ *   funcs hot N             hot_push() and hot_lea() N times each
+ *   funcs push N            hot_push() N times; prints "ns_per_call NS" (bench)
+ *   funcs lea N             hot_lea() N times; the same
  *
  * --wait-signal before the mode: print "ready PID" and wait for SIGUSR1, so
- * a tracer attached by PID (-p) sees every call.
+ * a tracer attached by PID (-p) sees every call. --hold after it: print
+ * "done" once finished and wait for another SIGUSR1 before exiting, so the
+ * tracer's programs can still be read (the benchmark).
  *
  * Built PIE (funcs), non-PIE (funcs-nopie), stripped (funcs-stripped) and
  * stripped with a .gnu_debuglink file (funcs-debuglink).
  */
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,17 +114,6 @@ static void run_mallocs(long n)
 	}
 }
 
-static void run_hot(long n)
-{
-	unsigned long acc = 0;
-
-	for (long i = 0; i < n; i++)
-		acc += hot_push(i);
-	for (long i = 0; i < n; i++)
-		acc += hot_lea(i);
-	sink = acc;
-}
-
 static __u64 now_ns(void)
 {
 	struct timespec ts;
@@ -166,6 +160,42 @@ static void wait_for_signal(void)
 	sigwait(&set, &sig);
 }
 
+static void hold_until_signal(void)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	printf("done\n");
+	fflush(stdout);
+	sigwait(&set, &sig);
+}
+
+static void run_hot(long n)
+{
+	unsigned long acc = 0;
+
+	for (long i = 0; i < n; i++)
+		acc += hot_push(i);
+	for (long i = 0; i < n; i++)
+		acc += hot_lea(i);
+	sink = acc;
+}
+
+/* The loop timed by the workload itself, so tracer start-up is not in it. */
+static void run_timed(unsigned long (*fn)(unsigned long), long n)
+{
+	unsigned long acc = 0;
+	__u64 start = now_ns();
+
+	for (long i = 0; i < n; i++)
+		acc += fn(i);
+	sink = acc;
+	if (n > 0)
+		fprintf(stderr, "ns_per_call %.1f\n", (double)(now_ns() - start) / n);
+}
+
 static long arg(int argc, char **argv, int i)
 {
 	return i < argc ? atol(argv[i]) : 0;
@@ -173,11 +203,17 @@ static long arg(int argc, char **argv, int i)
 
 int main(int argc, char **argv)
 {
+	bool hold = false;
 	const char *mode;
 	long a, b;
 
 	if (argc > 1 && !strcmp(argv[1], "--wait-signal")) {
 		wait_for_signal();
+		argc--;
+		argv++;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--hold")) {
+		hold = true;
 		argc--;
 		argv++;
 	}
@@ -201,9 +237,15 @@ int main(int argc, char **argv)
 		run_mallocs(a);
 	else if (!strcmp(mode, "hot"))
 		run_hot(a);
+	else if (!strcmp(mode, "push"))
+		run_timed(hot_push, a);
+	else if (!strcmp(mode, "lea"))
+		run_timed(hot_lea, a);
 	else {
-		fprintf(stderr, "usage: funcs count|sleep|recurse|threads|lib|malloc|hot ARGS\n");
+		fprintf(stderr, "usage: funcs [--wait-signal] count|sleep|recurse|threads|lib|malloc|hot|push|lea ARGS\n");
 		return 2;
 	}
+	if (hold)
+		hold_until_signal();
 	return 0;
 }
