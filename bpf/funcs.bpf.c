@@ -39,19 +39,22 @@ struct {
 	__type(value, struct func_stack);
 } func_stacks SEC(".maps");
 
-/* Inclusive latency per function id. */
+/*
+ * Per function id: inclusive latency, and self time (inclusive minus
+ * traced callees). Arrays, sized by the loader to the functions traced:
+ * allocated once at load, so the hot path never allocates (and never
+ * fails to), and lookups are the cheapest there are.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, LATSCOPE_MAX_FUNCS);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct lat_stats);
 } func_stats SEC(".maps");
 
-/* Self time per function id: inclusive minus traced callees. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LATSCOPE_MAX_FUNCS);
+	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
 } func_self_ns SEC(".maps");

@@ -28,7 +28,6 @@ static int funcs_load(struct probe_ctx *ctx, void **state)
 {
 	struct funcs_probe *p = calloc(1, sizeof(*p));
 	struct funcs_bpf *skel;
-	int err;
 
 	if (!p)
 		return -ENOMEM;
@@ -39,11 +38,9 @@ static int funcs_load(struct probe_ctx *ctx, void **state)
 	p->skel = skel = funcs_bpf__open();
 	if (!p->set || !p->percpu || !skel)
 		return -ENOMEM;
-	err = probe_share_common_maps(ctx, skel->maps.traced_tgids,
-				      skel->maps.events, skel->maps.health);
-	if (err)
-		return err;
-	return funcs_bpf__load(skel);
+	/* Loaded in attach, once the functions are known. */
+	return probe_share_common_maps(ctx, skel->maps.traced_tgids,
+				       skel->maps.events, skel->maps.health);
 }
 
 /* Resolves one spec in every target process. */
@@ -122,11 +119,32 @@ static int attach_one(struct funcs_probe *p, const struct func_attach *a,
 	return 0;
 }
 
+/* The maps are sized to the functions found, so loading waits for them. */
+static int load_sized(struct funcs_probe *p)
+{
+	struct funcs_bpf *skel = p->skel;
+	__u32 n = p->set->n_sites;
+	int err;
+
+	err = bpf_map__set_max_entries(skel->maps.func_stats, n);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.func_self_ns, n);
+	if (!err)
+		err = funcs_bpf__load(skel);
+	if (err)
+		snprintf(p->ctx->why, sizeof(p->ctx->why),
+			 "cannot load the function probes: %s (-v shows the verifier log)",
+			 strerror(-err));
+	return err;
+}
+
 static int funcs_attach(void *state)
 {
 	struct funcs_probe *p = state;
 	int err = resolve_all(p);
 
+	if (!err)
+		err = load_sized(p);
 	if (err)
 		return err;
 	p->links = calloc(2 * p->set->n_attach, sizeof(*p->links));
@@ -181,22 +199,19 @@ static int funcs_collect(void *state, const struct probe_ctx *ctx,
 	struct funcs_probe *p = state;
 	struct bpf_map *map = p->skel->maps.func_stats;
 	size_t value_size = ctx->n_cpus * sizeof(*p->percpu);
-	__u32 key, next, *prev = NULL;
 	struct lat_stats merged;
 	int err = p->info_set ? 0 : set_info(p, model);
 
-	/* Values are cumulative and never deleted: read, don't drain. */
-	while (!err && !bpf_map__get_next_key(map, prev, &next, sizeof(next))) {
-		key = next;
-		prev = &key;
-		if (bpf_map__lookup_elem(map, &key, sizeof(key), p->percpu,
+	/* Values are cumulative and never reset: read, don't drain. */
+	for (__u32 id = 0; !err && id < (__u32)p->set->n_sites; id++) {
+		if (bpf_map__lookup_elem(map, &id, sizeof(id), p->percpu,
 					 value_size, 0))
-			continue;
+			return -errno;
 		memset(&merged, 0, sizeof(merged));
 		for (int cpu = 0; cpu < ctx->n_cpus; cpu++)
 			lat_stats_merge(&merged, &p->percpu[cpu]);
-		err = model_set_func(model, key, &merged,
-				     self_ns(p, key, ctx->n_cpus));
+		err = model_set_func(model, id, &merged,
+				     self_ns(p, id, ctx->n_cpus));
 	}
 	return err;
 }

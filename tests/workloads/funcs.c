@@ -6,7 +6,9 @@
  *   funcs count N           count_me() N times
  *   funcs sleep N MS        sleep_fixed(MS) N times; prints the median call
  *                           time it measured itself on stderr, "median_ns NS"
- *   funcs recurse DEPTH MS  recurse(DEPTH): each level sleeps MS, then recurses
+ *   funcs recurse DEPTH MS  recurse(DEPTH): each level sleeps MS, then recurses;
+ *                           prints each level's sleep as it measured it,
+ *                           outermost first: "sleep_ns NS NS ..."
  *   funcs threads T N       T threads, each calling count_me() N times
  *   funcs lib N             lib_work() (in libfuncs.so) N times
  *   funcs malloc N          N malloc() + free() pairs
@@ -36,6 +38,14 @@
 static volatile unsigned long sink;
 static void *volatile kept;
 
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 __attribute__((noinline)) void count_me(void)
 {
 	sink++;
@@ -49,12 +59,29 @@ __attribute__((noinline)) void sleep_fixed(long ms)
 		;
 }
 
+#define MAX_LEVELS 64
+static __u64 level_sleep_ns[MAX_LEVELS + 1];
+
 __attribute__((noinline)) void recurse(int depth, long ms)
 {
+	__u64 start = now_ns();
+
 	sleep_fixed(ms);
+	if (depth <= MAX_LEVELS)
+		level_sleep_ns[depth] = now_ns() - start;
 	if (depth > 1)
 		recurse(depth - 1, ms);
 	sink++; /* not a tail call */
+}
+
+static void run_recurse(int depth, long ms)
+{
+	recurse(depth, ms);
+	fprintf(stderr, "sleep_ns");
+	for (int level = depth; level >= 1; level--)
+		fprintf(stderr, " %llu", level <= MAX_LEVELS ?
+			(unsigned long long)level_sleep_ns[level] : 0ULL);
+	fputc('\n', stderr);
 }
 
 #if defined(__x86_64__)
@@ -112,14 +139,6 @@ static void run_mallocs(long n)
 		kept = malloc(64 + (i & 63));
 		free(kept);
 	}
-}
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -227,7 +246,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "sleep"))
 		run_sleeps(a, b);
 	else if (!strcmp(mode, "recurse"))
-		recurse((int)a, b);
+		run_recurse((int)a, b);
 	else if (!strcmp(mode, "threads"))
 		run_threads((int)a, b);
 	else if (!strcmp(mode, "lib"))
