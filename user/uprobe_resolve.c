@@ -235,6 +235,16 @@ static void explain_no_match(const struct uprobe_spec *spec,
 		 shown_path(syms->source), hint);
 }
 
+/* "malloc" over "__libc_malloc", "clock_nanosleep" over "clock_nanosleep@GLIBC_2.2.5". */
+static bool better_alias(const char *name, const char *than)
+{
+	bool versioned = strchr(name, '@'), than_versioned = strchr(than, '@');
+
+	if (versioned != than_versioned)
+		return !versioned;
+	return strlen(name) < strlen(than);
+}
+
 /* Matching functions, one per address (aliases like malloc/__libc_malloc). */
 static int collect_matches(const struct uprobe_spec *spec,
 			   struct elf_symbols *syms, struct elf_symbol **out)
@@ -248,9 +258,12 @@ static int collect_matches(const struct uprobe_spec *spec,
 		if (uprobe_pattern_matches(spec, syms->syms[i].name))
 			m[n++] = syms->syms[i];
 	qsort(m, n, sizeof(*m), by_vaddr);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		if (!unique || m[i].vaddr != m[unique - 1].vaddr)
 			m[unique++] = m[i];
+		else if (better_alias(m[i].name, m[unique - 1].name))
+			m[unique - 1] = m[i];
+	}
 	*out = m;
 	return unique;
 }
