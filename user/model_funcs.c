@@ -9,6 +9,7 @@ struct func_row {
 	char name[128], module[64], symbols_from[256];
 	struct lat_stats now, mark;
 	__u64 self_now, self_mark;
+	bool stepped;
 };
 
 struct model_funcs {
@@ -35,7 +36,8 @@ static struct func_row *func_row(struct model *model, __u32 id)
 }
 
 int model_set_func_info(struct model *model, __u32 id, const char *name,
-			const char *module, const char *symbols_from)
+			const char *module, const char *symbols_from,
+			bool stepped)
 {
 	struct func_row *row = func_row(model, id);
 
@@ -44,6 +46,7 @@ int model_set_func_info(struct model *model, __u32 id, const char *name,
 	snprintf(row->name, sizeof(row->name), "%s", name);
 	snprintf(row->module, sizeof(row->module), "%s", module);
 	snprintf(row->symbols_from, sizeof(row->symbols_from), "%s", symbols_from);
+	row->stepped = stepped;
 	return 0;
 }
 
@@ -138,7 +141,7 @@ int model_func_costs(struct model *model, const struct func_cost **costs,
 		     int *n)
 {
 	double seconds = model_window_seconds(model, WINDOW_TOTAL);
-	double per_hit = bpf_ns_per_hit(model) + FUNC_TRAP_NS_FLOOR;
+	double bpf_ns = bpf_ns_per_hit(model);
 	struct model_funcs *f = model->funcs;
 	int count = 0;
 
@@ -154,8 +157,10 @@ int model_func_costs(struct model *model, const struct func_cost **costs,
 		c->name = row->name;
 		c->module = row->module;
 		c->hits_per_s = seconds > 0 ? row->now.count / seconds : 0;
-		c->ns_per_hit = per_hit;
-		c->cpu_share = c->hits_per_s * per_hit / 1e9;
+		c->stepped = row->stepped;
+		c->ns_per_hit = bpf_ns + (row->stepped ? FUNC_STEP_NS_FLOOR
+						       : FUNC_TRAP_NS_FLOOR);
+		c->cpu_share = c->hits_per_s * c->ns_per_hit / 1e9;
 		c->hot = c->cpu_share > FUNC_HOT_CPU_SHARE;
 		count++;
 	}

@@ -17,6 +17,8 @@
  * first instructions are single-stepped and cost more), so it is a floor.
  */
 #define FUNC_TRAP_NS_FLOOR	1000.0
+/* The same for a first instruction the kernel single-steps: two more traps. */
+#define FUNC_STEP_NS_FLOOR	5000.0
 /* A probe costing the target more than this share of one CPU is flagged. */
 #define FUNC_HOT_CPU_SHARE	0.01
 
@@ -32,6 +34,7 @@ struct func_view {
 struct func_cost {
 	const char *name, *module;
 	double hits_per_s;
+	bool stepped;		/* first instruction single-stepped */
 	double ns_per_hit;	/* BPF run time (entry + return) + trap floor */
 	double cpu_share;	/* hits_per_s * ns_per_hit, of one CPU */
 	bool hot;		/* cpu_share > FUNC_HOT_CPU_SHARE */
@@ -39,7 +42,8 @@ struct func_cost {
 
 /* Loader side. */
 int model_set_func_info(struct model *model, __u32 id, const char *name,
-			const char *module, const char *symbols_from);
+			const char *module, const char *symbols_from,
+			bool stepped);
 int model_set_func(struct model *model, __u32 id,
 		   const struct lat_stats *cumulative, __u64 self_ns);
 

@@ -174,7 +174,7 @@ static int set_info(struct funcs_probe *p, struct model *model)
 	for (int id = 0; id < p->set->n_sites; id++) {
 		const struct func_site *s = &p->set->sites[id];
 		int err = model_set_func_info(model, id, s->name, s->module,
-					      s->symbols_from);
+					      s->symbols_from, s->stepped);
 
 		if (err)
 			return err;

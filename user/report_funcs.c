@@ -53,14 +53,15 @@ void report_funcs_costs(FILE *out, struct model *model)
 	if (!model_has_funcs(model))
 		return;
 	model_func_costs(model, &c, &n);
-	fprintf(out, "  probes (cost per hit = BPF run time + >= %s for the traps):\n",
-		format_duration((__u64)FUNC_TRAP_NS_FLOOR, per_hit, sizeof(per_hit)));
-	fprintf(out, "    %-*s %10s %8s %8s\n", NAME_WIDTH, "FUNCTION", "HITS/s",
-		"NS/HIT", "CPU%");
+	fprintf(out, "  probes (cost per hit = BPF run time + traps: >= %.0fus, >= %.0fus when the first instruction is single-stepped):\n",
+		FUNC_TRAP_NS_FLOOR / 1000, FUNC_STEP_NS_FLOOR / 1000);
+	fprintf(out, "    %-*s %10s %8s %8s  %s\n", NAME_WIDTH, "FUNCTION", "HITS/s",
+		"NS/HIT", "CPU%", "FIRST INSN");
 	for (int i = 0; i < n && i < MAX_COST_ROWS; i++)
-		fprintf(out, "    %-*.*s %10s %8.0f %8.3f\n", NAME_WIDTH, NAME_WIDTH,
+		fprintf(out, "    %-*.*s %10s %8.0f %8.3f  %s\n", NAME_WIDTH, NAME_WIDTH,
 			c[i].name, format_count(c[i].hits_per_s, rate, sizeof(rate)),
-			c[i].ns_per_hit, c[i].cpu_share * 100);
+			c[i].ns_per_hit, c[i].cpu_share * 100,
+			c[i].stepped ? "single-stepped" : "emulated");
 	if (n > MAX_COST_ROWS)
 		fprintf(out, "    ... %d more\n", n - MAX_COST_ROWS);
 	for (int i = 0; i < n && c[i].hot; i++)

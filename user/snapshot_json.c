@@ -124,13 +124,15 @@ static json_t *probes_json(struct model *model)
 	model_func_costs(model, &costs, &n);
 	for (int i = 0; i < n; i++)
 		json_array_append_new(arr,
-			json_pack("{s:s, s:s, s:f, s:f, s:f, s:b}",
+			json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:b}",
 				  "function", costs[i].name, "module", costs[i].module,
+				  "first_insn", costs[i].stepped ? "single-stepped" : "emulated",
 				  "hits_per_s", costs[i].hits_per_s,
 				  "ns_per_hit", costs[i].ns_per_hit,
 				  "cpu_share", costs[i].cpu_share, "hot", costs[i].hot));
-	return json_pack("{s:f, s:f, s:I, s:I, s:o}",
-		"trap_ns_floor", FUNC_TRAP_NS_FLOOR, "hot_cpu_share", FUNC_HOT_CPU_SHARE,
+	return json_pack("{s:f, s:f, s:f, s:I, s:I, s:o}",
+		"trap_ns_floor", FUNC_TRAP_NS_FLOOR, "step_ns_floor", FUNC_STEP_NS_FLOOR,
+		"hot_cpu_share", FUNC_HOT_CPU_SHARE,
 		"too_deep", (json_int_t)model->health[HEALTH_FUNC_TOO_DEEP],
 		"unpaired", (json_int_t)model->health[HEALTH_FUNC_UNPAIRED],
 		"functions", arr);

@@ -1,5 +1,6 @@
 // Resolving -u specs to uprobe sites in a target process.
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <wordexp.h>
+#include "uprobe_insn.h"
 #include "uprobe_resolve.h"
 
 #define MAX_SUGGESTIONS 3
@@ -268,6 +270,18 @@ static int collect_matches(const struct uprobe_spec *spec,
 	return unique;
 }
 
+/* Reads the function's first bytes to tell what its probe will cost. */
+static bool first_insn_stepped(const char *path, __u64 offset)
+{
+	unsigned char code[16];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? 0 : pread(fd, code, sizeof(code), (off_t)offset);
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 && uprobe_insn_single_stepped(code, (size_t)n);
+}
+
 static void fill_site(struct func_site *site, const struct elf_symbols *syms,
 		      const char *path, const char *open_path, const char *name)
 {
@@ -308,7 +322,9 @@ static int add_matches(const struct uprobe_spec *spec, pid_t pid,
 		if (err)
 			snprintf(why, len, "%s: %s at 0x%llx is outside every PT_LOAD segment",
 				 path, m[i].name, (unsigned long long)m[i].vaddr);
-		else if ((err = add_site(set, &site, pid)) == -E2BIG)
+		if (!err)
+			site.stepped = first_insn_stepped(open_path, site.offset);
+		if (!err && (err = add_site(set, &site, pid)) == -E2BIG)
 			snprintf(why, len, "more than %d functions to trace in all: narrow the -u patterns",
 				 LATSCOPE_MAX_FUNCS);
 	}

@@ -7,6 +7,7 @@
 #define LATSCOPE_UPROBE_RESOLVE_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include <sys/types.h>
 #include "latscope.h"
 #include "symbols.h"
@@ -22,6 +23,7 @@ struct func_site {
 	char binary[SYMBOLS_PATH_LEN + 32];	/* the path attached to */
 	char symbols_from[SYMBOLS_PATH_LEN];
 	__u64 offset;				/* file offset of the entry */
+	bool stepped;				/* first instruction single-stepped */
 	dev_t dev;
 	ino_t ino;
 };

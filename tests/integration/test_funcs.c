@@ -162,6 +162,19 @@ Test(funcs, own_shared_library)
 	json_decref(snap);
 }
 
+/* The overhead section's entry for @func, from overhead.probes.functions. */
+static json_t *probe_of(json_t *snap, const char *func)
+{
+	json_t *probes = jpath(snap, "overhead.probes.functions"), *p;
+	size_t i;
+
+	json_array_foreach(probes, i, p)
+		if (!strcmp(jstr(p, "function"), func))
+			return p;
+	cr_assert_fail("no overhead.probes entry for %s", func);
+	return NULL;
+}
+
 Test(funcs, glob_says_how_many)
 {
 	struct proc *p = record_funcs("funcs", "hot 300",
@@ -171,7 +184,31 @@ Test(funcs, glob_says_how_many)
 	cr_assert(strstr(p->err.data, "-u funcs:hot_*: 2 functions in "), "%s", p->err.data);
 	cr_assert_eq(func_int(snap, "hot_push", "count"), 300);
 	cr_assert_eq(func_int(snap, "hot_lea", "count"), 300);
+#if defined(__x86_64__)
+	cr_assert_str_eq(jstr(probe_of(snap, "hot_push"), "first_insn"), "emulated");
+	cr_assert_str_eq(jstr(probe_of(snap, "hot_lea"), "first_insn"), "single-stepped");
+#endif
 	json_decref(snap);
+}
+
+/*
+ * 200 000 hits in a few seconds at >= 1 us each is far above 1 % of a CPU:
+ * warned about. A probe never hit is not.
+ */
+Test(funcs, hot_probe_warned)
+{
+	const char *out = strf("%s/snap.json", temp_dir());
+	struct proc *p = record_funcs("funcs", "push 200000",
+		(char *[]){ "-o", (char *)out, "-u", "hot_push", "-u", "count_me", NULL });
+	json_t *snap;
+
+	assert_exit(p, 0);
+	snap = json_parse_file(out);
+	cr_assert(json_is_true(json_object_get(probe_of(snap, "hot_push"), "hot")));
+	cr_assert(json_is_false(json_object_get(probe_of(snap, "count_me"), "hot")));
+	cr_assert(strstr(p->out.data, "warning: the probe on hot_push (funcs) fires "),
+		  "%s", p->out.data);
+	cr_assert_null(strstr(p->out.data, "warning: the probe on count_me"));
 }
 
 /*

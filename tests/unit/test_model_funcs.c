@@ -25,9 +25,9 @@ Test(model_funcs, views_sorted_and_windowed)
 
 	cr_assert(model && a && b);
 	cr_assert(!model_has_funcs(model));
-	model_set_func_info(model, 0, "outer", "app", "app");
-	model_set_func_info(model, 1, "inner", "libx.so", "libx.so");
-	model_set_func_info(model, 2, "never", "app", "app");
+	model_set_func_info(model, 0, "outer", "app", "app", false);
+	model_set_func_info(model, 1, "inner", "libx.so", "libx.so", false);
+	model_set_func_info(model, 2, "never", "app", "app", false);
 	add_samples(a, 10000000, 10);	/* 100 ms inclusive */
 	add_samples(b, 4000000, 10);	/* 40 ms */
 	model_set_func(model, 0, a, 60000000);
@@ -62,8 +62,8 @@ Test(model_funcs, hot_probe_rule)
 	int n;
 
 	cr_assert(model && s);
-	model_set_func_info(model, 0, "cold", "app", "app");
-	model_set_func_info(model, 1, "hot", "app", "app");
+	model_set_func_info(model, 0, "cold", "app", "app", false);
+	model_set_func_info(model, 1, "hot", "app", "app", false);
 	s->count = 1000;		/* 1000/s x >= 1 us: 0.1 % of a CPU */
 	model_set_func(model, 0, s, 0);
 	s->count = 100000;		/* 100k/s x >= 1 us: 10 % */
