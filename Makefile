@@ -16,7 +16,9 @@ CC          ?= cc
 CFLAGS      ?= -O2 -g
 CFLAGS      += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE
 CPPFLAGS    += -I$(BUILD) -Ibpf -Iuser
-LDLIBS      += -lbpf -lelf -lz -ljansson -lm
+# libstdc++ only for its C++ demangler (__cxa_demangle); linked by soname so
+# the runtime package suffices, without libstdc++-dev.
+LDLIBS      += -lbpf -lelf -lz -ljansson -lm -l:libstdc++.so.6
 BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) \
                -Ivmlinux/$(ARCH) -Ibpf -Wall -Wno-unused-function
 
@@ -43,7 +45,7 @@ WORKLOADS   += $(BUILD)/workloads/libfuncs.so $(BUILD)/workloads/funcs-nopie \
 TOOLS_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
 
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-                libcriterion-dev libjansson-dev make gcc util-linux
+                libcriterion-dev libjansson-dev make gcc util-linux libstdc++6
 BENCH_PACKAGES := libbpf-tools bpftrace
 
 .PHONY: all deps bench-deps test unit-test integration-test demo bench vmlinux clean

@@ -287,8 +287,11 @@ static void fill_site(struct func_site *site, const struct elf_symbols *syms,
 {
 	struct stat st = {};
 
+	char *demangled = uprobe_demangle(name);
+
 	memset(site, 0, sizeof(*site));
-	snprintf(site->name, sizeof(site->name), "%s", name);
+	snprintf(site->name, sizeof(site->name), "%s", demangled ? demangled : name);
+	free(demangled);
 	snprintf(site->module, sizeof(site->module), "%.63s", base_name(path));
 	snprintf(site->binary, sizeof(site->binary), "%s", open_path);
 	snprintf(site->symbols_from, sizeof(site->symbols_from), "%s",

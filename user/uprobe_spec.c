@@ -83,11 +83,51 @@ bool uprobe_module_matches(const char *module, const char *path)
 	       has_prefix_then(base + 3, module, n, ".so");
 }
 
-bool uprobe_pattern_matches(const struct uprobe_spec *spec, const char *name)
+/* libstdc++'s demangler, C-callable: the one every C++ toolchain ships. */
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
+			    int *status);
+
+char *uprobe_demangle(const char *name)
+{
+	int status;
+
+	if (strncmp(name, "_Z", 2))
+		return NULL;
+	return __cxa_demangle(name, NULL, NULL, &status);
+}
+
+static bool matches_text(const struct uprobe_spec *spec, const char *name)
 {
 	if (!spec->glob)
 		return !strcmp(spec->pattern, name);
 	return fnmatch(spec->pattern, name, 0) == 0;
+}
+
+/* "ns::f" names every overload: "ns::f(int)", "ns::f(char const*) const". */
+static bool matches_without_params(const char *pattern, const char *name)
+{
+	size_t n = strlen(pattern);
+
+	return !strncmp(name, pattern, n) && name[n] == '(';
+}
+
+bool uprobe_pattern_matches(const struct uprobe_spec *spec, const char *name)
+{
+	char *demangled;
+	bool match;
+
+	if (matches_text(spec, name))
+		return true;
+	/* A mangled pattern is matched against mangled names only. */
+	if (!strncmp(spec->pattern, "_Z", 2) || strncmp(name, "_Z", 2))
+		return false;
+	demangled = uprobe_demangle(name);
+	if (!demangled)
+		return false;
+	match = matches_text(spec, demangled) ||
+		(!spec->glob && matches_without_params(spec->pattern, demangled));
+	free(demangled);
+	return match;
 }
 
 size_t name_distance(const char *a, const char *b, size_t limit)

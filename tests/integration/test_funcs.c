@@ -226,6 +226,15 @@ Test(funcs, libc_malloc_difference)
 	json_decref(two);
 }
 
+/* A C++ method by its demangled name, without the parameter list. */
+Test(funcs, cxx_demangled_name)
+{
+	json_t *snap = funcs_snapshot("funcs", "cxx 250", "app::Server::run");
+
+	cr_assert_eq(jint(jpath(snap, "functions"), "app::Server::run(int).count"), 250);
+	json_decref(snap);
+}
+
 Test(funcs, separate_debug_file)
 {
 	json_t *snap = funcs_snapshot("funcs-debuglink", "count 100", "count_me");

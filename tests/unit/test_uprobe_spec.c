@@ -1,6 +1,7 @@
 // -u specs: parsing, library short names, globs and "did you mean".
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "options.h"
 #include "uprobe_spec.h"
@@ -109,4 +110,28 @@ Test(uprobe_spec, cli_option_repeatable)
 	cr_assert_eq(trace_cli_parse(5, bad, &cli, err, sizeof(err)), PARSE_ERROR);
 	cr_assert(strstr(err, "libc:"), "%s", err);
 	trace_cli_free(&cli);
+}
+
+Test(uprobe_spec, cxx_names)
+{
+	struct uprobe_spec full = parse_ok("app::Server::run(int)");
+	struct uprobe_spec overloads = parse_ok("app::Server::run");
+	struct uprobe_spec glob = parse_ok("app::Server::*");
+	struct uprobe_spec mangled = parse_ok("_ZN3app6Server3runEi");
+	char *d = uprobe_demangle("_ZN3app6Server3runEi");
+
+	cr_assert_str_eq(d, "app::Server::run(int)");
+	free(d);
+	cr_assert_null(uprobe_demangle("malloc"));
+	cr_assert(uprobe_pattern_matches(&full, "_ZN3app6Server3runEi"));
+	cr_assert(uprobe_pattern_matches(&overloads, "_ZN3app6Server3runEi"));
+	cr_assert(uprobe_pattern_matches(&overloads, "_ZN3app6Server3runEPKc"));
+	cr_assert(!uprobe_pattern_matches(&overloads, "_ZN3app6Server6runnerEv"));
+	cr_assert(uprobe_pattern_matches(&glob, "_ZN3app6Server6runnerEv"));
+	cr_assert(!uprobe_pattern_matches(&glob, "_ZN3app5Other3runEv"));
+	cr_assert(uprobe_pattern_matches(&mangled, "_ZN3app6Server3runEi"));
+	uprobe_spec_free(&full);
+	uprobe_spec_free(&overloads);
+	uprobe_spec_free(&glob);
+	uprobe_spec_free(&mangled);
 }

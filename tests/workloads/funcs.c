@@ -13,6 +13,7 @@
  *   funcs lib N             lib_work() (in libfuncs.so) N times
  *   funcs malloc N          N malloc() + free() pairs
  *   funcs hot N             hot_push() and hot_lea() N times each
+ *   funcs cxx N             app::Server::run(int) N times (a C++ symbol name)
  *   funcs push N            hot_push() N times; prints "ns_per_call NS" (bench)
  *   funcs lea N             hot_lea() N times; the same
  *
@@ -49,6 +50,13 @@ static __u64 now_ns(void)
 __attribute__((noinline)) void count_me(void)
 {
 	sink++;
+}
+
+/* Named as g++ would name the method app::Server::run(int). */
+void server_run(int n) __asm__("_ZN3app6Server3runEi");
+__attribute__((noinline)) void server_run(int n)
+{
+	sink += n;
 }
 
 __attribute__((noinline)) void sleep_fixed(long ms)
@@ -254,6 +262,9 @@ int main(int argc, char **argv)
 			lib_work(i);
 	else if (!strcmp(mode, "malloc"))
 		run_mallocs(a);
+	else if (!strcmp(mode, "cxx"))
+		for (long i = 0; i < a; i++)
+			server_run((int)i);
 	else if (!strcmp(mode, "hot"))
 		run_hot(a);
 	else if (!strcmp(mode, "push"))
@@ -261,7 +272,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "lea"))
 		run_timed(hot_lea, a);
 	else {
-		fprintf(stderr, "usage: funcs [--wait-signal] count|sleep|recurse|threads|lib|malloc|hot|push|lea ARGS\n");
+		fprintf(stderr, "usage: funcs [--wait-signal] count|sleep|recurse|threads|lib|malloc|cxx|hot|push|lea ARGS\n");
 		return 2;
 	}
 	if (hold)
