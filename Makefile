@@ -15,11 +15,13 @@ CC          ?= cc
 
 CFLAGS      ?= -O2 -g
 CFLAGS      += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE
-CPPFLAGS    += -I$(BUILD) -Ibpf -Iuser
+XML_CFLAGS  := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+CPPFLAGS    += -I$(BUILD) -Ibpf -Iuser $(XML_CFLAGS)
 # libstdc++ only for its C++ demangler (__cxa_demangle); linked by soname so
 # the runtime package suffices, without libstdc++-dev.
-LDLIBS      += -lbpf -lelf -lz -ljansson -lm -l:libstdc++.so.6
-BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) \
+LDLIBS      += -lbpf -lelf -lz -ljansson -lxml2 -lmicrohttpd -lpthread -lm \
+               -l:libstdc++.so.6
+BPF_CFLAGS  := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
                -Ivmlinux/$(ARCH) -Ibpf -Wall -Wno-unused-function
 
 BPF_SRCS    := $(wildcard bpf/*.bpf.c)
@@ -45,7 +47,8 @@ WORKLOADS   += $(BUILD)/workloads/libfuncs.so $(BUILD)/workloads/funcs-nopie \
 TOOLS_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
 
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-                libcriterion-dev libjansson-dev make gcc util-linux libstdc++6
+                libcriterion-dev libjansson-dev libxml2-dev make gcc util-linux \
+                libmicrohttpd-dev prometheus libstdc++6
 BENCH_PACKAGES := libbpf-tools bpftrace
 
 .PHONY: all deps bench-deps test unit-test integration-test demo bench vmlinux clean
@@ -79,18 +82,22 @@ $(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) $(SKELS) | $(BUILD)/user
 $(BUILD)/latscope: $(BUILD)/user/main.o $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
+$(BUILD)/workloads/%: tests/workloads/%.c tools/wait_for_go.h | $(BUILD)/workloads
+	$(CC) $(CFLAGS) -Itools $< -o $@ -lpthread
+
+$(BUILD)/tools/%: tools/%.c tools/wait_for_go.h | $(BUILD)/tools
 	$(CC) $(CFLAGS) $< -o $@ -lpthread
 
 $(BUILD)/workloads/libfuncs.so: tests/workloads/libfuncs.c | $(BUILD)/workloads
 	$(CC) $(CFLAGS) -fPIC -shared $< -o $@
 
 FUNCS_LINK := -L$(BUILD)/workloads -lfuncs -Wl,-rpath,'$$ORIGIN' -lpthread
-$(BUILD)/workloads/funcs: tests/workloads/funcs.c $(BUILD)/workloads/libfuncs.so
-	$(CC) $(CFLAGS) -fPIE -pie $< -o $@ $(FUNCS_LINK)
+FUNCS_DEPS := tests/workloads/funcs.c tools/wait_for_go.h $(BUILD)/workloads/libfuncs.so
+$(BUILD)/workloads/funcs: $(FUNCS_DEPS)
+	$(CC) $(CFLAGS) -Itools -fPIE -pie $< -o $@ $(FUNCS_LINK)
 
-$(BUILD)/workloads/funcs-nopie: tests/workloads/funcs.c $(BUILD)/workloads/libfuncs.so
-	$(CC) $(CFLAGS) -fno-PIE -no-pie $< -o $@ $(FUNCS_LINK)
+$(BUILD)/workloads/funcs-nopie: $(FUNCS_DEPS)
+	$(CC) $(CFLAGS) -Itools -fno-PIE -no-pie $< -o $@ $(FUNCS_LINK)
 
 $(BUILD)/workloads/funcs-stripped: $(BUILD)/workloads/funcs
 	strip --strip-all $< -o $@
@@ -100,11 +107,8 @@ $(BUILD)/workloads/funcs-debuglink: $(BUILD)/workloads/funcs
 	objcopy --only-keep-debug $< $@.debug
 	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
 
-$(BUILD)/tools/%: tools/%.c | $(BUILD)/tools
-	$(CC) $(CFLAGS) $< -o $@ -lpthread
-
-$(UNIT_BIN): $(UNIT_SRCS) $(USER_OBJS) | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $^ -o $@ $(LDLIBS) -lcriterion
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(USER_OBJS) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcriterion
 
 $(INTEG_BIN): $(INTEG_SRCS) tests/integration/run.h | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(INTEG_SRCS) -o $@ -ljansson -lcriterion

@@ -29,6 +29,9 @@ const char trace_cli_usage[] =
 	"      --keep N             slow calls and process events kept (default 1000)\n"
 	"  -u, --uprobe SPEC        function latency, repeatable: FUNC, LIB:FUNC,\n"
 	"                           /path/lib.so:GLOB (e.g. -u handle_request -u libc:malloc)\n"
+	"      --listen ADDR:PORT   serve Prometheus metrics at /metrics (:PORT means\n"
+	"                           127.0.0.1:PORT; 0.0.0.0:PORT for every interface)\n"
+	"      --buckets LIST       histogram bounds for --listen, e.g. 1ms,10ms,100ms,1s\n"
 	"  -v, --verbose            libbpf and verifier messages\n"
 	"  -h, --help               this help\n";
 
@@ -39,6 +42,8 @@ enum long_only {
 	OPT_NO_OVERHEAD,
 	OPT_RINGBUF_SIZE,
 	OPT_KEEP,
+	OPT_LISTEN,
+	OPT_BUCKETS,
 };
 
 static const struct option long_options[] = {
@@ -55,6 +60,8 @@ static const struct option long_options[] = {
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "uprobe", required_argument, NULL, 'u' },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "buckets", required_argument, NULL, OPT_BUCKETS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -254,6 +261,17 @@ static int parse_one(int opt, const char *arg, struct trace_cli *cli,
 		return PARSE_OK;
 	case 'u':
 		return add_func_spec(cli, arg, err, len);
+	case OPT_LISTEN:
+		if (metrics_parse_listen(arg, &cli->metrics.addr, &cli->metrics.addr_len))
+			return fail(err, len, "invalid --listen '%s': expected ADDR:PORT, [ADDR]:PORT or :PORT", arg);
+		cli->metrics.listen = arg;
+		return PARSE_OK;
+	case OPT_BUCKETS:
+		if (metrics_parse_buckets(arg, cli->metrics.bounds_ns, &cli->metrics.n_bounds))
+			return fail(err, len, "invalid --buckets '%s': increasing durations up to 18m, "
+				    "at most %d, e.g. 1ms,10ms,100ms,1s", arg, METRICS_MAX_BOUNDS);
+		cli->metrics.custom_buckets = true;
+		return PARSE_OK;
 	case 'v':
 		cli->verbose = true;
 		return PARSE_OK;
@@ -284,6 +302,7 @@ enum parse_result trace_cli_parse(int argc, char **argv, struct trace_cli *cli,
 	cli->overhead = true;
 	cli->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
 	cli->keep_events = DEFAULT_KEEP_EVENTS;
+	metrics_config_init(&cli->metrics);
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":p:c:fd:i:o:u:vh", long_options,
@@ -299,6 +318,8 @@ enum parse_result trace_cli_parse(int argc, char **argv, struct trace_cli *cli,
 	if (optind < argc)
 		return fail(err, err_len, "unexpected argument '%s'", argv[optind]);
 	cli->follow = follow_given || cli->command;
+	if (cli->metrics.custom_buckets && !cli->metrics.listen)
+		return fail(err, err_len, "--buckets needs --listen");
 	return check_combination(cli, err, err_len);
 }
 

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include "metrics_config.h"
 
 struct trace_cli {
 	pid_t *pids;
@@ -28,6 +29,7 @@ struct trace_cli {
 	size_t keep_events;	/* slow calls / process events kept in JSON */
 	const char **func_specs; /* -u SPEC, repeatable (uprobe_spec.h) */
 	int n_func_specs;
+	struct metrics_config metrics;	/* --listen, --buckets */
 };
 
 enum parse_result {

@@ -14,7 +14,11 @@
 
 static json_t *iso_time(const struct model *model, __u64 mono_ns)
 {
-	__u64 real = model_realtime_ns(model, mono_ns);
+	return snapshot_iso_time(model_realtime_ns(model, mono_ns));
+}
+
+json_t *snapshot_iso_time(__u64 real)
+{
 	time_t secs = real / 1000000000ULL;
 	char buf[64];
 	struct tm tm;
@@ -42,7 +46,7 @@ static json_t *hist_json(const struct lat_stats *hist)
 	return buckets;
 }
 
-static json_t *latency_json(const struct lat_summary *lat)
+json_t *snapshot_latency_json(const struct lat_summary *lat)
 {
 	json_t *obj = json_pack("{s:I, s:I, s:f, s:I, s:I, s:I}",
 				"count", (json_int_t)lat->count,
@@ -69,7 +73,7 @@ static json_t *syscalls_json(struct model *model, enum model_window window)
 
 	model_syscall_views(model, window, &views, &n);
 	for (int i = 0; i < n; i++) {
-		json_t *row = latency_json(&views[i].lat);
+		json_t *row = snapshot_latency_json(&views[i].lat);
 		json_t *errnos = json_array();
 
 		for (int e = 0; e < views[i].n_top_errnos; e++) {
@@ -100,7 +104,7 @@ static json_t *functions_json(struct model *model, enum model_window window)
 
 	model_func_views(model, window, &views, &n);
 	for (int i = 0; i < n; i++) {
-		json_t *row = latency_json(&views[i].lat);
+		json_t *row = snapshot_latency_json(&views[i].lat);
 
 		json_object_del(row, "errors");
 		json_object_set_new(row, "self_ns", json_integer((json_int_t)views[i].self_ns));
@@ -276,12 +280,36 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 	return snap;
 }
 
+/* Devices and FIFOs (/dev/stdout, a pipe) are written in place, not replaced. */
+static bool is_special_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+static int write_in_place(const char *path, const json_t *snap)
+{
+	FILE *f = fopen(path, "w");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (json_dumpf(snap, f, JSON_INDENT(2)) || fputc('\n', f) == EOF)
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
 int snapshot_write_file(const char *path, const json_t *snap)
 {
 	char tmp[4096];
 	int fd, err = 0;
 	FILE *f;
 
+	if (is_special_file(path))
+		return write_in_place(path, snap);
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -328,11 +356,47 @@ int snapshot_print(FILE *out, const json_t *snap, bool one_line)
 	return fflush(out) ? -errno : 0;
 }
 
+json_t *snapshot_read_file(const char *path, char *why, size_t len)
+{
+	json_error_t error;
+	json_t *snap = json_load_file(path, 0, &error);
+	const char *schema = json_string_value(json_object_get(snap, "schema"));
+
+	if (!snap) {
+		if (error.line > 0)
+			snprintf(why, len, "cannot read snapshot %s: line %d: %s", path,
+				 error.line, error.text);
+		else
+			snprintf(why, len, "cannot read snapshot %s: %s", path, error.text);
+		return NULL;
+	}
+	if (!schema || strcmp(schema, SNAPSHOT_SCHEMA)) {
+		snprintf(why, len, "cannot read snapshot %s: not a latscope snapshot", path);
+		json_decref(snap);
+		return NULL;
+	}
+	return snap;
+}
+
 int snapshot_check_writable(const char *path, char *why, size_t len)
 {
 	char tmp[4096];
+	struct stat st;
 	int fd;
 
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "cannot write %s: %s", path, strerror(EISDIR));
+		return -EISDIR;
+	}
+	if (is_special_file(path)) {
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(why, len, "cannot write %s: %s", path, strerror(errno));
+			return -EACCES;
+		}
+		close(fd);
+		return 0;
+	}
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid()) >= (int)sizeof(tmp)) {
 		snprintf(why, len, "output path too long");
 		return -ENAMETOOLONG;

@@ -3,6 +3,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdlib.h>
+#include "latscope.h"
 #include "probe.h"
 #include "trace.h"
 
@@ -71,15 +72,23 @@ fail:
 	return err < 0 ? err : -EINVAL;
 }
 
+/* Mirrors tgid_trace() in common.bpf.h; runs before anything is attached. */
 int trace__add_tgid(struct trace *trace, pid_t tgid)
 {
 	struct probe_ctx *ctx = &trace->ctx;
-	__u32 key = tgid;
+	struct tgid_filter filter;
+	__u32 key = tgid, zero = 0;
 	__u8 one = 1;
 	pid_t *tgids;
 
-	if (bpf_map__update_elem(ctx->traced_tgids, &key, sizeof(key), &one,
-				 sizeof(one), BPF_ANY))
+	if (bpf_map__lookup_elem(ctx->tgid_filter, &zero, sizeof(zero),
+				 &filter, sizeof(filter), 0))
+		return -errno;
+	filter.words[(key % LATSCOPE_TGID_FILTER_BITS) / 64] |= 1ULL << (key % 64);
+	if (bpf_map__update_elem(ctx->tgid_filter, &zero, sizeof(zero),
+				 &filter, sizeof(filter), BPF_ANY) ||
+	    bpf_map__update_elem(ctx->traced_tgids, &key, sizeof(key),
+				 &one, sizeof(one), BPF_ANY))
 		return -errno;
 	tgids = realloc(ctx->tgids, (ctx->n_tgids + 1) * sizeof(*tgids));
 	if (!tgids)

@@ -35,6 +35,7 @@
 #include <unistd.h>
 #include <linux/types.h>
 #include "libfuncs.h"
+#include "wait_for_go.h"
 
 static volatile unsigned long sink;
 static void *volatile kept;
@@ -174,19 +175,6 @@ static void run_sleeps(long n, long ms)
 	free(took);
 }
 
-static void wait_for_signal(void)
-{
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	printf("ready %d\n", getpid());
-	fflush(stdout);
-	sigwait(&set, &sig);
-}
-
 static void hold_until_signal(void)
 {
 	sigset_t set;
@@ -235,7 +223,7 @@ int main(int argc, char **argv)
 	long a, b;
 
 	if (argc > 1 && !strcmp(argv[1], "--wait-signal")) {
-		wait_for_signal();
+		wait_for_go();
 		argc--;
 		argv++;
 	}
