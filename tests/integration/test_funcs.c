@@ -245,6 +245,22 @@ Test(funcs, separate_debug_file)
 	json_decref(snap);
 }
 
+/* Requirements on functions: latscope check with -u. */
+Test(funcs, check_asserts_on_functions)
+{
+	const char *cmd = strf("%s count 100", workload_bin("funcs"));
+	struct proc *pass = run_command((char *[]){ (char *)latscope_bin(), "check", "-c",
+		(char *)cmd, "-u", "count_me", "--assert", "functions.count_me.count == 100",
+		"--assert", "functions.count_me.p99 < 1s", NULL }, RUN_TIMEOUT_S);
+	struct proc *fail = run_command((char *[]){ (char *)latscope_bin(), "check", "-c",
+		(char *)cmd, "-u", "count_me", "--assert", "functions.count_me.count > 100",
+		NULL }, RUN_TIMEOUT_S);
+
+	assert_exit(pass, 0);
+	assert_exit(fail, 1);
+	cr_assert(strstr(fail->out.data, "FAIL"), "%s", fail->out.data);
+}
+
 static void assert_error(const char *binary, const char *spec,
 			 const char *needle)
 {
