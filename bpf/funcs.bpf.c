@@ -83,8 +83,8 @@ int func_entry(struct pt_regs *ctx)
 
 /*
  * A global function is verified once, on its own, whatever the state of
- * the caller: without that, the verifier walks lat_stats_add() once per
- * stack depth the return path can see, and gives up.
+ * the caller: the histogram code is not walked again for every stack
+ * depth the return path can see (inlined, that hit the verifier's limit).
  */
 __noinline int func_record(__u32 id, __u64 duration, __u64 self_ns)
 {
