@@ -49,6 +49,7 @@ static const struct metric_def slow_metrics[] = {
 static const struct section_def sections[] = {
 	{ "syscalls", "syscalls", true, expr_latency_metrics },
 	{ "requests", "requests", true, expr_latency_metrics },
+	{ "functions", "functions", true, expr_latency_metrics },
 	{ "overhead", "overhead", false, overhead_metrics },
 	{ "time", "time", false, time_metrics },
 	{ "slow_syscalls", "slow_syscalls", false, slow_metrics },

@@ -1,10 +1,12 @@
 // The in-memory model of a trace: cumulative readings, records, views.
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
 #include <time.h>
 #include "model.h"
+#include "model_funcs.h"
 #include "syscall_names.h"
 
 static __u64 clock_ns(clockid_t clock)
@@ -85,6 +87,7 @@ void model_free(struct model *model)
 	free(model->proc_events.items);
 	free(model->views);
 	free(model->view_hists);
+	model_funcs_free(model->funcs);
 	free(model);
 }
 
@@ -145,7 +148,7 @@ int model_set_syscall(struct model *model, __u32 nr,
 
 	if (!row)
 		return nr >= LATSCOPE_MAX_SYSCALLS ? -ERANGE : -ENOMEM;
-	row->now = *cumulative;
+	row->lat.now = *cumulative;
 	return 0;
 }
 
@@ -159,16 +162,16 @@ int model_set_syscall_errno(struct model *model, __u32 nr, int err,
 		return nr >= LATSCOPE_MAX_SYSCALLS ? -ERANGE : -ENOMEM;
 	for (int i = 0; i < row->n_errnos; i++) {
 		if (row->errnos[i].err == err) {
-			row->errnos[i].count = cumulative;
+			row->errnos[i].seen.now = cumulative;
 			return 0;
 		}
 	}
 	if (row->n_errnos >= MODEL_MAX_ERRNOS)
 		return -E2BIG;
 	e = &row->errnos[row->n_errnos++];
+	memset(e, 0, sizeof(*e));
 	e->err = err;
-	e->count = cumulative;
-	e->mark = 0;
+	e->seen.now = cumulative;
 	return 0;
 }
 
@@ -265,13 +268,11 @@ void model_mark_interval(struct model *model)
 
 		if (!row)
 			continue;
-		row->prev = row->mark;
-		row->mark = row->now;
-		for (int e = 0; e < row->n_errnos; e++) {
-			row->errnos[e].prev = row->errnos[e].mark;
-			row->errnos[e].mark = row->errnos[e].count;
-		}
+		lat_readings_mark(&row->lat);
+		for (int e = 0; e < row->n_errnos; e++)
+			count_readings_mark(&row->errnos[e].seen);
 	}
+	model_funcs_mark(model->funcs);
 	model->prev_mark_ns = model->mark_ns;
 	model->mark_ns = model->now_ns;
 }
@@ -283,73 +284,99 @@ void model_reset(struct model *model)
 
 		if (!row)
 			continue;
-		row->base = row->prev = row->mark = row->now;
-		for (int e = 0; e < row->n_errnos; e++) {
-			struct errno_count *c = &row->errnos[e];
-
-			c->base = c->prev = c->mark = c->count;
-		}
+		lat_readings_reset(&row->lat);
+		for (int e = 0; e < row->n_errnos; e++)
+			count_readings_reset(&row->errnos[e].seen);
 	}
+	model_funcs_reset(model->funcs);
 	model->base_ns = model->prev_mark_ns = model->mark_ns = model->now_ns;
 }
 
-/* Where a window opens and closes, as times and as cumulative readings. */
-struct window_ends {
-	__u64 from_ns, to_ns;
-	const struct lat_stats *older;	/* NULL: from zero */
-	const struct lat_stats *newer;
-};
+/* The readings a window lies between; READ_START is the empty beginning. */
+enum reading { READ_NOW, READ_MARK, READ_PREV, READ_BASE, READ_START };
 
-static void window_ends(const struct model *model, const struct syscall_row *row,
-			enum model_window window, struct window_ends *w)
+static enum reading window_from(enum model_window window)
 {
-	bool to_mark = window == WINDOW_LAST_INTERVAL ||
-		       window == WINDOW_SINCE_RESET;
-
-	w->from_ns = model->start_ns;
-	w->to_ns = to_mark ? model->mark_ns : model->now_ns;
-	w->older = NULL;
-	w->newer = !row ? NULL : to_mark ? &row->mark : &row->now;
 	switch (window) {
-	case WINDOW_TOTAL:
-		break;
 	case WINDOW_INTERVAL:
-		w->from_ns = model->mark_ns;
-		w->older = row ? &row->mark : NULL;
-		break;
+		return READ_MARK;
 	case WINDOW_LAST_INTERVAL:
-		w->from_ns = model->prev_mark_ns;
-		w->older = row ? &row->prev : NULL;
-		break;
+		return READ_PREV;
 	case WINDOW_SINCE_RESET:
-		w->from_ns = model->base_ns;
-		w->older = row ? &row->base : NULL;
-		break;
+		return READ_BASE;
+	default:
+		return READ_START;
 	}
 }
 
-/* An errno's count in a window, read the same way as its syscall row. */
-static __u64 errno_in_window(const struct errno_count *c, enum model_window window)
+static enum reading window_to(enum model_window window)
 {
-	switch (window) {
-	case WINDOW_INTERVAL:
-		return c->count - c->mark;
-	case WINDOW_LAST_INTERVAL:
-		return c->mark - c->prev;
-	case WINDOW_SINCE_RESET:
-		return c->mark - c->base;
-	default:
-		return c->count;
-	}
+	return window == WINDOW_LAST_INTERVAL || window == WINDOW_SINCE_RESET ?
+		       READ_MARK : READ_NOW;
+}
+
+void lat_readings_window(const struct lat_readings *r, enum model_window window,
+			 struct lat_stats *out)
+{
+	const struct lat_stats *at[] = { &r->now, &r->mark, &r->prev, &r->base };
+	enum reading from = window_from(window), to = window_to(window);
+
+	if (from == READ_START)
+		*out = *at[to];
+	else
+		lat_stats_window(out, at[to], at[from]);
+}
+
+__u64 count_readings_window(const struct count_readings *r,
+			    enum model_window window)
+{
+	const __u64 at[] = { r->now, r->mark, r->prev, r->base, 0 };
+
+	return at[window_to(window)] - at[window_from(window)];
+}
+
+/* One counter of struct lat_stats (@field: its offset) over a window. */
+static __u64 lat_counter_window(const struct lat_readings *r,
+				enum model_window window, size_t field)
+{
+	const struct lat_stats *at[] = { &r->now, &r->mark, &r->prev, &r->base };
+	enum reading from = window_from(window);
+	const char *to = (const char *)at[window_to(window)] + field;
+
+	if (from == READ_START)
+		return *(const __u64 *)to;
+	return *(const __u64 *)to - *(const __u64 *)((const char *)at[from] + field);
+}
+
+void lat_readings_mark(struct lat_readings *r)
+{
+	r->prev = r->mark;
+	r->mark = r->now;
+}
+
+void lat_readings_reset(struct lat_readings *r)
+{
+	r->base = r->prev = r->mark = r->now;
+}
+
+void count_readings_mark(struct count_readings *r)
+{
+	r->prev = r->mark;
+	r->mark = r->now;
+}
+
+void count_readings_reset(struct count_readings *r)
+{
+	r->base = r->prev = r->mark = r->now;
 }
 
 double model_window_seconds(const struct model *model,
 			    enum model_window window)
 {
-	struct window_ends w;
+	const __u64 at[] = { model->now_ns, model->mark_ns, model->prev_mark_ns,
+			     model->base_ns, model->start_ns };
 
-	window_ends(model, NULL, window, &w);
-	return (w.to_ns - w.from_ns) / 1e9;
+	return (at[window_to(window)] - at[window_from(window)]) / 1e9;
 }
 
 __u64 model_realtime_ns(const struct model *model, __u64 mono_ns)
@@ -372,7 +399,7 @@ static void fill_top_errnos(const struct syscall_row *row,
 
 	for (int i = 0; i < row->n_errnos; i++) {
 		all[n] = row->errnos[i];
-		all[n].count = errno_in_window(&row->errnos[i], window);
+		all[n].count = count_readings_window(&row->errnos[i].seen, window);
 		if (all[n].count)
 			n++;
 	}
@@ -401,15 +428,9 @@ int model_syscall_views(struct model *model, enum model_window window,
 		struct syscall_view *v = &model->views[count];
 		struct lat_stats *hist = &model->view_hists[count];
 
-		struct window_ends w;
-
 		if (!row)
 			continue;
-		window_ends(model, row, window, &w);
-		if (w.older)
-			lat_stats_window(hist, w.newer, w.older);
-		else
-			*hist = *w.newer;
+		lat_readings_window(&row->lat, window, hist);
 		if (!hist->count)
 			continue;
 		memset(v, 0, sizeof(*v));
@@ -452,13 +473,13 @@ void model_syscall_totals(const struct model *model, enum model_window window,
 	out->seconds = model_window_seconds(model, window);
 	for (int i = 0; i < LATSCOPE_MAX_SYSCALLS; i++) {
 		const struct syscall_row *row = model->syscalls[i];
-		struct window_ends w;
 
 		if (!row)
 			continue;
-		window_ends(model, row, window, &w);
-		out->count += w.newer->count - (w.older ? w.older->count : 0);
-		out->errors += w.newer->errors - (w.older ? w.older->errors : 0);
+		out->count += lat_counter_window(&row->lat, window,
+						 offsetof(struct lat_stats, count));
+		out->errors += lat_counter_window(&row->lat, window,
+						  offsetof(struct lat_stats, errors));
 	}
 	if (out->seconds > 0)
 		out->rate_per_s = out->count / out->seconds;
@@ -472,7 +493,7 @@ __u64 model_traced_syscalls(const struct model *model)
 
 	for (int i = 0; i < LATSCOPE_MAX_SYSCALLS; i++)
 		if (model->syscalls[i])
-			traced += model->syscalls[i]->now.count;
+			traced += model->syscalls[i]->lat.now.count;
 	return traced;
 }
 

@@ -16,6 +16,8 @@
 #define MODEL_TOP_ERRNOS	3	/* shown per syscall */
 #define MODEL_DEFAULT_KEEP	1000	/* slow calls / process events kept */
 
+struct model_funcs;
+
 /*
  * Every window is the difference of two cumulative readings, so taking one
  * never loses an update (nothing is drained).
@@ -33,20 +35,38 @@ enum model_window {
 	WINDOW_SINCE_RESET,
 };
 
-struct errno_count {
-	int err;
-	__u64 count;	/* cumulative */
-	__u64 mark;	/* count at the last interval mark */
-	__u64 prev;	/* count at the mark before that */
-	__u64 base;	/* count at the last model_reset() */
-};
-
-struct syscall_row {
-	__u32 nr;
+/* The cumulative readings a row keeps, so that any window is two of them. */
+struct lat_readings {
 	struct lat_stats now;	/* cumulative, merged over CPUs */
 	struct lat_stats mark;	/* `now` at the last interval mark */
 	struct lat_stats prev;	/* `mark` before the last interval mark */
 	struct lat_stats base;	/* `now` at the last model_reset() */
+};
+
+/* The same for a plain counter. */
+struct count_readings {
+	__u64 now, mark, prev, base;
+};
+
+/* Every section's rows take windows, marks and resets through these. */
+void lat_readings_window(const struct lat_readings *r, enum model_window window,
+			 struct lat_stats *out);
+__u64 count_readings_window(const struct count_readings *r,
+			    enum model_window window);
+void lat_readings_mark(struct lat_readings *r);
+void lat_readings_reset(struct lat_readings *r);
+void count_readings_mark(struct count_readings *r);
+void count_readings_reset(struct count_readings *r);
+
+struct errno_count {
+	int err;
+	__u64 count;	/* in views: the window's; in rows: cumulative */
+	struct count_readings seen;	/* in rows: `count` over time */
+};
+
+struct syscall_row {
+	__u32 nr;
+	struct lat_readings lat;
 	struct errno_count errnos[MODEL_MAX_ERRNOS];
 	int n_errnos;
 };
@@ -99,6 +119,8 @@ struct model {
 	__u64 slow_threshold_ns;		/* 0: slow path off */
 	struct ring_log slow_calls;
 	struct ring_log proc_events;
+
+	struct model_funcs *funcs;	/* NULL unless -u; see model_funcs.h */
 
 	__u64 records_received;
 	__u64 health[HEALTH_COUNTERS];		/* kernel's own counters */

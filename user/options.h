@@ -27,6 +27,8 @@ struct trace_cli {
 	bool verbose;
 	__u32 ringbuf_bytes;
 	size_t keep_events;	/* slow calls / process events kept in JSON */
+	const char **func_specs; /* -u SPEC, repeatable (uprobe_spec.h) */
+	int n_func_specs;
 	struct metrics_config metrics;	/* --listen, --buckets */
 	/*
 	 * Not an option: set by a subcommand that owns the terminal (top),

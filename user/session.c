@@ -154,6 +154,9 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 		.follow_children = s->cli.follow,
 		.slow_ns = s->cli.slow_ns,
 		.ringbuf_bytes = s->cli.ringbuf_bytes,
+		.func_specs = s->cli.func_specs,
+		.n_func_specs = s->cli.n_func_specs,
+		.command = s->cli.command,
 		.on_record = on_record,
 		.ctx = s,
 	};
@@ -169,7 +172,11 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 		return err;
 	err = trace__attach(s->trace);
 	if (err) {
-		snprintf(why, len, "cannot attach BPF programs: %s", strerror(-err));
+		if (*trace__error(s->trace))
+			snprintf(why, len, "%s", trace__error(s->trace));
+		else
+			snprintf(why, len, "cannot attach BPF programs: %s",
+				 strerror(-err));
 		return err;
 	}
 	if (s->cli.overhead)

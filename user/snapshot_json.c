@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "model_funcs.h"
 #include "snapshot_json.h"
 #include "syscall_names.h"
 
@@ -93,6 +94,54 @@ static json_t *syscalls_json(struct model *model, enum model_window window)
 	return obj;
 }
 
+/* Keyed by name; a name in two files gets "@module" on the later ones. */
+static json_t *functions_json(struct model *model, enum model_window window)
+{
+	const struct func_view *views;
+	json_t *obj = json_object();
+	char key[256];
+	int n;
+
+	model_func_views(model, window, &views, &n);
+	for (int i = 0; i < n; i++) {
+		json_t *row = snapshot_latency_json(&views[i].lat);
+
+		json_object_del(row, "errors");
+		json_object_set_new(row, "self_ns", json_integer((json_int_t)views[i].self_ns));
+		json_object_set_new(row, "module", json_string(views[i].module));
+		json_object_set_new(row, "symbols_from", json_string(views[i].symbols_from));
+		json_object_set_new(row, "histogram", hist_json(views[i].hist));
+		snprintf(key, sizeof(key), "%s", views[i].name);
+		if (json_object_get(obj, key))
+			snprintf(key, sizeof(key), "%s@%s", views[i].name, views[i].module);
+		json_object_set_new(obj, key, row);
+	}
+	return obj;
+}
+
+static json_t *probes_json(struct model *model)
+{
+	const struct func_cost *costs;
+	json_t *arr = json_array();
+	int n;
+
+	model_func_costs(model, &costs, &n);
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr,
+			json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:b}",
+				  "function", costs[i].name, "module", costs[i].module,
+				  "first_insn", costs[i].stepped ? "single-stepped" : "emulated",
+				  "hits_per_s", costs[i].hits_per_s,
+				  "ns_per_hit", costs[i].ns_per_hit,
+				  "cpu_share", costs[i].cpu_share, "hot", costs[i].hot));
+	return json_pack("{s:f, s:f, s:f, s:I, s:I, s:o}",
+		"trap_ns_floor", FUNC_TRAP_NS_FLOOR, "step_ns_floor", FUNC_STEP_NS_FLOOR,
+		"hot_cpu_share", FUNC_HOT_CPU_SHARE,
+		"too_deep", (json_int_t)model->health[HEALTH_FUNC_TOO_DEEP],
+		"unpaired", (json_int_t)model->health[HEALTH_FUNC_UNPAIRED],
+		"functions", arr);
+}
+
 static json_t *targets_json(const struct model *model)
 {
 	json_t *arr = json_array();
@@ -164,7 +213,7 @@ static json_t *proc_events_json(const struct model *model)
 			 "events", arr);
 }
 
-static json_t *overhead_json(const struct model *model)
+static json_t *overhead_json(struct model *model)
 {
 	struct overhead_view v;
 	json_t *progs = json_array();
@@ -220,6 +269,14 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 	json_object_set_new(snap, "slow_syscalls", slow_calls_json(model));
 	json_object_set_new(snap, "process_events", proc_events_json(model));
 	json_object_set_new(snap, "overhead", overhead_json(model));
+	if (model_has_funcs(model)) {
+		json_object_set_new(snap, "functions", functions_json(model, WINDOW_TOTAL));
+		json_object_set_new(json_object_get(snap, "overhead"), "probes",
+				    probes_json(model));
+		if (with_interval)
+			json_object_set_new(json_object_get(snap, "interval"), "functions",
+					    functions_json(model, WINDOW_INTERVAL));
+	}
 	return snap;
 }
 

@@ -76,7 +76,7 @@ int trace_run_start(struct trace_cli *cli, const struct session_hooks *hooks,
 		.on_tick = run_on_tick, .on_wakeup = run_on_wakeup,
 	};
 	struct trace_run *run;
-	char why[256];
+	char why[512];
 	int err;
 
 	*out = NULL;

@@ -139,8 +139,8 @@ Test(metrics_server, scrapes_race_updates)
 	for (int i = 0; i < 2; i++)
 		cr_assert_eq(pthread_create(&threads[i], NULL, scrape_loop, NULL), 0);
 	for (int i = 0; i < 4 * RACE_REQUESTS; i++) {
-		model->syscalls[0]->now.count++;
-		model->syscalls[0]->now.buckets[hist_bucket_of(2000)]++;
+		model->syscalls[0]->lat.now.count++;
+		model->syscalls[0]->lat.now.buckets[hist_bucket_of(2000)]++;
 		cr_assert_eq(metrics_server_update(srv, model), 0);
 	}
 	for (int i = 0; i < 2; i++) {

@@ -85,9 +85,9 @@ Test(snapshot, syscalls_carry_counts_and_percentiles)
 	cr_assert(read, "read is keyed by name");
 	cr_assert_eq(json_integer_value(json_object_get(read, "count")), 1000);
 	cr_assert_eq(json_integer_value(json_object_get(read, "p50_ns")),
-		     lat_stats_quantile(&model->syscalls[0]->now, 0.5));
+		     lat_stats_quantile(&model->syscalls[0]->lat.now, 0.5));
 	cr_assert_eq(json_integer_value(json_object_get(read, "p99_ns")),
-		     lat_stats_quantile(&model->syscalls[0]->now, 0.99));
+		     lat_stats_quantile(&model->syscalls[0]->lat.now, 0.99));
 	cr_assert_eq(json_integer_value(json_object_get(read, "max_ns")), 60000000);
 	cr_assert_float_eq(json_real_value(json_object_get(read, "rate_per_s")), 500.0, 1e-6);
 	cr_assert_eq(json_array_size(json_object_get(read, "histogram")), 2);
