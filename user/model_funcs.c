@@ -112,6 +112,22 @@ int model_func_views(struct model *model, enum model_window window,
 	return 0;
 }
 
+int model_func_views_matching(struct model *model, enum model_window window,
+			      const char *filter, const struct func_view **views,
+			      int *n)
+{
+	struct func_view *all;
+	int count, kept = 0;
+
+	model_func_views(model, window, views, &count);
+	all = (struct func_view *)*views;
+	for (int i = 0; i < count; i++)
+		if (model_name_matches(all[i].name, filter))
+			all[kept++] = all[i];
+	*n = kept;
+	return 0;
+}
+
 /* BPF run time of one hit: the entry and the return program, averaged. */
 static double bpf_ns_per_hit(const struct model *model)
 {

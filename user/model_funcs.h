@@ -50,6 +50,10 @@ int model_set_func(struct model *model, __u32 id,
 /* Functions called in the window, by total (inclusive) time, descending. */
 int model_func_views(struct model *model, enum model_window window,
 		     const struct func_view **views, int *n);
+/* The same, keeping only names containing @filter (case-insensitive). */
+int model_func_views_matching(struct model *model, enum model_window window,
+			      const char *filter, const struct func_view **views,
+			      int *n);
 /* Every traced function's probe cost, costliest first; *n may be 0. */
 int model_func_costs(struct model *model, const struct func_cost **costs,
 		     int *n);

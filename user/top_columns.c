@@ -4,6 +4,7 @@
 #include <string.h>
 #include "format.h"
 #include "latency.h"
+#include "model_funcs.h"
 #include "top_columns.h"
 
 #define ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -42,6 +43,13 @@ enum model_window top_window(const struct top_state *st)
 	return st->cumulative ? WINDOW_SINCE_RESET : WINDOW_LAST_INTERVAL;
 }
 
+static void set_window(struct model *model, enum model_window window,
+		       struct top_rows *out)
+{
+	out->window_s = model_window_seconds(model, window);
+	out->window_name = window == WINDOW_SINCE_RESET ? "cumulative" : "last interval";
+}
+
 static void syscall_rows(struct model *model, const struct top_state *st,
 			 struct top_rows *out)
 {
@@ -53,12 +61,57 @@ static void syscall_rows(struct model *model, const struct top_state *st,
 	out->n = n < TOP_MAX_ROWS ? n : TOP_MAX_ROWS;
 	for (int i = 0; i < out->n; i++)
 		out->rows[i] = &views[i];
-	out->window_s = model_window_seconds(model, window);
-	out->window_name = window == WINDOW_SINCE_RESET ? "cumulative" : "last interval";
+	set_window(model, window, out);
 }
 
 static const struct lat_stats *sc_histogram(const void *r) { return sv(r)->hist; }
 static const struct lat_summary *sc_summary(const void *r) { return &sv(r)->lat; }
+
+/* ---- functions: rows are struct func_view ---- */
+
+static const struct func_view *fv(const void *row)
+{
+	return row;
+}
+
+static const char *fn_name(const void *r) { return fv(r)->name; }
+static double fn_count(const void *r) { return fv(r)->lat.count; }
+static double fn_rate(const void *r) { return fv(r)->lat.rate_per_s; }
+static double fn_total(const void *r) { return fv(r)->lat.total_ns; }
+static double fn_self(const void *r) { return fv(r)->self_ns; }
+static double fn_p50(const void *r) { return fv(r)->lat.quantile_ns[LAT_P50]; }
+static double fn_p95(const void *r) { return fv(r)->lat.quantile_ns[LAT_P95]; }
+static double fn_p99(const void *r) { return fv(r)->lat.quantile_ns[LAT_P99]; }
+static double fn_max(const void *r) { return fv(r)->lat.max_ns; }
+
+static const struct top_column function_columns[] = {
+	{ "FUNCTION", 16, TOP_TEXT, NULL, fn_name, TOP_HL_NONE },
+	{ "CALLS", 7, TOP_COUNT, fn_count, NULL, TOP_HL_NONE },
+	{ "RATE/s", 7, TOP_COUNT, fn_rate, NULL, TOP_HL_NONE },
+	{ "TOTAL", 7, TOP_DURATION, fn_total, NULL, TOP_HL_NONE },
+	{ "SELF", 7, TOP_DURATION, fn_self, NULL, TOP_HL_NONE },
+	{ "P50", 7, TOP_DURATION, fn_p50, NULL, TOP_HL_LATENCY },
+	{ "P95", 7, TOP_DURATION, fn_p95, NULL, TOP_HL_LATENCY },
+	{ "P99", 7, TOP_DURATION, fn_p99, NULL, TOP_HL_LATENCY },
+	{ "MAX", 7, TOP_DURATION, fn_max, NULL, TOP_HL_LATENCY },
+};
+
+static void function_rows(struct model *model, const struct top_state *st,
+			  struct top_rows *out)
+{
+	enum model_window window = top_window(st);
+	const struct func_view *views;
+	int n;
+
+	model_func_views_matching(model, window, st->filter, &views, &n);
+	out->n = n < TOP_MAX_ROWS ? n : TOP_MAX_ROWS;
+	for (int i = 0; i < out->n; i++)
+		out->rows[i] = &views[i];
+	set_window(model, window, out);
+}
+
+static const struct lat_stats *fn_histogram(const void *r) { return fv(r)->hist; }
+static const struct lat_summary *fn_summary(const void *r) { return &fv(r)->lat; }
 
 /* ---- overhead: rows are struct prog_cost_view ---- */
 
@@ -121,10 +174,14 @@ const struct top_view top_views[] = {
 	},
 	{
 		.name = "functions",
-		.columns = name_only_columns,
-		.n_columns = 1,
-		.hint = "no data: enable with -u SYMBOL (function latency "
-			"via uprobes), not in this build yet",
+		.columns = function_columns,
+		.n_columns = ARRAY_LEN(function_columns),
+		.default_sort = 3, /* TOTAL */
+		.rows = function_rows,
+		.hint = "no data: enable with -u SYMBOL (e.g. -u handle_request, "
+			"-u libc:malloc)",
+		.histogram = fn_histogram,
+		.summary = fn_summary,
 	},
 	{
 		.name = "resources",

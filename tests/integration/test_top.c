@@ -413,6 +413,27 @@ Test(top, resize_redraws_to_fit)
 	assert_exited_cleanly(target_pid(s), 0);
 }
 
+/* Function latency (uprobes) in its own view: exact calls, a histogram. */
+Test(top, functions_view)
+{
+	const char *s;
+	double p50 = 0;
+
+	start_top(strf("-u sleep_fixed -c '%s sleep 15 20'", workload_bin("funcs")));
+	s = wait_screen("exited, exit 0", FIRST_FRAME_S);
+	keys("3");
+	s = wait_screen("FUNCTION", SCREEN_S);
+	cr_assert_eq(row_count(s, "sleep_fixed"), 15, "15 calls:\n%s", s);
+	/* A sleep overshoots, never undershoots: 20 ms to 25 ms on a busy box. */
+	cr_assert(sscanf(row_line(s, "sleep_fixed"), "%*s %*s %*s %*s %*s %lfms", &p50) == 1 &&
+		  p50 >= 19.7 && p50 <= 25, "p50 near the 20 ms sleep:\n%s", s);
+	keys("Enter");
+	s = wait_screen("sleep_fixed: 15 calls", SCREEN_S);
+	cr_assert(strstr(s, "<p50"), "%s", s);
+	keys("q");
+	assert_exited_cleanly(target_pid(s), 0);
+}
+
 /* --alert as in record: the header counts breaches, the footer tells. */
 Test(top, alerts_breach_on_screen)
 {

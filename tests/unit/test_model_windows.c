@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "model_funcs.h"
 #include "lat_samples.h"
 
 #define NR_READ		0
@@ -168,6 +169,36 @@ Test(windows, overhead_rows_filtered_by_name)
 	model_overhead_view_matching(model, "exit", &v);
 	cr_assert_eq(v.n_progs, 2);
 	cr_assert_str_eq(v.progs[1].name, "lifecycle_exit");
+}
+
+Test(windows, functions_share_the_windows_and_the_reset)
+{
+	const struct func_view *views;
+	int n;
+
+	model_set_func_info(model, 0, "handle_request", "app", "app", false);
+	lat_samples_add(reads, 2000000, 4, false);
+	model_set_func(model, 0, reads, 4000000);
+	model->now_ns = model->start_ns + SEC;
+	model_mark_interval(model);
+	lat_samples_add(reads, 2000000, 6, false);
+	model_set_func(model, 0, reads, 10000000);
+	model->now_ns = model->start_ns + 2 * SEC;
+	model_mark_interval(model);
+	model_func_views(model, WINDOW_LAST_INTERVAL, &views, &n);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(views[0].lat.count, 6);
+	cr_assert_eq(views[0].self_ns, 6000000);
+	model_func_views_matching(model, WINDOW_SINCE_RESET, "HANDLE", &views, &n);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(views[0].lat.count, 10);
+	model_func_views_matching(model, WINDOW_SINCE_RESET, "nope", &views, &n);
+	cr_assert_eq(n, 0);
+	model_reset(model);
+	model_func_views(model, WINDOW_SINCE_RESET, &views, &n);
+	cr_assert_eq(n, 0, "reset empties functions too");
+	model_func_views(model, WINDOW_TOTAL, &views, &n);
+	cr_assert_eq(views[0].lat.count, 10);
 }
 
 Test(bars, cover_every_sample_in_contiguous_log_linear_bars)
