@@ -43,6 +43,15 @@ enum model_window top_window(const struct top_state *st)
 	return st->cumulative ? WINDOW_SINCE_RESET : WINDOW_LAST_INTERVAL;
 }
 
+/* Points the frame's rows at @n view structs of @size bytes each. */
+static void point_rows(struct top_rows *out, const void *views, int n,
+		       size_t size)
+{
+	out->n = n < TOP_MAX_ROWS ? n : TOP_MAX_ROWS;
+	for (int i = 0; i < out->n; i++)
+		out->rows[i] = (const char *)views + i * size;
+}
+
 static void set_window(struct model *model, enum model_window window,
 		       struct top_rows *out)
 {
@@ -58,9 +67,7 @@ static void syscall_rows(struct model *model, const struct top_state *st,
 	int n;
 
 	model_syscall_views_matching(model, window, st->filter, &views, &n);
-	out->n = n < TOP_MAX_ROWS ? n : TOP_MAX_ROWS;
-	for (int i = 0; i < out->n; i++)
-		out->rows[i] = &views[i];
+	point_rows(out, views, n, sizeof(*views));
 	set_window(model, window, out);
 }
 
@@ -104,9 +111,7 @@ static void function_rows(struct model *model, const struct top_state *st,
 	int n;
 
 	model_func_views_matching(model, window, st->filter, &views, &n);
-	out->n = n < TOP_MAX_ROWS ? n : TOP_MAX_ROWS;
-	for (int i = 0; i < out->n; i++)
-		out->rows[i] = &views[i];
+	point_rows(out, views, n, sizeof(*views));
 	set_window(model, window, out);
 }
 
@@ -140,9 +145,8 @@ static void overhead_rows(struct model *model, const struct top_state *st,
 			  struct top_rows *out)
 {
 	model_overhead_view_matching(model, st->filter, &out->overhead);
-	out->n = out->overhead.n_progs;
-	for (int i = 0; i < out->n; i++)
-		out->rows[i] = &out->overhead.progs[i];
+	point_rows(out, out->overhead.progs, out->overhead.n_progs,
+		   sizeof(out->overhead.progs[0]));
 	out->window_s = model_window_seconds(model, WINDOW_TOTAL);
 	out->window_name = "whole trace";
 }
