@@ -81,6 +81,7 @@ void model_free(struct model *model)
 	for (int i = 0; i < LATSCOPE_MAX_SYSCALLS; i++)
 		free(model->syscalls[i]);
 	free(model->targets);
+	resources_free(&model->res);
 	free(model->slow_calls.items);
 	free(model->proc_events.items);
 	free(model->views);
@@ -262,6 +263,7 @@ void model_mark_interval(struct model *model)
 		for (int e = 0; e < row->n_errnos; e++)
 			row->errnos[e].mark = row->errnos[e].count;
 	}
+	resources_mark(&model->res);
 	model->mark_ns = model->now_ns;
 }
 
@@ -343,6 +345,13 @@ int model_syscall_views(struct model *model, enum model_window window,
 	*views = model->views;
 	*n = count;
 	return 0;
+}
+
+int model_resource_views(struct model *model, enum model_window window,
+			 const struct res_view **views, int *n)
+{
+	return resources_views(&model->res, window == WINDOW_INTERVAL,
+			       model_window_seconds(model, window), views, n);
 }
 
 void model_overhead_view(const struct model *model, struct overhead_view *out)

@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #include <stdbool.h>
 
-#define OVERHEAD_MAX_PROGS	16
+#define OVERHEAD_MAX_PROGS	64
 #define OVERHEAD_NAME_LEN	32
 
 enum overhead_mode {

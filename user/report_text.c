@@ -1,6 +1,7 @@
 // Text report: header, syscall table, slow calls, overhead.
 #include <string.h>
 #include "format.h"
+#include "report_resources.h"
 #include "report_text.h"
 #include "syscall_names.h"
 
@@ -129,6 +130,7 @@ void report_text_print(FILE *out, struct model *model, enum model_window window)
 	print_header(out, model, window);
 	print_syscalls(out, model, window);
 	print_events_summary(out, model);
+	report_text_resources(out, model, window);
 	print_overhead(out, model);
 	fputc('\n', out);
 	fflush(out);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "privileges.h"
+#include "proc_stats.h"
 #include "session.h"
 #include "target.h"
 #include "trace.h"
@@ -111,6 +112,7 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 		.follow_children = s->cli.follow,
 		.slow_ns = s->cli.slow_ns,
 		.ringbuf_bytes = s->cli.ringbuf_bytes,
+		.resource_groups = s->cli.resource_groups,
 		.on_record = on_record,
 		.ctx = s,
 	};
@@ -175,6 +177,7 @@ int session_start(const struct trace_cli *cli, const struct session_hooks *hooks
 	}
 	s->model->follow = cli->follow;
 	s->model->slow_threshold_ns = cli->slow_ns;
+	s->model->res.groups = cli->resource_groups;
 	overhead_init(&s->model->overhead, cli->overhead, STATS_SAMPLE_FRACTION);
 	install_signal_handlers();
 	err = load_and_attach(s, why, len);
@@ -211,6 +214,7 @@ static int collect(struct session *s, __u64 now)
 {
 	int err = trace__collect(s->trace, s->model);
 
+	proc_stats_refresh(s->model);
 	s->model->now_ns = now;
 	overhead_update_loader(&s->model->overhead);
 	if (err)
@@ -265,6 +269,8 @@ int session_run(struct session *s)
 	int err = 0;
 
 	s->model->now_ns = s->model->mark_ns = start;
+	/* Baselines for the fault counters of processes attached by -p. */
+	proc_stats_refresh(s->model);
 	overhead_mark_tracing_start(oh);
 	c.tick_ns = MAX_TICK_NS;
 	if (s->cli.interval_s > 0) {

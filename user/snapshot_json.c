@@ -26,7 +26,7 @@ static json_t *iso_time(const struct model *model, __u64 mono_ns)
 }
 
 /* Sparse histogram: [[low_ns, width_ns, count], ...] for non-empty buckets. */
-static json_t *hist_json(const struct lat_stats *hist)
+json_t *snapshot_hist_json(const struct lat_stats *hist)
 {
 	json_t *buckets = json_array();
 
@@ -41,7 +41,7 @@ static json_t *hist_json(const struct lat_stats *hist)
 	return buckets;
 }
 
-static json_t *latency_json(const struct lat_summary *lat)
+json_t *snapshot_latency_json(const struct lat_summary *lat)
 {
 	json_t *obj = json_pack("{s:I, s:I, s:f, s:I, s:I, s:I}",
 				"count", (json_int_t)lat->count,
@@ -68,7 +68,7 @@ static json_t *syscalls_json(struct model *model, enum model_window window)
 
 	model_syscall_views(model, window, &views, &n);
 	for (int i = 0; i < n; i++) {
-		json_t *row = latency_json(&views[i].lat);
+		json_t *row = snapshot_latency_json(&views[i].lat);
 		json_t *errnos = json_array();
 
 		for (int e = 0; e < views[i].n_top_errnos; e++) {
@@ -83,7 +83,7 @@ static json_t *syscalls_json(struct model *model, enum model_window window)
 		}
 		json_object_set_new(row, "nr", json_integer(views[i].nr));
 		json_object_set_new(row, "top_errnos", errnos);
-		json_object_set_new(row, "histogram", hist_json(views[i].hist));
+		json_object_set_new(row, "histogram", snapshot_hist_json(views[i].hist));
 		json_object_set_new(obj, views[i].name, row);
 	}
 	return obj;
@@ -210,11 +210,13 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 	json_object_set_new(snap, "syscalls", syscalls_json(model, WINDOW_TOTAL));
 	if (with_interval)
 		json_object_set_new(snap, "interval",
-			json_pack("{s:f, s:o}", "duration_s",
+			json_pack("{s:f, s:o, s:o}", "duration_s",
 				  model_window_seconds(model, WINDOW_INTERVAL),
-				  "syscalls", syscalls_json(model, WINDOW_INTERVAL)));
+				  "syscalls", syscalls_json(model, WINDOW_INTERVAL),
+				  "resources", snapshot_resources(model, WINDOW_INTERVAL)));
 	json_object_set_new(snap, "slow_syscalls", slow_calls_json(model));
 	json_object_set_new(snap, "process_events", proc_events_json(model));
+	json_object_set_new(snap, "resources", snapshot_resources(model, WINDOW_TOTAL));
 	json_object_set_new(snap, "overhead", overhead_json(model));
 	return snap;
 }

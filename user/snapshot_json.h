@@ -15,6 +15,12 @@
 
 /* A new reference; includes the last interval's figures when asked. */
 json_t *snapshot_build(struct model *model, bool with_interval);
+/* Pieces the section builders share. */
+json_t *snapshot_latency_json(const struct lat_summary *lat);
+/* Sparse histogram: [[low_ns, width_ns, count], ...] for non-empty buckets. */
+json_t *snapshot_hist_json(const struct lat_stats *hist);
+/* The "resources" section (snapshot_resources.c). */
+json_t *snapshot_resources(struct model *model, enum model_window window);
 /* Temp file in the same directory, fsync, rename: never half-written. */
 int snapshot_write_file(const char *path, const json_t *snap);
 /* One compact line appended (JSON Lines). */

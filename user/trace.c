@@ -10,6 +10,10 @@
 static const struct probe_family *const families[] = {
 	&probe_lifecycle,
 	&probe_syscalls,
+	&probe_sched,
+	&probe_faults,
+	&probe_block,
+	&probe_net,
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))

@@ -21,6 +21,7 @@ struct trace_opts {
 	bool follow_children;
 	__u64 slow_ns;		/* 0: no slow-call records */
 	__u32 ringbuf_bytes;	/* power of two, >= page size */
+	__u32 resource_groups;	/* RES_GROUP_BIT()s of the groups to load */
 	trace_record_fn on_record;
 	void *ctx;
 };
