@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Add one latency sample to a per-CPU `struct lat_stats` map keyed by __u32.
- * Every latency-producing program (syscalls now; requests, functions later)
- * aggregates through this one function.
+ * Add one latency sample to a per-CPU `struct lat_stats`: every
+ * latency-producing program aggregates through lat_stats_record(), either
+ * directly or through lat_stats_add() for maps keyed by __u32.
  */
 #ifndef LATSCOPE_LAT_STATS_BPF_H
 #define LATSCOPE_LAT_STATS_BPF_H
@@ -27,10 +27,10 @@ static __always_inline struct lat_stats *lat_stats_lookup_or_init(void *map,
 	return stats;
 }
 
-static __always_inline void lat_stats_add(void *map, __u32 key, __u64 ns,
-					  bool failed)
+/* Adds one sample to @stats (NULL: the sample has nowhere to go). */
+static __always_inline void lat_stats_record(struct lat_stats *stats, __u64 ns,
+					     bool failed)
 {
-	struct lat_stats *stats = lat_stats_lookup_or_init(map, key);
 	__u32 bucket = hist_bucket_of(ns);
 
 	if (!stats)
@@ -46,6 +46,12 @@ static __always_inline void lat_stats_add(void *map, __u32 key, __u64 ns,
 		stats->max_ns = ns;
 	if (bucket < HIST_BUCKETS)
 		stats->buckets[bucket]++;
+}
+
+static __always_inline void lat_stats_add(void *map, __u32 key, __u64 ns,
+					  bool failed)
+{
+	lat_stats_record(lat_stats_lookup_or_init(map, key), ns, failed);
 }
 
 #endif /* LATSCOPE_LAT_STATS_BPF_H */

@@ -16,10 +16,23 @@
 
 /* Syscall numbers above this are not tracked (x86_64 tops out near 470). */
 #define LATSCOPE_MAX_SYSCALLS	512
+/* Distinct syscalls with a histogram (~9.5 KB per CPU each). */
+#define LATSCOPE_SYSCALL_SLOTS	64
 /* Distinct (syscall, errno) pairs remembered for "top errnos". */
 #define LATSCOPE_MAX_ERRNO_KEYS	1024
-/* Processes traced at once, including children followed on fork. */
+/* Processes (tgids) traced at once, including children followed on fork. */
 #define LATSCOPE_MAX_TGIDS	4096
+/* Bits in the traced-tgid prefilter (see tgid_may_be_traced()). */
+#define LATSCOPE_TGID_FILTER_BITS	4096
+
+/*
+ * A bitmap over tgid % LATSCOPE_TGID_FILTER_BITS: a clear bit proves a
+ * process is not traced, a set bit sends it on to the exact hash lookup.
+ * Bits are only ever set (a collision makes clearing unsafe).
+ */
+struct tgid_filter {
+	__u64 words[LATSCOPE_TGID_FILTER_BITS / 64];
+};
 
 /* Latency of one kind of call, accumulated per CPU, never reset. */
 struct lat_stats {

@@ -31,7 +31,6 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(lifecycle_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 child_tgid = child->tgid;
-	__u8 one = 1;
 	struct proc_rec *rec;
 
 	/* A new thread shares its tgid and is traced already. */
@@ -39,7 +38,7 @@ int BPF_PROG(lifecycle_fork, struct task_struct *parent, struct task_struct *chi
 		return 0;
 	if (!follow_children)
 		return 0;
-	if (bpf_map_update_elem(&traced_tgids, &child_tgid, &one, BPF_NOEXIST))
+	if (!tgid_trace(child_tgid))
 		health_inc(HEALTH_TGIDS_FULL);
 	rec = proc_rec_reserve(REC_PROC_FORK, parent);
 	if (!rec)

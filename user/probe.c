@@ -3,15 +3,19 @@
 #include "overhead.h"
 #include "probe.h"
 
-int probe_share_common_maps(const struct probe_ctx *ctx, struct bpf_map *tgids,
-			    struct bpf_map *events, struct bpf_map *health)
+int probe_share_common_maps(const struct probe_ctx *ctx,
+			    const struct common_maps *maps)
 {
-	int err = bpf_map__reuse_fd(tgids, bpf_map__fd(ctx->traced_tgids));
+	int err = bpf_map__reuse_fd(maps->traced_tgids,
+				    bpf_map__fd(ctx->traced_tgids));
 
 	if (!err)
-		err = bpf_map__reuse_fd(events, bpf_map__fd(ctx->events));
+		err = bpf_map__reuse_fd(maps->tgid_filter,
+					bpf_map__fd(ctx->tgid_filter));
 	if (!err)
-		err = bpf_map__reuse_fd(health, bpf_map__fd(ctx->health));
+		err = bpf_map__reuse_fd(maps->events, bpf_map__fd(ctx->events));
+	if (!err)
+		err = bpf_map__reuse_fd(maps->health, bpf_map__fd(ctx->health));
 	return err;
 }
 

@@ -24,7 +24,7 @@ struct probe_ctx {
 	const struct trace_opts *opts;
 	int n_cpus;
 	/* Owned by the lifecycle object; set once it is loaded. */
-	struct bpf_map *traced_tgids, *events, *health;
+	struct bpf_map *traced_tgids, *tgid_filter, *events, *health;
 };
 
 struct probe_family {
@@ -47,9 +47,14 @@ extern const struct probe_family probe_faults;
 extern const struct probe_family probe_block;
 extern const struct probe_family probe_net;
 
+/* An object's own declarations of the maps in common.bpf.h. */
+struct common_maps {
+	struct bpf_map *traced_tgids, *tgid_filter, *events, *health;
+};
+
 /* Points an object's copies of the shared maps at the lifecycle object's. */
-int probe_share_common_maps(const struct probe_ctx *ctx, struct bpf_map *tgids,
-			    struct bpf_map *events, struct bpf_map *health);
+int probe_share_common_maps(const struct probe_ctx *ctx,
+			    const struct common_maps *maps);
 /* Registers @prog with the overhead sampler. */
 int probe_register_prog(struct overhead *oh, const struct bpf_program *prog,
 			bool per_syscall);

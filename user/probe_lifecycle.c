@@ -19,6 +19,7 @@ static int lifecycle_load(struct probe_ctx *ctx, void **state)
 	if (err)
 		return err;
 	ctx->traced_tgids = skel->maps.traced_tgids;
+	ctx->tgid_filter = skel->maps.tgid_filter;
 	ctx->events = skel->maps.events;
 	ctx->health = skel->maps.health;
 	return 0;

@@ -82,7 +82,8 @@ static int add_targets(struct session *s, char *why, size_t len)
 	int err = 0;
 
 	if (s->cli.command) {
-		err = target_spawn_held(s->cli.command, &s->child);
+		err = target_spawn_held(s->cli.command, s->cli.json_stdout,
+					&s->child);
 		if (err) {
 			snprintf(why, len, "cannot start '%s': %s", s->cli.command,
 				 strerror(-err));

@@ -104,7 +104,8 @@ static void exec_command(const char *command)
 	_exit(127);
 }
 
-int target_spawn_held(const char *command, struct held_child *child)
+int target_spawn_held(const char *command, bool stdout_to_stderr,
+		      struct held_child *child)
 {
 	int fds[2];
 	pid_t pid;
@@ -125,6 +126,8 @@ int target_spawn_held(const char *command, struct held_child *child)
 		/* EOF without a byte: the tracer gave up, run nothing. */
 		if (read(fds[0], &go, 1) != 1)
 			_exit(127);
+		if (stdout_to_stderr)
+			dup2(STDERR_FILENO, STDOUT_FILENO);
 		exec_command(command);
 	}
 	close(fds[0]);

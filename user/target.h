@@ -22,8 +22,12 @@ struct held_child {
 	int release_fd; /* write end of the pipe the child waits on */
 };
 
-/* Forks a child that waits, then runs `/bin/sh -c command`. */
-int target_spawn_held(const char *command, struct held_child *child);
+/*
+ * Forks a child that waits, then runs @command. With @stdout_to_stderr its
+ * output goes to our stderr, keeping our stdout for JSON.
+ */
+int target_spawn_held(const char *command, bool stdout_to_stderr,
+		      struct held_child *child);
 /* Lets the held child go on to exec. */
 int target_release(struct held_child *child);
 /*

@@ -3,6 +3,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdlib.h>
+#include "latscope.h"
 #include "probe.h"
 #include "trace.h"
 
@@ -74,12 +75,20 @@ fail:
 	return err < 0 ? err : -EINVAL;
 }
 
+/* Mirrors tgid_trace() in common.bpf.h; runs before anything is attached. */
 int trace__add_tgid(struct trace *trace, pid_t tgid)
 {
-	__u32 key = tgid;
+	struct tgid_filter filter;
+	__u32 key = tgid, zero = 0;
 	__u8 one = 1;
 
-	if (bpf_map__update_elem(trace->ctx.traced_tgids, &key, sizeof(key),
+	if (bpf_map__lookup_elem(trace->ctx.tgid_filter, &zero, sizeof(zero),
+				 &filter, sizeof(filter), 0))
+		return -errno;
+	filter.words[(key % LATSCOPE_TGID_FILTER_BITS) / 64] |= 1ULL << (key % 64);
+	if (bpf_map__update_elem(trace->ctx.tgid_filter, &zero, sizeof(zero),
+				 &filter, sizeof(filter), BPF_ANY) ||
+	    bpf_map__update_elem(trace->ctx.traced_tgids, &key, sizeof(key),
 				 &one, sizeof(one), BPF_ANY))
 		return -errno;
 	return 0;
