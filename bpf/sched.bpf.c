@@ -5,9 +5,9 @@
  *   on-CPU     switch-in to switch-out, summed per tgid;
  *   off-CPU    switch-out while blocked to the next switch-in (histogram);
  *   run queue  wake-up (or preemption) to the next switch-in (histogram).
- * sched_switch runs on every context switch of the machine: threads of
- * traced processes carry task storage, others pay one storage probe and
- * one tgid lookup per side.
+ * sched_switch runs on every context switch of the machine: other
+ * processes' threads leave at the tgid prefilter (one array lookup per
+ * side); threads of traced processes carry task storage.
  */
 #include "common.bpf.h"
 #include "lat_stats.bpf.h"
@@ -39,8 +39,11 @@ TGID_LAT_MAP(runq_stats);
 /* The thread's storage, created if its process is traced; else NULL. */
 static __always_inline struct sched_task *task_state(struct task_struct *task)
 {
-	struct sched_task *st = bpf_task_storage_get(&sched_tasks, task, NULL, 0);
+	struct sched_task *st;
 
+	if (!tgid_may_be_traced(task->tgid))
+		return NULL;
+	st = bpf_task_storage_get(&sched_tasks, task, NULL, 0);
 	if (st || !tgid_is_traced(task->tgid))
 		return st;
 	return bpf_task_storage_get(&sched_tasks, task, NULL,

@@ -52,6 +52,14 @@ struct common_maps {
 	struct bpf_map *traced_tgids, *tgid_filter, *events, *health;
 };
 
+/* The common maps of any skeleton (they have the same names in each). */
+#define PROBE_COMMON_MAPS(skel) (&(const struct common_maps){		\
+	.traced_tgids = (skel)->maps.traced_tgids,			\
+	.tgid_filter = (skel)->maps.tgid_filter,			\
+	.events = (skel)->maps.events,					\
+	.health = (skel)->maps.health,					\
+})
+
 /* Points an object's copies of the shared maps at the lifecycle object's. */
 int probe_share_common_maps(const struct probe_ctx *ctx,
 			    const struct common_maps *maps);

@@ -23,8 +23,7 @@ static int block_load(struct probe_ctx *ctx, void **state)
 		skel->rodata->attribute_at_issue = true;
 		bpf_program__set_autoload(skel->progs.block_start, false);
 	}
-	err = probe_share_common_maps(ctx, skel->maps.traced_tgids,
-				      skel->maps.events, skel->maps.health);
+	err = probe_share_common_maps(ctx, PROBE_COMMON_MAPS(skel));
 	return err ? err : block_bpf__load(skel);
 }
 

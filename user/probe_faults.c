@@ -20,8 +20,7 @@ static int faults_load(struct probe_ctx *ctx, void **state)
 	if (!skel)
 		return -errno;
 	*state = skel;
-	err = probe_share_common_maps(ctx, skel->maps.traced_tgids,
-				      skel->maps.events, skel->maps.health);
+	err = probe_share_common_maps(ctx, PROBE_COMMON_MAPS(skel));
 	return err ? err : faults_bpf__load(skel);
 }
 

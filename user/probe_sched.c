@@ -18,8 +18,7 @@ static int sched_load(struct probe_ctx *ctx, void **state)
 	if (!skel)
 		return -errno;
 	*state = skel;
-	err = probe_share_common_maps(ctx, skel->maps.traced_tgids,
-				      skel->maps.events, skel->maps.health);
+	err = probe_share_common_maps(ctx, PROBE_COMMON_MAPS(skel));
 	return err ? err : sched_bpf__load(skel);
 }
 

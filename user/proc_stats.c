@@ -107,7 +107,7 @@ int proc_stats_read(pid_t pid, struct proc_stats *out)
 	return 0;
 }
 
-static void refresh_one(struct model *model, pid_t pid)
+void proc_stats_refresh_pid(struct model *model, pid_t pid, bool exiting)
 {
 	struct res_process *row = resources_process(&model->res, pid);
 	const struct target_info *t = model_find_target(model, pid);
@@ -119,6 +119,9 @@ static void refresh_one(struct model *model, pid_t pid)
 		row->proc_gone = true;
 		return;
 	}
+	/* Mid-exit, memory is being torn down; fault counters are final. */
+	if (exiting)
+		stats.has_memory = false;
 	/* Every time: a process started with -c execs after the first read. */
 	target_comm(pid, row->comm, sizeof(row->comm));
 	/* Only a process attached by -p ran before tracing began. */
@@ -128,7 +131,7 @@ static void refresh_one(struct model *model, pid_t pid)
 void proc_stats_refresh(struct model *model)
 {
 	for (int i = 0; i < model->n_targets; i++)
-		refresh_one(model, model->targets[i].pid);
+		proc_stats_refresh_pid(model, model->targets[i].pid, false);
 	for (int i = 0; i < model->res.n; i++)
-		refresh_one(model, model->res.procs[i]->tgid);
+		proc_stats_refresh_pid(model, model->res.procs[i]->tgid, false);
 }

@@ -30,5 +30,11 @@ int proc_parse_stat(const char *text, struct proc_stats *out);
 int proc_stats_read(pid_t pid, struct proc_stats *out);
 /* Reads /proc for every target and every process with resource figures. */
 void proc_stats_refresh(struct model *model);
+/*
+ * Reads one process. Also called (@exiting) on its exit record, while it
+ * is still a zombie: its fault counters are final then, a tick later it
+ * may be reaped; its memory figures stay those of the last tick.
+ */
+void proc_stats_refresh_pid(struct model *model, pid_t pid, bool exiting);
 
 #endif
