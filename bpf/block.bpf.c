@@ -46,8 +46,12 @@ static __always_inline struct block_req *remember(struct request *rq)
 	__u64 key = (__u64)rq;
 
 	if (!tgid_is_traced(req.tgid)) {
-		/* Requests are recycled: drop what a traced process left. */
-		bpf_map_delete_elem(&block_reqs, &key);
+		/*
+		 * Requests are recycled: drop what a traced process left. A
+		 * lookup first, as a delete takes the bucket lock even on a miss.
+		 */
+		if (bpf_map_lookup_elem(&block_reqs, &key))
+			bpf_map_delete_elem(&block_reqs, &key);
 		return NULL;
 	}
 	if (bpf_map_update_elem(&block_reqs, &key, &req, BPF_ANY)) {

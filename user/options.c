@@ -26,7 +26,7 @@ const char trace_cli_usage[] =
 	"      --jsonl              with -i: one snapshot per line (appended to -o)\n"
 	"      --no-overhead        do not sample BPF run-time statistics\n"
 	"      --sched, --no-sched  CPU time, off-CPU and run-queue latency (default off)\n"
-	"      --faults, --no-faults  page faults at their tracepoints (default on)\n"
+	"      --faults, --no-faults  page faults at their tracepoints (default off)\n"
 	"      --block, --no-block  block I/O requests, bytes, latency (default on)\n"
 	"      --net, --no-net      network bytes, TCP connections, retransmits (default on)\n"
 	"      --ringbuf-size SIZE  ring buffer size, power of two (default 1M)\n"
