@@ -219,7 +219,8 @@ static void add_proc_event(struct model *model, const struct proc_rec *rec)
 	ev.comm[sizeof(ev.comm) - 1] = '\0';
 	memcpy(ev.filename, rec->filename, sizeof(ev.filename));
 	ev.filename[sizeof(ev.filename) - 1] = '\0';
-	if (t)
+	/* exec renames a process; a -c command that never ran keeps its name. */
+	if (t && ev.kind == PROC_EXEC)
 		memcpy(t->comm, ev.comm, sizeof(t->comm));
 	if (ev.kind == PROC_EXIT)
 		note_exit(model, &ev);

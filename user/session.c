@@ -68,15 +68,37 @@ static int on_record(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
-static int check_targets(const struct trace_cli *cli, char *why, size_t len)
+/*
+ * BPF filters on the process (tgid); a thread id given to -p would match
+ * nothing, so trace the process it belongs to and say so.
+ */
+static int check_targets(struct trace_cli *cli, char *why, size_t len)
 {
 	for (int i = 0; i < cli->n_pids; i++) {
 		int err = target_check_pid(cli->pids[i], why, len);
+		pid_t tgid;
 
 		if (err)
 			return err;
+		if (target_tgid_of(cli->pids[i], &tgid) || tgid == cli->pids[i])
+			continue;
+		fprintf(stderr, "latscope: %d is a thread of process %d: tracing the process\n",
+			cli->pids[i], tgid);
+		cli->pids[i] = tgid;
 	}
 	return 0;
+}
+
+/* "server" for "./bin/server --port 8080", as the kernel's comm would read. */
+static void command_name(const char *command, char *buf, size_t len)
+{
+	const char *start = command + strspn(command, " \t");
+	const char *end = start + strcspn(start, " \t");
+	const char *slash = memrchr(start, '/', end - start);
+
+	if (slash)
+		start = slash + 1;
+	snprintf(buf, len, "%.*s", (int)(end - start), start);
 }
 
 static int add_targets(struct session *s, char *why, size_t len)
@@ -97,6 +119,8 @@ static int add_targets(struct session *s, char *why, size_t len)
 			err = trace__add_tgid(s->trace, s->child.pid);
 	} else {
 		for (int i = 0; i < s->cli.n_pids && !err; i++) {
+			if (model_find_target(model, s->cli.pids[i]))
+				continue; /* a thread id and its process */
 			err = model_add_target(model, s->cli.pids[i], false);
 			if (!err)
 				err = trace__add_tgid(s->trace, s->cli.pids[i]);
@@ -104,9 +128,15 @@ static int add_targets(struct session *s, char *why, size_t len)
 	}
 	if (err)
 		snprintf(why, len, "cannot register targets: %s", strerror(-err));
-	for (int i = 0; i < model->n_targets; i++)
-		target_comm(model->targets[i].pid, model->targets[i].comm,
-			    sizeof(model->targets[i].comm));
+	/* A held child is still latscope until it execs: name it by its command. */
+	for (int i = 0; i < model->n_targets; i++) {
+		struct target_info *t = &model->targets[i];
+
+		if (t->spawned)
+			command_name(s->cli.command, t->comm, sizeof(t->comm));
+		else
+			target_comm(t->pid, t->comm, sizeof(t->comm));
+	}
 	return err;
 }
 
@@ -156,7 +186,7 @@ static void install_signal_handlers(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-int session_start(const struct trace_cli *cli, const struct session_hooks *hooks,
+int session_start(struct trace_cli *cli, const struct session_hooks *hooks,
 		  struct session **out, char *why, size_t len)
 {
 	struct session *s;

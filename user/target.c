@@ -48,6 +48,26 @@ void target_comm(pid_t pid, char *buf, size_t len)
 	fclose(f);
 }
 
+int target_tgid_of(pid_t pid, pid_t *tgid)
+{
+	char path[64], line[128];
+	int err = -ESRCH;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Tgid: %d", tgid) == 1) {
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
 int target_check_pid(pid_t pid, char *why, size_t len)
 {
 	unsigned long flags;

@@ -12,6 +12,8 @@
 
 /* 0, or -ESRCH / -EINVAL (kernel thread) with a one-line reason in @why. */
 int target_check_pid(pid_t pid, char *why, size_t len);
+/* The process (thread group) a thread id belongs to; @pid itself if a leader. */
+int target_tgid_of(pid_t pid, pid_t *tgid);
 /* Reads /proc/PID/comm; empty string if gone. */
 void target_comm(pid_t pid, char *buf, size_t len);
 /* True while @pid exists and is not a zombie. */
