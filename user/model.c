@@ -355,13 +355,18 @@ int model_resource_views(struct model *model, enum model_window window,
 			       model_window_seconds(model, window), views, n);
 }
 
-void model_overhead_view(const struct model *model, struct overhead_view *out)
+__u64 model_traced_syscalls(const struct model *model)
 {
 	__u64 traced = 0;
 
 	for (int i = 0; i < LATSCOPE_MAX_SYSCALLS; i++)
 		if (model->syscalls[i])
 			traced += model->syscalls[i]->now.count;
+	return traced;
+}
+
+void model_overhead_view(const struct model *model, struct overhead_view *out)
+{
 	overhead_view(&model->overhead, model_window_seconds(model, WINDOW_TOTAL),
-		      traced, out);
+		      out);
 }

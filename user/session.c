@@ -244,7 +244,8 @@ static void poll_targets(struct session *s)
 	}
 }
 
-static int collect(struct session *s, __u64 now)
+/* Reads the kernel's aggregates into the model. */
+static int refresh(struct session *s, __u64 now)
 {
 	int err = trace__collect(s->trace, s->model);
 
@@ -253,9 +254,24 @@ static int collect(struct session *s, __u64 now)
 	overhead_update_loader(&s->model->overhead);
 	if (err)
 		fprintf(stderr, "latscope: reading BPF maps: %s\n", strerror(-err));
+	return err;
+}
+
+/* A tick: refresh, then let the views know. */
+static int collect(struct session *s, __u64 now)
+{
+	int err = refresh(s, now);
+
 	if (s->hooks.on_tick && s->hooks.on_tick(s->hooks.ctx, s->model))
 		s->handler_error = 1;
 	return err;
+}
+
+static void close_stats_window(struct session *s, __u64 now)
+{
+	refresh(s, now);
+	overhead_window_close(&s->model->overhead, now,
+			      model_traced_syscalls(s->model));
 }
 
 struct clock {
@@ -277,7 +293,8 @@ static __u64 earliest(const struct clock *c, bool window_open)
 
 static void open_stats_window(struct session *s, struct clock *c, __u64 now)
 {
-	overhead_window_open(&s->model->overhead, now);
+	overhead_window_open(&s->model->overhead, now,
+			     model_traced_syscalls(s->model));
 	c->window_close = now + (__u64)(c->tick_ns * STATS_SAMPLE_FRACTION);
 }
 
@@ -329,7 +346,7 @@ int session_run(struct session *s)
 		err = 0;
 		now = now_ns();
 		if (overhead_window_is_open(oh) && now >= c.window_close)
-			overhead_window_close(oh, now);
+			close_stats_window(s, now);
 		poll_targets(s);
 		if (s->hooks.on_wakeup && s->hooks.on_wakeup(s->hooks.ctx, s->model))
 			break;
@@ -349,8 +366,8 @@ int session_run(struct session *s)
 	while (trace__poll(s->trace, 0) > 0)
 		;
 	now = now_ns();
-	overhead_close(oh, now);
 	collect(s, now);
+	overhead_close(oh, now, model_traced_syscalls(s->model));
 	return err;
 }
 

@@ -32,6 +32,10 @@ static void setup(void)
 		.hdr = { .type = REC_SYSCALL_SLOW, .tgid = 42, .tid = 43 },
 		.nr = 0, .arg0 = 3, .ret = 17, .duration_ns = 60000000,
 	};
+	struct proc_rec exec_rec = {
+		.hdr = { .type = REC_PROC_EXEC, .tgid = 42, .tid = 42 },
+		.comm = "worker", .filename = "/usr/bin/worker",
+	};
 	struct proc_rec exit_rec = {
 		.hdr = { .type = REC_PROC_EXIT, .tgid = 42, .tid = 42 },
 		.exit_code = 3 << 8, .comm = "worker",
@@ -48,6 +52,7 @@ static void setup(void)
 	model_set_syscall(model, 257, open_stats); /* openat */
 	model_set_syscall_errno(model, 257, 2, 7);
 	cr_assert_eq(model_add_record(model, &slow, sizeof(slow)), REC_SYSCALL_SLOW);
+	cr_assert_eq(model_add_record(model, &exec_rec, sizeof(exec_rec)), REC_PROC_EXEC);
 	cr_assert_eq(model_add_record(model, &exit_rec, sizeof(exit_rec)), REC_PROC_EXIT);
 	model->now_ns = model->start_ns + 2000000000ULL;
 	free(read_stats);
@@ -127,7 +132,10 @@ Test(snapshot, events_and_targets)
 	cr_assert_str_eq(json_string_value(json_object_get(ev, "syscall")), "read");
 	cr_assert_eq(json_integer_value(json_object_get(ev, "duration_ns")), 60000000);
 	cr_assert_str_eq(json_string_value(json_object_get(target, "state")), "exited");
-	cr_assert_str_eq(json_string_value(json_object_get(target, "comm")), "worker");
+	cr_assert_str_eq(json_string_value(json_object_get(target, "comm")), "worker",
+			 "exec renames the target");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(snap, "process_events"),
+							"total")), 2);
 	json_decref(snap);
 }
 
