@@ -1,8 +1,11 @@
 // Deterministic resource workloads for latscope's resource integration tests.
 //
 //   resload MODE ARGS...
-//     burn MS              spin on the CPU for MS ms of wall time
-//     sleep N MS           N sleeps of MS milliseconds
+//     burn MS              spin on the CPU for MS ms of wall time; prints
+//                          "burn wall_ns W cpu_ns C" to stderr, C being the
+//                          process's CPU time as the kernel charged it
+//     sleep N MS           N sleeps of MS milliseconds; prints "median_ns M",
+//                          the median sleep as the workload saw it
 //     contend MS           two threads pinned to CPU 0, each spinning MS ms
 //     touch N              write one byte to each of N fresh anonymous pages
 //     write DIR KB         O_DIRECT-write KB KiB to a new file in DIR, fsync it
@@ -51,6 +54,44 @@ static void spin_ms(long ms)
 	while (now_ns() < end)
 		for (int i = 0; i < 1000; i++)
 			x += i;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int sleeps(long n, long ms)
+{
+	long long *took = calloc(n > 0 ? n : 1, sizeof(*took));
+
+	if (!took || n < 1)
+		return 1;
+	for (long i = 0; i < n; i++) {
+		long long start = now_ns();
+
+		sleep_ms(ms);
+		took[i] = now_ns() - start;
+	}
+	qsort(took, n, sizeof(*took), cmp_ll);
+	fprintf(stderr, "sleep median_ns %lld\n", took[(n - 1) / 2]);
+	free(took);
+	return 0;
+}
+
+static int burn(long ms)
+{
+	long long start = now_ns(), wall;
+	struct timespec cpu;
+
+	spin_ms(ms);
+	wall = now_ns() - start;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+	fprintf(stderr, "burn wall_ns %lld cpu_ns %lld\n", wall,
+		cpu.tv_sec * 1000000000LL + cpu.tv_nsec);
+	return 0;
 }
 
 static void *spin_pinned(void *arg)
@@ -209,10 +250,9 @@ static long arg(char **argv, int i)
 static int run(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[0], "burn"))
-		spin_ms(arg(argv, 1));
+		return burn(arg(argv, 1));
 	else if (argc >= 3 && !strcmp(argv[0], "sleep"))
-		for (long i = 0; i < arg(argv, 1); i++)
-			sleep_ms(arg(argv, 2));
+		return sleeps(arg(argv, 1), arg(argv, 2));
 	else if (argc >= 2 && !strcmp(argv[0], "contend"))
 		return contend(arg(argv, 1));
 	else if (argc >= 2 && !strcmp(argv[0], "touch"))
