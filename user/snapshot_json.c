@@ -160,6 +160,21 @@ static json_t *proc_events_json(const struct model *model)
 			 "events", arr);
 }
 
+/* { "syscalls": {"kernel_ns_per_s": ..., "cpu_share": ...}, "sched": ... } */
+static json_t *families_json(const struct model *model)
+{
+	struct overhead_view v;
+	json_t *obj = json_object();
+
+	model_overhead_view(model, &v);
+	for (int i = 0; i < v.n_families; i++)
+		json_object_set_new(obj, v.families[i].name,
+			json_pack("{s:f, s:f}", "kernel_ns_per_s",
+				  v.families[i].kernel_ns_per_s, "cpu_share",
+				  v.families[i].cpu_share));
+	return obj;
+}
+
 static json_t *overhead_json(const struct model *model)
 {
 	struct overhead_view v;
@@ -175,6 +190,8 @@ static json_t *overhead_json(const struct model *model)
 				  "avg_ns_per_run", p->avg_ns, "cpu_share", p->cpu_share,
 				  "est_runs", (json_int_t)p->est_runs,
 				  "est_run_time_ns", (json_int_t)p->est_run_ns));
+		json_object_set_new(json_array_get(progs, i), "family",
+				    p->family ? json_string(p->family) : json_null());
 	}
 	return json_pack("{s:s, s:s?, s:f, s:o, s:f, s:f, s:f, s:{s:f, s:f, s:I}, s:{s:I, s:I, s:I, s:I}}",
 		"bpf_stats", overhead_mode_name(v.mode),
@@ -218,6 +235,8 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 	json_object_set_new(snap, "process_events", proc_events_json(model));
 	json_object_set_new(snap, "resources", snapshot_resources(model, WINDOW_TOTAL));
 	json_object_set_new(snap, "overhead", overhead_json(model));
+	json_object_set_new(json_object_get(snap, "overhead"), "families",
+			    families_json(model));
 	return snap;
 }
 

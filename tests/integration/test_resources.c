@@ -96,9 +96,10 @@ Test(resources, cpu_burner_on_cpu_matches_busy_loop)
 		  "on-CPU %lld ns exceeds the loop's wall time %lld ns", on, wall);
 	fprintf(stderr, "resources: burner on-CPU %.0f%% of one CPU over its busy loop\n",
 		100.0 * on / wall);
-	/* The overhead section carries the sched group's programs. */
+	/* The overhead section carries the sched group's programs and total. */
 	cr_assert(has_program(snap, "sched_switch"));
 	cr_assert(has_program(snap, "sched_wakeup"));
+	cr_assert(json_is_number(jpath(snap, "overhead.families.sched.cpu_share")));
 	json_decref(snap);
 }
 
@@ -274,6 +275,9 @@ Test(resources, groups_switch_off)
 	cr_assert_geq(jint(row, "memory.threads"), 1);
 	cr_assert_not(has_program(snap, "net_send"));
 	cr_assert_not(has_program(snap, "block_issue"));
+	cr_assert_null(jpath(snap, "overhead.families.net"));
+	cr_assert_null(jpath(snap, "overhead.families.block"));
+	cr_assert_not_null(jpath(snap, "overhead.families.syscalls"));
 	json_decref(snap);
 }
 
@@ -287,4 +291,6 @@ Test(resources, text_report_has_the_section)
 	cr_assert(strstr(p->out.data, "net: sent 97.7KB in"), "stdout:\n%s", p->out.data);
 	cr_assert(strstr(p->out.data, "tcp: opened 1 active, 1 passive"), "stdout:\n%s", p->out.data);
 	cr_assert(strstr(p->out.data, "sched_switch"), "no sched cost in:\n%s", p->out.data);
+	cr_assert(strstr(p->out.data, "by probe family: lifecycle"), "no family costs in:\n%s",
+		  p->out.data);
 }
