@@ -56,6 +56,12 @@ struct syscall_errno_key {
  */
 #define LATSCOPE_MAX_SOCKS	16384	/* TCP sockets attributed at once */
 #define LATSCOPE_MAX_REQUESTS	4096	/* block requests in flight, traced */
+/*
+ * Processes with resource histograms (off-CPU, run queue, block, connect).
+ * A per-CPU histogram is ~9.5 KB per CPU: 256 processes on 64 CPUs would
+ * be 150 MB per map. Beyond this, samples count in HEALTH_STATS_FULL.
+ */
+#define LATSCOPE_MAX_HIST_TGIDS	256
 
 struct sched_counts {
 	__u64 on_cpu_ns;	/* summed when each on-CPU slice ends */

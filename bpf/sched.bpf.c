@@ -18,7 +18,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define TASK_RUNNING 0
 
 struct sched_task {
-	__u64 on_since;		/* switched in at; 0: not seen running */
+	__u64 on_since;		/* switched in at; 0: not running */
 	__u64 off_since;	/* blocked since; 0: not blocked */
 	__u64 wait_since;	/* runnable since (woken or preempted) */
 };
@@ -36,6 +36,25 @@ TGID_COUNTS_MAP(sched_counts, struct sched_counts);
 TGID_LAT_MAP(off_cpu_stats);
 TGID_LAT_MAP(runq_stats);
 
+/*
+ * Who of ours runs on each CPU, since when: on-CPU time needs no task
+ * storage, which can refuse service (NULL) when the CPU is already inside
+ * a task-storage call, e.g. a BPF program preempted in one; a per-CPU
+ * array never does, so no slice is lost.
+ */
+struct cpu_slot {
+	__u32 pid;	/* 0: none of ours */
+	__u32 pad;
+	__u64 since;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpu_slot);
+} cpu_running SEC(".maps");
+
 /* The thread's storage, created if its process is traced; else NULL. */
 static __always_inline struct sched_task *task_state(struct task_struct *task)
 {
@@ -50,32 +69,54 @@ static __always_inline struct sched_task *task_state(struct task_struct *task)
 				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
-static __always_inline void switch_out(struct task_struct *prev,
-				       struct sched_task *st, bool runnable,
-				       __u64 now)
+/* Returns the clock it read (0: @prev is none of ours). */
+static __always_inline __u64 switch_out(struct task_struct *prev,
+					struct cpu_slot *slot, bool runnable)
 {
-	struct sched_counts *c = counts_of(&sched_counts, prev->tgid, &sched_zero);
+	bool ran_here = slot->pid && slot->pid == prev->pid;
+	struct sched_task *st = task_state(prev);
+	struct sched_counts *c;
+	__u64 now;
 
-	if (!c)
-		return;
-	if (st->on_since)
-		c->on_cpu_ns += now - st->on_since;
+	slot->pid = 0;
+	if (!st && !ran_here)
+		return 0;
+	now = bpf_ktime_get_ns();
+	c = counts_of(&sched_counts, prev->tgid, &sched_zero);
+	if (c) {
+		if (ran_here)
+			c->on_cpu_ns += now - slot->since;
+		if (runnable)
+			c->involuntary++;
+		else
+			c->voluntary++;
+	}
+	if (!st)
+		return now;
 	st->on_since = 0;
 	if (runnable) {
-		c->involuntary++;
 		st->wait_since = now;
 	} else {
-		c->voluntary++;
 		st->off_since = now;
 		st->wait_since = 0;
 	}
+	return now;
 }
 
 static __always_inline void switch_in(struct task_struct *next,
-				      struct sched_task *st, __u64 now)
+				      struct cpu_slot *slot, __u64 now)
 {
+	struct sched_task *st = task_state(next);
 	__u32 tgid = next->tgid;
 
+	if (!st && !(tgid_may_be_traced(tgid) && tgid_is_traced(tgid)))
+		return;
+	if (!now)
+		now = bpf_ktime_get_ns();
+	slot->pid = next->pid;
+	slot->since = now;
+	if (!st)
+		return;
 	if (st->off_since)
 		lat_stats_add(&off_cpu_stats, tgid, now - st->off_since, false);
 	if (st->wait_since)
@@ -89,19 +130,15 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev,
 	     struct task_struct *next, unsigned int prev_state)
 {
-	struct sched_task *out = task_state(prev), *in = task_state(next);
-	__u64 now = 0;
+	__u32 zero = 0;
+	struct cpu_slot *slot = bpf_map_lookup_elem(&cpu_running, &zero);
+	__u64 now;
 
+	if (!slot)
+		return 0;
 	/* Most switches on a machine are none of ours: no clock read. */
-	if (out) {
-		now = bpf_ktime_get_ns();
-		switch_out(prev, out, preempt || prev_state == TASK_RUNNING, now);
-	}
-	if (in) {
-		if (!now)
-			now = bpf_ktime_get_ns();
-		switch_in(next, in, now);
-	}
+	now = switch_out(prev, slot, preempt || prev_state == TASK_RUNNING);
+	switch_in(next, slot, now);
 	return 0;
 }
 

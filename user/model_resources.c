@@ -20,21 +20,21 @@ const char *const res_hist_names[RES_HISTS] = {
 
 void resources_free(struct resources *res)
 {
-	for (int i = 0; i < res->n; i++)
+	for (int i = 0; i < res->n; i++) {
+		free(res->procs[i]->hists);
 		free(res->procs[i]);
+	}
 	free(res->procs);
 	free(res->views);
-	free(res->view_hists);
 	memset(res, 0, sizeof(*res));
 }
 
-/* Keeps views and their histograms as large as the process table. */
+/* Keeps the views as many as the processes. */
 static int grow(struct resources *res)
 {
 	int cap = res->cap ? res->cap * 2 : 8;
 	struct res_process **procs = realloc(res->procs, cap * sizeof(*procs));
 	struct res_view *views;
-	struct lat_stats *hists;
 
 	if (!procs)
 		return -ENOMEM;
@@ -43,10 +43,6 @@ static int grow(struct resources *res)
 	if (!views)
 		return -ENOMEM;
 	res->views = views;
-	hists = realloc(res->view_hists, cap * RES_HISTS * sizeof(*hists));
-	if (!hists)
-		return -ENOMEM;
-	res->view_hists = hists;
 	res->cap = cap;
 	return 0;
 }
@@ -73,6 +69,17 @@ struct res_process *resources_process(struct resources *res, __u32 tgid)
 	return row;
 }
 
+/*
+ * Three sets of histograms are ~114 KB: most followed children (a shell
+ * script's commands) never need them, so they come on first use.
+ */
+struct lat_stats *res_process_hist(struct res_process *row, enum res_hist h)
+{
+	if (!row->hists)
+		row->hists = calloc(1, sizeof(*row->hists));
+	return row->hists ? &row->hists->now[h] : NULL;
+}
+
 void res_process_set_proc(struct res_process *row, const struct proc_stats *stats,
 			  bool ran_before)
 {
@@ -84,14 +91,20 @@ void res_process_set_proc(struct res_process *row, const struct proc_stats *stat
 	if (stats->has_memory || !row->proc_seen)
 		row->proc = *stats;
 	row->proc_seen = true;
-	row->now.c.minor_faults = stats->minor_faults - row->base_minor;
-	row->now.c.major_faults = stats->major_faults - row->base_major;
+	row->now.minor_faults = stats->minor_faults - row->base_minor;
+	row->now.major_faults = stats->major_faults - row->base_major;
 }
 
 void resources_mark(struct resources *res)
 {
-	for (int i = 0; i < res->n; i++)
-		res->procs[i]->mark = res->procs[i]->now;
+	for (int i = 0; i < res->n; i++) {
+		struct res_process *row = res->procs[i];
+
+		row->mark = row->now;
+		if (row->hists)
+			memcpy(row->hists->mark, row->hists->now,
+			       sizeof(row->hists->mark));
+	}
 }
 
 #define N_COUNTERS (sizeof(struct res_counters) / sizeof(__u64))
@@ -106,30 +119,38 @@ static void counters_window(struct res_counters *out, const struct res_counters 
 		o[i] = a[i] - b[i];
 }
 
+/* Shown for processes without histograms: empty ones. */
+static const struct lat_stats no_hists[RES_HISTS];
+
+static void view_hists(struct res_view *v, struct res_process *row, bool interval)
+{
+	struct res_hists *h = row->hists;
+
+	v->hist = h ? h->view : no_hists;
+	for (int i = 0; i < RES_HISTS; i++) {
+		if (h && interval)
+			lat_stats_window(&h->view[i], &h->now[i], &h->mark[i]);
+		else if (h)
+			h->view[i] = h->now[i];
+		lat_stats_summarize(&v->hist[i], v->seconds, &v->lat[i]);
+	}
+}
+
 int resources_views(struct resources *res, bool interval, double seconds,
 		    const struct res_view **views, int *n)
 {
 	for (int i = 0; i < res->n; i++) {
-		const struct res_process *row = res->procs[i];
-		struct lat_stats *hist = &res->view_hists[i * RES_HISTS];
+		struct res_process *row = res->procs[i];
 		struct res_view *v = &res->views[i];
 
 		memset(v, 0, sizeof(*v));
 		v->proc = row;
 		v->seconds = seconds;
-		v->hist = hist;
 		if (interval)
-			counters_window(&v->c, &row->now.c, &row->mark.c);
+			counters_window(&v->c, &row->now, &row->mark);
 		else
-			v->c = row->now.c;
-		for (int h = 0; h < RES_HISTS; h++) {
-			if (interval)
-				lat_stats_window(&hist[h], &row->now.hist[h],
-						 &row->mark.hist[h]);
-			else
-				hist[h] = row->now.hist[h];
-			lat_stats_summarize(&hist[h], seconds, &v->lat[h]);
-		}
+			v->c = row->now;
+		view_hists(v, row, interval);
 		v->cpu_share = seconds > 0 ? v->c.sched.on_cpu_ns / 1e9 / seconds : 0;
 	}
 	*views = res->views;

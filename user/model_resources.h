@@ -50,16 +50,19 @@ struct res_counters {
 	__u64 minor_faults, major_faults; /* /proc, since tracing began */
 };
 
-struct res_reading {
-	struct res_counters c;
-	struct lat_stats hist[RES_HISTS];
+/* Histograms, allocated for a process once one of them has samples. */
+struct res_hists {
+	struct lat_stats now[RES_HISTS];	/* cumulative */
+	struct lat_stats mark[RES_HISTS];	/* at the last interval mark */
+	struct lat_stats view[RES_HISTS];	/* storage behind views */
 };
 
 struct res_process {
 	__u32 tgid;
 	char comm[LATSCOPE_COMM_LEN];
-	struct res_reading now;		/* cumulative */
-	struct res_reading mark;	/* `now` at the last interval mark */
+	struct res_counters now;	/* cumulative */
+	struct res_counters mark;	/* `now` at the last interval mark */
+	struct res_hists *hists;	/* NULL: no histogram samples yet */
 	struct proc_stats proc;		/* latest /proc reading */
 	bool proc_seen;			/* proc holds a reading */
 	bool proc_gone;			/* /proc/PID no longer readable */
@@ -81,7 +84,6 @@ struct resources {
 	struct res_process **procs;
 	int n, cap;
 	struct res_view *views;		/* storage behind resources_views() */
-	struct lat_stats *view_hists;
 };
 
 void resources_free(struct resources *res);
@@ -91,6 +93,8 @@ struct res_process *resources_process(struct resources *res, __u32 tgid);
  * A /proc reading. @ran_before: the process ran before tracing began (-p),
  * so its first fault counters are the baseline; otherwise it is zero.
  */
+/* @row's cumulative histogram @h, allocated on first use; NULL if no memory. */
+struct lat_stats *res_process_hist(struct res_process *row, enum res_hist h);
 void res_process_set_proc(struct res_process *row, const struct proc_stats *stats,
 			  bool ran_before);
 void resources_mark(struct resources *res);

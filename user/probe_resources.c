@@ -65,7 +65,7 @@ static void set_counts(struct res_process *row, const void *percpu, int n_cpus,
 		       const void *arg)
 {
 	const struct counts_slot *slot = arg;
-	__u64 *dst = (__u64 *)((char *)&row->now.c + slot->offset);
+	__u64 *dst = (__u64 *)((char *)&row->now + slot->offset);
 	size_t fields = slot->size / sizeof(__u64);
 	const __u64 *v = percpu;
 
@@ -87,9 +87,11 @@ int probe_collect_counts(struct bpf_map *map, int n_cpus, struct model *model,
 static void set_hist(struct res_process *row, const void *percpu, int n_cpus,
 		     const void *arg)
 {
+	struct lat_stats *dst = res_process_hist(row, *(const enum res_hist *)arg);
 	const struct lat_stats *v = percpu;
-	struct lat_stats *dst = &row->now.hist[*(const enum res_hist *)arg];
 
+	if (!dst)
+		return; /* out of memory: the histogram stays empty */
 	memset(dst, 0, sizeof(*dst));
 	for (int cpu = 0; cpu < n_cpus; cpu++)
 		lat_stats_merge(dst, &v[cpu]);

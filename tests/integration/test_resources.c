@@ -12,15 +12,20 @@
 INTEGRATION_SUITE(resources);
 
 /*
- * On-CPU time of a 1 s busy loop, against the CPU time the kernel charged
- * the process (CLOCK_PROCESS_CPUTIME_ID at the end of the loop, printed by
- * the workload). Not against wall time: other tests share these 2 CPUs,
- * and under their load the burner gets 80 % of a CPU or less. 5 % covers
- * what lies outside the workload's reading (exec before it, exit after it:
- * milliseconds) without passing a wrong unit or a slice counted twice.
+ * On-CPU time of a 1 s busy loop, against two references the workload
+ * prints: the loop's wall time, which one thread's slices cannot exceed
+ * (+5 % for exec before the loop and exit after it), and the CPU time the
+ * kernel charged it (CLOCK_PROCESS_CPUTIME_ID). Wall time alone is no
+ * lower bound: other tests share these 2 CPUs and the burner may get a
+ * third of one. The charged time is close but not equal: it leaves out IRQ
+ * and hypervisor-stolen time that a switch-in to switch-out slice holds,
+ * and on this VM under load on-CPU/charged was seen from 0.90 to 1.29; 15 %
+ * below it still catches lost or halved slices.
  */
 #define BURN_MS 1000
-#define BURN_TOLERANCE 0.05
+#define BURN_BELOW_CHARGED 0.15
+#define BURN_ABOVE_WALL 0.05
+
 /*
  * Off-CPU p50 of 20 ms sleeps against the workload's own median sleep (which
  * includes, like off-CPU time, the wait for a CPU after the wake-up: long on
@@ -88,14 +93,14 @@ Test(resources, cpu_burner_on_cpu_matches_busy_loop)
 	long long cpu = reported(p, "cpu_ns "), wall = reported(p, "wall_ns ");
 
 	cr_assert(wall >= BURN_MS * 1000000LL);
-	cr_assert(llabs(on - cpu) <= cpu * BURN_TOLERANCE,
-		  "on-CPU %lld ns, the kernel charged %lld ns (within %.0f%%)", on,
-		  cpu, BURN_TOLERANCE * 100);
-	/* Utilisation of one CPU while busy: the same figure over the loop. */
-	cr_assert(on <= wall * (1 + BURN_TOLERANCE),
-		  "on-CPU %lld ns exceeds the loop's wall time %lld ns", on, wall);
-	fprintf(stderr, "resources: burner on-CPU %.0f%% of one CPU over its busy loop\n",
-		100.0 * on / wall);
+	cr_assert(on >= cpu * (1 - BURN_BELOW_CHARGED),
+		  "on-CPU %lld ns, less than the %lld ns the kernel charged (-%.0f%%)",
+		  on, cpu, BURN_BELOW_CHARGED * 100);
+	cr_assert(on <= wall * (1 + BURN_ABOVE_WALL),
+		  "on-CPU %lld ns, more than the loop's wall time %lld ns (+%.0f%%)",
+		  on, wall, BURN_ABOVE_WALL * 100);
+	fprintf(stderr, "resources: burner on-CPU %.0f%% of one CPU over its busy loop, %.2f x the CPU time charged\n",
+		100.0 * on / wall, (double)on / cpu);
 	/* The overhead section carries the sched group's programs and total. */
 	cr_assert(has_program(snap, "sched_switch"));
 	cr_assert(has_program(snap, "sched_wakeup"));

@@ -71,13 +71,13 @@ Test(resources, fault_baseline_only_for_attached)
 
 	res_process_set_proc(attached, &s, true);
 	res_process_set_proc(spawned, &s, false);
-	cr_assert_eq(attached->now.c.minor_faults, 0);
-	cr_assert_eq(spawned->now.c.minor_faults, 100);
+	cr_assert_eq(attached->now.minor_faults, 0);
+	cr_assert_eq(spawned->now.minor_faults, 100);
 	s.minor_faults = 150;
 	s.major_faults = 4;
 	res_process_set_proc(attached, &s, true);
-	cr_assert_eq(attached->now.c.minor_faults, 50);
-	cr_assert_eq(attached->now.c.major_faults, 1);
+	cr_assert_eq(attached->now.minor_faults, 50);
+	cr_assert_eq(attached->now.major_faults, 1);
 }
 
 Test(resources, zombie_keeps_memory_updates_faults)
@@ -93,7 +93,7 @@ Test(resources, zombie_keeps_memory_updates_faults)
 	res_process_set_proc(row, &zombie, false);
 	cr_assert_eq(row->proc.peak_rss_kb, 1000);
 	cr_assert_eq(row->proc.threads, 4);
-	cr_assert_eq(row->now.c.minor_faults, 25);
+	cr_assert_eq(row->now.minor_faults, 25);
 }
 
 Test(resources, interval_differences_counters_and_histograms)
@@ -102,14 +102,14 @@ Test(resources, interval_differences_counters_and_histograms)
 	const struct res_view *views;
 	int n;
 
-	row->now.c.sched.on_cpu_ns = 500000000;
-	row->now.c.net.active_opens = 3;
-	add_samples(&row->now.hist[RES_OFF_CPU], 1000000, 10);
+	row->now.sched.on_cpu_ns = 500000000;
+	row->now.net.active_opens = 3;
+	add_samples(res_process_hist(row, RES_OFF_CPU), 1000000, 10);
 	model_mark_interval(model);
 	model->mark_ns = model->start_ns + 1000000000ULL;
-	row->now.c.sched.on_cpu_ns += 250000000;
-	row->now.c.net.active_opens += 2;
-	add_samples(&row->now.hist[RES_OFF_CPU], 20000000, 4);
+	row->now.sched.on_cpu_ns += 250000000;
+	row->now.net.active_opens += 2;
+	add_samples(res_process_hist(row, RES_OFF_CPU), 20000000, 4);
 
 	model_resource_views(model, WINDOW_INTERVAL, &views, &n);
 	cr_assert_eq(n, 1);
@@ -132,8 +132,9 @@ Test(resources, json_sections_follow_groups)
 	struct res_process *row = resources_process(&model->res, 42);
 	json_t *snap, *res, *proc;
 
-	row->now.c.net.bytes_sent = 12345;
-	row->now.c.sched.on_cpu_ns = 1000;
+	row->now.net.bytes_sent = 12345;
+	cr_assert_null(row->hists, "no histogram memory until a histogram is used");
+	row->now.sched.on_cpu_ns = 1000;
 	snap = snapshot_build(model, false);
 	res = json_object_get(snap, "resources");
 	cr_assert(json_is_true(json_object_get(json_object_get(res, "groups"), "sched")));
