@@ -122,10 +122,20 @@ void proc_stats_refresh_pid(struct model *model, pid_t pid, bool exiting)
 	/* Mid-exit, memory is being torn down; fault counters are final. */
 	if (exiting)
 		stats.has_memory = false;
-	/* Every time: a process started with -c execs after the first read. */
-	target_comm(pid, row->comm, sizeof(row->comm));
+	else /* every tick: a process started with -c execs after the first */
+		target_comm(pid, row->comm, sizeof(row->comm));
 	/* Only a process attached by -p ran before tracing began. */
 	res_process_set_proc(row, &stats, t && !t->spawned);
+}
+
+void proc_stats_on_exit(struct model *model, const struct proc_rec *rec)
+{
+	struct res_process *row = resources_process(&model->res, rec->hdr.tgid);
+
+	/* A short-lived child may be reaped before /proc can name it. */
+	if (row && !row->comm[0])
+		memcpy(row->comm, rec->comm, sizeof(row->comm) - 1);
+	proc_stats_refresh_pid(model, rec->hdr.tgid, true);
 }
 
 void proc_stats_refresh(struct model *model)

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 struct model;
+struct proc_rec;
 
 struct proc_stats {
 	long rss_kb;		/* VmRSS */
@@ -36,5 +37,7 @@ void proc_stats_refresh(struct model *model);
  * may be reaped; its memory figures stay those of the last tick.
  */
 void proc_stats_refresh_pid(struct model *model, pid_t pid, bool exiting);
+/* A traced process exited: its last fault counters, and its name. */
+void proc_stats_on_exit(struct model *model, const struct proc_rec *rec);
 
 #endif

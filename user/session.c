@@ -59,8 +59,7 @@ static int on_record(void *ctx, const void *data, size_t size)
 	if (type < 0)
 		return 0; /* malformed: counted nowhere worse than ignoring */
 	if (type == REC_PROC_EXIT)
-		proc_stats_refresh_pid(model, ((const struct rec_header *)data)->tgid,
-				       true);
+		proc_stats_on_exit(model, data);
 	log = type == REC_SYSCALL_SLOW ? &model->slow_calls : &model->proc_events;
 	if (s->hooks.on_event && log->len)
 		s->hooks.on_event(s->hooks.ctx, model, type,
