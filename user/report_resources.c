@@ -9,16 +9,23 @@ static bool group_on(const struct model *model, enum res_group g)
 	return model->res.groups & RES_GROUP_BIT(g);
 }
 
+/* "resources (groups: block net; off: --sched --faults)" */
 static void print_groups(FILE *out, const struct model *model)
 {
+	const char *sep = "";
+
 	fprintf(out, "resources (groups:");
 	for (int g = 0; g < RES_GROUPS; g++)
 		if (group_on(model, g))
 			fprintf(out, " %s", res_group_names[g]);
-	fprintf(out, "; off:");
-	for (int g = 0; g < RES_GROUPS; g++)
-		if (!group_on(model, g))
-			fprintf(out, " --%s", res_group_names[g]);
+	if (!model->res.groups)
+		fprintf(out, " none");
+	for (int g = 0; g < RES_GROUPS; g++) {
+		if (group_on(model, g))
+			continue;
+		fprintf(out, "%s --%s", *sep ? "" : "; off:", res_group_names[g]);
+		sep = " ";
+	}
 	fprintf(out, ")\n");
 }
 
