@@ -15,8 +15,9 @@ CC          ?= cc
 
 CFLAGS      ?= -O2 -g
 CFLAGS      += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE
-CPPFLAGS    += -I$(BUILD) -Ibpf -Iuser
-LDLIBS      += -lbpf -lelf -lz -ljansson -lm
+XML_CFLAGS  := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+CPPFLAGS    += -I$(BUILD) -Ibpf -Iuser $(XML_CFLAGS)
+LDLIBS      += -lbpf -lelf -lz -ljansson -lxml2 -lmicrohttpd -lpthread -lm
 BPF_CFLAGS  := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
                -Ivmlinux/$(ARCH) -Ibpf -Wall -Wno-unused-function
 
@@ -39,7 +40,8 @@ WORKLOADS   := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard te
 TOOLS_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
 
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-                libcriterion-dev libjansson-dev make gcc util-linux
+                libcriterion-dev libjansson-dev libxml2-dev make gcc util-linux \
+                libmicrohttpd-dev prometheus
 BENCH_PACKAGES := libbpf-tools bpftrace
 
 .PHONY: all deps bench-deps test unit-test integration-test demo bench vmlinux clean
@@ -73,14 +75,14 @@ $(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) $(SKELS) | $(BUILD)/user
 $(BUILD)/latscope: $(BUILD)/user/main.o $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
+$(BUILD)/workloads/%: tests/workloads/%.c tools/wait_for_go.h | $(BUILD)/workloads
+	$(CC) $(CFLAGS) -Itools $< -o $@ -lpthread
+
+$(BUILD)/tools/%: tools/%.c tools/wait_for_go.h | $(BUILD)/tools
 	$(CC) $(CFLAGS) $< -o $@ -lpthread
 
-$(BUILD)/tools/%: tools/%.c | $(BUILD)/tools
-	$(CC) $(CFLAGS) $< -o $@ -lpthread
-
-$(UNIT_BIN): $(UNIT_SRCS) $(USER_OBJS) | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $^ -o $@ $(LDLIBS) -lcriterion
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(USER_OBJS) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcriterion
 
 $(INTEG_BIN): $(INTEG_SRCS) tests/integration/run.h | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(INTEG_SRCS) -o $@ -ljansson -lcriterion

@@ -60,7 +60,7 @@ const char *format_kib(long kib, char *buf, size_t len)
 	return scaled(kib / (1024.0 * 1024), "GB", buf, len);
 }
 
-const char *format_bytes(__u64 bytes, char *buf, size_t len)
+const char *format_byte_count(__u64 bytes, char *buf, size_t len)
 {
 	if (bytes < 1024) {
 		snprintf(buf, len, "%lluB", (unsigned long long)bytes);

@@ -31,6 +31,9 @@ const char trace_cli_usage[] =
 	"      --net, --no-net      network bytes, TCP connections, retransmits (default on)\n"
 	"      --ringbuf-size SIZE  ring buffer size, power of two (default 1M)\n"
 	"      --keep N             slow calls and process events kept (default 1000)\n"
+	"      --listen ADDR:PORT   serve Prometheus metrics at /metrics (:PORT means\n"
+	"                           127.0.0.1:PORT; 0.0.0.0:PORT for every interface)\n"
+	"      --buckets LIST       histogram bounds for --listen, e.g. 1ms,10ms,100ms,1s\n"
 	"  -v, --verbose            libbpf and verifier messages\n"
 	"  -h, --help               this help\n";
 
@@ -41,6 +44,8 @@ enum long_only {
 	OPT_NO_OVERHEAD,
 	OPT_RINGBUF_SIZE,
 	OPT_KEEP,
+	OPT_LISTEN,
+	OPT_BUCKETS,
 	/* --GROUP is OPT_GROUP_ON + group, --no-GROUP OPT_GROUP_OFF + group. */
 	OPT_GROUP_ON = 512,
 	OPT_GROUP_OFF = OPT_GROUP_ON + RES_GROUPS,
@@ -59,6 +64,8 @@ static const struct option long_options[] = {
 	{ "no-overhead", no_argument, NULL, OPT_NO_OVERHEAD },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "buckets", required_argument, NULL, OPT_BUCKETS },
 	{ "sched", no_argument, NULL, OPT_GROUP_ON + RES_SCHED },
 	{ "no-sched", no_argument, NULL, OPT_GROUP_OFF + RES_SCHED },
 	{ "faults", no_argument, NULL, OPT_GROUP_ON + RES_FAULTS },
@@ -254,6 +261,17 @@ static int parse_one(int opt, const char *arg, struct trace_cli *cli,
 			return fail(err, len, "invalid --keep '%s': 0 to 1000000", arg);
 		cli->keep_events = value;
 		return PARSE_OK;
+	case OPT_LISTEN:
+		if (metrics_parse_listen(arg, &cli->metrics.addr, &cli->metrics.addr_len))
+			return fail(err, len, "invalid --listen '%s': expected ADDR:PORT, [ADDR]:PORT or :PORT", arg);
+		cli->metrics.listen = arg;
+		return PARSE_OK;
+	case OPT_BUCKETS:
+		if (metrics_parse_buckets(arg, cli->metrics.bounds_ns, &cli->metrics.n_bounds))
+			return fail(err, len, "invalid --buckets '%s': increasing durations up to 18m, "
+				    "at most %d, e.g. 1ms,10ms,100ms,1s", arg, METRICS_MAX_BOUNDS);
+		cli->metrics.custom_buckets = true;
+		return PARSE_OK;
 	case 'v':
 		cli->verbose = true;
 		return PARSE_OK;
@@ -285,6 +303,7 @@ enum parse_result trace_cli_parse(int argc, char **argv, struct trace_cli *cli,
 	cli->resource_groups = RES_DEFAULT_GROUPS;
 	cli->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
 	cli->keep_events = DEFAULT_KEEP_EVENTS;
+	metrics_config_init(&cli->metrics);
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":p:c:fd:i:o:vh", long_options,
@@ -300,6 +319,8 @@ enum parse_result trace_cli_parse(int argc, char **argv, struct trace_cli *cli,
 	if (optind < argc)
 		return fail(err, err_len, "unexpected argument '%s'", argv[optind]);
 	cli->follow = follow_given || cli->command;
+	if (cli->metrics.custom_buckets && !cli->metrics.listen)
+		return fail(err, err_len, "--buckets needs --listen");
 	return check_combination(cli, err, err_len);
 }
 

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include "metrics_config.h"
 
 struct trace_cli {
 	pid_t *pids;
@@ -27,6 +28,7 @@ struct trace_cli {
 	bool verbose;
 	__u32 ringbuf_bytes;
 	size_t keep_events;	/* slow calls / process events kept in JSON */
+	struct metrics_config metrics;	/* --listen, --buckets */
 };
 
 enum parse_result {

@@ -68,8 +68,8 @@ static void print_block(FILE *out, const struct res_view *v)
 	char rd[16], wr[16];
 
 	fprintf(out, "    disk: %llu reads %s, %llu writes %s, %llu other, %llu errors\n",
-		ULL(b->reads), format_bytes(b->read_bytes, rd, sizeof(rd)),
-		ULL(b->writes), format_bytes(b->write_bytes, wr, sizeof(wr)),
+		ULL(b->reads), format_byte_count(b->read_bytes, rd, sizeof(rd)),
+		ULL(b->writes), format_byte_count(b->write_bytes, wr, sizeof(wr)),
 		ULL(b->others), ULL(b->errors));
 }
 
@@ -79,8 +79,8 @@ static void print_net(FILE *out, const struct res_view *v)
 	char tx[16], rx[16];
 
 	fprintf(out, "    net: sent %s in %llu calls, received %s in %llu calls\n",
-		format_bytes(n->bytes_sent, tx, sizeof(tx)), ULL(n->sends),
-		format_bytes(n->bytes_received, rx, sizeof(rx)), ULL(n->receives));
+		format_byte_count(n->bytes_sent, tx, sizeof(tx)), ULL(n->sends),
+		format_byte_count(n->bytes_received, rx, sizeof(rx)), ULL(n->receives));
 	fprintf(out, "    tcp: opened %llu active, %llu passive; closed %llu local, %llu remote, %llu aborted; %llu failed connects, %llu retransmits, resets %llu sent, %llu received\n",
 		ULL(n->active_opens), ULL(n->passive_opens), ULL(n->local_closes),
 		ULL(n->remote_closes), ULL(n->aborts), ULL(n->connect_failures),

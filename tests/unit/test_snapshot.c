@@ -6,22 +6,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "lat_samples.h"
 #include "snapshot_json.h"
 
 static struct model *model;
 
 static void add_samples(struct lat_stats *s, __u64 ns, int n, bool failed)
 {
-	for (int i = 0; i < n; i++) {
-		if (!s->count || ns < s->min_ns)
-			s->min_ns = ns;
-		if (ns > s->max_ns)
-			s->max_ns = ns;
-		s->count++;
-		s->errors += failed;
-		s->total_ns += ns;
-		s->buckets[hist_bucket_of(ns)]++;
-	}
+	for (int i = 0; i < n; i++)
+		lat_sample_add(s, ns, failed);
 }
 
 static void setup(void)

@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "wait_for_go.h"
 
 static void calls_getppid(long n)
 {
@@ -169,19 +170,6 @@ static int fork_child(long n)
 	}
 	waitpid(pid, &status, 0);
 	return 0;
-}
-
-static void wait_for_go(void)
-{
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	printf("ready %d\n", getpid());
-	fflush(stdout);
-	sigwait(&set, &sig);
 }
 
 static long arg(char **argv, int i)
