@@ -48,7 +48,7 @@ TOOLS_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
 
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 libcriterion-dev libjansson-dev libxml2-dev make gcc util-linux \
-                libmicrohttpd-dev prometheus libstdc++6
+                libmicrohttpd-dev prometheus libstdc++6 e2fsprogs mount
 BENCH_PACKAGES := libbpf-tools bpftrace
 
 .PHONY: all deps bench-deps test unit-test integration-test demo bench vmlinux clean
@@ -133,6 +133,7 @@ demo: deps
 bench: bench-deps
 	@$(MAKE) --no-print-directory all
 	@tools/bench.sh $(BUILD)
+	@tools/bench_resources.sh $(BUILD)
 
 # Regenerate the committed vmlinux.h from the running kernel's BTF.
 vmlinux:

@@ -82,6 +82,7 @@ void model_free(struct model *model)
 	for (int i = 0; i < LATSCOPE_MAX_SYSCALLS; i++)
 		free(model->syscalls[i]);
 	free(model->targets);
+	resources_free(&model->res);
 	free(model->slow_calls.items);
 	free(model->proc_events.items);
 	free(model->views);
@@ -266,6 +267,7 @@ void model_mark_interval(struct model *model)
 			row->errnos[e].mark = row->errnos[e].count;
 	}
 	model_funcs_mark(model->funcs);
+	resources_mark(&model->res);
 	model->mark_ns = model->now_ns;
 }
 
@@ -347,6 +349,13 @@ int model_syscall_views(struct model *model, enum model_window window,
 	*views = model->views;
 	*n = count;
 	return 0;
+}
+
+int model_resource_views(struct model *model, enum model_window window,
+			 const struct res_view **views, int *n)
+{
+	return resources_views(&model->res, window == WINDOW_INTERVAL,
+			       model_window_seconds(model, window), views, n);
 }
 
 __u64 model_traced_syscalls(const struct model *model)
