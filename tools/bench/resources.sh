@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`, resources part: what each resource probe group costs.
 #
-#   tools/bench_resources.sh [BUILD_DIR]     (default BUILD_DIR: build; needs root)
+#   tools/bench/resources.sh [BUILD_DIR]     (default BUILD_DIR: build; needs root)
 #
 #   BENCH_RES_SECONDS   length of the trace (default 5)
 #
@@ -20,8 +20,8 @@ SECONDS_TRACED=${BENCH_RES_SECONDS:-5}
 LATSCOPE=$BUILD/latscope
 RESLOAD=$BUILD/workloads/resload
 
-[[ $(id -u) -eq 0 ]] || { echo "bench_resources: needs root" >&2; exit 1; }
-[[ -x $LATSCOPE && -x $RESLOAD ]] || { echo "bench_resources: build first" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || { echo "bench/resources: needs root" >&2; exit 1; }
+[[ -x $LATSCOPE && -x $RESLOAD ]] || { echo "bench/resources: build first" >&2; exit 1; }
 
 tmp=$(mktemp -d)
 pids=()
