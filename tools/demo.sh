@@ -18,7 +18,7 @@ echo "###    every syscall slower than 30 ms printed as it happens."
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 sleep 0.5
-"$latscope" record -p "$pid" -d 4 -i 2 --slow 30ms
+"$latscope" record -p "$pid" -d 4 -i 2 --slow 30ms --sched
 kill "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
 trap - EXIT

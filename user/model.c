@@ -83,6 +83,7 @@ void model_free(struct model *model)
 	for (int i = 0; i < LATSCOPE_MAX_SYSCALLS; i++)
 		free(model->syscalls[i]);
 	free(model->targets);
+	resources_free(&model->res);
 	free(model->slow_calls.items);
 	free(model->proc_events.items);
 	free(model->views);
@@ -274,6 +275,7 @@ void model_mark_interval(struct model *model)
 	}
 	model_funcs_mark(model->funcs);
 	model->prev_mark_ns = model->mark_ns;
+	resources_mark(&model->res);
 	model->mark_ns = model->now_ns;
 }
 
@@ -315,8 +317,8 @@ static enum reading window_to(enum model_window window)
 		       READ_MARK : READ_NOW;
 }
 
-void lat_readings_window(const struct lat_readings *r, enum model_window window,
-			 struct lat_stats *out)
+__u64 lat_readings_window(const struct lat_readings *r, enum model_window window,
+			  struct lat_stats *out)
 {
 	const struct lat_stats *at[] = { &r->now, &r->mark, &r->prev, &r->base };
 	enum reading from = window_from(window), to = window_to(window);
@@ -325,6 +327,7 @@ void lat_readings_window(const struct lat_readings *r, enum model_window window,
 		*out = *at[to];
 	else
 		lat_stats_window(out, at[to], at[from]);
+	return out->count;
 }
 
 __u64 count_readings_window(const struct count_readings *r,
@@ -417,6 +420,16 @@ static int by_total_desc(const void *a, const void *b)
 	return (int)x->nr - (int)y->nr;
 }
 
+__u64 model_window_hist(enum model_window window, const struct lat_stats *now,
+			const struct lat_stats *mark, struct lat_stats *out)
+{
+	if (window == WINDOW_TOTAL)
+		*out = *now;
+	else
+		lat_stats_window(out, now, mark);
+	return out->count;
+}
+
 int model_syscall_views(struct model *model, enum model_window window,
 			const struct syscall_view **views, int *n)
 {
@@ -428,10 +441,7 @@ int model_syscall_views(struct model *model, enum model_window window,
 		struct syscall_view *v = &model->views[count];
 		struct lat_stats *hist = &model->view_hists[count];
 
-		if (!row)
-			continue;
-		lat_readings_window(&row->lat, window, hist);
-		if (!hist->count)
+		if (!row || !lat_readings_window(&row->lat, window, hist))
 			continue;
 		memset(v, 0, sizeof(*v));
 		v->nr = row->nr;
@@ -485,6 +495,27 @@ void model_syscall_totals(const struct model *model, enum model_window window,
 		out->rate_per_s = out->count / out->seconds;
 	if (out->count)
 		out->error_share = (double)out->errors / out->count;
+}
+
+int model_resource_views(struct model *model, enum model_window window,
+			 const struct res_view **views, int *n)
+{
+	return resources_views(&model->res, window == WINDOW_INTERVAL,
+			       model_window_seconds(model, window), views, n);
+}
+
+int model_resource_views_matching(struct model *model, enum model_window window,
+				  const char *filter,
+				  const struct res_view **views, int *n)
+{
+	int all, kept = 0;
+
+	model_resource_views(model, window, views, &all);
+	for (int i = 0; i < all; i++)
+		if (model_name_matches(model->res.views[i].proc->comm, filter))
+			model->res.views[kept++] = model->res.views[i];
+	*n = kept;
+	return 0;
 }
 
 __u64 model_traced_syscalls(const struct model *model)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "latency.h"
+#include "model_resources.h"
 #include "overhead.h"
 
 #define MODEL_MAX_ERRNOS	16	/* per syscall */
@@ -48,9 +49,12 @@ struct count_readings {
 	__u64 now, mark, prev, base;
 };
 
-/* Every section's rows take windows, marks and resets through these. */
-void lat_readings_window(const struct lat_readings *r, enum model_window window,
-			 struct lat_stats *out);
+/*
+ * Every section's rows take windows, marks and resets through these; the
+ * window's histogram comes back in @out, its sample count as the result.
+ */
+__u64 lat_readings_window(const struct lat_readings *r, enum model_window window,
+			  struct lat_stats *out);
 __u64 count_readings_window(const struct count_readings *r,
 			    enum model_window window);
 void lat_readings_mark(struct lat_readings *r);
@@ -125,6 +129,7 @@ struct model {
 	__u64 records_received;
 	__u64 health[HEALTH_COUNTERS];		/* kernel's own counters */
 	struct overhead overhead;
+	struct resources res;			/* per-process resource use */
 
 	/* Storage behind model_syscall_views(). */
 	struct syscall_view *views;
@@ -183,7 +188,13 @@ struct syscall_totals {
 };
 void model_syscall_totals(const struct model *model, enum model_window window,
 			  struct syscall_totals *out);
-/* Overhead figures, with the traced syscall count they are judged against. */
+/* Resource use per traced process, ordered by pid (model_resources.h). */
+int model_resource_views(struct model *model, enum model_window window,
+			 const struct res_view **views, int *n);
+/* The same, keeping only processes whose comm contains @filter. */
+int model_resource_views_matching(struct model *model, enum model_window window,
+				  const char *filter,
+				  const struct res_view **views, int *n);
 void model_overhead_view(const struct model *model, struct overhead_view *out);
 /* The same, keeping only programs whose name contains @filter. */
 void model_overhead_view_matching(const struct model *model, const char *filter,
@@ -195,6 +206,13 @@ __u64 model_traced_syscalls(const struct model *model);
 double model_window_seconds(const struct model *model,
 			    enum model_window window);
 __u64 model_realtime_ns(const struct model *model, __u64 mono_ns);
+
+/*
+ * The same for rows that keep only two readings (resources): the total and
+ * interval windows. Returns the window's sample count.
+ */
+__u64 model_window_hist(enum model_window window, const struct lat_stats *now,
+			const struct lat_stats *mark, struct lat_stats *out);
 
 /* Oldest-first access to a ring log. */
 const void *ring_log_at(const struct ring_log *log, size_t i);

@@ -91,10 +91,7 @@ int model_func_views(struct model *model, enum model_window window,
 		struct func_view *v = &f->views[count];
 		struct lat_stats *hist = &f->hists[count];
 
-		if (!row)
-			continue;
-		lat_readings_window(&row->lat, window, hist);
-		if (!hist->count)
+		if (!row || !lat_readings_window(&row->lat, window, hist))
 			continue;
 		memset(v, 0, sizeof(*v));
 		v->id = id;

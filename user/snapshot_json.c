@@ -31,7 +31,7 @@ json_t *snapshot_iso_time(__u64 real)
 }
 
 /* Sparse histogram: [[low_ns, width_ns, count], ...] for non-empty buckets. */
-static json_t *hist_json(const struct lat_stats *hist)
+json_t *snapshot_hist_json(const struct lat_stats *hist)
 {
 	json_t *buckets = json_array();
 
@@ -88,7 +88,7 @@ static json_t *syscalls_json(struct model *model, enum model_window window)
 		}
 		json_object_set_new(row, "nr", json_integer(views[i].nr));
 		json_object_set_new(row, "top_errnos", errnos);
-		json_object_set_new(row, "histogram", hist_json(views[i].hist));
+		json_object_set_new(row, "histogram", snapshot_hist_json(views[i].hist));
 		json_object_set_new(obj, views[i].name, row);
 	}
 	return obj;
@@ -110,7 +110,7 @@ static json_t *functions_json(struct model *model, enum model_window window)
 		json_object_set_new(row, "self_ns", json_integer((json_int_t)views[i].self_ns));
 		json_object_set_new(row, "module", json_string(views[i].module));
 		json_object_set_new(row, "symbols_from", json_string(views[i].symbols_from));
-		json_object_set_new(row, "histogram", hist_json(views[i].hist));
+		json_object_set_new(row, "histogram", snapshot_hist_json(views[i].hist));
 		snprintf(key, sizeof(key), "%s", views[i].name);
 		if (json_object_get(obj, key))
 			snprintf(key, sizeof(key), "%s@%s", views[i].name, views[i].module);
@@ -213,6 +213,21 @@ static json_t *proc_events_json(const struct model *model)
 			 "events", arr);
 }
 
+/* { "syscalls": {"kernel_ns_per_s": ..., "cpu_share": ...}, "sched": ... } */
+static json_t *families_json(const struct model *model)
+{
+	struct overhead_view v;
+	json_t *obj = json_object();
+
+	model_overhead_view(model, &v);
+	for (int i = 0; i < v.n_families; i++)
+		json_object_set_new(obj, v.families[i].name,
+			json_pack("{s:f, s:f}", "kernel_ns_per_s",
+				  v.families[i].kernel_ns_per_s, "cpu_share",
+				  v.families[i].cpu_share));
+	return obj;
+}
+
 static json_t *overhead_json(struct model *model)
 {
 	struct overhead_view v;
@@ -228,6 +243,8 @@ static json_t *overhead_json(struct model *model)
 				  "avg_ns_per_run", p->avg_ns, "cpu_share", p->cpu_share,
 				  "est_runs", (json_int_t)p->est_runs,
 				  "est_run_time_ns", (json_int_t)p->est_run_ns));
+		json_object_set_new(json_array_get(progs, i), "family",
+				    p->family ? json_string(p->family) : json_null());
 	}
 	return json_pack("{s:s, s:s?, s:f, s:o, s:f, s:f, s:f, s:{s:f, s:f, s:I}, s:{s:I, s:I, s:I, s:I}}",
 		"bpf_stats", overhead_mode_name(v.mode),
@@ -263,11 +280,13 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 	json_object_set_new(snap, "syscalls", syscalls_json(model, WINDOW_TOTAL));
 	if (with_interval)
 		json_object_set_new(snap, "interval",
-			json_pack("{s:f, s:o}", "duration_s",
+			json_pack("{s:f, s:o, s:o}", "duration_s",
 				  model_window_seconds(model, WINDOW_INTERVAL),
-				  "syscalls", syscalls_json(model, WINDOW_INTERVAL)));
+				  "syscalls", syscalls_json(model, WINDOW_INTERVAL),
+				  "resources", snapshot_resources(model, WINDOW_INTERVAL)));
 	json_object_set_new(snap, "slow_syscalls", slow_calls_json(model));
 	json_object_set_new(snap, "process_events", proc_events_json(model));
+	json_object_set_new(snap, "resources", snapshot_resources(model, WINDOW_TOTAL));
 	json_object_set_new(snap, "overhead", overhead_json(model));
 	if (model_has_funcs(model)) {
 		json_object_set_new(snap, "functions", functions_json(model, WINDOW_TOTAL));
@@ -277,6 +296,8 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 			json_object_set_new(json_object_get(snap, "interval"), "functions",
 					    functions_json(model, WINDOW_INTERVAL));
 	}
+	json_object_set_new(json_object_get(snap, "overhead"), "families",
+			    families_json(model));
 	return snap;
 }
 

@@ -118,6 +118,60 @@ static void function_rows(struct model *model, const struct top_state *st,
 static const struct lat_stats *fn_histogram(const void *r) { return fv(r)->hist; }
 static const struct lat_summary *fn_summary(const void *r) { return &fv(r)->lat; }
 
+/* ---- resources: rows are struct res_view, one per process ---- */
+
+static const struct res_view *rv(const void *row)
+{
+	return row;
+}
+
+static const char *rs_comm(const void *r) { return rv(r)->proc->comm; }
+static double rs_pid(const void *r) { return rv(r)->proc->tgid; }
+static double rs_cpu(const void *r) { return rv(r)->cpu_share; }
+static double rs_rss(const void *r) { return rv(r)->proc->proc.rss_kb * 1024.0; }
+static double rs_threads(const void *r) { return rv(r)->proc->proc.threads; }
+static double rs_minflt(const void *r) { return rv(r)->c.minor_faults; }
+static double rs_majflt(const void *r) { return rv(r)->c.major_faults; }
+
+static double rs_block_ios(const void *r)
+{
+	const struct block_counts *b = &rv(r)->c.block;
+
+	return b->reads + b->writes + b->others;
+}
+
+static double rs_sent(const void *r) { return rv(r)->c.net.bytes_sent; }
+static double rs_received(const void *r) { return rv(r)->c.net.bytes_received; }
+
+static const struct top_column resource_columns[] = {
+	{ "COMMAND", 12, TOP_TEXT, NULL, rs_comm, TOP_HL_NONE },
+	{ "PID", 7, TOP_ID, rs_pid, NULL, TOP_HL_NONE },
+	{ "CPU%", 7, TOP_SHARE, rs_cpu, NULL, TOP_HL_NONE },
+	{ "RSS", 7, TOP_BYTES, rs_rss, NULL, TOP_HL_NONE },
+	{ "THR", 4, TOP_COUNT, rs_threads, NULL, TOP_HL_NONE },
+	{ "MINFLT", 7, TOP_COUNT, rs_minflt, NULL, TOP_HL_NONE },
+	{ "MAJFLT", 6, TOP_COUNT, rs_majflt, NULL, TOP_HL_NONZERO },
+	{ "BLK IO", 6, TOP_COUNT, rs_block_ios, NULL, TOP_HL_NONE },
+	{ "NET TX", 7, TOP_BYTES, rs_sent, NULL, TOP_HL_NONE },
+	{ "NET RX", 7, TOP_BYTES, rs_received, NULL, TOP_HL_NONE },
+};
+
+/*
+ * Resource rows keep two readings (total and interval), not the live
+ * windows: this view shows the whole trace, whatever `c` says.
+ */
+static void resource_rows(struct model *model, const struct top_state *st,
+			  struct top_rows *out)
+{
+	const struct res_view *views;
+	int n;
+
+	model_resource_views_matching(model, WINDOW_TOTAL, st->filter, &views, &n);
+	point_rows(out, views, n, sizeof(*views));
+	out->window_s = model_window_seconds(model, WINDOW_TOTAL);
+	out->window_name = "whole trace";
+}
+
 /* ---- overhead: rows are struct prog_cost_view ---- */
 
 static const struct prog_cost_view *pv(const void *row)
@@ -189,10 +243,12 @@ const struct top_view top_views[] = {
 	},
 	{
 		.name = "resources",
-		.columns = name_only_columns,
-		.n_columns = 1,
-		.hint = "no data: enable with resource tracking (CPU, faults, "
-			"disk, network), not in this build yet",
+		.columns = resource_columns,
+		.n_columns = ARRAY_LEN(resource_columns),
+		.default_sort = 2, /* CPU% */
+		.rows = resource_rows,
+		.hint = "no data: no traced process read yet (CPU needs --sched, "
+			"faults --faults; block and net are on)",
 	},
 	{
 		.name = "overhead",
@@ -278,6 +334,12 @@ const char *top_cell_text(const struct top_column *col, const void *row,
 		break;
 	case TOP_DECIMAL:
 		snprintf(buf, len, "%.1f", v);
+		break;
+	case TOP_BYTES:
+		format_kib((long)(v / 1024), buf, len);
+		break;
+	case TOP_ID:
+		snprintf(buf, len, "%.0f", v);
 		break;
 	}
 	return buf;

@@ -20,6 +20,8 @@ enum top_format {
 	TOP_DURATION,	/* nanoseconds: 850ns, 1.10ms */
 	TOP_SHARE,	/* a fraction shown as a percentage: 0.004 -> 0.400 */
 	TOP_DECIMAL,	/* 220.5 */
+	TOP_BYTES,	/* 512KB, 12.3MB */
+	TOP_ID,		/* a pid: every digit */
 };
 
 enum top_highlight {

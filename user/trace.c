@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "latscope.h"
+#include "overhead.h"
 #include "probe.h"
 #include "trace.h"
 
@@ -12,6 +13,10 @@ static const struct probe_family *const families[] = {
 	&probe_lifecycle,
 	&probe_syscalls,
 	&probe_funcs,
+	&probe_sched,
+	&probe_faults,
+	&probe_block,
+	&probe_net,
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
@@ -120,13 +125,16 @@ int trace__attach(struct trace *trace)
 int trace__register_costs(struct trace *trace, struct overhead *oh)
 {
 	for (size_t i = 0; i < N_FAMILIES; i++) {
-		int err;
+		int first = oh->n_progs, err;
 
 		if (!trace->loaded[i])
 			continue;
 		err = families[i]->register_costs(trace->state[i], oh);
 		if (err)
 			return err;
+		/* Per-family subtotals let a user weigh --no-<group>. */
+		for (int p = first; p < oh->n_progs; p++)
+			oh->progs[p].family = families[i]->name;
 	}
 	return 0;
 }

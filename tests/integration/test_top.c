@@ -434,6 +434,24 @@ Test(top, functions_view)
 	assert_exited_cleanly(target_pid(s), 0);
 }
 
+/* Resources per process: the target's row, over the whole trace. */
+Test(top, resources_view)
+{
+	const char *s;
+	pid_t target;
+
+	start_top(steady_cmd(600));
+	s = wait_screen("getppid ", FIRST_FRAME_S);
+	target = target_pid(s);
+	keys("4");
+	s = wait_screen("COMMAND", SCREEN_S);
+	cr_assert(strstr(row_line(s, "steady"), strf(" %d ", target)),
+		  "the target's row, with its pid:\n%s", s);
+	cr_assert(strstr(s, "whole trace"), "%s", s);
+	keys("q");
+	assert_exited_cleanly(target, 0);
+}
+
 /* --alert as in record: the header counts breaches, the footer tells. */
 Test(top, alerts_breach_on_screen)
 {
