@@ -58,6 +58,9 @@ $(BUILD) $(BUILD)/user $(BUILD)/tests $(BUILD)/workloads $(BUILD)/tools:
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# Group ids come from an atomic fetch-and-add, which needs BPF ISA v3 (5.12+).
+$(BUILD)/requests.bpf.o: BPF_CFLAGS += -mcpu=v3
+
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
