@@ -8,6 +8,7 @@
 #define LATSCOPE_LAT_STATS_BPF_H
 
 #include "common.bpf.h"
+#include "lat_record.h"
 
 /* Seeds new map entries; too large for the 512-byte BPF stack. */
 static const struct lat_stats lat_stats_zero;
@@ -31,21 +32,10 @@ static __always_inline void lat_stats_add(void *map, __u32 key, __u64 ns,
 					  bool failed)
 {
 	struct lat_stats *stats = lat_stats_lookup_or_init(map, key);
-	__u32 bucket = hist_bucket_of(ns);
 
-	if (!stats)
-		return;
 	/* Per-CPU values: plain increments, no atomics needed. */
-	stats->count++;
-	stats->total_ns += ns;
-	if (failed)
-		stats->errors++;
-	if (!stats->min_ns || ns < stats->min_ns)
-		stats->min_ns = ns;
-	if (ns > stats->max_ns)
-		stats->max_ns = ns;
-	if (bucket < HIST_BUCKETS)
-		stats->buckets[bucket]++;
+	if (stats)
+		lat_stats_record(stats, ns, failed);
 }
 
 #endif /* LATSCOPE_LAT_STATS_BPF_H */

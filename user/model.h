@@ -16,6 +16,8 @@
 #define MODEL_TOP_ERRNOS	3	/* shown per syscall */
 #define MODEL_DEFAULT_KEEP	1000	/* slow calls / process events kept */
 
+struct model_requests;
+
 enum model_window {
 	WINDOW_TOTAL,		/* since the trace started */
 	WINDOW_INTERVAL,	/* since the last model_mark_interval() */
@@ -83,6 +85,10 @@ struct model {
 	struct ring_log slow_calls;
 	struct ring_log proc_events;
 
+	struct model_requests *requests;	/* model_requests.h */
+	/* The slow call, request or process event the last record logged. */
+	const void *last_event;
+
 	__u64 records_received;
 	__u64 health[HEALTH_COUNTERS];		/* kernel's own counters */
 	struct overhead overhead;
@@ -132,5 +138,7 @@ __u64 model_realtime_ns(const struct model *model, __u64 mono_ns);
 
 /* Oldest-first access to a ring log. */
 const void *ring_log_at(const struct ring_log *log, size_t i);
+int ring_log_init(struct ring_log *log, size_t item_size, size_t cap);
+void ring_log_push(struct ring_log *log, const void *item);
 
 #endif

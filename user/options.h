@@ -26,6 +26,8 @@ struct trace_cli {
 	bool verbose;
 	__u32 ringbuf_bytes;
 	size_t keep_events;	/* slow calls / process events kept in JSON */
+	bool requests;		/* false with --no-requests */
+	bool keep_query;	/* --keep-query: endpoints keep ?query */
 };
 
 enum parse_result {

@@ -41,6 +41,7 @@ struct probe_family {
 
 extern const struct probe_family probe_lifecycle;
 extern const struct probe_family probe_syscalls;
+extern const struct probe_family probe_requests;
 
 /* An object's own declarations of the maps in common.bpf.h. */
 struct common_maps {

@@ -128,6 +128,7 @@ void report_text_print(FILE *out, struct model *model, enum model_window window)
 {
 	print_header(out, model, window);
 	print_syscalls(out, model, window);
+	report_requests_print(out, model, window);
 	print_events_summary(out, model);
 	print_overhead(out, model);
 	fputc('\n', out);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "model_requests.h"
 #include "snapshot_json.h"
 #include "syscall_names.h"
 
@@ -87,6 +88,82 @@ static json_t *syscalls_json(struct model *model, enum model_window window)
 		json_object_set_new(obj, views[i].name, row);
 	}
 	return obj;
+}
+
+static json_t *status_json(const __u64 status[LATSCOPE_STATUS_CLASSES])
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "1xx", (json_int_t)status[1], "2xx", (json_int_t)status[2],
+			 "3xx", (json_int_t)status[3], "4xx", (json_int_t)status[4],
+			 "5xx", (json_int_t)status[5], "none", (json_int_t)status[0]);
+}
+
+/* One request-table row: latency figures plus outcome and traffic. */
+static json_t *req_row_json(const struct req_row_view *v)
+{
+	json_t *obj = latency_json(&v->lat);
+
+	json_object_set_new(obj, "aborted", json_integer((json_int_t)v->aborted));
+	json_object_set_new(obj, "status", status_json(v->status));
+	json_object_set_new(obj, "error_rate", json_real(v->error_rate));
+	json_object_set_new(obj, "bytes_in", json_integer((json_int_t)v->bytes_in));
+	json_object_set_new(obj, "bytes_out", json_integer((json_int_t)v->bytes_out));
+	json_object_set_new(obj, "histogram", hist_json(v->hist));
+	return obj;
+}
+
+static json_t *req_groups_json(struct model *model, enum model_window window,
+			       enum req_role role)
+{
+	const struct req_group_view *views;
+	json_t *arr = json_array();
+	int n = 0;
+
+	model_request_views(model, window, role, &views, &n);
+	for (int i = 0; i < n; i++) {
+		const struct req_group_view *g = &views[i];
+		json_t *obj = req_row_json(&g->total), *eps = json_array();
+
+		json_object_set_new(obj, "port", json_integer(g->port));
+		if (role == REQ_ROLE_CLIENT) {
+			json_object_set_new(obj, "peer", json_string(g->label));
+			json_object_set_new(obj, "addr", json_string(g->addr));
+		}
+		json_object_set_new(obj, "protocol", json_string(g->http ? "http" : "tcp"));
+		for (int e = 0; e < g->n_endpoints; e++) {
+			json_t *row = req_row_json(&g->endpoints[e]);
+
+			json_object_set_new(row, "endpoint", json_string(g->endpoints[e].name));
+			json_array_append_new(eps, row);
+		}
+		json_object_set_new(obj, "endpoints", eps);
+		json_array_append_new(arr, obj);
+	}
+	return arr;
+}
+
+static json_t *slow_requests_json(const struct model *model)
+{
+	const struct ring_log *log = &model->requests->slow;
+	json_t *kept = json_array();
+
+	for (size_t i = 0; i < log->len; i++) {
+		const struct slow_request *s = ring_log_at(log, i);
+		char addr[48];
+
+		json_array_append_new(kept,
+			json_pack("{s:o, s:i, s:i, s:s, s:s, s:i, s:i, s:s, s:i, s:I}",
+				  "time", iso_time(model, s->ts_ns),
+				  "pid", (int)s->tgid, "tid", (int)s->tid,
+				  "side", s->role == REQ_ROLE_CLIENT ? "client" : "server",
+				  "peer_addr", format_peer_addr(s->peer_addr, addr, sizeof(addr)),
+				  "peer_port", s->peer_port, "local_port", s->local_port,
+				  "endpoint", s->endpoint, "status", s->status,
+				  "duration_ns", (json_int_t)s->duration_ns));
+	}
+	return json_pack("{s:I, s:I, s:o}", "threshold_ns",
+			 (json_int_t)model->slow_threshold_ns, "reported",
+			 (json_int_t)log->total, "events", kept);
 }
 
 static json_t *targets_json(const struct model *model)
@@ -208,11 +285,20 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 	if (!snap)
 		return NULL;
 	json_object_set_new(snap, "syscalls", syscalls_json(model, WINDOW_TOTAL));
+	json_object_set_new(snap, "requests",
+		json_pack("{s:o, s:o}", "servers",
+			  req_groups_json(model, WINDOW_TOTAL, REQ_ROLE_SERVER),
+			  "slow", slow_requests_json(model)));
+	json_object_set_new(snap, "upstreams",
+		json_pack("{s:o}", "peers",
+			  req_groups_json(model, WINDOW_TOTAL, REQ_ROLE_CLIENT)));
 	if (with_interval)
 		json_object_set_new(snap, "interval",
-			json_pack("{s:f, s:o}", "duration_s",
+			json_pack("{s:f, s:o, s:o, s:o}", "duration_s",
 				  model_window_seconds(model, WINDOW_INTERVAL),
-				  "syscalls", syscalls_json(model, WINDOW_INTERVAL)));
+				  "syscalls", syscalls_json(model, WINDOW_INTERVAL),
+				  "requests", req_groups_json(model, WINDOW_INTERVAL, REQ_ROLE_SERVER),
+				  "upstreams", req_groups_json(model, WINDOW_INTERVAL, REQ_ROLE_CLIENT)));
 	json_object_set_new(snap, "slow_syscalls", slow_calls_json(model));
 	json_object_set_new(snap, "process_events", proc_events_json(model));
 	json_object_set_new(snap, "overhead", overhead_json(model));

@@ -11,6 +11,7 @@
 static const struct probe_family *const families[] = {
 	&probe_lifecycle,
 	&probe_syscalls,
+	&probe_requests,
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))

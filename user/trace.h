@@ -20,6 +20,7 @@ typedef int (*trace_record_fn)(void *ctx, const void *data, size_t size);
 struct trace_opts {
 	bool follow_children;
 	__u64 slow_ns;		/* 0: no slow-call records */
+	bool requests;		/* load the request tracker */
 	__u32 ringbuf_bytes;	/* power of two, >= page size */
 	trace_record_fn on_record;
 	void *ctx;
