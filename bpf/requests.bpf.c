@@ -49,10 +49,16 @@ struct sock_op {
 	__u32 kind;	/* enum sock_io_kind */
 };
 
+/*
+ * Keyed by thread id. Not task storage: its helpers give up (NULL) when
+ * a preempted program on the same CPU holds the storage lock, and a lost
+ * read would lose a request; hash buckets lock with preemption off. LRU:
+ * entries of threads that exited age out.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LATSCOPE_MAX_CONNS);
+	__type(key, __u32);
 	__type(value, struct sock_op);
 } sock_op_in_flight SEC(".maps");
 
@@ -273,9 +279,10 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(requests_enter, struct pt_regs *regs, long nr)
 {
 	enum sock_io_kind kind = sock_io_kind_of(nr);
+	struct sock_op pending = {}, *op;
 	struct task_struct *task;
-	struct sock_op *op;
 	struct sock *sk = NULL;
+	__u32 tid;
 	__u64 fd;
 
 	if (kind == SOCK_IO_NONE)
@@ -293,15 +300,17 @@ int BPF_PROG(requests_enter, struct pt_regs *regs, long nr)
 		conn_close((__u64)sk);
 		return 0;
 	}
-	op = bpf_task_storage_get(&sock_op_in_flight, task, NULL,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!op)
-		return 0;
-	op->kind = kind;
-	op->sk = kind == SOCK_IO_ACCEPT ? 1 : (__u64)sk;
-	op->buf = sock_io_first_buf(kind, PT_REGS_PARM2_CORE_SYSCALL(regs),
-				    PT_REGS_PARM3_CORE_SYSCALL(regs),
-				    &op->buf_len);
+	pending.kind = kind;
+	pending.sk = kind == SOCK_IO_ACCEPT ? 1 : (__u64)sk;
+	pending.buf = sock_io_first_buf(kind, PT_REGS_PARM2_CORE_SYSCALL(regs),
+					PT_REGS_PARM3_CORE_SYSCALL(regs),
+					&pending.buf_len);
+	tid = bpf_get_current_pid_tgid();
+	op = bpf_map_lookup_elem(&sock_op_in_flight, &tid);
+	if (op)
+		*op = pending;
+	else
+		bpf_map_update_elem(&sock_op_in_flight, &tid, &pending, BPF_ANY);
 	return 0;
 }
 
@@ -323,15 +332,20 @@ static __always_inline void on_new_connection(struct task_struct *task,
 SEC("tp_btf/sys_exit")
 int BPF_PROG(requests_exit, struct pt_regs *regs, long ret)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task;
 	struct sock_op *op;
 	struct conn *c;
+	__u32 tid;
 	__u64 key;
 	bool is_read;
 
+	if (sock_io_kind_of(sock_io_exit_nr(regs)) == SOCK_IO_NONE)
+		return 0;
+	task = bpf_get_current_task_btf();
 	if (!tgid_may_be_traced(task->tgid))
 		return 0;
-	op = bpf_task_storage_get(&sock_op_in_flight, task, NULL, 0);
+	tid = bpf_get_current_pid_tgid();
+	op = bpf_map_lookup_elem(&sock_op_in_flight, &tid);
 	if (!op || !op->sk)
 		return 0;
 	key = op->sk;

@@ -66,6 +66,18 @@ static __always_inline enum sock_io_kind sock_io_kind_of(long nr)
 	return SOCK_IO_NONE;
 }
 
+/* The syscall number at sys_exit, which passes only regs and the result. */
+static __always_inline long sock_io_exit_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return regs->orig_ax;
+#elif defined(__TARGET_ARCH_arm64)
+	return regs->syscallno;
+#else
+	return -1;
+#endif
+}
+
 static __always_inline bool sock_io_is_read(enum sock_io_kind kind)
 {
 	return kind == SOCK_IO_READ || kind == SOCK_IO_READV ||
