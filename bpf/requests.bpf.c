@@ -22,6 +22,7 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define TCP_CLOSE_STATE 7
+#define SOCK_BINDPORT_LOCK 8
 
 enum conn_phase {
 	PHASE_IDLE,	/* nothing in flight */
@@ -329,6 +330,20 @@ static __always_inline void on_new_connection(struct task_struct *task,
 	}
 }
 
+/*
+ * A connection opened before tracing began (no accept or connect seen).
+ * Accepted sockets inherit SOCK_BINDPORT_LOCK from a listener bound to an
+ * explicit port: a server. Otherwise the first operation decides: a read
+ * is a request arriving, a write is a call going out. (A server that
+ * speaks first, on a port-0 listener, would be taken for a client.)
+ */
+static __always_inline __u16 role_of_unseen(struct sock *sk, bool is_read)
+{
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks) & SOCK_BINDPORT_LOCK)
+		return REQ_ROLE_SERVER;
+	return is_read ? REQ_ROLE_SERVER : REQ_ROLE_CLIENT;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(requests_exit, struct pt_regs *regs, long ret)
 {
@@ -359,10 +374,9 @@ int BPF_PROG(requests_exit, struct pt_regs *regs, long ret)
 		return 0;
 	is_read = sock_io_is_read(op->kind);
 	c = bpf_map_lookup_elem(&conns, &key);
-	/* Opened before tracing began: the first operation tells the role. */
 	if (!c)
 		c = conn_new((struct sock *)key,
-			     is_read ? REQ_ROLE_SERVER : REQ_ROLE_CLIENT);
+			     role_of_unseen((struct sock *)key, is_read));
 	if (c)
 		conn_transfer(c, is_read, op, ret, bpf_ktime_get_ns());
 	return 0;
