@@ -17,7 +17,7 @@ CFLAGS      ?= -O2 -g
 CFLAGS      += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE
 CPPFLAGS    += -I$(BUILD) -Ibpf -Iuser
 LDLIBS      += -lbpf -lelf -lz -ljansson -lm
-BPF_CFLAGS  := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) \
+BPF_CFLAGS  := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
                -Ivmlinux/$(ARCH) -Ibpf -Wall -Wno-unused-function
 
 BPF_SRCS    := $(wildcard bpf/*.bpf.c)
@@ -76,14 +76,14 @@ $(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) $(SKELS) | $(BUILD)/user
 $(BUILD)/latscope: $(BUILD)/user/main.o $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/workloads/%: tests/workloads/%.c | $(BUILD)/workloads
+$(BUILD)/workloads/%: tests/workloads/%.c tools/wait_for_go.h | $(BUILD)/workloads
+	$(CC) $(CFLAGS) -Itools $< -o $@ -lpthread
+
+$(BUILD)/tools/%: tools/%.c tools/wait_for_go.h | $(BUILD)/tools
 	$(CC) $(CFLAGS) $< -o $@ -lpthread
 
-$(BUILD)/tools/%: tools/%.c | $(BUILD)/tools
-	$(CC) $(CFLAGS) $< -o $@ -lpthread
-
-$(UNIT_BIN): $(UNIT_SRCS) $(USER_OBJS) | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $^ -o $@ $(LDLIBS) -lcriterion
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(USER_OBJS) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcriterion
 
 $(INTEG_BIN): $(INTEG_SRCS) tests/integration/run.h | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(INTEG_SRCS) -o $@ -ljansson -lcriterion

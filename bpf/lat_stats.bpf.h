@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Add one latency sample to a per-CPU `struct lat_stats` map keyed by __u32.
- * Every latency-producing program (syscalls now; requests, functions later)
- * aggregates through this one function.
+ * Add one latency sample to a per-CPU `struct lat_stats`: every
+ * latency-producing program aggregates through lat_stats_record() (in
+ * lat_record.h, shared with user space), either directly or through
+ * lat_stats_add() for maps keyed by __u32.
  */
 #ifndef LATSCOPE_LAT_STATS_BPF_H
 #define LATSCOPE_LAT_STATS_BPF_H
@@ -31,11 +32,7 @@ static __always_inline struct lat_stats *lat_stats_lookup_or_init(void *map,
 static __always_inline void lat_stats_add(void *map, __u32 key, __u64 ns,
 					  bool failed)
 {
-	struct lat_stats *stats = lat_stats_lookup_or_init(map, key);
-
-	/* Per-CPU values: plain increments, no atomics needed. */
-	if (stats)
-		lat_stats_record(stats, ns, failed);
+	lat_stats_record(lat_stats_lookup_or_init(map, key), ns, failed);
 }
 
 #endif /* LATSCOPE_LAT_STATS_BPF_H */

@@ -16,6 +16,8 @@
 
 /* Syscall numbers above this are not tracked (x86_64 tops out near 470). */
 #define LATSCOPE_MAX_SYSCALLS	512
+/* Distinct syscalls with a histogram (~9.5 KB per CPU each). */
+#define LATSCOPE_SYSCALL_SLOTS	64
 /* Distinct (syscall, errno) pairs remembered for "top errnos". */
 #define LATSCOPE_MAX_ERRNO_KEYS	1024
 /* Processes (tgids) traced at once, including children followed on fork. */

@@ -30,14 +30,22 @@ struct {
 	__type(value, struct syscall_entry);
 } syscall_in_flight SEC(".maps");
 
+/*
+ * Histograms live in a per-CPU array of slots, handed out to syscall
+ * numbers on first use: a hash keyed by number costs a hashed lookup on
+ * every exit, an array indexed by number would pin ~9.5 KB per CPU for
+ * each of the ~460 syscalls. The slot table is plain global data, so user
+ * space reads it through the skeleton's mmap'ed .bss without a syscall.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	/* Memory only for syscalls seen: a value is ~9.5 KB per CPU. */
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, LATSCOPE_MAX_SYSCALLS);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LATSCOPE_SYSCALL_SLOTS);
 	__type(key, __u32);
 	__type(value, struct lat_stats);
 } syscall_stats SEC(".maps");
+
+__u32 syscall_slot_of[LATSCOPE_MAX_SYSCALLS]; /* nr -> slot + 1; 0: none */
+__u32 syscall_slots_taken;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -68,6 +76,29 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long nr)
 	entry->arg0 = PT_REGS_PARM1_SYSCALL(regs);
 	entry->start_ns = bpf_ktime_get_ns();
 	return 0;
+}
+
+/* This syscall's histogram on this CPU, taking a free slot on first use. */
+static __always_inline struct lat_stats *syscall_stats_of(__u32 nr)
+{
+	__u32 slot, idx, raced;
+
+	if (nr >= LATSCOPE_MAX_SYSCALLS)
+		return NULL;
+	slot = syscall_slot_of[nr];
+	if (!slot) {
+		slot = __sync_fetch_and_add(&syscall_slots_taken, 1) + 1;
+		if (slot > LATSCOPE_SYSCALL_SLOTS) {
+			health_inc(HEALTH_STATS_FULL);
+			return NULL;
+		}
+		/* Another CPU may have won the race: use its slot, waste ours. */
+		raced = __sync_val_compare_and_swap(&syscall_slot_of[nr], 0, slot);
+		if (raced)
+			slot = raced;
+	}
+	idx = slot - 1;
+	return bpf_map_lookup_elem(&syscall_stats, &idx);
 }
 
 static __always_inline void count_errno(__u32 nr, long ret)
@@ -127,7 +158,7 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 	entry->start_ns = 0;
 	failed = syscall_failed(ret);
 
-	lat_stats_add(&syscall_stats, entry->nr, duration, failed);
+	lat_stats_record(syscall_stats_of(entry->nr), duration, failed);
 	if (failed)
 		count_errno(entry->nr, ret);
 	if (slow_ns && duration >= slow_ns)

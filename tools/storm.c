@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "wait_for_go.h"
 
 static double now_s(void)
 {
@@ -25,17 +26,8 @@ int main(int argc, char **argv)
 	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 1000000;
 	double start;
 
-	if (argc > 2 && !strcmp(argv[2], "--wait-signal")) {
-		sigset_t set;
-		int sig;
-
-		sigemptyset(&set);
-		sigaddset(&set, SIGUSR1);
-		sigprocmask(SIG_BLOCK, &set, NULL);
-		printf("ready %d\n", getpid());
-		fflush(stdout);
-		sigwait(&set, &sig);
-	}
+	if (argc > 2 && !strcmp(argv[2], "--wait-signal"))
+		wait_for_go();
 	start = now_s();
 	for (long i = 0; i < n; i++)
 		syscall(SYS_getppid);

@@ -223,7 +223,8 @@ static void add_proc_event(struct model *model, const struct proc_rec *rec)
 	ev.comm[sizeof(ev.comm) - 1] = '\0';
 	memcpy(ev.filename, rec->filename, sizeof(ev.filename));
 	ev.filename[sizeof(ev.filename) - 1] = '\0';
-	if (t)
+	/* exec renames a process; a -c command that never ran keeps its name. */
+	if (t && ev.kind == PROC_EXEC)
 		memcpy(t->comm, ev.comm, sizeof(t->comm));
 	if (ev.kind == PROC_EXIT)
 		note_exit(model, &ev);
@@ -359,13 +360,18 @@ int model_syscall_views(struct model *model, enum model_window window,
 	return 0;
 }
 
-void model_overhead_view(const struct model *model, struct overhead_view *out)
+__u64 model_traced_syscalls(const struct model *model)
 {
 	__u64 traced = 0;
 
 	for (int i = 0; i < LATSCOPE_MAX_SYSCALLS; i++)
 		if (model->syscalls[i])
 			traced += model->syscalls[i]->now.count;
+	return traced;
+}
+
+void model_overhead_view(const struct model *model, struct overhead_view *out)
+{
 	overhead_view(&model->overhead, model_window_seconds(model, WINDOW_TOTAL),
-		      traced, out);
+		      out);
 }

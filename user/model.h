@@ -130,8 +130,9 @@ void model_mark_interval(struct model *model);
  */
 int model_syscall_views(struct model *model, enum model_window window,
 			const struct syscall_view **views, int *n);
-/* Overhead figures, with the traced syscall count they are judged against. */
 void model_overhead_view(const struct model *model, struct overhead_view *out);
+/* Syscalls of traced processes so far (all of them, summed). */
+__u64 model_traced_syscalls(const struct model *model);
 double model_window_seconds(const struct model *model,
 			    enum model_window window);
 __u64 model_realtime_ns(const struct model *model, __u64 mono_ns);

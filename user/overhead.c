@@ -66,7 +66,8 @@ bool overhead_window_is_open(const struct overhead *oh)
 	return oh->window_opened_ns != 0;
 }
 
-void overhead_window_open(struct overhead *oh, __u64 now_ns)
+void overhead_window_open(struct overhead *oh, __u64 now_ns,
+			  __u64 traced_syscalls)
 {
 	if (oh->mode != OVERHEAD_SAMPLED && oh->mode != OVERHEAD_CONTINUOUS)
 		return;
@@ -87,9 +88,11 @@ void overhead_window_open(struct overhead *oh, __u64 now_ns)
 		read_prog_stats(p->fd, &p->runs_at_open, &p->ns_at_open);
 	}
 	oh->window_opened_ns = now_ns;
+	oh->traced_at_open = traced_syscalls;
 }
 
-void overhead_window_close(struct overhead *oh, __u64 now_ns)
+void overhead_window_close(struct overhead *oh, __u64 now_ns,
+			   __u64 traced_syscalls)
 {
 	if (!overhead_window_is_open(oh))
 		return;
@@ -108,6 +111,7 @@ void overhead_window_close(struct overhead *oh, __u64 now_ns)
 		oh->stats_fd = -1;
 	}
 	oh->sampled_ns += now_ns - oh->window_opened_ns;
+	oh->traced_sampled += traced_syscalls - oh->traced_at_open;
 	oh->window_opened_ns = 0;
 }
 
@@ -128,17 +132,17 @@ void overhead_mark_tracing_start(struct overhead *oh)
 	oh->loader_cpu_at_start = oh->loader_cpu_s;
 }
 
-void overhead_close(struct overhead *oh, __u64 now_ns)
+void overhead_close(struct overhead *oh, __u64 now_ns, __u64 traced_syscalls)
 {
-	overhead_window_close(oh, now_ns);
+	overhead_window_close(oh, now_ns, traced_syscalls);
 	overhead_update_loader(oh);
 }
 
 void overhead_view(const struct overhead *oh, double elapsed_s,
-		   __u64 traced_syscalls, struct overhead_view *out)
+		   struct overhead_view *out)
 {
 	double sampled_s = oh->sampled_ns / 1e9;
-	double per_syscall_runs_per_s = 0;
+	__u64 per_syscall_runs = 0;
 	int per_syscall_progs = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -165,14 +169,15 @@ void overhead_view(const struct overhead *oh, double elapsed_s,
 		v->est_run_ns = (__u64)(v->cpu_share * elapsed_s * 1e9);
 		out->kernel_ns_per_s += p->run_ns / sampled_s;
 		if (p->per_syscall) {
-			per_syscall_runs_per_s += v->runs_per_s;
+			per_syscall_runs += p->runs;
 			per_syscall_progs++;
 		}
 	}
 	out->kernel_cpu_share = out->kernel_ns_per_s / 1e9;
-	if (per_syscall_runs_per_s > 0 && elapsed_s > 0) {
-		double traced = per_syscall_progs * traced_syscalls / elapsed_s;
-		double other = 1.0 - traced / per_syscall_runs_per_s;
+	/* Each traced syscall runs every per-syscall program once. */
+	if (per_syscall_runs) {
+		double traced = (double)per_syscall_progs * oh->traced_sampled;
+		double other = 1.0 - traced / per_syscall_runs;
 
 		out->other_process_share = other < 0 ? 0 : other;
 	}

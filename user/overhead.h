@@ -39,6 +39,8 @@ struct overhead {
 	int stats_fd;		/* >= 0 while a sampling window is open */
 	__u64 window_opened_ns;
 	__u64 sampled_ns;	/* total time stats were being collected */
+	__u64 traced_at_open;	/* traced syscalls when the window opened */
+	__u64 traced_sampled;	/* traced syscalls inside windows */
 	struct prog_cost progs[OVERHEAD_MAX_PROGS];
 	int n_progs;
 	double loader_cpu_s;
@@ -73,20 +75,22 @@ struct overhead_view {
 void overhead_init(struct overhead *oh, bool enabled, double sample_fraction);
 int overhead_add_prog(struct overhead *oh, const char *name, int fd,
 		      bool per_syscall);
-/* Open a sampling window (no-op unless sampled or continuous). */
-void overhead_window_open(struct overhead *oh, __u64 now_ns);
-void overhead_window_close(struct overhead *oh, __u64 now_ns);
+/*
+ * Open or close a sampling window (no-op unless sampled or continuous).
+ * @traced_syscalls, the exact count so far, tells how many per-syscall
+ * program runs inside the window were for traced processes.
+ */
+void overhead_window_open(struct overhead *oh, __u64 now_ns,
+			  __u64 traced_syscalls);
+void overhead_window_close(struct overhead *oh, __u64 now_ns,
+			   __u64 traced_syscalls);
 bool overhead_window_is_open(const struct overhead *oh);
 void overhead_update_loader(struct overhead *oh);
 /* Loader CPU from here on counts as tracing cost, not start-up. */
 void overhead_mark_tracing_start(struct overhead *oh);
-void overhead_close(struct overhead *oh, __u64 now_ns);
-/*
- * @traced_syscalls: exact syscalls of traced processes over @elapsed_s,
- * to tell how many per-syscall runs were spent filtering out others.
- */
+void overhead_close(struct overhead *oh, __u64 now_ns, __u64 traced_syscalls);
 void overhead_view(const struct overhead *oh, double elapsed_s,
-		   __u64 traced_syscalls, struct overhead_view *out);
+		   struct overhead_view *out);
 const char *overhead_mode_name(enum overhead_mode mode);
 
 #endif

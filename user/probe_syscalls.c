@@ -56,24 +56,26 @@ static int syscalls_register_costs(void *state, struct overhead *oh)
 static int collect_stats(struct syscalls_probe *p, int n_cpus,
 			 struct model *model)
 {
+	const __u32 *slot_of = p->skel->bss->syscall_slot_of;
 	struct bpf_map *map = p->skel->maps.syscall_stats;
 	size_t value_size = n_cpus * sizeof(*p->percpu);
-	__u32 key, next, *prev = NULL;
 	struct lat_stats merged;
 	int err;
 
-	/* Values are cumulative and never deleted: read, don't drain. */
-	while (!bpf_map__get_next_key(map, prev, &next, sizeof(next))) {
-		key = next;
-		prev = &key;
-		if (bpf_map__lookup_elem(map, &key, sizeof(key), p->percpu,
-					 value_size, 0))
+	/* Values are cumulative and never reset: read, don't drain. */
+	for (__u32 nr = 0; nr < LATSCOPE_MAX_SYSCALLS; nr++) {
+		__u32 idx = slot_of[nr] - 1;
+
+		if (!slot_of[nr])
 			continue;
+		if (bpf_map__lookup_elem(map, &idx, sizeof(idx), p->percpu,
+					 value_size, 0))
+			return -errno;
 		memset(&merged, 0, sizeof(merged));
 		for (int cpu = 0; cpu < n_cpus; cpu++)
 			lat_stats_merge(&merged, &p->percpu[cpu]);
-		err = model_set_syscall(model, key, &merged);
-		if (err && err != -ERANGE)
+		err = model_set_syscall(model, nr, &merged);
+		if (err)
 			return err;
 	}
 	return 0;

@@ -122,6 +122,12 @@ static void print_overhead(FILE *out, struct model *model)
 		format_kib(v.loader_peak_rss_kb, rss, sizeof(rss)),
 		(unsigned long long)model->records_received,
 		(unsigned long long)model->health[HEALTH_RINGBUF_DROPS]);
+	if (model->health[HEALTH_STATS_FULL])
+		fprintf(out, "  warning: %llu samples not aggregated (more distinct keys than the kernel maps hold)\n",
+			(unsigned long long)model->health[HEALTH_STATS_FULL]);
+	if (model->health[HEALTH_TGIDS_FULL])
+		fprintf(out, "  warning: %llu children not followed (more than %d traced processes)\n",
+			(unsigned long long)model->health[HEALTH_TGIDS_FULL], LATSCOPE_MAX_TGIDS);
 }
 
 void report_text_print(FILE *out, struct model *model, enum model_window window)

@@ -63,15 +63,37 @@ static int on_record(void *ctx, const void *data, size_t size)
 	return 0;
 }
 
-static int check_targets(const struct trace_cli *cli, char *why, size_t len)
+/*
+ * BPF filters on the process (tgid); a thread id given to -p would match
+ * nothing, so trace the process it belongs to and say so.
+ */
+static int check_targets(struct trace_cli *cli, char *why, size_t len)
 {
 	for (int i = 0; i < cli->n_pids; i++) {
 		int err = target_check_pid(cli->pids[i], why, len);
+		pid_t tgid;
 
 		if (err)
 			return err;
+		if (target_tgid_of(cli->pids[i], &tgid) || tgid == cli->pids[i])
+			continue;
+		fprintf(stderr, "latscope: %d is a thread of process %d: tracing the process\n",
+			cli->pids[i], tgid);
+		cli->pids[i] = tgid;
 	}
 	return 0;
+}
+
+/* "server" for "./bin/server --port 8080", as the kernel's comm would read. */
+static void command_name(const char *command, char *buf, size_t len)
+{
+	const char *start = command + strspn(command, " \t");
+	const char *end = start + strcspn(start, " \t");
+	const char *slash = memrchr(start, '/', end - start);
+
+	if (slash)
+		start = slash + 1;
+	snprintf(buf, len, "%.*s", (int)(end - start), start);
 }
 
 static int add_targets(struct session *s, char *why, size_t len)
@@ -80,7 +102,8 @@ static int add_targets(struct session *s, char *why, size_t len)
 	int err = 0;
 
 	if (s->cli.command) {
-		err = target_spawn_held(s->cli.command, &s->child);
+		err = target_spawn_held(s->cli.command, s->cli.json_stdout,
+					&s->child);
 		if (err) {
 			snprintf(why, len, "cannot start '%s': %s", s->cli.command,
 				 strerror(-err));
@@ -91,6 +114,8 @@ static int add_targets(struct session *s, char *why, size_t len)
 			err = trace__add_tgid(s->trace, s->child.pid);
 	} else {
 		for (int i = 0; i < s->cli.n_pids && !err; i++) {
+			if (model_find_target(model, s->cli.pids[i]))
+				continue; /* a thread id and its process */
 			err = model_add_target(model, s->cli.pids[i], false);
 			if (!err)
 				err = trace__add_tgid(s->trace, s->cli.pids[i]);
@@ -98,9 +123,15 @@ static int add_targets(struct session *s, char *why, size_t len)
 	}
 	if (err)
 		snprintf(why, len, "cannot register targets: %s", strerror(-err));
-	for (int i = 0; i < model->n_targets; i++)
-		target_comm(model->targets[i].pid, model->targets[i].comm,
-			    sizeof(model->targets[i].comm));
+	/* A held child is still latscope until it execs: name it by its command. */
+	for (int i = 0; i < model->n_targets; i++) {
+		struct target_info *t = &model->targets[i];
+
+		if (t->spawned)
+			command_name(s->cli.command, t->comm, sizeof(t->comm));
+		else
+			target_comm(t->pid, t->comm, sizeof(t->comm));
+	}
 	return err;
 }
 
@@ -150,7 +181,7 @@ static void install_signal_handlers(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-int session_start(const struct trace_cli *cli, const struct session_hooks *hooks,
+int session_start(struct trace_cli *cli, const struct session_hooks *hooks,
 		  struct session **out, char *why, size_t len)
 {
 	struct session *s;
@@ -208,7 +239,8 @@ static void poll_targets(struct session *s)
 	}
 }
 
-static int collect(struct session *s, __u64 now)
+/* Reads the kernel's aggregates into the model. */
+static int refresh(struct session *s, __u64 now)
 {
 	int err = trace__collect(s->trace, s->model);
 
@@ -216,9 +248,24 @@ static int collect(struct session *s, __u64 now)
 	overhead_update_loader(&s->model->overhead);
 	if (err)
 		fprintf(stderr, "latscope: reading BPF maps: %s\n", strerror(-err));
+	return err;
+}
+
+/* A tick: refresh, then let the views know. */
+static int collect(struct session *s, __u64 now)
+{
+	int err = refresh(s, now);
+
 	if (s->hooks.on_tick && s->hooks.on_tick(s->hooks.ctx, s->model))
 		s->handler_error = 1;
 	return err;
+}
+
+static void close_stats_window(struct session *s, __u64 now)
+{
+	refresh(s, now);
+	overhead_window_close(&s->model->overhead, now,
+			      model_traced_syscalls(s->model));
 }
 
 struct clock {
@@ -240,7 +287,8 @@ static __u64 earliest(const struct clock *c, bool window_open)
 
 static void open_stats_window(struct session *s, struct clock *c, __u64 now)
 {
-	overhead_window_open(&s->model->overhead, now);
+	overhead_window_open(&s->model->overhead, now,
+			     model_traced_syscalls(s->model));
 	c->window_close = now + (__u64)(c->tick_ns * STATS_SAMPLE_FRACTION);
 }
 
@@ -290,7 +338,7 @@ int session_run(struct session *s)
 		err = 0;
 		now = now_ns();
 		if (overhead_window_is_open(oh) && now >= c.window_close)
-			overhead_window_close(oh, now);
+			close_stats_window(s, now);
 		poll_targets(s);
 		if (s->hooks.on_wakeup && s->hooks.on_wakeup(s->hooks.ctx, s->model))
 			break;
@@ -310,8 +358,8 @@ int session_run(struct session *s)
 	while (trace__poll(s->trace, 0) > 0)
 		;
 	now = now_ns();
-	overhead_close(oh, now);
 	collect(s, now);
+	overhead_close(oh, now, model_traced_syscalls(s->model));
 	return err;
 }
 

@@ -30,8 +30,11 @@ struct session_hooks {
 
 struct session;
 
-/* On failure, a one-line reason is in @why; -EINVAL means a usage error. */
-int session_start(const struct trace_cli *cli, const struct session_hooks *hooks,
+/*
+ * On failure, a one-line reason is in @why. Thread ids in cli->pids are
+ * replaced by their processes' ids (the kernel side filters on those).
+ */
+int session_start(struct trace_cli *cli, const struct session_hooks *hooks,
 		  struct session **out, char *why, size_t len);
 /* Runs until the end of the trace; the model then holds the final state. */
 int session_run(struct session *session);

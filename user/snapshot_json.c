@@ -305,12 +305,36 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 	return snap;
 }
 
+/* Devices and FIFOs (/dev/stdout, a pipe) are written in place, not replaced. */
+static bool is_special_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+static int write_in_place(const char *path, const json_t *snap)
+{
+	FILE *f = fopen(path, "w");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (json_dumpf(snap, f, JSON_INDENT(2)) || fputc('\n', f) == EOF)
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	return err;
+}
+
 int snapshot_write_file(const char *path, const json_t *snap)
 {
 	char tmp[4096];
 	int fd, err = 0;
 	FILE *f;
 
+	if (is_special_file(path))
+		return write_in_place(path, snap);
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -360,8 +384,22 @@ int snapshot_print(FILE *out, const json_t *snap, bool one_line)
 int snapshot_check_writable(const char *path, char *why, size_t len)
 {
 	char tmp[4096];
+	struct stat st;
 	int fd;
 
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(why, len, "cannot write %s: %s", path, strerror(EISDIR));
+		return -EISDIR;
+	}
+	if (is_special_file(path)) {
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(why, len, "cannot write %s: %s", path, strerror(errno));
+			return -EACCES;
+		}
+		close(fd);
+		return 0;
+	}
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid()) >= (int)sizeof(tmp)) {
 		snprintf(why, len, "output path too long");
 		return -ENAMETOOLONG;

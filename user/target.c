@@ -48,6 +48,26 @@ void target_comm(pid_t pid, char *buf, size_t len)
 	fclose(f);
 }
 
+int target_tgid_of(pid_t pid, pid_t *tgid)
+{
+	char path[64], line[128];
+	int err = -ESRCH;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Tgid: %d", tgid) == 1) {
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
 int target_check_pid(pid_t pid, char *why, size_t len)
 {
 	unsigned long flags;
@@ -104,7 +124,8 @@ static void exec_command(const char *command)
 	_exit(127);
 }
 
-int target_spawn_held(const char *command, struct held_child *child)
+int target_spawn_held(const char *command, bool stdout_to_stderr,
+		      struct held_child *child)
 {
 	int fds[2];
 	pid_t pid;
@@ -125,6 +146,8 @@ int target_spawn_held(const char *command, struct held_child *child)
 		/* EOF without a byte: the tracer gave up, run nothing. */
 		if (read(fds[0], &go, 1) != 1)
 			_exit(127);
+		if (stdout_to_stderr)
+			dup2(STDERR_FILENO, STDOUT_FILENO);
 		exec_command(command);
 	}
 	close(fds[0]);

@@ -12,6 +12,8 @@
 
 /* 0, or -ESRCH / -EINVAL (kernel thread) with a one-line reason in @why. */
 int target_check_pid(pid_t pid, char *why, size_t len);
+/* The process (thread group) a thread id belongs to; @pid itself if a leader. */
+int target_tgid_of(pid_t pid, pid_t *tgid);
 /* Reads /proc/PID/comm; empty string if gone. */
 void target_comm(pid_t pid, char *buf, size_t len);
 /* True while @pid exists and is not a zombie. */
@@ -22,8 +24,12 @@ struct held_child {
 	int release_fd; /* write end of the pipe the child waits on */
 };
 
-/* Forks a child that waits, then runs `/bin/sh -c command`. */
-int target_spawn_held(const char *command, struct held_child *child);
+/*
+ * Forks a child that waits, then runs @command. With @stdout_to_stderr its
+ * output goes to our stderr, keeping our stdout for JSON.
+ */
+int target_spawn_held(const char *command, bool stdout_to_stderr,
+		      struct held_child *child);
 /* Lets the held child go on to exec. */
 int target_release(struct held_child *child);
 /*

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lat_samples.h"
 #include "latency.h"
 
 /* Every value maps to a bucket whose [low, low + width) contains it. */
@@ -82,13 +83,7 @@ static int cmp_u64(const void *a, const void *b)
 
 static void record(struct lat_stats *s, __u64 v)
 {
-	if (!s->count || v < s->min_ns)
-		s->min_ns = v;
-	if (v > s->max_ns)
-		s->max_ns = v;
-	s->count++;
-	s->total_ns += v;
-	s->buckets[hist_bucket_of(v)]++;
+	lat_sample_add(s, v, false);
 }
 
 /* Exact nearest-rank quantile: the ceil(q * n)-th smallest. */

@@ -6,22 +6,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "lat_samples.h"
 #include "snapshot_json.h"
 
 static struct model *model;
 
 static void add_samples(struct lat_stats *s, __u64 ns, int n, bool failed)
 {
-	for (int i = 0; i < n; i++) {
-		if (!s->count || ns < s->min_ns)
-			s->min_ns = ns;
-		if (ns > s->max_ns)
-			s->max_ns = ns;
-		s->count++;
-		s->errors += failed;
-		s->total_ns += ns;
-		s->buckets[hist_bucket_of(ns)]++;
-	}
+	for (int i = 0; i < n; i++)
+		lat_sample_add(s, ns, failed);
 }
 
 static void setup(void)
@@ -31,6 +24,10 @@ static void setup(void)
 	struct syscall_slow_rec slow = {
 		.hdr = { .type = REC_SYSCALL_SLOW, .tgid = 42, .tid = 43 },
 		.nr = 0, .arg0 = 3, .ret = 17, .duration_ns = 60000000,
+	};
+	struct proc_rec exec_rec = {
+		.hdr = { .type = REC_PROC_EXEC, .tgid = 42, .tid = 42 },
+		.comm = "worker", .filename = "/usr/bin/worker",
 	};
 	struct proc_rec exit_rec = {
 		.hdr = { .type = REC_PROC_EXIT, .tgid = 42, .tid = 42 },
@@ -48,6 +45,7 @@ static void setup(void)
 	model_set_syscall(model, 257, open_stats); /* openat */
 	model_set_syscall_errno(model, 257, 2, 7);
 	cr_assert_eq(model_add_record(model, &slow, sizeof(slow)), REC_SYSCALL_SLOW);
+	cr_assert_eq(model_add_record(model, &exec_rec, sizeof(exec_rec)), REC_PROC_EXEC);
 	cr_assert_eq(model_add_record(model, &exit_rec, sizeof(exit_rec)), REC_PROC_EXIT);
 	model->now_ns = model->start_ns + 2000000000ULL;
 	free(read_stats);
@@ -127,7 +125,10 @@ Test(snapshot, events_and_targets)
 	cr_assert_str_eq(json_string_value(json_object_get(ev, "syscall")), "read");
 	cr_assert_eq(json_integer_value(json_object_get(ev, "duration_ns")), 60000000);
 	cr_assert_str_eq(json_string_value(json_object_get(target, "state")), "exited");
-	cr_assert_str_eq(json_string_value(json_object_get(target, "comm")), "worker");
+	cr_assert_str_eq(json_string_value(json_object_get(target, "comm")), "worker",
+			 "exec renames the target");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(snap, "process_events"),
+							"total")), 2);
 	json_decref(snap);
 }
 

@@ -2,12 +2,17 @@
 //
 //   sysload [--wait-signal] MODE ARGS...
 //     getppid N            exactly N getppid() calls
-//     sleep N MS           N nanosleep()s of MS milliseconds
+//     sleep N MS           N nanosleep()s of MS milliseconds; prints the
+//                          median sleep it measured itself on stderr as
+//                          "median_ns NS", the reference for latency tests
 //     enoent N             N open()s of a missing file (ENOENT)
 //     threads T N          T threads, each N getppid() calls
-//     slowmix SLOW MS FAST N getppids with SLOW 50ms-style sleeps of MS spread in
+//     slowmix SLOW MS FAST FAST getppid() calls with SLOW sleeps of MS ms
+//                          spread evenly among them
 //     fork N               fork a child that makes N getppid() calls, wait
 //     exit-after MS        sleep MS then exit (target exiting mid-trace)
+//     thread-wait N        start a thread at once; it prints "thread TID",
+//                          waits for SIGUSR1, then makes N getppid() calls
 //
 // --wait-signal: print "ready PID" and wait for SIGUSR1 before starting, so a
 // tracer attached by PID sees the whole workload.
@@ -15,6 +20,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +28,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "wait_for_go.h"
 
 static void calls_getppid(long n)
 {
@@ -37,10 +44,84 @@ static void sleep_ms(long ms)
 		;
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Times every sleep from user space with the same clock the BPF programs
+ * use, so a test can compare latscope's p50 with what the process itself
+ * saw. The lower median is printed: it is a real sample, not an average.
+ */
+static int timed_sleeps(long n, long ms)
+{
+	int64_t *ns;
+
+	if (n < 1)
+		return 2;
+	ns = calloc(n, sizeof(*ns));
+	if (!ns)
+		return 1;
+	for (long i = 0; i < n; i++) {
+		int64_t start = mono_ns();
+
+		sleep_ms(ms);
+		ns[i] = mono_ns() - start;
+	}
+	qsort(ns, n, sizeof(*ns), cmp_i64);
+	fprintf(stderr, "median_ns %lld\n", (long long)ns[(n - 1) / 2]);
+	free(ns);
+	return 0;
+}
+
 static void *thread_main(void *arg)
 {
 	calls_getppid((long)arg);
 	return NULL;
+}
+
+/*
+ * Unlike --wait-signal, the thread exists before any tracer starts, so a
+ * test can hand its thread id (not the process id) to latscope -p.
+ */
+static void *waiting_thread(void *arg)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	printf("thread %d\n", (int)gettid());
+	fflush(stdout);
+	sigwait(&set, &sig);
+	calls_getppid((long)arg);
+	return NULL;
+}
+
+static int run_waiting_thread(long n)
+{
+	pthread_t tid;
+	sigset_t set;
+
+	/* Blocked everywhere, a process-directed SIGUSR1 reaches the sigwait. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pthread_create(&tid, NULL, waiting_thread, (void *)n))
+		return 1;
+	pthread_join(tid, NULL);
+	return 0;
 }
 
 static int run_threads(long threads, long n)
@@ -91,19 +172,6 @@ static int fork_child(long n)
 	return 0;
 }
 
-static void wait_for_go(void)
-{
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	printf("ready %d\n", getpid());
-	fflush(stdout);
-	sigwait(&set, &sig);
-}
-
 static long arg(char **argv, int i)
 {
 	return strtol(argv[i], NULL, 10);
@@ -122,8 +190,7 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[0], "getppid"))
 		calls_getppid(arg(argv, 1));
 	else if (argc >= 3 && !strcmp(argv[0], "sleep"))
-		for (long i = 0; i < arg(argv, 1); i++)
-			sleep_ms(arg(argv, 2));
+		return timed_sleeps(arg(argv, 1), arg(argv, 2));
 	else if (argc >= 2 && !strcmp(argv[0], "enoent"))
 		open_missing(arg(argv, 1));
 	else if (argc >= 3 && !strcmp(argv[0], "threads"))
@@ -132,6 +199,8 @@ int main(int argc, char **argv)
 		slow_mix(arg(argv, 1), arg(argv, 2), arg(argv, 3));
 	else if (argc >= 2 && !strcmp(argv[0], "fork"))
 		return fork_child(arg(argv, 1));
+	else if (argc >= 2 && !strcmp(argv[0], "thread-wait"))
+		return run_waiting_thread(arg(argv, 1));
 	else if (argc >= 2 && !strcmp(argv[0], "exit-after"))
 		sleep_ms(arg(argv, 1));
 	else {

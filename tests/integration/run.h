@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Harness for latscope's root integration tests: run processes without a
+ * shell, bounded in time, with their output captured; trace a workload by
+ * PID so that nothing it does is missed; read the JSON snapshot with jansson.
+ *
+ * Environment (set by `make integration-test`):
+ *   LATSCOPE   absolute path of build/latscope
+ *   WORKLOADS  absolute path of build/workloads
+ *   CI=true    the tests must run: lacking root is a failure, not a skip
+ */
+#ifndef LATSCOPE_INTEGRATION_RUN_H
+#define LATSCOPE_INTEGRATION_RUN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Default bound for one latscope run. Every workload here finishes in well
+ * under a second; the margin is for loading BPF programs on a busy machine.
+ */
+#define RUN_TIMEOUT_S 10.0
+/* Bound for a workload to print "ready PID" or latscope to attach. */
+#define RUN_START_TIMEOUT_S 5.0
+
+/* Output of a process, NUL-terminated, growing as it is read. */
+struct capture {
+	char *data;
+	size_t len, cap;
+	int fd; /* read end of the pipe; -1 once EOF was seen */
+};
+
+struct proc {
+	pid_t pid;
+	struct capture out, err;
+	bool reaped;
+	bool timed_out;	  /* killed by the harness at its deadline */
+	int exit_code;	  /* valid when reaped and !term_signal */
+	int term_signal;  /* signal that ended it, 0 if it exited */
+	double started_s; /* CLOCK_MONOTONIC, for elapsed times */
+	double ended_s;
+};
+
+/* Skip (or, with CI=true, fail) unless running as root. */
+void require_root(void);
+/*
+ * Kill whatever the test left running and remove its temporary
+ * directories, also after a failed assertion.
+ */
+void harness_cleanup(void);
+
+/* Every integration suite: the skip policy before, the clean-up after. */
+#define INTEGRATION_SUITE(name) \
+	TestSuite(name, .init = require_root, .fini = harness_cleanup)
+
+/* $LATSCOPE; fails the test when it is unset. */
+const char *latscope_bin(void);
+/* "$WORKLOADS/NAME"; the string lives until the test ends. */
+const char *workload_bin(const char *name);
+/* "$WORKLOADS/sysload ARGS", a command line for latscope -c. */
+const char *sysload_cmd(const char *args);
+/* printf into a string that lives until the test ends. */
+const char *strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A fresh directory under /tmp, removed with its files after the test. */
+const char *temp_dir(void);
+
+double mono_s(void);
+
+/*
+ * Start argv[0] (searched in PATH) with stdout and stderr on pipes, in a
+ * process group of its own, killed if the test process dies.
+ */
+struct proc *proc_start(char *const argv[]);
+/*
+ * Read every running process's output until @needle shows in @p's stdout
+ * (or stderr when @on_stderr). False on timeout or when @p ends first.
+ */
+bool proc_wait_output(struct proc *p, bool on_stderr, const char *needle,
+		      double timeout_s);
+/* Wait for @p to end; at the deadline kill its process group and reap it. */
+void proc_wait(struct proc *p, double timeout_s);
+void proc_signal(struct proc *p, int sig);
+
+/* Run a command to completion within @timeout_s (argv NULL-terminated). */
+struct proc *run_command(char *const argv[], double timeout_s);
+
+/*
+ * latscope record -p on a workload started with --wait-signal: start the
+ * workload, wait for "ready PID", start latscope with @opts (NULL-terminated,
+ * may be NULL) after "-p PID", wait for its "latscope: tracing" line, then
+ * send SIGUSR1 so the workload starts with the tracer already attached.
+ * Both are waited for. @workload_args follow "--wait-signal".
+ */
+struct traced {
+	struct proc *tracer;
+	struct proc *workload;
+	bool attached; /* the "tracing" line was seen and SIGUSR1 sent */
+};
+
+struct traced trace_pid_start(const char *workload, char *const workload_args[],
+			      char *const opts[]);
+struct traced trace_pid(const char *workload, char *const workload_args[],
+			char *const opts[]);
+
+/*
+ * latscope record -c @cmd with @opts (NULL-terminated, may be NULL), run to
+ * completion within RUN_TIMEOUT_S.
+ */
+struct proc *record_command(const char *cmd, char *const opts[]);
+/* The --json snapshot a run printed on stdout; asserts it exited 0. */
+json_t *snapshot_of(const struct proc *tracer);
+
+/* Assert a finished run exited with @code, showing its stderr if not. */
+void assert_exit(const struct proc *p, int code);
+
+/* Parse JSON text; failing the test, with jansson's reason, when invalid. */
+json_t *json_parse(const char *text);
+json_t *json_parse_file(const char *path);
+/*
+ * Look up a dot-separated path: object keys, or decimal indices into
+ * arrays ("slow_syscalls.events.0.duration_ns"). NULL when absent.
+ */
+json_t *jpath(json_t *root, const char *path);
+/* The integer or string at @path; failing the test when absent or mistyped. */
+long long jint(json_t *root, const char *path);
+const char *jstr(json_t *root, const char *path);
+/* Count of a syscall in a snapshot, 0 when the syscall was never seen. */
+long long syscall_count(json_t *snap, const char *name);
+
+#endif /* LATSCOPE_INTEGRATION_RUN_H */
