@@ -97,7 +97,12 @@ struct proc_rec {
  * writes a call and reads its reply.
  */
 #define LATSCOPE_CAPTURE_LEN	128	/* first bytes kept of each direction */
-#define LATSCOPE_MAX_REQ_GROUPS	1024	/* listening ports + peers */
+/*
+ * Listening ports + peers tracked: each costs a ~9.5 KB histogram per CPU,
+ * preallocated, so the loader lowers this on machines with many CPUs.
+ */
+#define LATSCOPE_MAX_REQ_GROUPS	256
+#define LATSCOPE_REQ_STATS_BUDGET (64U << 20) /* bytes, over all CPUs */
 #define LATSCOPE_MAX_CONNS	16384	/* connections tracked at once */
 
 enum req_role {

@@ -78,9 +78,13 @@ struct {
 	__type(value, __u32);
 } req_groups SEC(".maps");
 
+/*
+ * Arrays, not hashes: a hash without preallocation inserts from an atomic
+ * context, whose per-CPU allocation of ~9.5 KB fails often enough to lose
+ * the first samples of a group. The loader sizes both to max_groups.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, LATSCOPE_MAX_REQ_GROUPS);
 	__type(key, __u32);
 	__type(value, struct lat_stats);
@@ -93,7 +97,9 @@ struct {
 	__type(value, struct req_group_counts);
 } req_counts SEC(".maps");
 
+/* Group ids handed out so far, and the most the arrays hold. */
 __u32 next_group_id;
+const volatile __u32 max_groups = LATSCOPE_MAX_REQ_GROUPS;
 
 static const struct conn conn_zero;
 
@@ -153,7 +159,8 @@ static __always_inline void finish_request(struct conn *c)
 	} else {
 		class = status_class(c);
 		duration = c->last_ns - c->start_ns;
-		lat_stats_add(&req_stats, key, duration, class == 5);
+		lat_stats_record(bpf_map_lookup_elem(&req_stats, &key), duration,
+				 class == 5);
 		if (counts && class < LATSCOPE_STATUS_CLASSES)
 			counts->status[class]++;
 		send_record(c, REQ_DONE, duration);
@@ -196,7 +203,7 @@ static __always_inline int group_of(const struct conn *c, __u32 *id)
 		return 0;
 	}
 	fresh = __sync_fetch_and_add(&next_group_id, 1);
-	if (fresh >= LATSCOPE_MAX_REQ_GROUPS)
+	if (fresh >= max_groups)
 		goto full;
 	/* Two CPUs racing on a new group: the loser takes the winner's id. */
 	if (bpf_map_update_elem(&req_groups, &key, &fresh, BPF_NOEXIST)) {

@@ -146,8 +146,8 @@ const struct slow_request *model_add_request(struct model *model,
 	if (http_parse_request(rec->req, req_len, r->keep_query, name, sizeof(name))) {
 		snprintf(name, sizeof(name), "%s", ENDPOINT_NOT_HTTP);
 	} else {
-		if (rec->group < LATSCOPE_MAX_REQ_GROUPS && r->groups[rec->group])
-			r->groups[rec->group]->http = true;
+		if (rec->group < LATSCOPE_MAX_REQ_GROUPS)
+			r->http[rec->group] = true;
 		status = http_parse_status(rec->resp, resp_len);
 	}
 	e = endpoint_row(r, rec->group, name);
@@ -209,11 +209,12 @@ static void fill_row(struct req_row_view *v, const char *name,
 	v->hist = &t->lat;
 }
 
-static void label_group(struct req_group_view *v, const struct req_group *g)
+static void label_group(struct req_group_view *v, const struct req_group *g,
+			bool http)
 {
 	v->role = g->key.role;
 	v->port = g->key.port;
-	v->http = g->http;
+	v->http = http;
 	if (v->role == REQ_ROLE_CLIENT) {
 		format_peer_addr((const __u8 *)g->key.addr, v->addr, sizeof(v->addr));
 		snprintf(v->label, sizeof(v->label), strchr(v->addr, ':') ?
@@ -328,7 +329,7 @@ int model_request_views(struct model *model, enum model_window window,
 		if (!t->lat.count && !t->aborted)
 			continue;
 		memset(gv, 0, sizeof(*gv));
-		label_group(gv, g);
+		label_group(gv, g, r->http[g->id]);
 		fill_row(&gv->total, gv->label, t, seconds);
 		add_endpoint_rows(r, mem, gv, g->id, window, seconds, &n_rows,
 				  &n_tallies);

@@ -31,7 +31,6 @@ struct req_group {
 	__u32 id;
 	struct req_group_key key;
 	struct req_tally now, mark;	/* exact, from the kernel */
-	bool http;			/* an HTTP request line was seen */
 };
 
 struct req_endpoint {
@@ -56,6 +55,8 @@ struct view_mem;
 struct model_requests {
 	bool keep_query;
 	struct req_group *groups[LATSCOPE_MAX_REQ_GROUPS]; /* by kernel id */
+	/* By id too, as records may arrive before the group is read. */
+	bool http[LATSCOPE_MAX_REQ_GROUPS];	/* an HTTP request line seen */
 	struct req_endpoint **endpoints;
 	int n_endpoints, n_named;	/* all rows; rows other than "(other)" */
 	struct ring_log slow;

@@ -17,6 +17,17 @@ static bool requests_wanted(const struct trace_opts *opts)
 	return opts->requests;
 }
 
+/* As many groups as LATSCOPE_REQ_STATS_BUDGET holds, at least 16. */
+static __u32 max_groups(int n_cpus)
+{
+	__u64 per_group = (__u64)sizeof(struct lat_stats) * n_cpus;
+	__u64 n = LATSCOPE_REQ_STATS_BUDGET / per_group;
+
+	if (n > LATSCOPE_MAX_REQ_GROUPS)
+		n = LATSCOPE_MAX_REQ_GROUPS;
+	return n < 16 ? 16 : n;
+}
+
 static int requests_load(struct probe_ctx *ctx, void **state)
 {
 	struct requests_probe *p = calloc(1, sizeof(*p));
@@ -31,6 +42,13 @@ static int requests_load(struct probe_ctx *ctx, void **state)
 	p->skel = skel = requests_bpf__open();
 	if (!p->lat || !p->counts || !skel)
 		return -ENOMEM;
+	skel->rodata->max_groups = max_groups(ctx->n_cpus);
+	err = bpf_map__set_max_entries(skel->maps.req_stats, skel->rodata->max_groups);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.req_counts,
+					       skel->rodata->max_groups);
+	if (err)
+		return err;
 	err = probe_share_common_maps(ctx, &(struct common_maps){
 		.traced_tgids = skel->maps.traced_tgids,
 		.tgid_filter = skel->maps.tgid_filter,

@@ -155,6 +155,7 @@ Test(requests, demo_endpoints_exact)
 	json_t *g = group(snap, "requests.servers", d.http_port);
 	json_t *up = group(snap, "upstreams.peers", d.upstream_port);
 
+	cr_assert_eq(jint(snap, "overhead.ringbuf.stats_map_full"), 0);
 	cr_assert_str_eq(jstr(g, "protocol"), "http");
 	cr_assert_eq(jint(g, "count"), 4 * 24, "every request of every connection");
 	cr_assert_eq(jint(g, "aborted"), 2, "reset mid-request: aborted, not fast");
