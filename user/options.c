@@ -21,6 +21,7 @@ const char trace_cli_usage[] =
 	"  -i, --interval SECONDS   print a report every interval\n"
 	"      --slow DURATION      report each syscall and request slower than this (e.g. 20ms)\n"
 	"      --no-requests        do not track network requests\n"
+	"      --no-syscalls        do not trace syscall latency (requests only)\n"
 	"      --keep-query         keep query strings in HTTP endpoints\n"
 	"  -o, --output FILE        write a JSON snapshot (replaced atomically)\n"
 	"      --json               write the JSON snapshot to stdout\n"
@@ -39,6 +40,7 @@ enum long_only {
 	OPT_RINGBUF_SIZE,
 	OPT_KEEP,
 	OPT_NO_REQUESTS,
+	OPT_NO_SYSCALLS,
 	OPT_KEEP_QUERY,
 };
 
@@ -56,6 +58,7 @@ static const struct option long_options[] = {
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "no-requests", no_argument, NULL, OPT_NO_REQUESTS },
+	{ "no-syscalls", no_argument, NULL, OPT_NO_SYSCALLS },
 	{ "keep-query", no_argument, NULL, OPT_KEEP_QUERY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -239,6 +242,9 @@ static int parse_one(int opt, const char *arg, struct trace_cli *cli,
 	case OPT_NO_REQUESTS:
 		cli->requests = false;
 		return PARSE_OK;
+	case OPT_NO_SYSCALLS:
+		cli->syscalls = false;
+		return PARSE_OK;
 	case OPT_KEEP_QUERY:
 		cli->keep_query = true;
 		return PARSE_OK;
@@ -271,6 +277,7 @@ enum parse_result trace_cli_parse(int argc, char **argv, struct trace_cli *cli,
 	memset(cli, 0, sizeof(*cli));
 	cli->overhead = true;
 	cli->requests = true;
+	cli->syscalls = true;
 	cli->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
 	cli->keep_events = DEFAULT_KEEP_EVENTS;
 	optind = 1;

@@ -27,6 +27,7 @@ struct trace_cli {
 	__u32 ringbuf_bytes;
 	size_t keep_events;	/* slow calls / process events kept in JSON */
 	bool requests;		/* false with --no-requests */
+	bool syscalls;		/* false with --no-syscalls */
 	bool keep_query;	/* --keep-query: endpoints keep ?query */
 };
 

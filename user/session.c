@@ -141,6 +141,7 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 		.follow_children = s->cli.follow,
 		.slow_ns = s->cli.slow_ns,
 		.requests = s->cli.requests,
+		.syscalls = s->cli.syscalls,
 		.ringbuf_bytes = s->cli.ringbuf_bytes,
 		.on_record = on_record,
 		.ctx = s,

@@ -21,6 +21,7 @@ struct trace_opts {
 	bool follow_children;
 	__u64 slow_ns;		/* 0: no slow-call records */
 	bool requests;		/* load the request tracker */
+	bool syscalls;		/* load the syscall latency tracer */
 	__u32 ringbuf_bytes;	/* power of two, >= page size */
 	trace_record_fn on_record;
 	void *ctx;
