@@ -139,7 +139,7 @@ static __always_inline void send_record(struct conn *c, __u32 outcome,
 	rec->pad2 = 0;
 	__builtin_memcpy(rec->req, c->req, sizeof(rec->req));
 	__builtin_memcpy(rec->resp, c->resp, sizeof(rec->resp));
-	bpf_ringbuf_submit(rec, 0);
+	record_submit_batched(rec);
 }
 
 /* Ends the request in flight, if any: counted here, then sent up. */
