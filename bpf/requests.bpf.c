@@ -299,17 +299,18 @@ int BPF_PROG(requests_enter, struct pt_regs *regs, long nr)
 	if (!tgid_is_traced(task->tgid))
 		return 0;
 	fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	if (kind != SOCK_IO_ACCEPT) {
+	/* Only the rare calls walk the fdtable; I/O gets its sock later. */
+	if (kind == SOCK_IO_CLOSE || kind == SOCK_IO_CONNECT) {
 		sk = sock_io_tcp_sock(task, fd);
 		if (!sk)
 			return 0;
-	}
-	if (kind == SOCK_IO_CLOSE) {
-		conn_close((__u64)sk);
-		return 0;
+		if (kind == SOCK_IO_CLOSE) {
+			conn_close((__u64)sk);
+			return 0;
+		}
 	}
 	pending.kind = kind;
-	pending.sk = kind == SOCK_IO_ACCEPT ? 1 : (__u64)sk;
+	pending.sk = (__u64)sk;
 	pending.buf = sock_io_first_buf(kind, PT_REGS_PARM2_CORE_SYSCALL(regs),
 					PT_REGS_PARM3_CORE_SYSCALL(regs),
 					&pending.buf_len);
@@ -332,9 +333,35 @@ static __always_inline void on_new_connection(struct task_struct *task,
 		sk = sock_io_tcp_sock(task, ret);
 		if (sk)
 			conn_new(sk, REQ_ROLE_SERVER);
-	} else if (ret == 0 || ret == -115 /* EINPROGRESS */) {
+	} else if (op->sk) {
 		conn_new((struct sock *)op->sk, REQ_ROLE_CLIENT);
 	}
+}
+
+/* Only accept and connect need the result; I/O is done by now. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(requests_exit, struct pt_regs *regs, long ret)
+{
+	enum sock_io_kind kind = sock_io_kind_of(sock_io_exit_nr(regs));
+	struct task_struct *task;
+	struct sock_op *op;
+	__u32 tid;
+
+	if (kind == SOCK_IO_NONE || kind == SOCK_IO_CLOSE)
+		return 0;
+	task = bpf_get_current_task_btf();
+	if (!tgid_may_be_traced(task->tgid))
+		return 0;
+	tid = bpf_get_current_pid_tgid();
+	op = bpf_map_lookup_elem(&sock_op_in_flight, &tid);
+	if (!op || op->kind == SOCK_IO_NONE)
+		return 0;
+	if ((op->kind == SOCK_IO_ACCEPT || op->kind == SOCK_IO_CONNECT) &&
+	    (ret >= 0 || ret == -115 /* EINPROGRESS */))
+		on_new_connection(task, op, ret);
+	/* Nothing of this call may be taken for a later in-kernel send. */
+	op->kind = SOCK_IO_NONE;
+	return 0;
 }
 
 /*
@@ -351,41 +378,50 @@ static __always_inline __u16 role_of_unseen(struct sock *sk, bool is_read)
 	return is_read ? REQ_ROLE_SERVER : REQ_ROLE_CLIENT;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(requests_exit, struct pt_regs *regs, long ret)
+/*
+ * Bytes moved on @sk by the current task: the socket layer's tracepoints
+ * name the sock, so the I/O path needs no fdtable walk; the buffer comes
+ * from the syscall that is in progress (none for sendfile, or for sends
+ * the kernel makes on the task's behalf).
+ */
+static __always_inline void on_transfer(struct sock *sk, int ret, bool is_read)
 {
-	struct task_struct *task;
-	struct sock_op *op;
+	struct task_struct *task = bpf_get_current_task_btf();
+	static const struct sock_op no_op;
+	const struct sock_op *op;
+	__u64 key = (__u64)sk;
 	struct conn *c;
 	__u32 tid;
-	__u64 key;
-	bool is_read;
 
-	if (sock_io_kind_of(sock_io_exit_nr(regs)) == SOCK_IO_NONE)
-		return 0;
-	task = bpf_get_current_task_btf();
-	if (!tgid_may_be_traced(task->tgid))
-		return 0;
+	if (ret <= 0 || !tgid_is_traced(task->tgid))
+		return;
+	if (sk->sk_protocol != SOCK_IO_IPPROTO_TCP)
+		return;
 	tid = bpf_get_current_pid_tgid();
 	op = bpf_map_lookup_elem(&sock_op_in_flight, &tid);
-	if (!op || !op->sk)
-		return 0;
-	key = op->sk;
-	op->sk = 0;
-	if (op->kind == SOCK_IO_ACCEPT || op->kind == SOCK_IO_CONNECT) {
-		if (ret >= 0 || ret == -115)
-			on_new_connection(task, op, ret);
-		return 0;
-	}
-	if (ret <= 0 || !sock_io_moves_bytes(op->kind))
-		return 0;
-	is_read = sock_io_is_read(op->kind);
+	if (!op || op->kind == SOCK_IO_NONE ||
+	    sock_io_is_read(op->kind) != is_read)
+		op = &no_op;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
-		c = conn_new((struct sock *)key,
-			     role_of_unseen((struct sock *)key, is_read));
+		c = conn_new(sk, role_of_unseen(sk, is_read));
 	if (c)
 		conn_transfer(c, is_read, op, ret, bpf_ktime_get_ns());
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(requests_recv, struct sock *sk, int ret, int flags)
+{
+	/* A peek leaves the bytes for the read that follows. */
+	if (!(flags & SOCK_IO_MSG_PEEK))
+		on_transfer(sk, ret, true);
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(requests_send, struct sock *sk, int ret, int flags)
+{
+	on_transfer(sk, ret, false);
 	return 0;
 }
 

@@ -3,8 +3,9 @@
  * Socket I/O seen from the system-call side: which syscalls move bytes on
  * a socket, where their user buffer is, and which `struct sock` an fd
  * refers to. The syscall tracepoints carry the buffer pointer that the
- * socket tracepoints (sock_send_length / sock_recv_length) lack, so a
- * request's first bytes can be copied after the call returned.
+ * socket tracepoints (sock_send_length / sock_recv_length, 6.3+) lack; the
+ * socket tracepoints name the sock, which spares the I/O path an fdtable
+ * walk. Together they copy a request's first bytes once the call moved them.
  */
 #ifndef LATSCOPE_SOCK_IO_BPF_H
 #define LATSCOPE_SOCK_IO_BPF_H
@@ -17,6 +18,7 @@
 #define SOCK_IO_AF_INET		2
 #define SOCK_IO_AF_INET6	10
 #define SOCK_IO_IPPROTO_TCP	6
+#define SOCK_IO_MSG_PEEK	2
 
 enum sock_io_kind {
 	SOCK_IO_NONE,
@@ -82,11 +84,6 @@ static __always_inline bool sock_io_is_read(enum sock_io_kind kind)
 {
 	return kind == SOCK_IO_READ || kind == SOCK_IO_READV ||
 	       kind == SOCK_IO_RECVMSG;
-}
-
-static __always_inline bool sock_io_moves_bytes(enum sock_io_kind kind)
-{
-	return kind >= SOCK_IO_READ && kind <= SOCK_IO_SENDFILE;
 }
 
 /*

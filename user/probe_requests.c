@@ -75,6 +75,10 @@ static int requests_register_costs(void *state, struct overhead *oh)
 	if (!err)
 		err = probe_register_prog(oh, p->skel->progs.requests_exit, true);
 	if (!err)
+		err = probe_register_prog(oh, p->skel->progs.requests_recv, false);
+	if (!err)
+		err = probe_register_prog(oh, p->skel->progs.requests_send, false);
+	if (!err)
 		err = probe_register_prog(oh, p->skel->progs.requests_sock_state,
 					  false);
 	return err;
