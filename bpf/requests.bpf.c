@@ -21,7 +21,10 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+#define TCP_SYN_SENT_STATE 2
+#define TCP_FIN_WAIT1_STATE 4
 #define TCP_CLOSE_STATE 7
+#define TCP_LAST_ACK_STATE 9
 #define SOCK_BINDPORT_LOCK 8
 
 enum conn_phase {
@@ -43,25 +46,10 @@ struct conn {
 	char resp[LATSCOPE_CAPTURE_LEN];
 };
 
-/* A socket call in flight on this thread, from sys_enter to sys_exit. */
+/* Where the first bytes of a transfer are: the syscall's user buffer. */
 struct sock_op {
-	__u64 sk;	/* 0: nothing pending */
 	__u64 buf, buf_len;
-	__u32 kind;	/* enum sock_io_kind */
 };
-
-/*
- * Keyed by thread id. Not task storage: its helpers give up (NULL) when
- * a preempted program on the same CPU holds the storage lock, and a lost
- * read would lose a request; hash buckets lock with preemption off. LRU:
- * entries of threads that exited age out.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LATSCOPE_MAX_CONNS);
-	__type(key, __u32);
-	__type(value, struct sock_op);
-} sock_op_in_flight SEC(".maps");
 
 /* LRU: connections whose close we never see age out instead of leaking. */
 struct {
@@ -283,87 +271,6 @@ static __always_inline void conn_close(__u64 sk)
 	bpf_map_delete_elem(&conns, &sk);
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(requests_enter, struct pt_regs *regs, long nr)
-{
-	enum sock_io_kind kind = sock_io_kind_of(nr);
-	struct sock_op pending = {}, *op;
-	struct task_struct *task;
-	struct sock *sk = NULL;
-	__u32 tid;
-	__u64 fd;
-
-	if (kind == SOCK_IO_NONE)
-		return 0;
-	task = bpf_get_current_task_btf();
-	if (!tgid_is_traced(task->tgid))
-		return 0;
-	fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	/* Only the rare calls walk the fdtable; I/O gets its sock later. */
-	if (kind == SOCK_IO_CLOSE || kind == SOCK_IO_CONNECT) {
-		sk = sock_io_tcp_sock(task, fd);
-		if (!sk)
-			return 0;
-		if (kind == SOCK_IO_CLOSE) {
-			conn_close((__u64)sk);
-			return 0;
-		}
-	}
-	pending.kind = kind;
-	pending.sk = (__u64)sk;
-	pending.buf = sock_io_first_buf(kind, PT_REGS_PARM2_CORE_SYSCALL(regs),
-					PT_REGS_PARM3_CORE_SYSCALL(regs),
-					&pending.buf_len);
-	tid = bpf_get_current_pid_tgid();
-	op = bpf_map_lookup_elem(&sock_op_in_flight, &tid);
-	if (op)
-		*op = pending;
-	else
-		bpf_map_update_elem(&sock_op_in_flight, &tid, &pending, BPF_ANY);
-	return 0;
-}
-
-static __always_inline void on_new_connection(struct task_struct *task,
-					      const struct sock_op *op,
-					      long ret)
-{
-	struct sock *sk;
-
-	if (op->kind == SOCK_IO_ACCEPT) {
-		sk = sock_io_tcp_sock(task, ret);
-		if (sk)
-			conn_new(sk, REQ_ROLE_SERVER);
-	} else if (op->sk) {
-		conn_new((struct sock *)op->sk, REQ_ROLE_CLIENT);
-	}
-}
-
-/* Only accept and connect need the result; I/O is done by now. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(requests_exit, struct pt_regs *regs, long ret)
-{
-	enum sock_io_kind kind = sock_io_kind_of(sock_io_exit_nr(regs));
-	struct task_struct *task;
-	struct sock_op *op;
-	__u32 tid;
-
-	if (kind == SOCK_IO_NONE || kind == SOCK_IO_CLOSE)
-		return 0;
-	task = bpf_get_current_task_btf();
-	if (!tgid_may_be_traced(task->tgid))
-		return 0;
-	tid = bpf_get_current_pid_tgid();
-	op = bpf_map_lookup_elem(&sock_op_in_flight, &tid);
-	if (!op || op->kind == SOCK_IO_NONE)
-		return 0;
-	if ((op->kind == SOCK_IO_ACCEPT || op->kind == SOCK_IO_CONNECT) &&
-	    (ret >= 0 || ret == -115 /* EINPROGRESS */))
-		on_new_connection(task, op, ret);
-	/* Nothing of this call may be taken for a later in-kernel send. */
-	op->kind = SOCK_IO_NONE;
-	return 0;
-}
-
 /*
  * A connection opened before tracing began (no accept or connect seen).
  * Accepted sockets inherit SOCK_BINDPORT_LOCK from a listener bound to an
@@ -379,34 +286,53 @@ static __always_inline __u16 role_of_unseen(struct sock *sk, bool is_read)
 }
 
 /*
- * Bytes moved on @sk by the current task: the socket layer's tracepoints
- * name the sock, so the I/O path needs no fdtable walk; the buffer comes
- * from the syscall that is in progress (none for sendfile, or for sends
- * the kernel makes on the task's behalf).
+ * The user buffer of the syscall in progress, from the registers it was
+ * entered with: the socket tracepoints name the sock but not the buffer.
+ * Calls without one (sendfile, splice, sends the kernel makes on the
+ * task's behalf) capture nothing and still count.
+ */
+static __always_inline void syscall_buffer(struct task_struct *task,
+					   bool is_read, struct sock_op *op)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	enum sock_io_kind kind;
+
+	if (!regs)
+		return;
+	kind = sock_io_kind_of(sock_io_exit_nr(regs));
+	if (kind == SOCK_IO_NONE || sock_io_is_read(kind) != is_read)
+		return;
+	op->buf = sock_io_first_buf(kind, PT_REGS_PARM2_CORE_SYSCALL(regs),
+				    PT_REGS_PARM3_CORE_SYSCALL(regs),
+				    &op->buf_len);
+}
+
+/*
+ * Bytes moved on @sk by the current task. The socket layer's tracepoints
+ * fire inside the syscall, for the task that made it, so neither the
+ * syscall tracepoints nor an fdtable walk are needed.
  */
 static __always_inline void on_transfer(struct sock *sk, int ret, bool is_read)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	static const struct sock_op no_op;
-	const struct sock_op *op;
+	struct sock_op op = {};
 	__u64 key = (__u64)sk;
 	struct conn *c;
-	__u32 tid;
 
 	if (ret <= 0 || !tgid_is_traced(task->tgid))
 		return;
 	if (sk->sk_protocol != SOCK_IO_IPPROTO_TCP)
 		return;
-	tid = bpf_get_current_pid_tgid();
-	op = bpf_map_lookup_elem(&sock_op_in_flight, &tid);
-	if (!op || op->kind == SOCK_IO_NONE ||
-	    sock_io_is_read(op->kind) != is_read)
-		op = &no_op;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
 		c = conn_new(sk, role_of_unseen(sk, is_read));
-	if (c)
-		conn_transfer(c, is_read, op, ret, bpf_ktime_get_ns());
+	if (!c)
+		return;
+	/* The buffer matters only when a request or an answer begins. */
+	if (c->phase != (is_read == (c->role == REQ_ROLE_SERVER) ? PHASE_ASK
+								  : PHASE_ANSWER))
+		syscall_buffer(task, is_read, &op);
+	conn_transfer(c, is_read, &op, ret, bpf_ktime_get_ns());
 }
 
 SEC("tp_btf/sock_recv_length")
@@ -425,12 +351,29 @@ int BPF_PROG(requests_send, struct sock *sk, int ret, int flags)
 	return 0;
 }
 
-/* Resets and closes the fd path did not see (exit, RST, other owners). */
+/*
+ * Connection boundaries from TCP states. A traced task's connect() moves
+ * its socket to SYN_SENT in that task's context: a client. The owner
+ * closing (FIN_WAIT1, or LAST_ACK after the peer's FIN) or a reset/abort
+ * (CLOSE) ends the connection, and a request still being read is aborted.
+ */
 SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(requests_sock_state, const struct sock *sk, int oldstate,
-	     int newstate)
+int BPF_PROG(requests_sock_state, struct sock *sk, int oldstate, int newstate)
 {
-	if (newstate == TCP_CLOSE_STATE)
+	struct task_struct *task;
+
+	switch (newstate) {
+	case TCP_SYN_SENT_STATE:
+		task = bpf_get_current_task_btf();
+		if (sk->sk_protocol == SOCK_IO_IPPROTO_TCP &&
+		    tgid_is_traced(task->tgid))
+			conn_new(sk, REQ_ROLE_CLIENT);
+		break;
+	case TCP_FIN_WAIT1_STATE:
+	case TCP_LAST_ACK_STATE:
+	case TCP_CLOSE_STATE:
 		conn_close((__u64)sk);
+		break;
+	}
 	return 0;
 }

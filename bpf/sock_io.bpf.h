@@ -87,40 +87,6 @@ static __always_inline bool sock_io_is_read(enum sock_io_kind kind)
 }
 
 /*
- * The TCP socket behind @fd in the current task, or NULL: fdtable walk
- * (task->files->fdt->fd[fd]), then S_IFSOCK on the inode, then the
- * socket's sk, which must be TCP over IPv4/IPv6.
- */
-static __always_inline struct sock *sock_io_tcp_sock(struct task_struct *task,
-						     long fd)
-{
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *file = NULL;
-	struct socket *socket;
-	struct sock *sk;
-	__u16 family;
-
-	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return NULL;
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & SOCK_IO_S_IFMT) !=
-	    SOCK_IO_S_IFSOCK)
-		return NULL;
-	socket = BPF_CORE_READ(file, private_data);
-	sk = BPF_CORE_READ(socket, sk);
-	if (!sk)
-		return NULL;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != SOCK_IO_AF_INET && family != SOCK_IO_AF_INET6)
-		return NULL;
-	if (BPF_CORE_READ(sk, sk_protocol) != SOCK_IO_IPPROTO_TCP)
-		return NULL;
-	return sk;
-}
-
-/*
  * The first user buffer of an I/O call and its length: the buffer itself,
  * the first iovec of readv/writev, or the first iovec of a msghdr.
  */

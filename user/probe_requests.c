@@ -70,12 +70,8 @@ static int requests_attach(void *state)
 static int requests_register_costs(void *state, struct overhead *oh)
 {
 	struct requests_probe *p = state;
-	int err = probe_register_prog(oh, p->skel->progs.requests_enter, true);
+	int err = probe_register_prog(oh, p->skel->progs.requests_recv, false);
 
-	if (!err)
-		err = probe_register_prog(oh, p->skel->progs.requests_exit, true);
-	if (!err)
-		err = probe_register_prog(oh, p->skel->progs.requests_recv, false);
 	if (!err)
 		err = probe_register_prog(oh, p->skel->progs.requests_send, false);
 	if (!err)
