@@ -15,8 +15,12 @@ CC          ?= cc
 
 CFLAGS      ?= -O2 -g
 CFLAGS      += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE
-CPPFLAGS    += -I$(BUILD) -Ibpf -Iuser
-LDLIBS      += -lbpf -lelf -lz -ljansson -lm
+XML_CFLAGS  := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
+CPPFLAGS    += -I$(BUILD) -Ibpf -Iuser $(XML_CFLAGS)
+# libstdc++ only for its C++ demangler (__cxa_demangle); linked by soname so
+# the runtime package suffices, without libstdc++-dev.
+LDLIBS      += -lbpf -lelf -lz -ljansson -lxml2 -lmicrohttpd -lpthread -lm \
+               -l:libstdc++.so.6
 BPF_CFLAGS  := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
                -Ivmlinux/$(ARCH) -Ibpf -Wall -Wno-unused-function
 
@@ -35,11 +39,16 @@ UNIT_SRCS   := $(wildcard tests/unit/*.c)
 UNIT_BIN    := $(BUILD)/tests/unit_tests
 INTEG_SRCS  := $(wildcard tests/integration/*.c)
 INTEG_BIN   := $(BUILD)/tests/integration_tests
-WORKLOADS   := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(wildcard tests/workloads/*.c))
+WORKLOADS   := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(filter-out tests/workloads/lib%.c,$(wildcard tests/workloads/*.c)))
+# The function-tracing workload: PIE (funcs) with its own shared library,
+# plus non-PIE and stripped copies.
+WORKLOADS   += $(BUILD)/workloads/libfuncs.so $(BUILD)/workloads/funcs-nopie \
+               $(BUILD)/workloads/funcs-stripped $(BUILD)/workloads/funcs-debuglink
 TOOLS_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
 
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
-                libcriterion-dev libjansson-dev make gcc util-linux nginx wrk
+                libcriterion-dev libjansson-dev libxml2-dev make gcc util-linux \
+                libmicrohttpd-dev prometheus libstdc++6 nginx wrk
 BENCH_PACKAGES := libbpf-tools bpftrace
 
 .PHONY: all deps bench-deps test unit-test integration-test demo bench vmlinux clean
@@ -81,6 +90,25 @@ $(BUILD)/workloads/%: tests/workloads/%.c tools/wait_for_go.h | $(BUILD)/workloa
 
 $(BUILD)/tools/%: tools/%.c tools/wait_for_go.h | $(BUILD)/tools
 	$(CC) $(CFLAGS) $< -o $@ -lpthread
+
+$(BUILD)/workloads/libfuncs.so: tests/workloads/libfuncs.c | $(BUILD)/workloads
+	$(CC) $(CFLAGS) -fPIC -shared $< -o $@
+
+FUNCS_LINK := -L$(BUILD)/workloads -lfuncs -Wl,-rpath,'$$ORIGIN' -lpthread
+FUNCS_DEPS := tests/workloads/funcs.c tools/wait_for_go.h $(BUILD)/workloads/libfuncs.so
+$(BUILD)/workloads/funcs: $(FUNCS_DEPS)
+	$(CC) $(CFLAGS) -Itools -fPIE -pie $< -o $@ $(FUNCS_LINK)
+
+$(BUILD)/workloads/funcs-nopie: $(FUNCS_DEPS)
+	$(CC) $(CFLAGS) -Itools -fno-PIE -no-pie $< -o $@ $(FUNCS_LINK)
+
+$(BUILD)/workloads/funcs-stripped: $(BUILD)/workloads/funcs
+	strip --strip-all $< -o $@
+
+# Stripped, with its symbols in a separate file named by .gnu_debuglink.
+$(BUILD)/workloads/funcs-debuglink: $(BUILD)/workloads/funcs
+	objcopy --only-keep-debug $< $@.debug
+	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
 
 $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(USER_OBJS) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcriterion

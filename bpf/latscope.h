@@ -22,6 +22,10 @@
 #define LATSCOPE_MAX_ERRNO_KEYS	1024
 /* Processes (tgids) traced at once, including children followed on fork. */
 #define LATSCOPE_MAX_TGIDS	4096
+/* Functions traced with uprobes at once (ids 0..MAX-1, the BPF cookie). */
+#define LATSCOPE_MAX_FUNCS	1024
+/* Nested traced calls remembered per thread; deeper ones are counted only. */
+#define LATSCOPE_FUNC_DEPTH	32
 /* Bits in the traced-tgid prefilter (see tgid_may_be_traced()). */
 #define LATSCOPE_TGID_FILTER_BITS	4096
 
@@ -54,6 +58,8 @@ enum health_counter {
 	HEALTH_RINGBUF_DROPS,	/* records lost because the ring buffer was full */
 	HEALTH_TGIDS_FULL,	/* children not followed: traced_tgids was full */
 	HEALTH_STATS_FULL,	/* samples lost: a stats map was full */
+	HEALTH_FUNC_TOO_DEEP,	/* traced calls nested deeper than FUNC_DEPTH */
+	HEALTH_FUNC_UNPAIRED,	/* a return not matching the entry on top */
 	HEALTH_COUNTERS,
 };
 

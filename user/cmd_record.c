@@ -1,17 +1,19 @@
 // latscope record: trace, report as text, write JSON snapshots.
-#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "alerts.h"
 #include "commands.h"
+#include "extra_options.h"
 #include "report_text.h"
-#include "session.h"
 #include "snapshot_json.h"
+#include "trace_run.h"
 
 struct record {
 	const struct trace_cli *cli;
 	FILE *text;	/* reports; NULL when stdout carries JSON */
-	FILE *events;	/* live slow-call and process-event lines */
+	FILE *events;	/* live slow-call, process-event and alert lines */
+	struct alerts alerts;
 };
 
 static void on_event(void *ctx, struct model *model, int rec_type,
@@ -31,23 +33,15 @@ static int write_snapshot(struct record *r, struct model *model)
 {
 	bool with_interval = r->cli->interval_s > 0;
 	json_t *snap = snapshot_build(model, with_interval);
-	int err = 0;
+	int err;
 
 	if (!snap) {
 		print_error("cannot build the JSON snapshot");
 		return -ENOMEM;
 	}
-	if (r->cli->output) {
-		err = r->cli->jsonl ? snapshot_append_line(r->cli->output, snap)
-				    : snapshot_write_file(r->cli->output, snap);
-		if (err)
-			print_error("cannot write %s: %s", r->cli->output, strerror(-err));
-	}
-	if (!err && r->cli->json_stdout) {
-		err = snapshot_print(stdout, snap, r->cli->jsonl);
-		if (err)
-			print_error("cannot write JSON to stdout: %s", strerror(-err));
-	}
+	if (r->alerts.n)
+		json_object_set_new(snap, "alerts", alerts_json(&r->alerts));
+	err = trace_run_emit(r->cli, snap);
 	json_decref(snap);
 	return err;
 }
@@ -63,62 +57,96 @@ static int on_interval(void *ctx, struct model *model)
 	return 0;
 }
 
+/* Judges the alerts over the tick that just ended; prints what changed. */
+static int on_tick(void *ctx, struct model *model)
+{
+	struct record *r = ctx;
+	json_t *snap;
+	int changes;
+
+	if (!r->alerts.n)
+		return 0;
+	snap = snapshot_build(model, false);
+	if (!snap)
+		return 0;
+	changes = alerts_tick(&r->alerts, snap, model_realtime_ns(model, model->now_ns));
+	for (int i = changes; i > 0; i--)
+		alerts_print_event(r->events, &r->alerts,
+				   &r->alerts.events[r->alerts.n_events - i]);
+	json_decref(snap);
+	return 0;
+}
+
+static int take_alert(void *ctx, const char *name, const char *value, char *why,
+		      size_t len)
+{
+	char reason[200];
+	int err = alerts_add(ctx, value, reason, sizeof(reason));
+
+	if (err)
+		snprintf(why, len, "--alert '%s': %s", value, reason);
+	return err;
+}
+
+static const struct extra_option record_options[] = {
+	{ "alert", true, take_alert },
+	{ NULL },
+};
+
 static void record_usage(FILE *out)
 {
-	fprintf(out, "usage: latscope record (-p PID[,PID...] | -c CMD) [OPTIONS]\n\n%s",
+	fprintf(out, "usage: latscope record (-p PID[,PID...] | -c CMD) [OPTIONS]\n\n%s"
+		"      --alert EXPR         report each breach and recovery of EXPR,\n"
+		"                           judged every second (repeatable)\n",
 		trace_cli_usage);
 }
 
-static void announce(const struct trace_cli *cli, const struct model *model)
+static int parse_record_cli(int argc, char **argv, struct record *r,
+			    struct trace_cli *cli)
 {
-	const struct target_info *t = &model->targets[0];
+	char why[512];
+	int rc;
 
-	if (cli->command)
-		fprintf(stderr, "latscope: tracing '%s' (pid %d); Ctrl-C to stop\n",
-			cli->command, t->pid);
-	else
-		fprintf(stderr, "latscope: tracing pid %d (%s)%s; Ctrl-C to stop\n",
-			t->pid, t->comm, model->n_targets > 1 ? " and more" : "");
+	if (extra_options_take(&argc, argv, record_options, &r->alerts, why, sizeof(why))) {
+		print_error("%s", why);
+		return PARSE_ERROR;
+	}
+	rc = trace_cli_parse(argc, argv, cli, why, sizeof(why));
+	if (rc == PARSE_HELP) {
+		record_usage(stdout);
+	} else if (rc != PARSE_OK) {
+		print_error("%s", why);
+		record_usage(stderr);
+	}
+	return rc;
 }
 
 int do_record(int argc, char **argv)
 {
-	struct session_hooks hooks = { .on_event = on_event, .on_interval = on_interval };
-	struct trace_cli cli;
+	struct session_hooks hooks = {
+		.on_event = on_event, .on_interval = on_interval, .on_tick = on_tick,
+	};
+	struct trace_cli cli = {};
 	struct record r = {};
-	struct session *session = NULL;
-	char why[256];
+	struct trace_run *run = NULL;
+	struct session *session;
 	int err, rc;
 
-	rc = trace_cli_parse(argc, argv, &cli, why, sizeof(why));
-	if (rc == PARSE_HELP) {
-		record_usage(stdout);
-		return EXIT_OK;
-	}
+	rc = parse_record_cli(argc, argv, &r, &cli);
 	if (rc != PARSE_OK) {
-		print_error("%s", why);
-		record_usage(stderr);
-		return EXIT_USAGE;
+		rc = rc == PARSE_HELP ? EXIT_OK : EXIT_USAGE;
+		goto out;
 	}
-	if (!cli.verbose)
-		libbpf_set_print(NULL);
 	r.cli = &cli;
 	r.text = cli.json_stdout ? NULL : stdout;
 	r.events = cli.json_stdout ? stderr : stdout;
 	hooks.ctx = &r;
 
-	if (cli.output && snapshot_check_writable(cli.output, why, sizeof(why))) {
-		print_error("%s", why);
+	if (trace_run_start(&cli, &hooks, &run)) {
 		rc = EXIT_FAILURE_RUN;
 		goto out;
 	}
-	err = session_start(&cli, &hooks, &session, why, sizeof(why));
-	if (err) {
-		print_error("%s", why);
-		rc = EXIT_FAILURE_RUN;
-		goto out;
-	}
-	announce(&cli, session_model(session));
+	session = trace_run_session(run);
 	err = session_run(session);
 	if (r.text)
 		report_text_print(r.text, session_model(session), WINDOW_TOTAL);
@@ -127,7 +155,8 @@ int do_record(int argc, char **argv)
 		err = -EIO;
 	rc = err ? EXIT_FAILURE_RUN : EXIT_OK;
 out:
-	session_free(session);
+	trace_run_free(run);
 	trace_cli_free(&cli);
+	alerts_free(&r.alerts);
 	return rc;
 }

@@ -10,6 +10,8 @@ enum exit_code {
 };
 
 int do_record(int argc, char **argv);
+int do_check(int argc, char **argv);
+int do_diff(int argc, char **argv);
 
 /* One line on stderr: "latscope: <message>". */
 void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

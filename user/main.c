@@ -11,6 +11,8 @@ struct cmd {
 
 static const struct cmd commands[] = {
 	{ "record", do_record, "trace processes, print a report, write a JSON snapshot" },
+	{ "check", do_check, "judge performance requirements (live or on a snapshot), for CI" },
+	{ "diff", do_diff, "compare two snapshots, flag regressions" },
 };
 
 static void usage(FILE *out)

@@ -5,6 +5,7 @@
 #include <time.h>
 #include "model.h"
 #include "model_requests.h"
+#include "model_funcs.h"
 #include "syscall_names.h"
 
 static __u64 clock_ns(clockid_t clock)
@@ -88,6 +89,7 @@ void model_free(struct model *model)
 	free(model->views);
 	free(model->view_hists);
 	model_requests_free(model->requests);
+	model_funcs_free(model->funcs);
 	free(model);
 }
 
@@ -277,6 +279,7 @@ void model_mark_interval(struct model *model)
 			row->errnos[e].mark = row->errnos[e].count;
 	}
 	model_requests_mark(model->requests);
+	model_funcs_mark(model->funcs);
 	model->mark_ns = model->now_ns;
 }
 

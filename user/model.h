@@ -17,6 +17,7 @@
 #define MODEL_DEFAULT_KEEP	1000	/* slow calls / process events kept */
 
 struct model_requests;
+struct model_funcs;
 
 enum model_window {
 	WINDOW_TOTAL,		/* since the trace started */
@@ -88,6 +89,7 @@ struct model {
 	struct model_requests *requests;	/* model_requests.h */
 	/* The slow call, request or process event the last record logged. */
 	const void *last_event;
+	struct model_funcs *funcs;	/* NULL unless -u; see model_funcs.h */
 
 	__u64 records_received;
 	__u64 health[HEALTH_COUNTERS];		/* kernel's own counters */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "options.h"
+#include "uprobe_spec.h"
 
 #define MAX_PIDS 1024
 #define DEFAULT_RINGBUF_BYTES (1U << 20)
@@ -29,6 +30,11 @@ const char trace_cli_usage[] =
 	"      --no-overhead        do not sample BPF run-time statistics\n"
 	"      --ringbuf-size SIZE  ring buffer size, power of two (default 1M)\n"
 	"      --keep N             slow calls and process events kept (default 1000)\n"
+	"  -u, --uprobe SPEC        function latency, repeatable: FUNC, LIB:FUNC,\n"
+	"                           /path/lib.so:GLOB (e.g. -u handle_request -u libc:malloc)\n"
+	"      --listen ADDR:PORT   serve Prometheus metrics at /metrics (:PORT means\n"
+	"                           127.0.0.1:PORT; 0.0.0.0:PORT for every interface)\n"
+	"      --buckets LIST       histogram bounds for --listen, e.g. 1ms,10ms,100ms,1s\n"
 	"  -v, --verbose            libbpf and verifier messages\n"
 	"  -h, --help               this help\n";
 
@@ -42,6 +48,8 @@ enum long_only {
 	OPT_NO_REQUESTS,
 	OPT_NO_SYSCALLS,
 	OPT_KEEP_QUERY,
+	OPT_LISTEN,
+	OPT_BUCKETS,
 };
 
 static const struct option long_options[] = {
@@ -60,6 +68,9 @@ static const struct option long_options[] = {
 	{ "no-requests", no_argument, NULL, OPT_NO_REQUESTS },
 	{ "no-syscalls", no_argument, NULL, OPT_NO_SYSCALLS },
 	{ "keep-query", no_argument, NULL, OPT_KEEP_QUERY },
+	{ "uprobe", required_argument, NULL, 'u' },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "buckets", required_argument, NULL, OPT_BUCKETS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -188,6 +199,24 @@ static int parse_seconds_opt(const char *name, const char *arg, double *out,
 	return PARSE_OK;
 }
 
+/* Checked here for a usage error (exit 2); resolved once targets exist. */
+static int add_func_spec(struct trace_cli *cli, const char *arg, char *err,
+			 size_t len)
+{
+	struct uprobe_spec spec;
+	const char **specs;
+
+	if (uprobe_spec_parse(arg, &spec, err, len))
+		return PARSE_ERROR;
+	uprobe_spec_free(&spec);
+	specs = realloc(cli->func_specs, (cli->n_func_specs + 1) * sizeof(*specs));
+	if (!specs)
+		return fail(err, len, "out of memory");
+	specs[cli->n_func_specs++] = arg;
+	cli->func_specs = specs;
+	return PARSE_OK;
+}
+
 static int parse_one(int opt, const char *arg, struct trace_cli *cli,
 		     bool *follow_given, char *err, size_t len)
 {
@@ -248,6 +277,19 @@ static int parse_one(int opt, const char *arg, struct trace_cli *cli,
 	case OPT_KEEP_QUERY:
 		cli->keep_query = true;
 		return PARSE_OK;
+	case 'u':
+		return add_func_spec(cli, arg, err, len);
+	case OPT_LISTEN:
+		if (metrics_parse_listen(arg, &cli->metrics.addr, &cli->metrics.addr_len))
+			return fail(err, len, "invalid --listen '%s': expected ADDR:PORT, [ADDR]:PORT or :PORT", arg);
+		cli->metrics.listen = arg;
+		return PARSE_OK;
+	case OPT_BUCKETS:
+		if (metrics_parse_buckets(arg, cli->metrics.bounds_ns, &cli->metrics.n_bounds))
+			return fail(err, len, "invalid --buckets '%s': increasing durations up to 18m, "
+				    "at most %d, e.g. 1ms,10ms,100ms,1s", arg, METRICS_MAX_BOUNDS);
+		cli->metrics.custom_buckets = true;
+		return PARSE_OK;
 	case 'v':
 		cli->verbose = true;
 		return PARSE_OK;
@@ -280,9 +322,10 @@ enum parse_result trace_cli_parse(int argc, char **argv, struct trace_cli *cli,
 	cli->syscalls = true;
 	cli->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
 	cli->keep_events = DEFAULT_KEEP_EVENTS;
+	metrics_config_init(&cli->metrics);
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":p:c:fd:i:o:vh", long_options,
+	while ((opt = getopt_long(argc, argv, ":p:c:fd:i:o:u:vh", long_options,
 				  NULL)) != -1) {
 		if (opt == '?')
 			return fail(err, err_len, "unknown option '%s'", argv[optind - 1]);
@@ -295,6 +338,8 @@ enum parse_result trace_cli_parse(int argc, char **argv, struct trace_cli *cli,
 	if (optind < argc)
 		return fail(err, err_len, "unexpected argument '%s'", argv[optind]);
 	cli->follow = follow_given || cli->command;
+	if (cli->metrics.custom_buckets && !cli->metrics.listen)
+		return fail(err, err_len, "--buckets needs --listen");
 	return check_combination(cli, err, err_len);
 }
 
@@ -302,4 +347,7 @@ void trace_cli_free(struct trace_cli *cli)
 {
 	free(cli->pids);
 	cli->pids = NULL;
+	free(cli->func_specs);
+	cli->func_specs = NULL;
+	cli->n_func_specs = 0;
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include "metrics_config.h"
 
 struct trace_cli {
 	pid_t *pids;
@@ -29,6 +30,9 @@ struct trace_cli {
 	bool requests;		/* false with --no-requests */
 	bool syscalls;		/* false with --no-syscalls */
 	bool keep_query;	/* --keep-query: endpoints keep ?query */
+	const char **func_specs; /* -u SPEC, repeatable (uprobe_spec.h) */
+	int n_func_specs;
+	struct metrics_config metrics;	/* --listen, --buckets */
 };
 
 enum parse_result {

@@ -24,6 +24,11 @@ struct probe_ctx {
 	int n_cpus;
 	/* Owned by the lifecycle object; set once it is loaded. */
 	struct bpf_map *traced_tgids, *tgid_filter, *events, *health;
+	/* The processes given as targets (trace__add_tgid), before attach. */
+	pid_t *tgids;
+	int n_tgids;
+	/* A family's one-line reason for failing, shown instead of errno. */
+	char why[512];
 };
 
 struct probe_family {
@@ -42,6 +47,7 @@ struct probe_family {
 extern const struct probe_family probe_lifecycle;
 extern const struct probe_family probe_syscalls;
 extern const struct probe_family probe_requests;
+extern const struct probe_family probe_funcs;
 
 /* An object's own declarations of the maps in common.bpf.h. */
 struct common_maps {

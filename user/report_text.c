@@ -1,6 +1,7 @@
 // Text report: header, syscall table, slow calls, overhead.
 #include <string.h>
 #include "format.h"
+#include "report_funcs.h"
 #include "report_text.h"
 #include "syscall_names.h"
 
@@ -117,6 +118,7 @@ static void print_overhead(FILE *out, struct model *model)
 			format_duration((__u64)v.kernel_ns_per_s, kernel, sizeof(kernel)),
 			v.kernel_cpu_share * 100, v.other_process_share * 100);
 	}
+	report_funcs_costs(out, model);
 	fprintf(out, "  loader: %.2fs CPU in all, %.2f%% of one CPU while tracing, peak RSS %s; ring buffer: %llu records, %llu dropped\n",
 		v.loader_cpu_s, v.loader_cpu_share * 100,
 		format_kib(v.loader_peak_rss_kb, rss, sizeof(rss)),
@@ -135,6 +137,7 @@ void report_text_print(FILE *out, struct model *model, enum model_window window)
 	print_header(out, model, window);
 	print_syscalls(out, model, window);
 	report_requests_print(out, model, window);
+	report_funcs_print(out, model, window);
 	print_events_summary(out, model);
 	print_overhead(out, model);
 	fputc('\n', out);

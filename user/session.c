@@ -143,6 +143,9 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 		.requests = s->cli.requests,
 		.syscalls = s->cli.syscalls,
 		.ringbuf_bytes = s->cli.ringbuf_bytes,
+		.func_specs = s->cli.func_specs,
+		.n_func_specs = s->cli.n_func_specs,
+		.command = s->cli.command,
 		.on_record = on_record,
 		.ctx = s,
 	};
@@ -158,7 +161,11 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 		return err;
 	err = trace__attach(s->trace);
 	if (err) {
-		snprintf(why, len, "cannot attach BPF programs: %s", strerror(-err));
+		if (*trace__error(s->trace))
+			snprintf(why, len, "%s", trace__error(s->trace));
+		else
+			snprintf(why, len, "cannot attach BPF programs: %s",
+				 strerror(-err));
 		return err;
 	}
 	if (s->cli.overhead)

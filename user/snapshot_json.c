@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "model_requests.h"
+#include "model_funcs.h"
 #include "snapshot_json.h"
 #include "syscall_names.h"
 
@@ -14,7 +15,11 @@
 
 static json_t *iso_time(const struct model *model, __u64 mono_ns)
 {
-	__u64 real = model_realtime_ns(model, mono_ns);
+	return snapshot_iso_time(model_realtime_ns(model, mono_ns));
+}
+
+json_t *snapshot_iso_time(__u64 real)
+{
 	time_t secs = real / 1000000000ULL;
 	char buf[64];
 	struct tm tm;
@@ -42,7 +47,7 @@ static json_t *hist_json(const struct lat_stats *hist)
 	return buckets;
 }
 
-static json_t *latency_json(const struct lat_summary *lat)
+json_t *snapshot_latency_json(const struct lat_summary *lat)
 {
 	json_t *obj = json_pack("{s:I, s:I, s:f, s:I, s:I, s:I}",
 				"count", (json_int_t)lat->count,
@@ -69,7 +74,7 @@ static json_t *syscalls_json(struct model *model, enum model_window window)
 
 	model_syscall_views(model, window, &views, &n);
 	for (int i = 0; i < n; i++) {
-		json_t *row = latency_json(&views[i].lat);
+		json_t *row = snapshot_latency_json(&views[i].lat);
 		json_t *errnos = json_array();
 
 		for (int e = 0; e < views[i].n_top_errnos; e++) {
@@ -101,7 +106,7 @@ static json_t *status_json(const __u64 status[LATSCOPE_STATUS_CLASSES])
 /* One request-table row: latency figures plus outcome and traffic. */
 static json_t *req_row_json(const struct req_row_view *v)
 {
-	json_t *obj = latency_json(&v->lat);
+	json_t *obj = snapshot_latency_json(&v->lat);
 
 	json_object_set_new(obj, "aborted", json_integer((json_int_t)v->aborted));
 	json_object_set_new(obj, "status", status_json(v->status));
@@ -164,6 +169,54 @@ static json_t *slow_requests_json(const struct model *model)
 	return json_pack("{s:I, s:I, s:o}", "threshold_ns",
 			 (json_int_t)model->slow_threshold_ns, "reported",
 			 (json_int_t)log->total, "events", kept);
+}
+
+/* Keyed by name; a name in two files gets "@module" on the later ones. */
+static json_t *functions_json(struct model *model, enum model_window window)
+{
+	const struct func_view *views;
+	json_t *obj = json_object();
+	char key[256];
+	int n;
+
+	model_func_views(model, window, &views, &n);
+	for (int i = 0; i < n; i++) {
+		json_t *row = snapshot_latency_json(&views[i].lat);
+
+		json_object_del(row, "errors");
+		json_object_set_new(row, "self_ns", json_integer((json_int_t)views[i].self_ns));
+		json_object_set_new(row, "module", json_string(views[i].module));
+		json_object_set_new(row, "symbols_from", json_string(views[i].symbols_from));
+		json_object_set_new(row, "histogram", hist_json(views[i].hist));
+		snprintf(key, sizeof(key), "%s", views[i].name);
+		if (json_object_get(obj, key))
+			snprintf(key, sizeof(key), "%s@%s", views[i].name, views[i].module);
+		json_object_set_new(obj, key, row);
+	}
+	return obj;
+}
+
+static json_t *probes_json(struct model *model)
+{
+	const struct func_cost *costs;
+	json_t *arr = json_array();
+	int n;
+
+	model_func_costs(model, &costs, &n);
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr,
+			json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:b}",
+				  "function", costs[i].name, "module", costs[i].module,
+				  "first_insn", costs[i].stepped ? "single-stepped" : "emulated",
+				  "hits_per_s", costs[i].hits_per_s,
+				  "ns_per_hit", costs[i].ns_per_hit,
+				  "cpu_share", costs[i].cpu_share, "hot", costs[i].hot));
+	return json_pack("{s:f, s:f, s:f, s:I, s:I, s:o}",
+		"trap_ns_floor", FUNC_TRAP_NS_FLOOR, "step_ns_floor", FUNC_STEP_NS_FLOOR,
+		"hot_cpu_share", FUNC_HOT_CPU_SHARE,
+		"too_deep", (json_int_t)model->health[HEALTH_FUNC_TOO_DEEP],
+		"unpaired", (json_int_t)model->health[HEALTH_FUNC_UNPAIRED],
+		"functions", arr);
 }
 
 static json_t *targets_json(const struct model *model)
@@ -237,7 +290,7 @@ static json_t *proc_events_json(const struct model *model)
 			 "events", arr);
 }
 
-static json_t *overhead_json(const struct model *model)
+static json_t *overhead_json(struct model *model)
 {
 	struct overhead_view v;
 	json_t *progs = json_array();
@@ -302,6 +355,14 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 	json_object_set_new(snap, "slow_syscalls", slow_calls_json(model));
 	json_object_set_new(snap, "process_events", proc_events_json(model));
 	json_object_set_new(snap, "overhead", overhead_json(model));
+	if (model_has_funcs(model)) {
+		json_object_set_new(snap, "functions", functions_json(model, WINDOW_TOTAL));
+		json_object_set_new(json_object_get(snap, "overhead"), "probes",
+				    probes_json(model));
+		if (with_interval)
+			json_object_set_new(json_object_get(snap, "interval"), "functions",
+					    functions_json(model, WINDOW_INTERVAL));
+	}
 	return snap;
 }
 
@@ -379,6 +440,28 @@ int snapshot_print(FILE *out, const json_t *snap, bool one_line)
 		return -EIO;
 	fputc('\n', out);
 	return fflush(out) ? -errno : 0;
+}
+
+json_t *snapshot_read_file(const char *path, char *why, size_t len)
+{
+	json_error_t error;
+	json_t *snap = json_load_file(path, 0, &error);
+	const char *schema = json_string_value(json_object_get(snap, "schema"));
+
+	if (!snap) {
+		if (error.line > 0)
+			snprintf(why, len, "cannot read snapshot %s: line %d: %s", path,
+				 error.line, error.text);
+		else
+			snprintf(why, len, "cannot read snapshot %s: %s", path, error.text);
+		return NULL;
+	}
+	if (!schema || strcmp(schema, SNAPSHOT_SCHEMA)) {
+		snprintf(why, len, "cannot read snapshot %s: not a latscope snapshot", path);
+		json_decref(snap);
+		return NULL;
+	}
+	return snap;
 }
 
 int snapshot_check_writable(const char *path, char *why, size_t len)

@@ -12,6 +12,7 @@ static const struct probe_family *const families[] = {
 	&probe_lifecycle,
 	&probe_syscalls,
 	&probe_requests,
+	&probe_funcs,
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
@@ -75,20 +76,32 @@ fail:
 /* Mirrors tgid_trace() in common.bpf.h; runs before anything is attached. */
 int trace__add_tgid(struct trace *trace, pid_t tgid)
 {
+	struct probe_ctx *ctx = &trace->ctx;
 	struct tgid_filter filter;
 	__u32 key = tgid, zero = 0;
 	__u8 one = 1;
+	pid_t *tgids;
 
-	if (bpf_map__lookup_elem(trace->ctx.tgid_filter, &zero, sizeof(zero),
+	if (bpf_map__lookup_elem(ctx->tgid_filter, &zero, sizeof(zero),
 				 &filter, sizeof(filter), 0))
 		return -errno;
 	filter.words[(key % LATSCOPE_TGID_FILTER_BITS) / 64] |= 1ULL << (key % 64);
-	if (bpf_map__update_elem(trace->ctx.tgid_filter, &zero, sizeof(zero),
+	if (bpf_map__update_elem(ctx->tgid_filter, &zero, sizeof(zero),
 				 &filter, sizeof(filter), BPF_ANY) ||
-	    bpf_map__update_elem(trace->ctx.traced_tgids, &key, sizeof(key),
+	    bpf_map__update_elem(ctx->traced_tgids, &key, sizeof(key),
 				 &one, sizeof(one), BPF_ANY))
 		return -errno;
+	tgids = realloc(ctx->tgids, (ctx->n_tgids + 1) * sizeof(*tgids));
+	if (!tgids)
+		return -ENOMEM;
+	tgids[ctx->n_tgids++] = tgid;
+	ctx->tgids = tgids;
 	return 0;
+}
+
+const char *trace__error(const struct trace *trace)
+{
+	return trace->ctx.why;
 }
 
 int trace__attach(struct trace *trace)
@@ -155,5 +168,6 @@ void trace__free(struct trace *trace)
 	for (size_t i = N_FAMILIES; i-- > 0;)
 		if (trace->loaded[i])
 			families[i]->destroy(trace->state[i]);
+	free(trace->ctx.tgids);
 	free(trace);
 }

@@ -23,6 +23,9 @@ struct trace_opts {
 	bool requests;		/* load the request tracker */
 	bool syscalls;		/* load the syscall latency tracer */
 	__u32 ringbuf_bytes;	/* power of two, >= page size */
+	const char *const *func_specs;	/* -u SPEC, see uprobe_spec.h */
+	int n_func_specs;
+	const char *command;	/* -c: the target is held before exec */
 	trace_record_fn on_record;
 	void *ctx;
 };
@@ -33,6 +36,8 @@ struct trace;
 int trace__open(const struct trace_opts *opts, struct trace **out);
 int trace__add_tgid(struct trace *trace, pid_t tgid);
 int trace__attach(struct trace *trace);
+/* Why the last load or attach failed, when a family said; else "". */
+const char *trace__error(const struct trace *trace);
 /* Tells the overhead sampler which programs to measure. */
 int trace__register_costs(struct trace *trace, struct overhead *oh);
 /* Waits up to timeout_ms for records; returns records handled or -errno. */

@@ -1,0 +1,204 @@
+// check, --alert and diff against real traces of workloads with known
+// latency: sleeps of a few milliseconds (glibc's nanosleep() is the
+// clock_nanosleep syscall on Debian 12).
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include "run.h"
+
+INTEGRATION_SUITE(check);
+
+#define SLEEP "syscalls.clock_nanosleep"
+
+/* latscope check -c CMD ARGS... (NULL-terminated), run to completion. */
+static struct proc *check_command(const char *cmd, char *const args[])
+{
+	char *argv[32] = { (char *)latscope_bin(), "check", "-c", (char *)cmd };
+	int n = 4;
+
+	for (int i = 0; args[i]; i++) {
+		cr_assert(n < 31);
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+	return run_command(argv, RUN_TIMEOUT_S);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert(f && fputs(text, f) >= 0 && !fclose(f), "cannot write %s", path);
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	static char buf[65536];
+	size_t n;
+
+	cr_assert(f, "cannot read %s", path);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * 40 sleeps of 2 ms: a requirement it meets (exit 0, verdicts in the
+ * snapshot), one it misses (exit 1), and the saved snapshot judged again.
+ */
+Test(check, live_pass_fail_and_saved_snapshot)
+{
+	const char *dir = temp_dir();
+	const char *snap_path = strf("%s/snap.json", dir), *xml = strf("%s/r.xml", dir);
+	struct proc *p;
+	json_t *snap;
+
+	p = check_command(sysload_cmd("sleep 40 2"), (char *[]){
+		"--assert", SLEEP ".count == 40",
+		"--assert", SLEEP ".p50 < 50ms and " SLEEP ".p50 >= 2ms",
+		"-o", (char *)snap_path, "--junit", (char *)xml, NULL });
+	assert_exit(p, 0);
+	cr_assert(strstr(p->out.data, "2 of 2 requirements met: PASS"), "%s", p->out.data);
+	snap = json_parse_file(snap_path);
+	cr_assert_eq(jint(snap, "checks.passed"), 2);
+	cr_assert_eq(jint(snap, "checks.failed"), 0);
+	cr_assert_str_eq(jstr(snap, "checks.results.0.verdict"), "pass");
+	cr_assert_str_eq(jstr(snap, "checks.results.0.measured"), "40");
+	json_decref(snap);
+	cr_assert(strstr(read_file(xml), "tests=\"2\" failures=\"0\""), "%s", read_file(xml));
+
+	/* A 2 ms sleep never returns within 1 ms: exit 1, and JUnit says so. */
+	p = check_command(sysload_cmd("sleep 40 2"), (char *[]){
+		"--assert", SLEEP ".count == 40",
+		"--assert", SLEEP ".p50 < 1ms", "--junit", (char *)xml, NULL });
+	assert_exit(p, 1);
+	cr_assert(strstr(p->out.data, "1 of 2 requirements met"), "%s", p->out.data);
+	cr_assert(strstr(read_file(xml), "tests=\"2\" failures=\"1\""), "%s", read_file(xml));
+
+	/* The same requirements on the saved snapshot, without tracing. */
+	p = run_command((char *[]){ (char *)latscope_bin(), "check", "--snapshot",
+				    (char *)snap_path, "--assert", SLEEP ".p50 < 1ms", NULL },
+			RUN_TIMEOUT_S);
+	assert_exit(p, 1);
+	p = run_command((char *[]){ (char *)latscope_bin(), "check", "--snapshot",
+				    (char *)snap_path, "--assert", SLEEP ".count == 40",
+				    "--assert", "syscalls.getppid.count == 0", NULL },
+			RUN_TIMEOUT_S);
+	assert_exit(p, 1); /* getppid never ran: no data, which fails */
+	cr_assert(strstr(p->out.data, "no data"), "%s", p->out.data);
+}
+
+Test(check, requirements_file)
+{
+	const char *dir = temp_dir();
+	const char *req = strf("%s/perf.txt", dir), *bad = strf("%s/bad.txt", dir);
+	struct proc *p;
+
+	write_file(req,
+		   "# requirements of the sleeper\n"
+		   "sleep count: " SLEEP ".count == 30     # exact\n"
+		   "sleep p99:   " SLEEP ".p99 < 50ms\n"
+		   "\n"
+		   "no errors:   " SLEEP ".error_rate < 1%\n"
+		   "too fast:    " SLEEP ".max < 1ms\n");
+	p = check_command(sysload_cmd("sleep 30 2"),
+			  (char *[]){ "--requirements", (char *)req, NULL });
+	assert_exit(p, 1);
+	cr_assert(strstr(p->out.data, "3 of 4 requirements met"), "%s", p->out.data);
+	cr_assert(strstr(p->out.data, "too fast"), "%s", p->out.data);
+	cr_assert(strstr(p->out.data, "sleep count"), "%s", p->out.data);
+
+	/* A mistake is a usage error (exit 2) naming file, line and column. */
+	write_file(bad, "ok: 1 < 2\nslow: " SLEEP ".p99 < 50 ms\n");
+	p = check_command(sysload_cmd("sleep 1 1"),
+			  (char *[]){ "--requirements", (char *)bad, NULL });
+	assert_exit(p, 2);
+	cr_assert(strstr(p->err.data, "bad.txt:2: column 41: no space before a unit: write 50ms"),
+		  "%s", p->err.data);
+}
+
+static long long iso_ms(const char *iso)
+{
+	int h, m;
+	double s;
+
+	cr_assert_eq(sscanf(strchr(iso, 'T') + 1, "%d:%d:%lfZ", &h, &m, &s), 3, "%s", iso);
+	return (h * 3600 + m * 60) * 1000LL + (long long)(s * 1000);
+}
+
+/*
+ * 5 ms sleeps for ~1 s, 60 ms sleeps for 2.4 s, 5 ms sleeps for ~2 s: the
+ * alert breaches once (in the second or third tick) and recovers once.
+ */
+Test(check, alert_fires_and_recovers)
+{
+	struct proc *p = record_command(strf("%s 5 60 200 40 400", workload_bin("phases")),
+		(char *[]){ "--alert", SLEEP ".p99 < 20ms", "--json", NULL });
+	json_t *snap = snapshot_of(p);
+	long long breach, recovery;
+
+	cr_assert_eq(jint(snap, "alerts.total_events"), 2, "%s", p->err.data);
+	cr_assert_str_eq(jstr(snap, "alerts.events.0.type"), "breach");
+	cr_assert_str_eq(jstr(snap, "alerts.events.1.type"), "recovery");
+	cr_assert_str_eq(jstr(snap, "alerts.rules.0.state"), "ok");
+	cr_assert_eq(jint(snap, "alerts.rules.0.breaches"), 1);
+	breach = iso_ms(jstr(snap, "alerts.events.0.time"));
+	recovery = iso_ms(jstr(snap, "alerts.events.1.time"));
+	cr_assert(breach >= iso_ms(jstr(snap, "time.start")) + 900,
+		  "the first second is all fast sleeps");
+	cr_assert(recovery - breach >= 1900, "the slow phase lasts 2.4 s: %lld ms",
+		  recovery - breach);
+	cr_assert(recovery <= iso_ms(jstr(snap, "time.end")));
+	cr_assert(strstr(p->err.data, "BREACH " SLEEP ".p99 < 20ms: "), "%s", p->err.data);
+	cr_assert(strstr(p->err.data, "RECOVERED " SLEEP ".p99 < 20ms: "), "%s", p->err.data);
+	json_decref(snap);
+}
+
+/* The same 2 ms sleeper, then slowed to 4 ms: diff flags the regression. */
+Test(check, diff_flags_a_slowed_run)
+{
+	const char *dir = temp_dir();
+	const char *base = strf("%s/base.json", dir), *slow = strf("%s/slow.json", dir);
+	char *const diff_json[] = { (char *)latscope_bin(), "diff", (char *)base,
+				    (char *)slow, "--json", NULL };
+	struct proc *p;
+	json_t *res, *row;
+	size_t i;
+	bool flagged = false;
+
+	assert_exit(record_command(sysload_cmd("sleep 50 2"), (char *[]){ "-o", (char *)base, NULL }), 0);
+	assert_exit(record_command(sysload_cmd("sleep 50 4"), (char *[]){ "-o", (char *)slow, NULL }), 0);
+
+	p = run_command((char *[]){ (char *)latscope_bin(), "diff", (char *)base,
+				    (char *)base, NULL }, RUN_TIMEOUT_S);
+	assert_exit(p, 0);
+	cr_assert(strstr(p->out.data, "0 regressions"), "%s", p->out.data);
+
+	p = run_command((char *[]){ (char *)latscope_bin(), "diff", (char *)base,
+				    (char *)slow, NULL }, RUN_TIMEOUT_S);
+	assert_exit(p, 1);
+	cr_assert(strstr(p->out.data, "REGRESSION"), "%s", p->out.data);
+
+	p = run_command(diff_json, RUN_TIMEOUT_S);
+	assert_exit(p, 1);
+	res = json_parse(p->out.data);
+	cr_assert_str_eq(jstr(res, "schema"), "latscope.diff");
+	json_array_foreach(jpath(res, "rows"), i, row) {
+		if (strcmp(jstr(row, "key"), "clock_nanosleep") || strcmp(jstr(row, "metric"), "p50"))
+			continue;
+		/* 2 ms -> 4 ms: +100 %, give or take the sleeps' overshoot */
+		cr_assert(json_number_value(jpath(row, "change")) > 0.6, "change %f",
+			  json_number_value(jpath(row, "change")));
+		flagged = json_is_true(jpath(row, "regression"));
+	}
+	cr_assert(flagged, "clock_nanosleep p50 not flagged:\n%s", p->out.data);
+	json_decref(res);
+
+	/* A threshold above the slowdown: no regression. */
+	p = run_command((char *[]){ (char *)latscope_bin(), "diff", (char *)base,
+				    (char *)slow, "--max-regression", "400%", NULL },
+			RUN_TIMEOUT_S);
+	assert_exit(p, 0);
+}
