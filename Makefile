@@ -48,8 +48,10 @@ TOOLS_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
 
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 libcriterion-dev libjansson-dev libxml2-dev make gcc util-linux \
-                libmicrohttpd-dev prometheus libstdc++6 nginx wrk
+                libmicrohttpd-dev prometheus libstdc++6 e2fsprogs mount nginx wrk
 BENCH_PACKAGES := libbpf-tools bpftrace
+# make bench runs tools/bench/CASE.sh for each; BENCH_CASES=syscalls picks one.
+BENCH_CASES ?= syscalls uprobe resources requests
 
 .PHONY: all deps bench-deps test unit-test integration-test demo bench vmlinux clean
 
@@ -135,7 +137,7 @@ demo: deps
 
 bench: bench-deps
 	@$(MAKE) --no-print-directory all
-	@tools/bench.sh $(BUILD)
+	@for case in $(BENCH_CASES); do tools/bench/$$case.sh $(BUILD) || exit 1; done
 
 # Regenerate the committed vmlinux.h from the running kernel's BTF.
 vmlinux:

@@ -53,6 +53,47 @@ struct syscall_errno_key {
 	__u32 err; /* positive errno */
 };
 
+/*
+ * Resource groups (sched, faults, block, net): per-tgid counters, summed
+ * over CPUs by the loader. Every field is a __u64 so that user space can
+ * difference two readings field by field.
+ */
+#define LATSCOPE_MAX_SOCKS	16384	/* TCP sockets attributed at once */
+#define LATSCOPE_MAX_REQUESTS	4096	/* block requests in flight, traced */
+/*
+ * Processes with resource histograms (off-CPU, run queue, block, connect).
+ * A per-CPU histogram is ~9.5 KB per CPU: 256 processes on 64 CPUs would
+ * be 150 MB per map. Beyond this, samples count in HEALTH_STATS_FULL.
+ */
+#define LATSCOPE_MAX_HIST_TGIDS	256
+
+struct sched_counts {
+	__u64 on_cpu_ns;	/* summed when each on-CPU slice ends */
+	__u64 voluntary;	/* switched out blocked (sleep, I/O, lock) */
+	__u64 involuntary;	/* switched out still runnable (preempted) */
+};
+
+struct fault_counts {
+	__u64 user;		/* taken in user mode */
+	__u64 kernel;		/* taken in kernel mode (e.g. copy_to_user) */
+};
+
+struct block_counts {
+	__u64 reads, writes, others;	/* others: flush, discard, ... */
+	__u64 read_bytes, write_bytes;
+	__u64 errors;
+};
+
+struct net_counts {
+	__u64 bytes_sent, bytes_received;	/* IPv4/IPv6 sockets */
+	__u64 sends, receives;			/* calls that moved bytes */
+	__u64 active_opens, passive_opens;	/* connect() / accepted */
+	__u64 local_closes, remote_closes;	/* who sent the first FIN */
+	__u64 aborts;				/* established, closed without FIN */
+	__u64 connect_failures;
+	__u64 retransmits, resets_sent, resets_received;
+};
+
 /* Counters the kernel keeps about itself; indices into the `health` map. */
 enum health_counter {
 	HEALTH_RINGBUF_DROPS,	/* records lost because the ring buffer was full */

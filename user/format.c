@@ -60,6 +60,19 @@ const char *format_kib(long kib, char *buf, size_t len)
 	return scaled(kib / (1024.0 * 1024), "GB", buf, len);
 }
 
+const char *format_byte_count(__u64 bytes, char *buf, size_t len)
+{
+	if (bytes < 1024) {
+		snprintf(buf, len, "%lluB", (unsigned long long)bytes);
+		return buf;
+	}
+	if (bytes < 1024 * 1024)
+		return scaled(bytes / 1024.0, "KB", buf, len);
+	if (bytes < 1024ULL * 1024 * 1024)
+		return scaled(bytes / (1024.0 * 1024), "MB", buf, len);
+	return scaled(bytes / (1024.0 * 1024 * 1024), "GB", buf, len);
+}
+
 const char *format_clock(__u64 realtime_ns, char *buf, size_t len)
 {
 	time_t secs = realtime_ns / 1000000000ULL;

@@ -84,6 +84,7 @@ void model_free(struct model *model)
 	for (int i = 0; i < LATSCOPE_MAX_SYSCALLS; i++)
 		free(model->syscalls[i]);
 	free(model->targets);
+	resources_free(&model->res);
 	free(model->slow_calls.items);
 	free(model->proc_events.items);
 	free(model->views);
@@ -280,6 +281,7 @@ void model_mark_interval(struct model *model)
 	}
 	model_requests_mark(model->requests);
 	model_funcs_mark(model->funcs);
+	resources_mark(&model->res);
 	model->mark_ns = model->now_ns;
 }
 
@@ -361,6 +363,13 @@ int model_syscall_views(struct model *model, enum model_window window,
 	*views = model->views;
 	*n = count;
 	return 0;
+}
+
+int model_resource_views(struct model *model, enum model_window window,
+			 const struct res_view **views, int *n)
+{
+	return resources_views(&model->res, window == WINDOW_INTERVAL,
+			       model_window_seconds(model, window), views, n);
 }
 
 __u64 model_traced_syscalls(const struct model *model)

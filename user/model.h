@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "latency.h"
+#include "model_resources.h"
 #include "overhead.h"
 
 #define MODEL_MAX_ERRNOS	16	/* per syscall */
@@ -94,6 +95,7 @@ struct model {
 	__u64 records_received;
 	__u64 health[HEALTH_COUNTERS];		/* kernel's own counters */
 	struct overhead overhead;
+	struct resources res;			/* per-process resource use */
 
 	/* Storage behind model_syscall_views(). */
 	struct syscall_view *views;
@@ -132,6 +134,9 @@ void model_mark_interval(struct model *model);
  */
 int model_syscall_views(struct model *model, enum model_window window,
 			const struct syscall_view **views, int *n);
+/* Resource use per traced process, ordered by pid (model_resources.h). */
+int model_resource_views(struct model *model, enum model_window window,
+			 const struct res_view **views, int *n);
 void model_overhead_view(const struct model *model, struct overhead_view *out);
 /* Syscalls of traced processes so far (all of them, summed). */
 __u64 model_traced_syscalls(const struct model *model);

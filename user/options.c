@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "model_resources.h"
 #include "options.h"
 #include "uprobe_spec.h"
 
@@ -28,6 +29,10 @@ const char trace_cli_usage[] =
 	"      --json               write the JSON snapshot to stdout\n"
 	"      --jsonl              with -i: one snapshot per line (appended to -o)\n"
 	"      --no-overhead        do not sample BPF run-time statistics\n"
+	"      --sched, --no-sched  CPU time, off-CPU and run-queue latency (default off)\n"
+	"      --faults, --no-faults  page faults at their tracepoints (default off)\n"
+	"      --block, --no-block  block I/O requests, bytes, latency (default on)\n"
+	"      --net, --no-net      network bytes, TCP connections, retransmits (default on)\n"
 	"      --ringbuf-size SIZE  ring buffer size, power of two (default 1M)\n"
 	"      --keep N             slow calls and process events kept (default 1000)\n"
 	"  -u, --uprobe SPEC        function latency, repeatable: FUNC, LIB:FUNC,\n"
@@ -50,6 +55,9 @@ enum long_only {
 	OPT_KEEP_QUERY,
 	OPT_LISTEN,
 	OPT_BUCKETS,
+	/* --GROUP is OPT_GROUP_ON + group, --no-GROUP OPT_GROUP_OFF + group. */
+	OPT_GROUP_ON = 512,
+	OPT_GROUP_OFF = OPT_GROUP_ON + RES_GROUPS,
 };
 
 static const struct option long_options[] = {
@@ -71,6 +79,14 @@ static const struct option long_options[] = {
 	{ "uprobe", required_argument, NULL, 'u' },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "buckets", required_argument, NULL, OPT_BUCKETS },
+	{ "sched", no_argument, NULL, OPT_GROUP_ON + RES_SCHED },
+	{ "no-sched", no_argument, NULL, OPT_GROUP_OFF + RES_SCHED },
+	{ "faults", no_argument, NULL, OPT_GROUP_ON + RES_FAULTS },
+	{ "no-faults", no_argument, NULL, OPT_GROUP_OFF + RES_FAULTS },
+	{ "block", no_argument, NULL, OPT_GROUP_ON + RES_BLOCK },
+	{ "no-block", no_argument, NULL, OPT_GROUP_OFF + RES_BLOCK },
+	{ "net", no_argument, NULL, OPT_GROUP_ON + RES_NET },
+	{ "no-net", no_argument, NULL, OPT_GROUP_OFF + RES_NET },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -222,6 +238,14 @@ static int parse_one(int opt, const char *arg, struct trace_cli *cli,
 {
 	__u64 value;
 
+	if (opt >= OPT_GROUP_ON && opt < OPT_GROUP_OFF) {
+		cli->resource_groups |= RES_GROUP_BIT(opt - OPT_GROUP_ON);
+		return PARSE_OK;
+	}
+	if (opt >= OPT_GROUP_OFF && opt < OPT_GROUP_OFF + RES_GROUPS) {
+		cli->resource_groups &= ~RES_GROUP_BIT(opt - OPT_GROUP_OFF);
+		return PARSE_OK;
+	}
 	switch (opt) {
 	case 'p':
 		free(cli->pids);
@@ -320,6 +344,7 @@ enum parse_result trace_cli_parse(int argc, char **argv, struct trace_cli *cli,
 	cli->overhead = true;
 	cli->requests = true;
 	cli->syscalls = true;
+	cli->resource_groups = RES_DEFAULT_GROUPS;
 	cli->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
 	cli->keep_events = DEFAULT_KEEP_EVENTS;
 	metrics_config_init(&cli->metrics);

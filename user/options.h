@@ -24,6 +24,7 @@ struct trace_cli {
 	bool json_stdout;	/* --json */
 	bool jsonl;		/* --jsonl: one snapshot per line, appended */
 	bool overhead;		/* false with --no-overhead */
+	__u32 resource_groups;	/* RES_GROUP_BIT()s: --sched, --no-net, ... */
 	bool verbose;
 	__u32 ringbuf_bytes;
 	size_t keep_events;	/* slow calls / process events kept in JSON */

@@ -138,6 +138,22 @@ void overhead_close(struct overhead *oh, __u64 now_ns, __u64 traced_syscalls)
 	overhead_update_loader(oh);
 }
 
+static void add_family_cost(struct overhead_view *out, const char *family,
+			    double ns_per_s)
+{
+	int i;
+
+	if (!family)
+		return;
+	for (i = 0; i < out->n_families; i++)
+		if (!strcmp(out->families[i].name, family))
+			break;
+	if (i == out->n_families)
+		out->families[out->n_families++].name = family;
+	out->families[i].kernel_ns_per_s += ns_per_s;
+	out->families[i].cpu_share += ns_per_s / 1e9;
+}
+
 void overhead_view(const struct overhead *oh, double elapsed_s,
 		   struct overhead_view *out)
 {
@@ -162,12 +178,14 @@ void overhead_view(const struct overhead *oh, double elapsed_s,
 		struct prog_cost_view *v = &out->progs[i];
 
 		v->name = p->name;
+		v->family = p->family;
 		v->runs_per_s = p->runs / sampled_s;
 		v->avg_ns = p->runs ? (double)p->run_ns / p->runs : 0;
 		v->cpu_share = p->run_ns / 1e9 / sampled_s;
 		v->est_runs = (__u64)(v->runs_per_s * elapsed_s);
 		v->est_run_ns = (__u64)(v->cpu_share * elapsed_s * 1e9);
 		out->kernel_ns_per_s += p->run_ns / sampled_s;
+		add_family_cost(out, p->family, p->run_ns / sampled_s);
 		if (p->per_syscall) {
 			per_syscall_runs += p->runs;
 			per_syscall_progs++;

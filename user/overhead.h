@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #include <stdbool.h>
 
-#define OVERHEAD_MAX_PROGS	16
+#define OVERHEAD_MAX_PROGS	64
 #define OVERHEAD_NAME_LEN	32
 
 enum overhead_mode {
@@ -28,6 +28,7 @@ struct prog_cost {
 	char name[OVERHEAD_NAME_LEN];
 	int fd;
 	bool per_syscall;	/* runs on every syscall of every process */
+	const char *family;	/* probe family (static string), NULL: none */
 	__u64 runs, run_ns;	/* accumulated over sampling windows */
 	__u64 runs_at_open, ns_at_open; /* readings when the window opened */
 };
@@ -51,11 +52,19 @@ struct overhead {
 /* Derived figures, per program and in total. */
 struct prog_cost_view {
 	const char *name;
+	const char *family;
 	double runs_per_s;
 	double avg_ns;
 	double cpu_share;	/* of one CPU, 0..1 */
 	__u64 est_runs;		/* over the whole trace */
 	__u64 est_run_ns;
+};
+
+/* What one probe family costs: the sum of its programs. */
+struct family_cost_view {
+	const char *name;
+	double kernel_ns_per_s;
+	double cpu_share;	/* of one CPU */
 };
 
 struct overhead_view {
@@ -64,6 +73,8 @@ struct overhead_view {
 	double sample_fraction;
 	struct prog_cost_view progs[OVERHEAD_MAX_PROGS];
 	int n_progs;
+	struct family_cost_view families[OVERHEAD_MAX_PROGS];
+	int n_families;		/* in registration order */
 	double kernel_ns_per_s;
 	double kernel_cpu_share;	/* of one CPU */
 	double other_process_share;	/* of per-syscall program runs */

@@ -14,6 +14,7 @@
 
 #include <bpf/libbpf.h>
 #include <stdbool.h>
+#include "model_resources.h"
 #include "trace.h"
 
 struct model;
@@ -48,11 +49,23 @@ extern const struct probe_family probe_lifecycle;
 extern const struct probe_family probe_syscalls;
 extern const struct probe_family probe_requests;
 extern const struct probe_family probe_funcs;
+extern const struct probe_family probe_sched;
+extern const struct probe_family probe_faults;
+extern const struct probe_family probe_block;
+extern const struct probe_family probe_net;
 
 /* An object's own declarations of the maps in common.bpf.h. */
 struct common_maps {
 	struct bpf_map *traced_tgids, *tgid_filter, *events, *health;
 };
+
+/* The common maps of any skeleton (they have the same names in each). */
+#define PROBE_COMMON_MAPS(skel) (&(const struct common_maps){		\
+	.traced_tgids = (skel)->maps.traced_tgids,			\
+	.tgid_filter = (skel)->maps.tgid_filter,			\
+	.events = (skel)->maps.events,					\
+	.health = (skel)->maps.health,					\
+})
 
 /* Points an object's copies of the shared maps at the lifecycle object's. */
 int probe_share_common_maps(const struct probe_ctx *ctx,
@@ -62,5 +75,20 @@ int probe_register_prog(struct overhead *oh, const struct bpf_program *prog,
 			bool per_syscall);
 /* Sums a per-CPU __u64 value. */
 __u64 probe_sum_percpu(const __u64 *values, int n_cpus);
+
+/* Resource families (probe_resources.c). */
+bool probe_resource_wanted(const struct trace_opts *opts, enum res_group group);
+/* Whether the running kernel has the BTF tracepoint @name. */
+bool probe_kernel_has_tracepoint(const char *name);
+/*
+ * Copies a per-CPU hash of __u64 counter structs keyed by tgid into every
+ * process's res_counters at @offset (offsetof(struct res_counters, x)),
+ * summed over CPUs; @size is the struct's size.
+ */
+int probe_collect_counts(struct bpf_map *map, int n_cpus, struct model *model,
+			 size_t offset, size_t size);
+/* Same for a per-CPU hash of struct lat_stats keyed by tgid. */
+int probe_collect_hists(struct bpf_map *map, int n_cpus, struct model *model,
+			enum res_hist hist);
 
 #endif

@@ -2,6 +2,7 @@
 #include <string.h>
 #include "format.h"
 #include "report_funcs.h"
+#include "report_resources.h"
 #include "report_text.h"
 #include "syscall_names.h"
 
@@ -114,6 +115,11 @@ static void print_overhead(FILE *out, struct model *model)
 				format_count(v.progs[i].runs_per_s, runs, sizeof(runs)),
 				v.progs[i].avg_ns, v.progs[i].cpu_share * 100);
 		}
+		fprintf(out, "  by probe family:");
+		for (int i = 0; i < v.n_families; i++)
+			fprintf(out, "%s %s %.3f%%", i ? "," : "",
+				v.families[i].name, v.families[i].cpu_share * 100);
+		fputc('\n', out);
 		fprintf(out, "  kernel: %s/s = %.3f%% of one CPU; %.1f%% of syscall-program runs were other processes' (filter cost)\n",
 			format_duration((__u64)v.kernel_ns_per_s, kernel, sizeof(kernel)),
 			v.kernel_cpu_share * 100, v.other_process_share * 100);
@@ -139,6 +145,7 @@ void report_text_print(FILE *out, struct model *model, enum model_window window)
 	report_requests_print(out, model, window);
 	report_funcs_print(out, model, window);
 	print_events_summary(out, model);
+	report_text_resources(out, model, window);
 	print_overhead(out, model);
 	fputc('\n', out);
 	fflush(out);

@@ -8,6 +8,7 @@
 #include <time.h>
 #include "model_requests.h"
 #include "privileges.h"
+#include "proc_stats.h"
 #include "session.h"
 #include "target.h"
 #include "trace.h"
@@ -57,6 +58,8 @@ static int on_record(void *ctx, const void *data, size_t size)
 
 	if (type < 0)
 		return 0; /* malformed: counted nowhere worse than ignoring */
+	if (type == REC_PROC_EXIT)
+		proc_stats_on_exit(model, data);
 	/* Only slow requests, not every request, are events. */
 	if (s->hooks.on_event && model->last_event)
 		s->hooks.on_event(s->hooks.ctx, model, type, model->last_event);
@@ -146,6 +149,7 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 		.func_specs = s->cli.func_specs,
 		.n_func_specs = s->cli.n_func_specs,
 		.command = s->cli.command,
+		.resource_groups = s->cli.resource_groups,
 		.on_record = on_record,
 		.ctx = s,
 	};
@@ -215,6 +219,7 @@ int session_start(struct trace_cli *cli, const struct session_hooks *hooks,
 	s->model->follow = cli->follow;
 	s->model->slow_threshold_ns = cli->slow_ns;
 	s->model->requests->keep_query = cli->keep_query;
+	s->model->res.groups = cli->resource_groups;
 	overhead_init(&s->model->overhead, cli->overhead, STATS_SAMPLE_FRACTION);
 	install_signal_handlers();
 	err = load_and_attach(s, why, len);
@@ -252,6 +257,7 @@ static int refresh(struct session *s, __u64 now)
 {
 	int err = trace__collect(s->trace, s->model);
 
+	proc_stats_refresh(s->model);
 	s->model->now_ns = now;
 	overhead_update_loader(&s->model->overhead);
 	if (err)
@@ -322,6 +328,8 @@ int session_run(struct session *s)
 	int err = 0;
 
 	s->model->now_ns = s->model->mark_ns = start;
+	/* Baselines for the fault counters of processes attached by -p. */
+	proc_stats_refresh(s->model);
 	overhead_mark_tracing_start(oh);
 	c.tick_ns = MAX_TICK_NS;
 	if (s->cli.interval_s > 0) {

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "model_requests.h"
 #include "model_funcs.h"
 #include "snapshot_json.h"
 #include "syscall_names.h"
@@ -32,7 +31,7 @@ json_t *snapshot_iso_time(__u64 real)
 }
 
 /* Sparse histogram: [[low_ns, width_ns, count], ...] for non-empty buckets. */
-static json_t *hist_json(const struct lat_stats *hist)
+json_t *snapshot_hist_json(const struct lat_stats *hist)
 {
 	json_t *buckets = json_array();
 
@@ -89,86 +88,10 @@ static json_t *syscalls_json(struct model *model, enum model_window window)
 		}
 		json_object_set_new(row, "nr", json_integer(views[i].nr));
 		json_object_set_new(row, "top_errnos", errnos);
-		json_object_set_new(row, "histogram", hist_json(views[i].hist));
+		json_object_set_new(row, "histogram", snapshot_hist_json(views[i].hist));
 		json_object_set_new(obj, views[i].name, row);
 	}
 	return obj;
-}
-
-static json_t *status_json(const __u64 status[LATSCOPE_STATUS_CLASSES])
-{
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "1xx", (json_int_t)status[1], "2xx", (json_int_t)status[2],
-			 "3xx", (json_int_t)status[3], "4xx", (json_int_t)status[4],
-			 "5xx", (json_int_t)status[5], "none", (json_int_t)status[0]);
-}
-
-/* One request-table row: latency figures plus outcome and traffic. */
-static json_t *req_row_json(const struct req_row_view *v)
-{
-	json_t *obj = snapshot_latency_json(&v->lat);
-
-	json_object_set_new(obj, "aborted", json_integer((json_int_t)v->aborted));
-	json_object_set_new(obj, "status", status_json(v->status));
-	json_object_set_new(obj, "error_rate", json_real(v->error_rate));
-	json_object_set_new(obj, "bytes_in", json_integer((json_int_t)v->bytes_in));
-	json_object_set_new(obj, "bytes_out", json_integer((json_int_t)v->bytes_out));
-	json_object_set_new(obj, "histogram", hist_json(v->hist));
-	return obj;
-}
-
-static json_t *req_groups_json(struct model *model, enum model_window window,
-			       enum req_role role)
-{
-	const struct req_group_view *views;
-	json_t *arr = json_array();
-	int n = 0;
-
-	model_request_views(model, window, role, &views, &n);
-	for (int i = 0; i < n; i++) {
-		const struct req_group_view *g = &views[i];
-		json_t *obj = req_row_json(&g->total), *eps = json_array();
-
-		json_object_set_new(obj, "port", json_integer(g->port));
-		if (role == REQ_ROLE_CLIENT) {
-			json_object_set_new(obj, "peer", json_string(g->label));
-			json_object_set_new(obj, "addr", json_string(g->addr));
-		}
-		json_object_set_new(obj, "protocol", json_string(g->http ? "http" : "tcp"));
-		for (int e = 0; e < g->n_endpoints; e++) {
-			json_t *row = req_row_json(&g->endpoints[e]);
-
-			json_object_set_new(row, "endpoint", json_string(g->endpoints[e].name));
-			json_array_append_new(eps, row);
-		}
-		json_object_set_new(obj, "endpoints", eps);
-		json_array_append_new(arr, obj);
-	}
-	return arr;
-}
-
-static json_t *slow_requests_json(const struct model *model)
-{
-	const struct ring_log *log = &model->requests->slow;
-	json_t *kept = json_array();
-
-	for (size_t i = 0; i < log->len; i++) {
-		const struct slow_request *s = ring_log_at(log, i);
-		char addr[48];
-
-		json_array_append_new(kept,
-			json_pack("{s:o, s:i, s:i, s:s, s:s, s:i, s:i, s:s, s:i, s:I}",
-				  "time", iso_time(model, s->ts_ns),
-				  "pid", (int)s->tgid, "tid", (int)s->tid,
-				  "side", s->role == REQ_ROLE_CLIENT ? "client" : "server",
-				  "peer_addr", format_peer_addr(s->peer_addr, addr, sizeof(addr)),
-				  "peer_port", s->peer_port, "local_port", s->local_port,
-				  "endpoint", s->endpoint, "status", s->status,
-				  "duration_ns", (json_int_t)s->duration_ns));
-	}
-	return json_pack("{s:I, s:I, s:o}", "threshold_ns",
-			 (json_int_t)model->slow_threshold_ns, "reported",
-			 (json_int_t)log->total, "events", kept);
 }
 
 /* Keyed by name; a name in two files gets "@module" on the later ones. */
@@ -187,7 +110,7 @@ static json_t *functions_json(struct model *model, enum model_window window)
 		json_object_set_new(row, "self_ns", json_integer((json_int_t)views[i].self_ns));
 		json_object_set_new(row, "module", json_string(views[i].module));
 		json_object_set_new(row, "symbols_from", json_string(views[i].symbols_from));
-		json_object_set_new(row, "histogram", hist_json(views[i].hist));
+		json_object_set_new(row, "histogram", snapshot_hist_json(views[i].hist));
 		snprintf(key, sizeof(key), "%s", views[i].name);
 		if (json_object_get(obj, key))
 			snprintf(key, sizeof(key), "%s@%s", views[i].name, views[i].module);
@@ -290,6 +213,21 @@ static json_t *proc_events_json(const struct model *model)
 			 "events", arr);
 }
 
+/* { "syscalls": {"kernel_ns_per_s": ..., "cpu_share": ...}, "sched": ... } */
+static json_t *families_json(const struct model *model)
+{
+	struct overhead_view v;
+	json_t *obj = json_object();
+
+	model_overhead_view(model, &v);
+	for (int i = 0; i < v.n_families; i++)
+		json_object_set_new(obj, v.families[i].name,
+			json_pack("{s:f, s:f}", "kernel_ns_per_s",
+				  v.families[i].kernel_ns_per_s, "cpu_share",
+				  v.families[i].cpu_share));
+	return obj;
+}
+
 static json_t *overhead_json(struct model *model)
 {
 	struct overhead_view v;
@@ -305,6 +243,8 @@ static json_t *overhead_json(struct model *model)
 				  "avg_ns_per_run", p->avg_ns, "cpu_share", p->cpu_share,
 				  "est_runs", (json_int_t)p->est_runs,
 				  "est_run_time_ns", (json_int_t)p->est_run_ns));
+		json_object_set_new(json_array_get(progs, i), "family",
+				    p->family ? json_string(p->family) : json_null());
 	}
 	return json_pack("{s:s, s:s?, s:f, s:o, s:f, s:f, s:f, s:{s:f, s:f, s:I}, s:{s:I, s:I, s:I, s:I}}",
 		"bpf_stats", overhead_mode_name(v.mode),
@@ -338,22 +278,19 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 	if (!snap)
 		return NULL;
 	json_object_set_new(snap, "syscalls", syscalls_json(model, WINDOW_TOTAL));
-	json_object_set_new(snap, "requests",
-		json_pack("{s:o, s:o}", "servers",
-			  req_groups_json(model, WINDOW_TOTAL, REQ_ROLE_SERVER),
-			  "slow", slow_requests_json(model)));
-	json_object_set_new(snap, "upstreams",
-		json_pack("{s:o}", "peers",
-			  req_groups_json(model, WINDOW_TOTAL, REQ_ROLE_CLIENT)));
+	json_object_set_new(snap, "requests", snapshot_requests(model));
+	json_object_set_new(snap, "upstreams", snapshot_upstreams(model));
 	if (with_interval)
 		json_object_set_new(snap, "interval",
-			json_pack("{s:f, s:o, s:o, s:o}", "duration_s",
+			json_pack("{s:f, s:o, s:o, s:o, s:o}", "duration_s",
 				  model_window_seconds(model, WINDOW_INTERVAL),
 				  "syscalls", syscalls_json(model, WINDOW_INTERVAL),
-				  "requests", req_groups_json(model, WINDOW_INTERVAL, REQ_ROLE_SERVER),
-				  "upstreams", req_groups_json(model, WINDOW_INTERVAL, REQ_ROLE_CLIENT)));
+				  "resources", snapshot_resources(model, WINDOW_INTERVAL),
+				  "requests", snapshot_request_groups(model, WINDOW_INTERVAL, REQ_ROLE_SERVER),
+				  "upstreams", snapshot_request_groups(model, WINDOW_INTERVAL, REQ_ROLE_CLIENT)));
 	json_object_set_new(snap, "slow_syscalls", slow_calls_json(model));
 	json_object_set_new(snap, "process_events", proc_events_json(model));
+	json_object_set_new(snap, "resources", snapshot_resources(model, WINDOW_TOTAL));
 	json_object_set_new(snap, "overhead", overhead_json(model));
 	if (model_has_funcs(model)) {
 		json_object_set_new(snap, "functions", functions_json(model, WINDOW_TOTAL));
@@ -363,6 +300,8 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 			json_object_set_new(json_object_get(snap, "interval"), "functions",
 					    functions_json(model, WINDOW_INTERVAL));
 	}
+	json_object_set_new(json_object_get(snap, "overhead"), "families",
+			    families_json(model));
 	return snap;
 }
 

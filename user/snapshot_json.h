@@ -19,6 +19,19 @@ json_t *snapshot_build(struct model *model, bool with_interval);
 json_t *snapshot_iso_time(__u64 realtime_ns);
 /* count, errors, rate_per_s, total_ns, min_ns, max_ns, p50_ns..p999_ns */
 json_t *snapshot_latency_json(const struct lat_summary *lat);
+/* Sparse histogram: [[low_ns, width_ns, count], ...] for non-empty buckets. */
+json_t *snapshot_hist_json(const struct lat_stats *hist);
+/* The "resources" section (snapshot_resources.c). */
+json_t *snapshot_resources(struct model *model, enum model_window window);
+/*
+ * The "requests" (server groups, slow requests) and "upstreams" (client
+ * groups) sections, and one role's groups for a window
+ * (snapshot_requests.c).
+ */
+json_t *snapshot_requests(struct model *model);
+json_t *snapshot_upstreams(struct model *model);
+json_t *snapshot_request_groups(struct model *model, enum model_window window,
+				enum req_role role);
 /* Temp file in the same directory, fsync, rename: never half-written. */
 int snapshot_write_file(const char *path, const json_t *snap);
 /* One compact line appended (JSON Lines). */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "latscope.h"
+#include "overhead.h"
 #include "probe.h"
 #include "trace.h"
 
@@ -13,6 +14,10 @@ static const struct probe_family *const families[] = {
 	&probe_syscalls,
 	&probe_requests,
 	&probe_funcs,
+	&probe_sched,
+	&probe_faults,
+	&probe_block,
+	&probe_net,
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
@@ -125,9 +130,14 @@ int trace__register_costs(struct trace *trace, struct overhead *oh)
 
 		if (!trace->loaded[i])
 			continue;
+		int first = oh->n_progs;
+
 		err = families[i]->register_costs(trace->state[i], oh);
 		if (err)
 			return err;
+		/* Per-family subtotals let a user weigh --no-<group>. */
+		for (int p = first; p < oh->n_progs; p++)
+			oh->progs[p].family = families[i]->name;
 	}
 	return 0;
 }

@@ -26,6 +26,7 @@ struct trace_opts {
 	const char *const *func_specs;	/* -u SPEC, see uprobe_spec.h */
 	int n_func_specs;
 	const char *command;	/* -c: the target is held before exec */
+	__u32 resource_groups;	/* RES_GROUP_BIT()s of the groups to load */
 	trace_record_fn on_record;
 	void *ctx;
 };

@@ -2,7 +2,7 @@
 # `make bench`: what tracing a syscall storm costs, latscope against the tools
 # people would otherwise use, measured side by side in one run.
 #
-#   tools/bench.sh [BUILD_DIR]          (default BUILD_DIR: build; needs root)
+#   tools/bench/syscalls.sh [BUILD_DIR]          (default BUILD_DIR: build; needs root)
 #
 #   BENCH_ROUNDS  rounds of the round-robin (default 5)
 #   BENCH_CALLS   getppid() calls per storm run (default 2000000)
