@@ -32,7 +32,7 @@ spid=$!
 sleep 0.3
 port=$(awk '{print $2}' "$out")
 (sleep 1; "$loadgen" --port "$port" --count 15 --resets 2 > "$out.lg") &
-"$latscope" record -p "$spid" -d 5 -o "$snapshot" | sed -n '/^REQUESTS/,/^overhead/p' | grep -v '^overhead'
+"$latscope" record -p "$spid" -d 5 -o "$snapshot" | sed -n '/^REQUESTS/,/^\(overhead\|resources\)/p' | grep -v '^\(overhead\|resources\)'
 echo
 echo "### What the load generator sent and got back (latscope must agree):"
 cat "$out.lg"
