@@ -272,11 +272,12 @@ static __always_inline void conn_close(__u64 sk)
 }
 
 /*
- * A connection opened before tracing began (no accept or connect seen).
- * Accepted sockets inherit SOCK_BINDPORT_LOCK from a listener bound to an
- * explicit port: a server. Otherwise the first operation decides: a read
- * is a request arriving, a write is a call going out. (A server that
- * speaks first, on a port-0 listener, would be taken for a client.)
+ * A connection first seen moving bytes, not connecting (its SYN_SENT was
+ * not seen: accepted, or opened before tracing began). Accepted sockets
+ * inherit SOCK_BINDPORT_LOCK from a listener bound to an explicit port: a
+ * server. Otherwise the first operation decides: a read is a request
+ * arriving, a write is a call going out. (A server that speaks first, on
+ * a port-0 listener, would be taken for a client.)
  */
 static __always_inline __u16 role_of_unseen(struct sock *sk, bool is_read)
 {
@@ -299,7 +300,7 @@ static __always_inline void syscall_buffer(struct task_struct *task,
 
 	if (!regs)
 		return;
-	kind = sock_io_kind_of(sock_io_exit_nr(regs));
+	kind = sock_io_kind_of(sock_io_syscall_nr(regs));
 	if (kind == SOCK_IO_NONE || sock_io_is_read(kind) != is_read)
 		return;
 	op->buf = sock_io_first_buf(kind, PT_REGS_PARM2_CORE_SYSCALL(regs),

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Socket I/O seen from the system-call side: which syscalls move bytes on
- * a socket, where their user buffer is, and which `struct sock` an fd
- * refers to. The syscall tracepoints carry the buffer pointer that the
- * socket tracepoints (sock_send_length / sock_recv_length, 6.3+) lack; the
- * socket tracepoints name the sock, which spares the I/O path an fdtable
- * walk. Together they copy a request's first bytes once the call moved them.
+ * Socket I/O seen from the system-call side: which syscall a task is in,
+ * and where that call's user buffer is. The socket tracepoints
+ * (sock_send_length / sock_recv_length, 6.3+) name the sock and the bytes
+ * moved but not the buffer; the registers the task entered the syscall
+ * with (bpf_task_pt_regs) have it, so a request's first bytes can be
+ * copied once the call moved them.
  */
 #ifndef LATSCOPE_SOCK_IO_BPF_H
 #define LATSCOPE_SOCK_IO_BPF_H
@@ -13,9 +13,6 @@
 #include <bpf/bpf_endian.h>
 #include "common.bpf.h"
 
-#define SOCK_IO_S_IFMT		00170000
-#define SOCK_IO_S_IFSOCK	0140000
-#define SOCK_IO_AF_INET		2
 #define SOCK_IO_AF_INET6	10
 #define SOCK_IO_IPPROTO_TCP	6
 #define SOCK_IO_MSG_PEEK	2
@@ -29,15 +26,9 @@ enum sock_io_kind {
 	SOCK_IO_RECVMSG,	/* (fd, msghdr, flags) */
 	SOCK_IO_SENDMSG,
 	SOCK_IO_SENDFILE,	/* (out_fd, in_fd, ...): no user buffer */
-	SOCK_IO_CONNECT,	/* (fd, addr, len) */
-	SOCK_IO_ACCEPT,		/* returns the new fd */
-	SOCK_IO_CLOSE,
 };
 
-/*
- * Syscall numbers per architecture: tp_btf/sys_enter sees raw numbers.
- * Only the calls above matter; everything else costs one switch.
- */
+/* Syscall numbers per architecture; every other call is SOCK_IO_NONE. */
 static __always_inline enum sock_io_kind sock_io_kind_of(long nr)
 {
 	switch (nr) {
@@ -49,9 +40,6 @@ static __always_inline enum sock_io_kind sock_io_kind_of(long nr)
 	case 47: return SOCK_IO_RECVMSG;
 	case 46: return SOCK_IO_SENDMSG;
 	case 40: return SOCK_IO_SENDFILE;
-	case 42: return SOCK_IO_CONNECT;
-	case 43: case 288: return SOCK_IO_ACCEPT;	/* accept, accept4 */
-	case 3: return SOCK_IO_CLOSE;
 #elif defined(__TARGET_ARCH_arm64)
 	case 63: case 207: return SOCK_IO_READ;
 	case 64: case 206: return SOCK_IO_WRITE;
@@ -60,16 +48,13 @@ static __always_inline enum sock_io_kind sock_io_kind_of(long nr)
 	case 212: return SOCK_IO_RECVMSG;
 	case 211: return SOCK_IO_SENDMSG;
 	case 71: return SOCK_IO_SENDFILE;
-	case 203: return SOCK_IO_CONNECT;
-	case 202: case 242: return SOCK_IO_ACCEPT;
-	case 57: return SOCK_IO_CLOSE;
 #endif
 	}
 	return SOCK_IO_NONE;
 }
 
-/* The syscall number at sys_exit, which passes only regs and the result. */
-static __always_inline long sock_io_exit_nr(struct pt_regs *regs)
+/* The number of the syscall @regs (its entry registers) belong to. */
+static __always_inline long sock_io_syscall_nr(struct pt_regs *regs)
 {
 #if defined(__TARGET_ARCH_x86)
 	return regs->orig_ax;
