@@ -81,6 +81,7 @@ struct model {
 	struct target_info *targets;
 	int n_targets;
 	bool follow;
+	bool syscalls_off;	/* --no-syscalls: no syscall table at all */
 
 	struct syscall_row *syscalls[LATSCOPE_MAX_SYSCALLS];
 	__u64 slow_threshold_ns;		/* 0: slow path off */

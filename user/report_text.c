@@ -61,6 +61,8 @@ static void print_syscalls(FILE *out, struct model *model,
 	const struct syscall_view *views;
 	int n;
 
+	if (model->syscalls_off)
+		return;
 	model_syscall_views(model, window, &views, &n);
 	if (!n) {
 		fprintf(out, "no syscalls seen\n");

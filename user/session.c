@@ -219,6 +219,7 @@ int session_start(struct trace_cli *cli, const struct session_hooks *hooks,
 	s->model->follow = cli->follow;
 	s->model->slow_threshold_ns = cli->slow_ns;
 	s->model->requests->keep_query = cli->keep_query;
+	s->model->syscalls_off = !cli->syscalls;
 	s->model->res.groups = cli->resource_groups;
 	overhead_init(&s->model->overhead, cli->overhead, STATS_SAMPLE_FRACTION);
 	install_signal_handlers();
