@@ -223,3 +223,38 @@ Test(requests, close_only_and_slow)
 	cr_assert_eq(slow, 10, "exactly the /slow requests are slow");
 	json_decref(snap);
 }
+
+/*
+ * The client side over HTTP: trace the load generator itself. Each of its
+ * requests is a call to the demo's port, classified by endpoint from the
+ * request line it wrote and the status line it read.
+ */
+Test(requests, client_side_http_endpoints)
+{
+	struct demo d = {};
+	json_t *snap, *up;
+	const char *cmd;
+
+	d.server = proc_start((char *[]){ (char *)tool_bin("demo_server"),
+				"--error-every", "4", NULL });
+	cr_assert(proc_wait_output(d.server, false, "upstream ", RUN_START_TIMEOUT_S));
+	cr_assert_eq(sscanf(d.server->out.data, "http %d upstream %d",
+			    &d.http_port, &d.upstream_port), 2);
+	cmd = strf("%s --port %d --count 8 --paths /fast,/error --resets 1",
+		   tool_bin("loadgen"), d.http_port);
+	snap = snapshot_of(record_command(cmd, (char *[]){ "--json", "--no-syscalls", NULL }));
+	proc_signal(d.server, SIGTERM);
+	proc_wait(d.server, 2);
+
+	up = group(snap, "upstreams.peers", d.http_port);
+	cr_assert_str_eq(jstr(up, "protocol"), "http");
+	cr_assert_eq(jint(up, "count"), 32);
+	cr_assert_eq(jint(up, "aborted"), 1, "the call reset before its reply");
+	cr_assert_eq(jint(endpoint(up, "GET /fast"), "count"), 16);
+	cr_assert_eq(jint(endpoint(up, "GET /error"), "count"), 16);
+	cr_assert_eq(jint(endpoint(up, "GET /error"), "status.5xx"), 4);
+	cr_assert_eq(jint(up, "status.2xx"), 28);
+	cr_assert_eq(json_array_size(jpath(snap, "requests.servers")), 0,
+		     "the load generator serves nothing");
+	json_decref(snap);
+}
