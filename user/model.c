@@ -332,6 +332,16 @@ static int by_total_desc(const void *a, const void *b)
 	return (int)x->nr - (int)y->nr;
 }
 
+__u64 model_window_hist(enum model_window window, const struct lat_stats *now,
+			const struct lat_stats *mark, struct lat_stats *out)
+{
+	if (window == WINDOW_TOTAL)
+		*out = *now;
+	else
+		lat_stats_window(out, now, mark);
+	return out->count;
+}
+
 int model_syscall_views(struct model *model, enum model_window window,
 			const struct syscall_view **views, int *n)
 {
@@ -343,13 +353,7 @@ int model_syscall_views(struct model *model, enum model_window window,
 		struct syscall_view *v = &model->views[count];
 		struct lat_stats *hist = &model->view_hists[count];
 
-		if (!row)
-			continue;
-		if (window == WINDOW_TOTAL)
-			*hist = row->now;
-		else
-			lat_stats_window(hist, &row->now, &row->mark);
-		if (!hist->count)
+		if (!row || !model_window_hist(window, &row->now, &row->mark, hist))
 			continue;
 		memset(v, 0, sizeof(*v));
 		v->nr = row->nr;

@@ -145,6 +145,13 @@ double model_window_seconds(const struct model *model,
 			    enum model_window window);
 __u64 model_realtime_ns(const struct model *model, __u64 mono_ns);
 
+/*
+ * The histogram of @window from a row's cumulative reading and its reading
+ * at the last interval mark; returns its sample count.
+ */
+__u64 model_window_hist(enum model_window window, const struct lat_stats *now,
+			const struct lat_stats *mark, struct lat_stats *out);
+
 /* Oldest-first access to a ring log. */
 const void *ring_log_at(const struct ring_log *log, size_t i);
 int ring_log_init(struct ring_log *log, size_t item_size, size_t cap);

@@ -91,13 +91,7 @@ int model_func_views(struct model *model, enum model_window window,
 		struct func_view *v = &f->views[count];
 		struct lat_stats *hist = &f->hists[count];
 
-		if (!row)
-			continue;
-		if (window == WINDOW_TOTAL)
-			*hist = row->now;
-		else
-			lat_stats_window(hist, &row->now, &row->mark);
-		if (!hist->count)
+		if (!row || !model_window_hist(window, &row->now, &row->mark, hist))
 			continue;
 		memset(v, 0, sizeof(*v));
 		v->id = id;

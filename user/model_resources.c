@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "model.h"
 #include "model_resources.h"
 
 const char *const res_group_names[RES_GROUPS] = {
@@ -128,10 +129,9 @@ static void view_hists(struct res_view *v, struct res_process *row, bool interva
 
 	v->hist = h ? h->view : no_hists;
 	for (int i = 0; i < RES_HISTS; i++) {
-		if (h && interval)
-			lat_stats_window(&h->view[i], &h->now[i], &h->mark[i]);
-		else if (h)
-			h->view[i] = h->now[i];
+		if (h)
+			model_window_hist(interval ? WINDOW_INTERVAL : WINDOW_TOTAL,
+					  &h->now[i], &h->mark[i], &h->view[i]);
 		lat_stats_summarize(&v->hist[i], v->seconds, &v->lat[i]);
 	}
 }

@@ -19,11 +19,21 @@ int probe_share_common_maps(const struct probe_ctx *ctx,
 	return err;
 }
 
-int probe_register_prog(struct overhead *oh, const struct bpf_program *prog,
-			bool per_syscall)
+int probe_register_object(struct overhead *oh, struct bpf_object *obj,
+			  bool per_syscall)
 {
-	return overhead_add_prog(oh, bpf_program__name(prog),
-				 bpf_program__fd(prog), per_syscall);
+	struct bpf_program *prog;
+	int err;
+
+	bpf_object__for_each_program(prog, obj) {
+		if (bpf_program__fd(prog) < 0)
+			continue; /* not loaded: a variant this kernel did not need */
+		err = overhead_add_prog(oh, bpf_program__name(prog),
+					bpf_program__fd(prog), per_syscall);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 __u64 probe_sum_percpu(const __u64 *values, int n_cpus)

@@ -70,9 +70,9 @@ struct common_maps {
 /* Points an object's copies of the shared maps at the lifecycle object's. */
 int probe_share_common_maps(const struct probe_ctx *ctx,
 			    const struct common_maps *maps);
-/* Registers @prog with the overhead sampler. */
-int probe_register_prog(struct overhead *oh, const struct bpf_program *prog,
-			bool per_syscall);
+/* Registers every loaded program of @obj with the overhead sampler. */
+int probe_register_object(struct overhead *oh, struct bpf_object *obj,
+			  bool per_syscall);
 /* Sums a per-CPU __u64 value. */
 __u64 probe_sum_percpu(const __u64 *values, int n_cpus);
 

@@ -35,15 +35,8 @@ static int block_attach(void *state)
 static int block_register_costs(void *state, struct overhead *oh)
 {
 	struct block_bpf *skel = state;
-	int err = 0;
 
-	if (!skel->rodata->attribute_at_issue)
-		err = probe_register_prog(oh, skel->progs.block_start, false);
-	if (!err)
-		err = probe_register_prog(oh, skel->progs.block_issue, false);
-	if (!err)
-		err = probe_register_prog(oh, skel->progs.block_complete, false);
-	return err;
+	return probe_register_object(oh, skel->obj, false);
 }
 
 static int block_collect(void *state, const struct probe_ctx *ctx,

@@ -32,11 +32,8 @@ static int faults_attach(void *state)
 static int faults_register_costs(void *state, struct overhead *oh)
 {
 	struct faults_bpf *skel = state;
-	int err = probe_register_prog(oh, skel->progs.fault_user, false);
 
-	if (!err)
-		err = probe_register_prog(oh, skel->progs.fault_kernel, false);
-	return err;
+	return probe_register_object(oh, skel->obj, false);
 }
 
 static int faults_collect(void *state, const struct probe_ctx *ctx,

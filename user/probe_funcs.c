@@ -166,11 +166,8 @@ static int funcs_attach(void *state)
 static int funcs_register_costs(void *state, struct overhead *oh)
 {
 	struct funcs_probe *p = state;
-	int err = probe_register_prog(oh, p->skel->progs.func_entry, false);
 
-	if (!err)
-		err = probe_register_prog(oh, p->skel->progs.func_return, false);
-	return err;
+	return probe_register_object(oh, p->skel->obj, false);
 }
 
 static int set_info(struct funcs_probe *p, struct model *model)

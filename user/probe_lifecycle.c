@@ -33,14 +33,8 @@ static int lifecycle_attach(void *state)
 static int lifecycle_register_costs(void *state, struct overhead *oh)
 {
 	struct lifecycle_bpf *skel = state;
-	int err;
 
-	err = probe_register_prog(oh, skel->progs.lifecycle_fork, false);
-	if (!err)
-		err = probe_register_prog(oh, skel->progs.lifecycle_exec, false);
-	if (!err)
-		err = probe_register_prog(oh, skel->progs.lifecycle_exit, false);
-	return err;
+	return probe_register_object(oh, skel->obj, false);
 }
 
 /* The health counters live here, with the other shared maps. */

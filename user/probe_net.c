@@ -30,16 +30,8 @@ static int net_attach(void *state)
 static int net_register_costs(void *state, struct overhead *oh)
 {
 	struct net_bpf *skel = state;
-	const struct bpf_program *progs[] = {
-		skel->progs.net_send, skel->progs.net_recv, skel->progs.net_state,
-		skel->progs.net_retransmit, skel->progs.net_send_reset,
-		skel->progs.net_receive_reset,
-	};
-	int err = 0;
 
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]) && !err; i++)
-		err = probe_register_prog(oh, progs[i], false);
-	return err;
+	return probe_register_object(oh, skel->obj, false);
 }
 
 static int net_collect(void *state, const struct probe_ctx *ctx,

@@ -30,13 +30,8 @@ static int sched_attach(void *state)
 static int sched_register_costs(void *state, struct overhead *oh)
 {
 	struct sched_bpf *skel = state;
-	int err = probe_register_prog(oh, skel->progs.sched_switch, false);
 
-	if (!err)
-		err = probe_register_prog(oh, skel->progs.sched_wakeup, false);
-	if (!err)
-		err = probe_register_prog(oh, skel->progs.sched_wakeup_new, false);
-	return err;
+	return probe_register_object(oh, skel->obj, false);
 }
 
 static int sched_collect(void *state, const struct probe_ctx *ctx,

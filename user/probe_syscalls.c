@@ -46,11 +46,8 @@ static int syscalls_attach(void *state)
 static int syscalls_register_costs(void *state, struct overhead *oh)
 {
 	struct syscalls_probe *p = state;
-	int err = probe_register_prog(oh, p->skel->progs.syscall_enter, true);
 
-	if (!err)
-		err = probe_register_prog(oh, p->skel->progs.syscall_exit, true);
-	return err;
+	return probe_register_object(oh, p->skel->obj, true);
 }
 
 static int collect_stats(struct syscalls_probe *p, int n_cpus,

@@ -126,12 +126,10 @@ int trace__attach(struct trace *trace)
 int trace__register_costs(struct trace *trace, struct overhead *oh)
 {
 	for (size_t i = 0; i < N_FAMILIES; i++) {
-		int err;
+		int first = oh->n_progs, err;
 
 		if (!trace->loaded[i])
 			continue;
-		int first = oh->n_progs;
-
 		err = families[i]->register_costs(trace->state[i], oh);
 		if (err)
 			return err;
