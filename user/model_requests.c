@@ -187,7 +187,7 @@ static const struct req_tally *tally_window(const struct req_tally *now,
 {
 	if (window == WINDOW_TOTAL)
 		return now;
-	lat_stats_window(&scratch->lat, &now->lat, &mark->lat);
+	model_window_hist(window, &now->lat, &mark->lat, &scratch->lat);
 	scratch->aborted = now->aborted - mark->aborted;
 	scratch->bytes_in = now->bytes_in - mark->bytes_in;
 	scratch->bytes_out = now->bytes_out - mark->bytes_out;

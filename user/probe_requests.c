@@ -70,14 +70,8 @@ static int requests_attach(void *state)
 static int requests_register_costs(void *state, struct overhead *oh)
 {
 	struct requests_probe *p = state;
-	int err = probe_register_prog(oh, p->skel->progs.requests_recv, false);
 
-	if (!err)
-		err = probe_register_prog(oh, p->skel->progs.requests_send, false);
-	if (!err)
-		err = probe_register_prog(oh, p->skel->progs.requests_sock_state,
-					  false);
-	return err;
+	return probe_register_object(oh, p->skel->obj, false);
 }
 
 /* Sums group @id's per-CPU values; a group with no sample yet reads as 0. */
