@@ -10,7 +10,8 @@
 # nginx (Debian, one process, `master_process off`, pinned to CPU 0) serves
 # a 2 KB static file on 127.0.0.1; wrk (-t2 -c50, pinned to the other CPUs)
 # loads it. Each round runs every mode once, in turn: untraced, latscope
-# with request tracing alone (--no-syscalls), latscope's default probe set,
+# with request tracing alone (--no-syscalls --no-block --no-net), latscope's
+# default probe set,
 # libbpf-tools `syscount -L -p`, and a bpftrace per-PID syscall latency
 # histogram. A tracer attaches by PID and wrk starts only once it reports
 # itself attached. Reported per mode: median requests/s and p99 over the
@@ -106,7 +107,7 @@ start_tracer() {
 	case $mode in
 	untraced) return 0 ;;
 	latscope-requests)
-		"$LATSCOPE" record -p "$NGINX_PID" --no-syscalls > /dev/null 2> "$log" &
+		"$LATSCOPE" record -p "$NGINX_PID" --no-syscalls --no-block --no-net > /dev/null 2> "$log" &
 		TRACER_PID=$!; wait_attached "$log" "latscope: tracing" ;;
 	latscope-default)
 		"$LATSCOPE" record -p "$NGINX_PID" > /dev/null 2> "$log" &
