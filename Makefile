@@ -51,10 +51,11 @@ TOOLS_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 libcriterion-dev libjansson-dev libxml2-dev make gcc util-linux \
                 libmicrohttpd-dev prometheus libstdc++6 e2fsprogs mount \
-                libncurses-dev tmux
+                libncurses-dev tmux \
+                nginx wrk
 BENCH_PACKAGES := libbpf-tools bpftrace
 # make bench runs tools/bench/CASE.sh for each; BENCH_CASES=syscalls picks one.
-BENCH_CASES ?= syscalls uprobe resources
+BENCH_CASES ?= syscalls uprobe resources requests
 
 .PHONY: all deps bench-deps test unit-test integration-test demo bench vmlinux clean
 
@@ -71,6 +72,9 @@ $(BUILD) $(BUILD)/user $(BUILD)/tests $(BUILD)/workloads $(BUILD)/tools:
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Group ids come from an atomic fetch-and-add, which needs BPF ISA v3 (5.12+).
+$(BUILD)/requests.bpf.o: BPF_CFLAGS += -mcpu=v3
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@

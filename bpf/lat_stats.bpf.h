@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Add one latency sample to a per-CPU `struct lat_stats`: every
- * latency-producing program aggregates through lat_stats_record(), either
- * directly or through lat_stats_add() for maps keyed by __u32.
+ * latency-producing program aggregates through lat_stats_record() (in
+ * lat_record.h, shared with user space), either directly or through
+ * lat_stats_add() for maps keyed by __u32.
  */
 #ifndef LATSCOPE_LAT_STATS_BPF_H
 #define LATSCOPE_LAT_STATS_BPF_H
 
 #include "common.bpf.h"
+#include "lat_record.h"
 
 /* Seeds new map entries; too large for the 512-byte BPF stack. */
 static const struct lat_stats lat_stats_zero;
@@ -25,27 +27,6 @@ static __always_inline struct lat_stats *lat_stats_lookup_or_init(void *map,
 	if (!stats)
 		health_inc(HEALTH_STATS_FULL);
 	return stats;
-}
-
-/* Adds one sample to @stats (NULL: the sample has nowhere to go). */
-static __always_inline void lat_stats_record(struct lat_stats *stats, __u64 ns,
-					     bool failed)
-{
-	__u32 bucket = hist_bucket_of(ns);
-
-	if (!stats)
-		return;
-	/* Per-CPU values: plain increments, no atomics needed. */
-	stats->count++;
-	stats->total_ns += ns;
-	if (failed)
-		stats->errors++;
-	if (!stats->min_ns || ns < stats->min_ns)
-		stats->min_ns = ns;
-	if (ns > stats->max_ns)
-		stats->max_ns = ns;
-	if (bucket < HIST_BUCKETS)
-		stats->buckets[bucket]++;
 }
 
 static __always_inline void lat_stats_add(void *map, __u32 key, __u64 ns,

@@ -110,6 +110,7 @@ enum rec_type {
 	REC_PROC_FORK,
 	REC_PROC_EXEC,
 	REC_PROC_EXIT,
+	REC_REQUEST,
 };
 
 struct rec_header {
@@ -135,6 +136,68 @@ struct proc_rec {
 	__s32 exit_code;  /* exit: as wait(2) encodes it */
 	char comm[LATSCOPE_COMM_LEN];
 	char filename[LATSCOPE_PATH_LEN]; /* exec only */
+};
+
+/*
+ * Request tracking (requests.bpf.c). A connection's role decides what a
+ * "request" is: a server reads a request and writes its response; a client
+ * writes a call and reads its reply.
+ */
+#define LATSCOPE_CAPTURE_LEN	128	/* first bytes kept of each direction */
+/*
+ * Listening ports + peers tracked: each costs a ~9.5 KB histogram per CPU,
+ * preallocated, so the loader lowers this on machines with many CPUs.
+ */
+#define LATSCOPE_MAX_REQ_GROUPS	256
+#define LATSCOPE_REQ_STATS_BUDGET (64U << 20) /* bytes, over all CPUs */
+#define LATSCOPE_MAX_CONNS	16384	/* connections tracked at once */
+
+enum req_role {
+	REQ_ROLE_SERVER = 1,	/* accepted, or first operation was a read */
+	REQ_ROLE_CLIENT = 2,	/* connect()ed, or first operation was a write */
+};
+
+enum req_outcome {
+	REQ_DONE = 1,		/* the response (reply) was seen */
+	REQ_ABORTED = 2,	/* the connection closed before any response */
+};
+
+/* HTTP status classes counted in the kernel; 0 is "no HTTP status line". */
+#define LATSCOPE_STATUS_CLASSES	6
+
+/*
+ * A request group: a server's local port, or a client's peer. Addresses
+ * are IPv6; IPv4 is stored v4-mapped (::ffff:a.b.c.d).
+ */
+struct req_group_key {
+	__u16 role;	/* enum req_role */
+	__u16 port;	/* server: local port; client: peer port (host order) */
+	__u32 pad;
+	__u8 addr[16];	/* client: peer address; server: zero */
+};
+
+/* Exact per-group counters beside the group's lat_stats, per CPU. */
+struct req_group_counts {
+	__u64 aborted;
+	__u64 bytes_in;		/* server: request bytes; client: reply bytes */
+	__u64 bytes_out;	/* server: response bytes; client: call bytes */
+	__u64 status[LATSCOPE_STATUS_CLASSES];
+};
+
+/* One finished (or aborted) request, with the first bytes of each side. */
+struct request_rec {
+	struct rec_header hdr;	/* ts_ns: first byte of the request */
+	__u32 group;		/* id in the req_groups map */
+	__u16 role;		/* enum req_role */
+	__u16 outcome;		/* enum req_outcome */
+	__u16 local_port, peer_port;
+	__u8 peer_addr[16];
+	__u64 duration_ns;
+	__u64 bytes_in, bytes_out;
+	__u16 req_len, resp_len; /* bytes captured (<= LATSCOPE_CAPTURE_LEN) */
+	__u32 pad2;
+	char req[LATSCOPE_CAPTURE_LEN];	 /* server: request; client: call */
+	char resp[LATSCOPE_CAPTURE_LEN]; /* server: response; client: reply */
 };
 
 #endif /* LATSCOPE_H */

@@ -1,34 +1,55 @@
 #!/bin/sh
-# make demo: trace the bundled demo service two ways and show what latscope
-# reports. Needs root (BPF).
+# make demo: trace the bundled web service under load and show, per
+# endpoint, latency, status and where the time goes (its upstream); then
+# the JSON snapshot path. Needs root (BPF).
 set -eu
 build=${1:-build}
 latscope="$build/latscope"
+server="$build/tools/demo_server"
+loadgen="$build/tools/loadgen"
 app="$build/tools/demo_app"
 snapshot="$build/demo-snapshot.json"
+out=$(mktemp)
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "make demo needs root: latscope loads BPF programs" >&2
 	exit 1
 fi
 
-echo "### 1. Attach to a running process by PID: 4 s, a report every 2 s,"
-echo "###    every syscall slower than 30 ms printed as it happens."
-"$app" 8 >/dev/null &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-sleep 0.5
-"$latscope" record -p "$pid" -d 4 -i 2 --slow 30ms --sched
-kill "$pid" 2>/dev/null || true
-wait "$pid" 2>/dev/null || true
-trap - EXIT
+cleanup() {
+	[ -n "${spid:-}" ] && kill "$spid" 2>/dev/null || true
+	rm -f "$out"
+}
+trap cleanup EXIT
+
+echo "### 1. A web service (tools/demo_server, HTTP/1.1 on 127.0.0.1): /fast answers at"
+echo "###    once, /slow sleeps 80 ms, every 5th /error is a 500, /upstream waits on a"
+echo "###    TCP service (30 ms). latscope attaches by PID for 5 s while tools/loadgen"
+echo "###    sends 15 requests per endpoint on keep-alive connections and 15 on"
+echo "###    one-request connections, then resets 2 connections mid-request."
+"$server" --slow-ms 80 --upstream-ms 30 --error-every 5 > "$out" &
+spid=$!
+sleep 0.3
+port=$(awk '{print $2}' "$out")
+(sleep 1; "$loadgen" --port "$port" --count 15 --resets 2 > "$out.lg") &
+"$latscope" record -p "$spid" -d 5 -o "$snapshot" | sed -n '/^REQUESTS/,/^\(overhead\|resources\)/p' | grep -v '^\(overhead\|resources\)'
+echo
+echo "### What the load generator sent and got back (latscope must agree):"
+cat "$out.lg"
+rm -f "$out.lg"
+echo
+echo "Read it: GET /slow is the slow endpoint (p50 ~80 ms); GET /error carries the 5xx;"
+echo "GET /upstream spends almost all its time in the 127.0.0.1 call under UPSTREAMS."
+echo "The 2 reset connections are ABORT on GET /fast, not fast requests."
+kill "$spid" 2>/dev/null || true
+wait "$spid" 2>/dev/null || true
+spid=
 
 echo
-echo "### 2. Start a command under latscope (traced from its first instruction),"
-echo "###    following its threads, and write a JSON snapshot."
+echo "### 2. Start a command under latscope (traced from its first instruction) and write"
+echo "###    a JSON snapshot: syscalls, requests, upstreams, slow events, overhead."
 "$latscope" record -c "$app 2" -o "$snapshot" --slow 30ms > /dev/null
-echo "wrote $snapshot ($(wc -c < "$snapshot") bytes); its syscall names, by total time:"
-grep -o '^    "[a-z0-9_]*": {' "$snapshot" | tr -d ' ":{' | head -n 8 | paste -sd' ' -
+echo "wrote $snapshot ($(wc -c < "$snapshot") bytes)"
 echo
-echo "Try it on anything: $latscope record -p \$(pidof <process>) -d 5"
+echo "Try it on anything: $latscope record -p \$(pidof nginx) -d 10"
 echo "Live view (q quits): $latscope top -c '$app 60' --warn 30ms"

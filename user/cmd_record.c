@@ -23,6 +23,8 @@ static void on_event(void *ctx, struct model *model, int rec_type,
 
 	if (rec_type == REC_SYSCALL_SLOW)
 		report_text_slow_call(r->events, model, item);
+	else if (rec_type == REC_REQUEST)
+		report_text_slow_request(r->events, model, item);
 	else
 		report_text_proc_event(r->events, model, item);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include "model.h"
+#include "model_requests.h"
 #include "model_funcs.h"
 #include "syscall_names.h"
 
@@ -17,7 +18,7 @@ static __u64 clock_ns(clockid_t clock)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static int ring_log_init(struct ring_log *log, size_t item_size, size_t cap)
+int ring_log_init(struct ring_log *log, size_t item_size, size_t cap)
 {
 	memset(log, 0, sizeof(*log));
 	log->item_size = item_size;
@@ -28,7 +29,7 @@ static int ring_log_init(struct ring_log *log, size_t item_size, size_t cap)
 	return log->items ? 0 : -ENOMEM;
 }
 
-static void ring_log_push(struct ring_log *log, const void *item)
+void ring_log_push(struct ring_log *log, const void *item)
 {
 	size_t slot;
 
@@ -63,9 +64,10 @@ struct model *model_new(size_t keep_events)
 	model->realtime_offset_ns = (__s64)(clock_ns(CLOCK_REALTIME) -
 					    model->start_ns);
 	model->views = calloc(LATSCOPE_MAX_SYSCALLS, sizeof(*model->views));
+	model->requests = model_requests_new(keep_events);
 	model->view_hists = calloc(LATSCOPE_MAX_SYSCALLS,
 				   sizeof(*model->view_hists));
-	if (!model->views || !model->view_hists ||
+	if (!model->views || !model->view_hists || !model->requests ||
 	    ring_log_init(&model->slow_calls, sizeof(struct slow_call),
 			  keep_events) ||
 	    ring_log_init(&model->proc_events, sizeof(struct proc_event),
@@ -88,6 +90,7 @@ void model_free(struct model *model)
 	free(model->proc_events.items);
 	free(model->views);
 	free(model->view_hists);
+	model_requests_free(model->requests);
 	model_funcs_free(model->funcs);
 	free(model);
 }
@@ -189,6 +192,8 @@ static void add_slow_call(struct model *model, const struct syscall_slow_rec *re
 	};
 
 	ring_log_push(&model->slow_calls, &call);
+	model->last_event = ring_log_at(&model->slow_calls,
+					model->slow_calls.len - 1);
 }
 
 static void note_exit(struct model *model, const struct proc_event *ev)
@@ -228,6 +233,8 @@ static void add_proc_event(struct model *model, const struct proc_rec *rec)
 	if (ev.kind == PROC_EXIT)
 		note_exit(model, &ev);
 	ring_log_push(&model->proc_events, &ev);
+	model->last_event = ring_log_at(&model->proc_events,
+					model->proc_events.len - 1);
 }
 
 int model_add_record(struct model *model, const void *data, size_t size)
@@ -237,6 +244,7 @@ int model_add_record(struct model *model, const void *data, size_t size)
 	if (size < sizeof(*hdr))
 		return -EINVAL;
 	model->records_received++;
+	model->last_event = NULL;
 	switch (hdr->type) {
 	case REC_SYSCALL_SLOW:
 		if (size < sizeof(struct syscall_slow_rec))
@@ -249,6 +257,11 @@ int model_add_record(struct model *model, const void *data, size_t size)
 		if (size < sizeof(struct proc_rec))
 			return -EINVAL;
 		add_proc_event(model, data);
+		break;
+	case REC_REQUEST:
+		if (size < sizeof(struct request_rec))
+			return -EINVAL;
+		model->last_event = model_add_request(model, data);
 		break;
 	default:
 		return -EINVAL;
@@ -273,6 +286,7 @@ void model_mark_interval(struct model *model)
 		for (int e = 0; e < row->n_errnos; e++)
 			count_readings_mark(&row->errnos[e].seen);
 	}
+	model_requests_mark(model->requests);
 	model_funcs_mark(model->funcs);
 	model->prev_mark_ns = model->mark_ns;
 	resources_mark(&model->res);

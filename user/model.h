@@ -17,6 +17,7 @@
 #define MODEL_TOP_ERRNOS	3	/* shown per syscall */
 #define MODEL_DEFAULT_KEEP	1000	/* slow calls / process events kept */
 
+struct model_requests;
 struct model_funcs;
 
 /*
@@ -118,12 +119,16 @@ struct model {
 	struct target_info *targets;
 	int n_targets;
 	bool follow;
+	bool syscalls_off;	/* --no-syscalls: no syscall table at all */
 
 	struct syscall_row *syscalls[LATSCOPE_MAX_SYSCALLS];
 	__u64 slow_threshold_ns;		/* 0: slow path off */
 	struct ring_log slow_calls;
 	struct ring_log proc_events;
 
+	struct model_requests *requests;	/* model_requests.h */
+	/* The slow call, request or process event the last record logged. */
+	const void *last_event;
 	struct model_funcs *funcs;	/* NULL unless -u; see model_funcs.h */
 
 	__u64 records_received;
@@ -216,5 +221,7 @@ __u64 model_window_hist(enum model_window window, const struct lat_stats *now,
 
 /* Oldest-first access to a ring log. */
 const void *ring_log_at(const struct ring_log *log, size_t i);
+int ring_log_init(struct ring_log *log, size_t item_size, size_t cap);
+void ring_log_push(struct ring_log *log, const void *item);
 
 #endif

@@ -21,7 +21,10 @@ const char trace_cli_usage[] =
 	"  -f, --follow             also trace children forked later (default with -c)\n"
 	"  -d, --duration SECONDS   stop after this long (default: until exit or Ctrl-C)\n"
 	"  -i, --interval SECONDS   print a report every interval\n"
-	"      --slow DURATION      report each syscall slower than this (e.g. 20ms)\n"
+	"      --slow DURATION      report each syscall and request slower than this (e.g. 20ms)\n"
+	"      --no-requests        do not track network requests\n"
+	"      --no-syscalls        do not trace syscall latency (requests only)\n"
+	"      --keep-query         keep query strings in HTTP endpoints\n"
 	"  -o, --output FILE        write a JSON snapshot (replaced atomically)\n"
 	"      --json               write the JSON snapshot to stdout\n"
 	"      --jsonl              with -i: one snapshot per line (appended to -o)\n"
@@ -47,6 +50,9 @@ enum long_only {
 	OPT_NO_OVERHEAD,
 	OPT_RINGBUF_SIZE,
 	OPT_KEEP,
+	OPT_NO_REQUESTS,
+	OPT_NO_SYSCALLS,
+	OPT_KEEP_QUERY,
 	OPT_LISTEN,
 	OPT_BUCKETS,
 	/* --GROUP is OPT_GROUP_ON + group, --no-GROUP OPT_GROUP_OFF + group. */
@@ -67,6 +73,9 @@ static const struct option long_options[] = {
 	{ "no-overhead", no_argument, NULL, OPT_NO_OVERHEAD },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "no-requests", no_argument, NULL, OPT_NO_REQUESTS },
+	{ "no-syscalls", no_argument, NULL, OPT_NO_SYSCALLS },
+	{ "keep-query", no_argument, NULL, OPT_KEEP_QUERY },
 	{ "uprobe", required_argument, NULL, 'u' },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "buckets", required_argument, NULL, OPT_BUCKETS },
@@ -283,6 +292,15 @@ static int parse_one(int opt, const char *arg, struct trace_cli *cli,
 			return fail(err, len, "invalid --keep '%s': 0 to 1000000", arg);
 		cli->keep_events = value;
 		return PARSE_OK;
+	case OPT_NO_REQUESTS:
+		cli->requests = false;
+		return PARSE_OK;
+	case OPT_NO_SYSCALLS:
+		cli->syscalls = false;
+		return PARSE_OK;
+	case OPT_KEEP_QUERY:
+		cli->keep_query = true;
+		return PARSE_OK;
 	case 'u':
 		return add_func_spec(cli, arg, err, len);
 	case OPT_LISTEN:
@@ -324,6 +342,8 @@ enum parse_result trace_cli_parse(int argc, char **argv, struct trace_cli *cli,
 
 	memset(cli, 0, sizeof(*cli));
 	cli->overhead = true;
+	cli->requests = true;
+	cli->syscalls = true;
 	cli->resource_groups = RES_DEFAULT_GROUPS;
 	cli->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
 	cli->keep_events = DEFAULT_KEEP_EVENTS;

@@ -28,6 +28,9 @@ struct trace_cli {
 	bool verbose;
 	__u32 ringbuf_bytes;
 	size_t keep_events;	/* slow calls / process events kept in JSON */
+	bool requests;		/* false with --no-requests */
+	bool syscalls;		/* false with --no-syscalls */
+	bool keep_query;	/* --keep-query: endpoints keep ?query */
 	const char **func_specs; /* -u SPEC, repeatable (uprobe_spec.h) */
 	int n_func_specs;
 	struct metrics_config metrics;	/* --listen, --buckets */

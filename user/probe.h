@@ -47,6 +47,7 @@ struct probe_family {
 
 extern const struct probe_family probe_lifecycle;
 extern const struct probe_family probe_syscalls;
+extern const struct probe_family probe_requests;
 extern const struct probe_family probe_funcs;
 extern const struct probe_family probe_sched;
 extern const struct probe_family probe_faults;

@@ -119,8 +119,14 @@ static void syscalls_destroy(void *state)
 	free(p);
 }
 
+static bool syscalls_wanted(const struct trace_opts *opts)
+{
+	return opts->syscalls;
+}
+
 const struct probe_family probe_syscalls = {
 	.name = "syscalls",
+	.wanted = syscalls_wanted,
 	.load = syscalls_load,
 	.attach = syscalls_attach,
 	.register_costs = syscalls_register_costs,

@@ -61,6 +61,8 @@ static void print_syscalls(FILE *out, struct model *model,
 	const struct syscall_view *views;
 	int n;
 
+	if (model->syscalls_off)
+		return;
 	model_syscall_views(model, window, &views, &n);
 	if (!n) {
 		fprintf(out, "no syscalls seen\n");
@@ -142,6 +144,7 @@ void report_text_print(FILE *out, struct model *model, enum model_window window)
 {
 	print_header(out, model, window);
 	print_syscalls(out, model, window);
+	report_requests_print(out, model, window);
 	report_funcs_print(out, model, window);
 	print_events_summary(out, model);
 	report_text_resources(out, model, window);

@@ -11,4 +11,11 @@ void report_text_slow_call(FILE *out, const struct model *model,
 void report_text_proc_event(FILE *out, const struct model *model,
 			    const struct proc_event *ev);
 
+struct slow_request;
+/* report_requests.c: the request tables, and one slow request. */
+void report_requests_print(FILE *out, struct model *model,
+			   enum model_window window);
+void report_text_slow_request(FILE *out, const struct model *model,
+			      const struct slow_request *s);
+
 #endif

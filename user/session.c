@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "model_requests.h"
 #include "privileges.h"
 #include "proc_stats.h"
 #include "session.h"
@@ -59,16 +60,14 @@ static int on_record(void *ctx, const void *data, size_t size)
 	struct session *s = ctx;
 	struct model *model = s->model;
 	int type = model_add_record(model, data, size);
-	const struct ring_log *log;
 
 	if (type < 0)
 		return 0; /* malformed: counted nowhere worse than ignoring */
 	if (type == REC_PROC_EXIT)
 		proc_stats_on_exit(model, data);
-	log = type == REC_SYSCALL_SLOW ? &model->slow_calls : &model->proc_events;
-	if (s->hooks.on_event && log->len)
-		s->hooks.on_event(s->hooks.ctx, model, type,
-				  ring_log_at(log, log->len - 1));
+	/* Only slow requests, not every request, are events. */
+	if (s->hooks.on_event && model->last_event)
+		s->hooks.on_event(s->hooks.ctx, model, type, model->last_event);
 	return 0;
 }
 
@@ -156,6 +155,8 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 	struct trace_opts opts = {
 		.follow_children = s->cli.follow,
 		.slow_ns = s->cli.slow_ns,
+		.requests = s->cli.requests,
+		.syscalls = s->cli.syscalls,
 		.ringbuf_bytes = s->cli.ringbuf_bytes,
 		.func_specs = s->cli.func_specs,
 		.n_func_specs = s->cli.n_func_specs,
@@ -229,6 +230,8 @@ int session_start(struct trace_cli *cli, const struct session_hooks *hooks,
 	}
 	s->model->follow = cli->follow;
 	s->model->slow_threshold_ns = cli->slow_ns;
+	s->model->requests->keep_query = cli->keep_query;
+	s->model->syscalls_off = !cli->syscalls;
 	s->model->res.groups = cli->resource_groups;
 	overhead_init(&s->model->overhead, cli->overhead, STATS_SAMPLE_FRACTION);
 	install_signal_handlers();

@@ -278,12 +278,16 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 	if (!snap)
 		return NULL;
 	json_object_set_new(snap, "syscalls", syscalls_json(model, WINDOW_TOTAL));
+	json_object_set_new(snap, "requests", snapshot_requests(model));
+	json_object_set_new(snap, "upstreams", snapshot_upstreams(model));
 	if (with_interval)
 		json_object_set_new(snap, "interval",
-			json_pack("{s:f, s:o, s:o}", "duration_s",
+			json_pack("{s:f, s:o, s:o, s:o, s:o}", "duration_s",
 				  model_window_seconds(model, WINDOW_INTERVAL),
 				  "syscalls", syscalls_json(model, WINDOW_INTERVAL),
-				  "resources", snapshot_resources(model, WINDOW_INTERVAL)));
+				  "resources", snapshot_resources(model, WINDOW_INTERVAL),
+				  "requests", snapshot_request_groups(model, WINDOW_INTERVAL, REQ_ROLE_SERVER),
+				  "upstreams", snapshot_request_groups(model, WINDOW_INTERVAL, REQ_ROLE_CLIENT)));
 	json_object_set_new(snap, "slow_syscalls", slow_calls_json(model));
 	json_object_set_new(snap, "process_events", proc_events_json(model));
 	json_object_set_new(snap, "resources", snapshot_resources(model, WINDOW_TOTAL));

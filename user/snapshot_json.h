@@ -23,6 +23,15 @@ json_t *snapshot_latency_json(const struct lat_summary *lat);
 json_t *snapshot_hist_json(const struct lat_stats *hist);
 /* The "resources" section (snapshot_resources.c). */
 json_t *snapshot_resources(struct model *model, enum model_window window);
+/*
+ * The "requests" (server groups, slow requests) and "upstreams" (client
+ * groups) sections, and one role's groups for a window
+ * (snapshot_requests.c).
+ */
+json_t *snapshot_requests(struct model *model);
+json_t *snapshot_upstreams(struct model *model);
+json_t *snapshot_request_groups(struct model *model, enum model_window window,
+				enum req_role role);
 /* Temp file in the same directory, fsync, rename: never half-written. */
 int snapshot_write_file(const char *path, const json_t *snap);
 /* One compact line appended (JSON Lines). */

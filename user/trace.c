@@ -12,6 +12,7 @@
 static const struct probe_family *const families[] = {
 	&probe_lifecycle,
 	&probe_syscalls,
+	&probe_requests,
 	&probe_funcs,
 	&probe_sched,
 	&probe_faults,
@@ -141,9 +142,15 @@ int trace__register_costs(struct trace *trace, struct overhead *oh)
 
 int trace__poll(struct trace *trace, int timeout_ms)
 {
-	int n = ring_buffer__poll(trace->ring, timeout_ms);
+	int n = ring_buffer__poll(trace->ring, timeout_ms), more;
 
-	return n == -EINTR ? 0 : n;
+	if (n == -EINTR)
+		n = 0;
+	if (n < 0)
+		return n;
+	/* Batched records (record_submit_batched()) come without a wake-up. */
+	more = ring_buffer__consume(trace->ring);
+	return more > 0 ? n + more : n;
 }
 
 int trace__collect(struct trace *trace, struct model *model)

@@ -140,3 +140,21 @@ Test(cli, help)
 	cr_assert_eq(parse("--help", &cli, err, sizeof(err)), PARSE_HELP);
 	trace_cli_free(&cli);
 }
+
+Test(cli, request_options)
+{
+	struct trace_cli cli;
+	char err[256];
+
+	cr_assert_eq(parse("-p 1", &cli, err, sizeof(err)), PARSE_OK, "%s", err);
+	cr_assert(cli.requests && cli.syscalls, "both on by default");
+	cr_assert_not(cli.keep_query);
+	trace_cli_free(&cli);
+	cr_assert_eq(parse("-p 1 --no-syscalls --keep-query", &cli, err, sizeof(err)),
+		     PARSE_OK, "%s", err);
+	cr_assert(cli.requests && !cli.syscalls && cli.keep_query);
+	trace_cli_free(&cli);
+	cr_assert_eq(parse("-p 1 --no-requests", &cli, err, sizeof(err)), PARSE_OK);
+	cr_assert(!cli.requests && cli.syscalls);
+	trace_cli_free(&cli);
+}
