@@ -131,4 +131,27 @@ static __always_inline void record_submit_batched(void *rec)
 						 : BPF_RB_NO_WAKEUP);
 }
 
+/*
+ * @task's storage in @map when its process is traced: found without the
+ * hash lookup for threads seen before, created for new ones. Creation can
+ * fail (the kernel's per-CPU storage lock busy under preemption, or no
+ * memory); the event is then counted as missed, never dropped silently.
+ */
+static __always_inline void *traced_task_storage(void *map,
+						 struct task_struct *task)
+{
+	void *value;
+
+	if (!tgid_may_be_traced(task->tgid))
+		return NULL;
+	value = bpf_task_storage_get(map, task, NULL, 0);
+	if (value || !tgid_is_traced(task->tgid))
+		return value;
+	value = bpf_task_storage_get(map, task, NULL,
+				     BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!value)
+		health_inc(HEALTH_TASK_STORAGE_MISSED);
+	return value;
+}
+
 #endif /* LATSCOPE_COMMON_BPF_H */

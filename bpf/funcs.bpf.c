@@ -68,8 +68,10 @@ int func_entry(struct pt_regs *ctx)
 	/* The uprobe is attached for the target's pid only: no tgid filter. */
 	stack = bpf_task_storage_get(&func_stacks, bpf_get_current_task_btf(),
 				     NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!stack)
+	if (!stack) {
+		health_inc(HEALTH_TASK_STORAGE_MISSED);
 		return 0;
+	}
 	depth = stack->depth++;
 	if (depth >= LATSCOPE_FUNC_DEPTH) {
 		health_inc(HEALTH_FUNC_TOO_DEEP);

@@ -101,6 +101,7 @@ enum health_counter {
 	HEALTH_STATS_FULL,	/* samples lost: a stats map was full */
 	HEALTH_FUNC_TOO_DEEP,	/* traced calls nested deeper than FUNC_DEPTH */
 	HEALTH_FUNC_UNPAIRED,	/* a return not matching the entry on top */
+	HEALTH_TASK_STORAGE_MISSED, /* events lost: task storage not created */
 	HEALTH_COUNTERS,
 };
 

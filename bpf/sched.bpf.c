@@ -58,15 +58,7 @@ struct {
 /* The thread's storage, created if its process is traced; else NULL. */
 static __always_inline struct sched_task *task_state(struct task_struct *task)
 {
-	struct sched_task *st;
-
-	if (!tgid_may_be_traced(task->tgid))
-		return NULL;
-	st = bpf_task_storage_get(&sched_tasks, task, NULL, 0);
-	if (st || !tgid_is_traced(task->tgid))
-		return st;
-	return bpf_task_storage_get(&sched_tasks, task, NULL,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	return traced_task_storage(&sched_tasks, task);
 }
 
 /* Returns the clock it read (0: @prev is none of ours). */

@@ -60,18 +60,9 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long nr)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct syscall_entry *entry;
 
-	if (!tgid_may_be_traced(task->tgid))
+	entry = traced_task_storage(&syscall_in_flight, task);
+	if (!entry)
 		return 0;
-	/* A thread we have seen before carries storage: skip the hash lookup. */
-	entry = bpf_task_storage_get(&syscall_in_flight, task, NULL, 0);
-	if (!entry) {
-		if (!tgid_is_traced(task->tgid))
-			return 0;
-		entry = bpf_task_storage_get(&syscall_in_flight, task, NULL,
-					     BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (!entry)
-			return 0;
-	}
 	entry->nr = nr;
 	entry->arg0 = PT_REGS_PARM1_SYSCALL(regs);
 	entry->start_ns = bpf_ktime_get_ns();

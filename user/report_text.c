@@ -135,6 +135,9 @@ static void print_overhead(FILE *out, struct model *model)
 	if (model->health[HEALTH_STATS_FULL])
 		fprintf(out, "  warning: %llu samples not aggregated (more distinct keys than the kernel maps hold)\n",
 			(unsigned long long)model->health[HEALTH_STATS_FULL]);
+	if (model->health[HEALTH_TASK_STORAGE_MISSED])
+		fprintf(out, "  warning: %llu events missed: the kernel could not create per-thread storage\n",
+			(unsigned long long)model->health[HEALTH_TASK_STORAGE_MISSED]);
 	if (model->health[HEALTH_TGIDS_FULL])
 		fprintf(out, "  warning: %llu children not followed (more than %d traced processes)\n",
 			(unsigned long long)model->health[HEALTH_TGIDS_FULL], LATSCOPE_MAX_TGIDS);

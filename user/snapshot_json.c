@@ -246,7 +246,7 @@ static json_t *overhead_json(struct model *model)
 		json_object_set_new(json_array_get(progs, i), "family",
 				    p->family ? json_string(p->family) : json_null());
 	}
-	return json_pack("{s:s, s:s?, s:f, s:o, s:f, s:f, s:f, s:{s:f, s:f, s:I}, s:{s:I, s:I, s:I, s:I}}",
+	return json_pack("{s:s, s:s?, s:f, s:o, s:f, s:f, s:f, s:{s:f, s:f, s:I}, s:{s:I, s:I, s:I, s:I, s:I}}",
 		"bpf_stats", overhead_mode_name(v.mode),
 		"reason", v.mode == OVERHEAD_UNAVAILABLE ? v.reason : NULL,
 		"sample_fraction", v.sample_fraction,
@@ -259,7 +259,9 @@ static json_t *overhead_json(struct model *model)
 		"ringbuf", "records", (json_int_t)model->records_received,
 		"dropped", (json_int_t)model->health[HEALTH_RINGBUF_DROPS],
 		"stats_map_full", (json_int_t)model->health[HEALTH_STATS_FULL],
-		"tgids_full", (json_int_t)model->health[HEALTH_TGIDS_FULL]);
+		"tgids_full", (json_int_t)model->health[HEALTH_TGIDS_FULL],
+		"task_storage_missed",
+		(json_int_t)model->health[HEALTH_TASK_STORAGE_MISSED]);
 }
 
 json_t *snapshot_build(struct model *model, bool with_interval)
