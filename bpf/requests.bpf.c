@@ -33,17 +33,17 @@ enum conn_phase {
 	PHASE_ANSWER,	/* server: writing a response; client: reading a reply */
 };
 
+/*
+ * A connection's state. The record of the request in flight is built in
+ * place (ports, group, first bytes of each side, byte counts) and sent as
+ * it is when the request ends: one copy, done by the kernel.
+ */
 struct conn {
-	__u64 start_ns;		/* first byte of the request */
+	struct request_rec rec;	/* rec.hdr.ts_ns: first byte of the request */
 	__u64 last_ns;		/* last byte of the answer so far */
-	__u64 bytes_in, bytes_out;
-	__u32 group;
-	__u16 role, phase;
-	__u16 local_port, peer_port;
-	__u8 peer_addr[16];
-	__u16 req_len, resp_len;
-	char req[LATSCOPE_CAPTURE_LEN];
-	char resp[LATSCOPE_CAPTURE_LEN];
+	__u32 owner;		/* traced tgid that made it: no hash lookup */
+	__u16 phase;
+	__u16 pad;
 };
 
 /* Where the first bytes of a transfer are: the syscall's user buffer. */
@@ -51,11 +51,15 @@ struct sock_op {
 	__u64 buf, buf_len;
 };
 
-/* LRU: connections whose close we never see age out instead of leaking. */
+/*
+ * Per-socket storage, not a hash keyed by the sock pointer: found through
+ * the sock itself (no hashing, no bucket walk) and freed with it, so a
+ * connection whose close we never see cannot leak.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LATSCOPE_MAX_CONNS);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct conn);
 } conns SEC(".maps");
 
@@ -89,14 +93,12 @@ struct {
 __u32 next_group_id;
 const volatile __u32 max_groups = LATSCOPE_MAX_REQ_GROUPS;
 
-static const struct conn conn_zero;
-
 /* "HTTP/1.x NNN": the class digit of a status line, else 0. */
-static __always_inline __u32 status_class(const struct conn *c)
+static __always_inline __u32 status_class(const struct request_rec *rec)
 {
-	const char *r = c->resp;
+	const char *r = rec->resp;
 
-	if (c->resp_len < 10 || r[0] != 'H' || r[1] != 'T' || r[2] != 'T' ||
+	if (rec->resp_len < 10 || r[0] != 'H' || r[1] != 'T' || r[2] != 'T' ||
 	    r[3] != 'P' || r[4] != '/' || r[8] != ' ')
 		return 0;
 	if (r[9] < '1' || r[9] > '5')
@@ -104,36 +106,23 @@ static __always_inline __u32 status_class(const struct conn *c)
 	return r[9] - '0';
 }
 
+/* The record as it stands goes up: header, outcome and duration first. */
 static __always_inline void send_record(struct conn *c, __u32 outcome,
 					__u64 duration)
 {
-	struct request_rec *rec;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	rec = record_reserve(sizeof(*rec), REC_REQUEST,
-			     bpf_get_current_pid_tgid(), c->start_ns);
-	if (!rec)
-		return;
-	rec->group = c->group;
-	rec->role = c->role;
-	rec->outcome = outcome;
-	rec->local_port = c->local_port;
-	rec->peer_port = c->peer_port;
-	__builtin_memcpy(rec->peer_addr, c->peer_addr, sizeof(rec->peer_addr));
-	rec->duration_ns = duration;
-	rec->bytes_in = c->bytes_in;
-	rec->bytes_out = c->bytes_out;
-	rec->req_len = c->req_len;
-	rec->resp_len = c->resp_len;
-	rec->pad2 = 0;
-	__builtin_memcpy(rec->req, c->req, sizeof(rec->req));
-	__builtin_memcpy(rec->resp, c->resp, sizeof(rec->resp));
-	record_submit_batched(rec);
+	c->rec.hdr.tgid = pid_tgid >> 32;
+	c->rec.hdr.tid = (__u32)pid_tgid;
+	c->rec.outcome = outcome;
+	c->rec.duration_ns = duration;
+	record_output_batched(&c->rec, sizeof(c->rec));
 }
 
 /* Ends the request in flight, if any: counted here, then sent up. */
 static __always_inline void finish_request(struct conn *c)
 {
-	__u32 key = c->group, class;
+	__u32 key = c->rec.group, class;
 	struct req_group_counts *counts;
 	__u64 duration;
 
@@ -145,8 +134,8 @@ static __always_inline void finish_request(struct conn *c)
 			counts->aborted++;
 		send_record(c, REQ_ABORTED, 0);
 	} else {
-		class = status_class(c);
-		duration = c->last_ns - c->start_ns;
+		class = status_class(&c->rec);
+		duration = c->last_ns - c->rec.hdr.ts_ns;
 		lat_stats_record(bpf_map_lookup_elem(&req_stats, &key), duration,
 				 class == 5);
 		if (counts && class < LATSCOPE_STATUS_CLASSES)
@@ -154,8 +143,8 @@ static __always_inline void finish_request(struct conn *c)
 		send_record(c, REQ_DONE, duration);
 	}
 	if (counts) {
-		counts->bytes_in += c->bytes_in;
-		counts->bytes_out += c->bytes_out;
+		counts->bytes_in += c->rec.bytes_in;
+		counts->bytes_out += c->rec.bytes_out;
 	}
 	c->phase = PHASE_IDLE;
 }
@@ -174,16 +163,16 @@ static __always_inline void addr_from_sock(struct sock *sk, __u8 addr[16])
 	__builtin_memcpy(addr + 12, &v4, 4);
 }
 
-static __always_inline int group_of(const struct conn *c, __u32 *id)
+static __always_inline int group_of(const struct request_rec *rec, __u32 *id)
 {
-	struct req_group_key key = { .role = c->role };
+	struct req_group_key key = { .role = rec->role };
 	__u32 *found, fresh;
 
-	if (c->role == REQ_ROLE_CLIENT) {
-		key.port = c->peer_port;
-		__builtin_memcpy(key.addr, c->peer_addr, sizeof(key.addr));
+	if (rec->role == REQ_ROLE_CLIENT) {
+		key.port = rec->peer_port;
+		__builtin_memcpy(key.addr, rec->peer_addr, sizeof(key.addr));
 	} else {
-		key.port = c->local_port;
+		key.port = rec->local_port;
 	}
 	found = bpf_map_lookup_elem(&req_groups, &key);
 	if (found) {
@@ -207,21 +196,33 @@ full:
 	return -1;
 }
 
-static __always_inline struct conn *conn_new(struct sock *sk, __u16 role)
+/*
+ * A fresh connection of traced process @tgid. Storage that cannot be
+ * created (no memory, or the socket's option memory used up) is counted
+ * like task storage: the connection's requests are missed, not wrong.
+ */
+static __always_inline struct conn *conn_new(struct sock *sk, __u16 role,
+					     __u32 tgid)
 {
-	__u64 key = (__u64)sk;
+	struct request_rec *rec;
 	struct conn *c;
 
-	bpf_map_update_elem(&conns, &key, &conn_zero, BPF_ANY);
-	c = bpf_map_lookup_elem(&conns, &key);
-	if (!c)
+	c = bpf_sk_storage_get(&conns, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!c) {
+		health_inc(HEALTH_TASK_STORAGE_MISSED);
 		return NULL;
-	c->role = role;
-	c->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	c->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	addr_from_sock(sk, c->peer_addr);
-	if (group_of(c, &c->group)) {
-		bpf_map_delete_elem(&conns, &key);
+	}
+	/* Created zeroed; existing storage (a reconnect) starts over. */
+	c->owner = tgid;
+	c->phase = PHASE_IDLE;
+	rec = &c->rec;
+	rec->hdr.type = REC_REQUEST;
+	rec->role = role;
+	rec->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	rec->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	addr_from_sock(sk, rec->peer_addr);
+	if (group_of(rec, &rec->group)) {
+		bpf_sk_storage_delete(&conns, sk);
 		return NULL;
 	}
 	return c;
@@ -232,43 +233,44 @@ static __always_inline void conn_transfer(struct conn *c, bool is_read,
 					  const struct sock_op *op, long done,
 					  __u64 now)
 {
+	struct request_rec *rec = &c->rec;
 	/* A server asks by reading; a client by writing. */
-	bool asking = is_read == (c->role == REQ_ROLE_SERVER);
+	bool asking = is_read == (rec->role == REQ_ROLE_SERVER);
 
 	if (asking) {
 		if (c->phase != PHASE_ASK) {
 			finish_request(c);
 			c->phase = PHASE_ASK;
-			c->start_ns = now;
-			c->bytes_in = c->bytes_out = 0;
-			c->resp_len = 0;
-			c->req_len = sock_io_capture(c->req, op->buf,
-						     op->buf_len, done);
+			rec->hdr.ts_ns = now;
+			rec->bytes_in = rec->bytes_out = 0;
+			rec->resp_len = 0;
+			rec->req_len = sock_io_capture(rec->req, op->buf,
+						       op->buf_len, done);
 		}
 	} else {
 		if (c->phase == PHASE_IDLE)
 			return; /* an answer to nothing we saw: a greeting */
 		if (c->phase == PHASE_ASK) {
 			c->phase = PHASE_ANSWER;
-			c->resp_len = sock_io_capture(c->resp, op->buf,
-						      op->buf_len, done);
+			rec->resp_len = sock_io_capture(rec->resp, op->buf,
+							op->buf_len, done);
 		}
 		c->last_ns = now;
 	}
 	if (is_read)
-		c->bytes_in += done;
+		rec->bytes_in += done;
 	else
-		c->bytes_out += done;
+		rec->bytes_out += done;
 }
 
-static __always_inline void conn_close(__u64 sk)
+static __always_inline void conn_close(struct sock *sk)
 {
-	struct conn *c = bpf_map_lookup_elem(&conns, &sk);
+	struct conn *c = bpf_sk_storage_get(&conns, sk, NULL, 0);
 
 	if (!c)
 		return;
 	finish_request(c);
-	bpf_map_delete_elem(&conns, &sk);
+	bpf_sk_storage_delete(&conns, sk);
 }
 
 /*
@@ -290,7 +292,8 @@ static __always_inline __u16 role_of_unseen(struct sock *sk, bool is_read)
  * The user buffer of the syscall in progress, from the registers it was
  * entered with: the socket tracepoints name the sock but not the buffer.
  * Calls without one (sendfile, splice, sends the kernel makes on the
- * task's behalf) capture nothing and still count.
+ * task's behalf) capture nothing and still count. The registers are read
+ * directly (a BTF pointer), not with bpf_probe_read_kernel() calls.
  */
 static __always_inline void syscall_buffer(struct task_struct *task,
 					   bool is_read, struct sock_op *op)
@@ -303,9 +306,32 @@ static __always_inline void syscall_buffer(struct task_struct *task,
 	kind = sock_io_kind_of(sock_io_syscall_nr(regs));
 	if (kind == SOCK_IO_NONE || sock_io_is_read(kind) != is_read)
 		return;
-	op->buf = sock_io_first_buf(kind, PT_REGS_PARM2_CORE_SYSCALL(regs),
-				    PT_REGS_PARM3_CORE_SYSCALL(regs),
-				    &op->buf_len);
+	op->buf = sock_io_first_buf(kind, PT_REGS_PARM2_SYSCALL(regs),
+				    PT_REGS_PARM3_SYSCALL(regs), &op->buf_len);
+}
+
+/*
+ * The connection of @sk if the current task is traced. Storage exists only
+ * for connections traced tasks used, and a traced process stays traced:
+ * when the task is its owner, no traced_tgids lookup is needed.
+ */
+static __always_inline struct conn *conn_of(struct sock *sk, __u32 tgid,
+					    bool is_read)
+{
+	struct conn *c;
+
+	if (!tgid_may_be_traced(tgid))
+		return NULL;
+	c = bpf_sk_storage_get(&conns, sk, NULL, 0);
+	if (c && c->owner == tgid)
+		return c;
+	if (!tgid_is_traced(tgid))
+		return NULL;
+	if (c)
+		return c;
+	if (sk->sk_protocol != SOCK_IO_IPPROTO_TCP)
+		return NULL;
+	return conn_new(sk, role_of_unseen(sk, is_read), tgid);
 }
 
 /*
@@ -317,21 +343,16 @@ static __always_inline void on_transfer(struct sock *sk, int ret, bool is_read)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct sock_op op = {};
-	__u64 key = (__u64)sk;
 	struct conn *c;
 
-	if (ret <= 0 || !tgid_is_traced(task->tgid))
+	if (ret <= 0)
 		return;
-	if (sk->sk_protocol != SOCK_IO_IPPROTO_TCP)
-		return;
-	c = bpf_map_lookup_elem(&conns, &key);
-	if (!c)
-		c = conn_new(sk, role_of_unseen(sk, is_read));
+	c = conn_of(sk, task->tgid, is_read);
 	if (!c)
 		return;
 	/* The buffer matters only when a request or an answer begins. */
-	if (c->phase != (is_read == (c->role == REQ_ROLE_SERVER) ? PHASE_ASK
-								  : PHASE_ANSWER))
+	if (c->phase != (is_read == (c->rec.role == REQ_ROLE_SERVER) ? PHASE_ASK
+								      : PHASE_ANSWER))
 		syscall_buffer(task, is_read, &op);
 	conn_transfer(c, is_read, &op, ret, bpf_ktime_get_ns());
 }
@@ -368,12 +389,12 @@ int BPF_PROG(requests_sock_state, struct sock *sk, int oldstate, int newstate)
 		task = bpf_get_current_task_btf();
 		if (sk->sk_protocol == SOCK_IO_IPPROTO_TCP &&
 		    tgid_is_traced(task->tgid))
-			conn_new(sk, REQ_ROLE_CLIENT);
+			conn_new(sk, REQ_ROLE_CLIENT, task->tgid);
 		break;
 	case TCP_FIN_WAIT1_STATE:
 	case TCP_LAST_ACK_STATE:
 	case TCP_CLOSE_STATE:
-		conn_close((__u64)sk);
+		conn_close(sk);
 		break;
 	}
 	return 0;
