@@ -117,27 +117,13 @@ static __always_inline void *record_reserve(__u32 size, enum rec_type type,
 }
 
 /*
- * Submit a high-rate record (one per request) without waking the loader
- * each time: it polls at least every 100 ms anyway, and a wake-up per
- * record costs the traced server a context switch per request. Once the
- * buffer is a quarter full the loader is woken, so bursts do not drop.
+ * A record built in place (header filled by the caller), copied into the
+ * ring buffer by the kernel: cheaper than a reserve and a copy in BPF
+ * instructions. A full buffer is counted, never silent.
  */
-static __always_inline __u64 record_batched_wakeup(void)
+static __always_inline void record_output(void *rec, __u32 size, __u64 flags)
 {
-	__u64 ready = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
-
-	return ready > size / 4 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-}
-
-/*
- * A high-rate record built in place (header filled by the caller), copied
- * into the ring buffer by the kernel: cheaper than a reserve and a copy
- * in BPF instructions. A full buffer is counted, never silent.
- */
-static __always_inline void record_output_batched(void *rec, __u32 size)
-{
-	if (bpf_ringbuf_output(&events, rec, size, record_batched_wakeup()))
+	if (bpf_ringbuf_output(&events, rec, size, flags))
 		health_inc(HEALTH_RINGBUF_DROPS);
 }
 

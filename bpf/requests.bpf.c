@@ -93,6 +93,23 @@ struct {
 __u32 next_group_id;
 const volatile __u32 max_groups = LATSCOPE_MAX_REQ_GROUPS;
 
+/*
+ * Records go up without waking the loader (it polls every 100 ms anyway,
+ * and a wake-up per record costs the server a context switch per
+ * request), except every wakeup_every-th record of a CPU: the loader sets
+ * it so that all CPUs together fill at most a quarter of the ring between
+ * wake-ups. Counted, rather than asking the ring how full it is: that
+ * reads the consumer's position, a cache line the loader's CPU writes.
+ */
+const volatile __u32 wakeup_every = 1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} since_wakeup SEC(".maps");
+
 /* "HTTP/1.x NNN": the class digit of a status line, else 0. */
 static __always_inline __u32 status_class(const struct request_rec *rec)
 {
@@ -106,6 +123,16 @@ static __always_inline __u32 status_class(const struct request_rec *rec)
 	return r[9] - '0';
 }
 
+static __always_inline __u64 wakeup_flags(void)
+{
+	__u32 zero = 0, *n = bpf_map_lookup_elem(&since_wakeup, &zero);
+
+	if (!n || ++*n < wakeup_every)
+		return BPF_RB_NO_WAKEUP;
+	*n = 0;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
 /* The record as it stands goes up: header, outcome and duration first. */
 static __always_inline void send_record(struct conn *c, __u32 outcome,
 					__u64 duration)
@@ -116,7 +143,7 @@ static __always_inline void send_record(struct conn *c, __u32 outcome,
 	c->rec.hdr.tid = (__u32)pid_tgid;
 	c->rec.outcome = outcome;
 	c->rec.duration_ns = duration;
-	record_output_batched(&c->rec, sizeof(c->rec));
+	record_output(&c->rec, sizeof(c->rec), wakeup_flags());
 }
 
 /* Ends the request in flight, if any: counted here, then sent up. */

@@ -28,6 +28,17 @@ static __u32 max_groups(int n_cpus)
 	return n < 16 ? 16 : n;
 }
 
+/*
+ * Records per CPU between forced wake-ups of the loader: all CPUs together
+ * then fill at most a quarter of the ring buffer before one.
+ */
+static __u32 wakeup_every(__u32 ring_bytes, int n_cpus)
+{
+	__u64 n = ring_bytes / 4 / sizeof(struct request_rec) / n_cpus;
+
+	return n ? n : 1;
+}
+
 static int requests_load(struct probe_ctx *ctx, void **state)
 {
 	struct requests_probe *p = calloc(1, sizeof(*p));
@@ -43,6 +54,8 @@ static int requests_load(struct probe_ctx *ctx, void **state)
 	if (!p->lat || !p->counts || !skel)
 		return -ENOMEM;
 	skel->rodata->max_groups = max_groups(ctx->n_cpus);
+	skel->rodata->wakeup_every = wakeup_every(ctx->opts->ringbuf_bytes,
+						  ctx->n_cpus);
 	err = bpf_map__set_max_entries(skel->maps.req_stats, skel->rodata->max_groups);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.req_counts,
