@@ -144,7 +144,13 @@ struct proc_rec {
  * "request" is: a server reads a request and writes its response; a client
  * writes a call and reads its reply.
  */
-#define LATSCOPE_CAPTURE_LEN	128	/* first bytes kept of each direction */
+#define LATSCOPE_CAPTURE_LEN	128	/* first bytes kept of a request (call) */
+/*
+ * First bytes kept of a response (reply): its status line's start, which
+ * is all a status is parsed from (13 bytes). Small, because every byte of
+ * a record costs the traced server a write into the ring buffer.
+ */
+#define LATSCOPE_RESP_CAPTURE_LEN 32
 /*
  * Listening ports + peers tracked: each costs a ~9.5 KB histogram per CPU,
  * preallocated, so the loader lowers this on machines with many CPUs.
@@ -185,7 +191,11 @@ struct req_group_counts {
 	__u64 status[LATSCOPE_STATUS_CLASSES];
 };
 
-/* One finished (or aborted) request, with the first bytes of each side. */
+/*
+ * One finished (or aborted) request, with the first bytes of each side.
+ * Records are variable-sized: they end after req_len bytes of req
+ * (request_rec_size()), so a short request line costs a short record.
+ */
 struct request_rec {
 	struct rec_header hdr;	/* ts_ns: first byte of the request */
 	__u32 group;		/* id in the req_groups map */
@@ -197,8 +207,12 @@ struct request_rec {
 	__u64 bytes_in, bytes_out;
 	__u16 req_len, resp_len; /* bytes captured (<= LATSCOPE_CAPTURE_LEN) */
 	__u32 pad2;
+	char resp[LATSCOPE_RESP_CAPTURE_LEN]; /* server: response; client: reply */
 	char req[LATSCOPE_CAPTURE_LEN];	 /* server: request; client: call */
-	char resp[LATSCOPE_CAPTURE_LEN]; /* server: response; client: reply */
 };
+
+/* The bytes a record with @req_len bytes of request takes. */
+#define request_rec_size(req_len) \
+	(__builtin_offsetof(struct request_rec, req) + (req_len))
 
 #endif /* LATSCOPE_H */

@@ -138,12 +138,17 @@ static __always_inline void send_record(struct conn *c, __u32 outcome,
 					__u64 duration)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 len;
 
 	c->rec.hdr.tgid = pid_tgid >> 32;
 	c->rec.hdr.tid = (__u32)pid_tgid;
 	c->rec.outcome = outcome;
 	c->rec.duration_ns = duration;
-	record_output(&c->rec, sizeof(c->rec), wakeup_flags());
+	/* The record ends with the request bytes captured. */
+	len = c->rec.req_len;
+	if (len > LATSCOPE_CAPTURE_LEN)
+		len = LATSCOPE_CAPTURE_LEN;
+	record_output(&c->rec, request_rec_size(len), wakeup_flags());
 }
 
 /* Ends the request in flight, if any: counted here, then sent up. */
@@ -271,16 +276,18 @@ static __always_inline void conn_transfer(struct conn *c, bool is_read,
 			rec->hdr.ts_ns = now;
 			rec->bytes_in = rec->bytes_out = 0;
 			rec->resp_len = 0;
-			rec->req_len = sock_io_capture(rec->req, op->buf,
-						       op->buf_len, done);
+			rec->req_len = sock_io_capture(rec->req, sizeof(rec->req),
+						       op->buf, op->buf_len, done);
 		}
 	} else {
 		if (c->phase == PHASE_IDLE)
 			return; /* an answer to nothing we saw: a greeting */
 		if (c->phase == PHASE_ASK) {
 			c->phase = PHASE_ANSWER;
-			rec->resp_len = sock_io_capture(rec->resp, op->buf,
-							op->buf_len, done);
+			rec->resp_len = sock_io_capture(rec->resp,
+							sizeof(rec->resp),
+							op->buf, op->buf_len,
+							done);
 		}
 		c->last_ns = now;
 	}

@@ -107,20 +107,19 @@ static __always_inline __u64 sock_io_first_buf(enum sock_io_kind kind,
 }
 
 /*
- * Copies up to LATSCOPE_CAPTURE_LEN of the @done bytes a call moved
+ * Copies up to @cap (a power of two) of the @done bytes a call moved
  * through @buf into @dst; returns the number copied.
  */
-static __always_inline __u16 sock_io_capture(char *dst, __u64 buf,
+static __always_inline __u16 sock_io_capture(char *dst, __u32 cap, __u64 buf,
 					     __u64 buf_len, long done)
 {
 	__u32 n = done < (long)buf_len ? done : buf_len;
 
 	if (!buf || done <= 0)
 		return 0;
-	if (n > LATSCOPE_CAPTURE_LEN)
-		n = LATSCOPE_CAPTURE_LEN;
-	if (!n || bpf_probe_read_user(dst, n & (2 * LATSCOPE_CAPTURE_LEN - 1),
-				      (void *)buf))
+	if (n > cap)
+		n = cap;
+	if (!n || bpf_probe_read_user(dst, n & (2 * cap - 1), (void *)buf))
 		return 0;
 	return n;
 }

@@ -259,7 +259,7 @@ int model_add_record(struct model *model, const void *data, size_t size)
 		add_proc_event(model, data);
 		break;
 	case REC_REQUEST:
-		if (size < sizeof(struct request_rec))
+		if (!request_rec_fits(data, size))
 			return -EINVAL;
 		model->last_event = model_add_request(model, data);
 		break;

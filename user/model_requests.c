@@ -130,6 +130,14 @@ static const struct slow_request *log_slow(struct model *model,
 	return r->slow.len ? ring_log_at(&r->slow, r->slow.len - 1) : NULL;
 }
 
+/* Records end after their request bytes (clamped as below). */
+bool request_rec_fits(const struct request_rec *rec, size_t size)
+{
+	return size >= request_rec_size(0) &&
+	       size >= request_rec_size(rec->req_len < LATSCOPE_CAPTURE_LEN ?
+					rec->req_len : LATSCOPE_CAPTURE_LEN);
+}
+
 const struct slow_request *model_add_request(struct model *model,
 					     const struct request_rec *rec)
 {
@@ -141,8 +149,8 @@ const struct slow_request *model_add_request(struct model *model,
 
 	if (req_len > LATSCOPE_CAPTURE_LEN)
 		req_len = LATSCOPE_CAPTURE_LEN;
-	if (resp_len > LATSCOPE_CAPTURE_LEN)
-		resp_len = LATSCOPE_CAPTURE_LEN;
+	if (resp_len > LATSCOPE_RESP_CAPTURE_LEN)
+		resp_len = LATSCOPE_RESP_CAPTURE_LEN;
 	if (http_parse_request(rec->req, req_len, r->keep_query, name, sizeof(name))) {
 		snprintf(name, sizeof(name), "%s", ENDPOINT_NOT_HTTP);
 	} else {

@@ -94,6 +94,8 @@ int model_set_request_group(struct model *model, __u32 id,
 			    const struct lat_stats *lat,
 			    const struct req_group_counts *counts);
 /* A finished request; returns the slow-request entry it made, or NULL. */
+/* Whether @size bytes hold the whole record @rec (its header read). */
+bool request_rec_fits(const struct request_rec *rec, size_t size);
 const struct slow_request *model_add_request(struct model *model,
 					     const struct request_rec *rec);
 void model_requests_mark(struct model_requests *r);
