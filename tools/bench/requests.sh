@@ -17,6 +17,7 @@
 # itself attached. Reported per mode: median requests/s and p99 over the
 # rounds, and their ratios to the untraced medians. Noise on a shared
 # 2-core VM is large (±15 %): read ratios from many rounds, not one.
+# Then one run per latscope mode with BPF stats on: ns per program run.
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -47,6 +48,8 @@ cleanup() {
 		wait "$pid" 2>/dev/null || true
 	done
 	rm -rf "$TMP"
+	[ -z "${STATS_OLD:-}" ] ||
+		sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -178,3 +181,37 @@ for mode in "${MODES[@]}"; do
 		'BEGIN { printf "%-20s %12.0f %10.0f %10.3f %10.2f\n", m, r, p, r / br, p / bp }'
 done
 echo "(REQ/S x: requests/s relative to untraced, 1.000 = no loss; P99 x: wrk's client-side p99 relative to untraced)"
+
+# Pass 2 (in-kernel): with kernel.bpf_stats_enabled=1 latscope's overhead
+# section is exact ("continuous"): ns per run of each program. wrk's side
+# of every socket call runs the programs too, filtered out by tgid (~10 ns
+# above the empty-program floor), so a request costs nginx about
+# 2 x (recv + send averages) minus two filtered runs. The stats themselves
+# add ~60 ns per run (two clock reads): steadier than req/s, not free.
+echo
+echo "== pass 2: ns per BPF program run (kernel.bpf_stats_enabled=1, one ${SECONDS_PER_RUN}s wrk run each) =="
+STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1 >/dev/null
+for mode in latscope-requests latscope-default; do
+	case $mode in
+	latscope-requests) set -- --no-syscalls --no-block --no-net ;;
+	*) set -- ;;
+	esac
+	: > "$TMP/tracer.log"
+	"$LATSCOPE" record -p "$NGINX_PID" "$@" > "$TMP/report.txt" 2> "$TMP/tracer.log" &
+	TRACER_PID=$!
+	if ! wait_attached "$TMP/tracer.log" "latscope: tracing"; then
+		echo "bench/requests: $mode did not attach" >&2
+		stop_tracer
+		continue
+	fi
+	taskset -c "$wrk_cpus" wrk -t2 -c50 -d"${SECONDS_PER_RUN}s" "$url" > "$TMP/wrk.out" 2>&1
+	stop_tracer
+	echo "$mode ($(awk '/Requests\/sec:/ { printf "%.0f req/s", $2 }' "$TMP/wrk.out")):"
+	# "  NAME  RUNS/s  AVG ns  CPU%" rows of programs that ran.
+	awk '/^overhead/ { on = 1; next }
+	     on && /by probe family/ { exit }
+	     on && NF == 4 && $2 ~ /^[0-9.]+[kMG]?$/ && $2 != "0" { printf "  %-22s %8s runs/s %8s ns/run\n", $1, $2, $3 }' \
+		"$TMP/report.txt"
+done
+sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD" >/dev/null
