@@ -157,7 +157,6 @@ struct proc_rec {
  */
 #define LATSCOPE_MAX_REQ_GROUPS	256
 #define LATSCOPE_REQ_STATS_BUDGET (64U << 20) /* bytes, over all CPUs */
-#define LATSCOPE_MAX_CONNS	16384	/* connections tracked at once */
 
 enum req_role {
 	REQ_ROLE_SERVER = 1,	/* accepted, or first operation was a read */

@@ -231,7 +231,7 @@ full:
 /*
  * A fresh connection of traced process @tgid. Storage that cannot be
  * created (no memory, or the socket's option memory used up) is counted
- * like task storage: the connection's requests are missed, not wrong.
+ * like a full map: the connection's requests are missed, never wrong.
  */
 static __always_inline struct conn *conn_new(struct sock *sk, __u16 role,
 					     __u32 tgid)
@@ -241,7 +241,7 @@ static __always_inline struct conn *conn_new(struct sock *sk, __u16 role,
 
 	c = bpf_sk_storage_get(&conns, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!c) {
-		health_inc(HEALTH_TASK_STORAGE_MISSED);
+		health_inc(HEALTH_STATS_FULL);
 		return NULL;
 	}
 	/* Created zeroed; existing storage (a reconnect) starts over. */
