@@ -6,6 +6,7 @@
 #include <string.h>
 #include "format.h"
 #include "latency.h"
+#include "model_requests.h"
 #include "top_columns.h"
 #include "top_screen.h"
 
@@ -123,12 +124,16 @@ static void draw_vitals(struct model *model, const struct top_state *st,
 			const struct top_frame *f, int line)
 {
 	struct syscall_totals totals;
-	char rate[16];
+	struct req_totals req;
+	char rate[16], req_rate[16];
 
 	model_syscall_totals(model, top_window(st), &totals);
-	mvput(line, 0, "syscalls %s/s  errors %.2f%%  req/s -  slow %llu  proc %llu  drops %llu",
+	model_request_totals(model, top_window(st), REQ_ROLE_SERVER, &req);
+	mvput(line, 0, "syscalls %s/s  errors %.2f%%  req/s %s  5xx %.2f%%  slow %llu  proc %llu  drops %llu",
 	      format_count(totals.rate_per_s, rate, sizeof(rate)),
 	      totals.error_share * 100,
+	      format_count(req.rate_per_s, req_rate, sizeof(req_rate)),
+	      req.error_share * 100,
 	      (unsigned long long)model->slow_calls.total,
 	      (unsigned long long)model->proc_events.total,
 	      (unsigned long long)model->health[HEALTH_RINGBUF_DROPS]);
