@@ -169,19 +169,59 @@ static void diff_row(const char *section, const char *key, const json_t *old_row
 	}
 }
 
-static void diff_section(const char *section, const json_t *old_s,
+static const struct expr_row *find_row(const struct expr_row *rows, int n,
+				       const char *key)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(rows[i].key, key))
+			return &rows[i];
+	return NULL;
+}
+
+/* Rows are matched by their expression key (":8080 GET /x", "read"). */
+static void diff_section(const struct section_def *s, const json_t *old_s,
 			 const json_t *new_s, const struct diff_opts *opts,
 			 json_t *rows, json_t *skipped, int *regressions)
 {
-	const char *key;
-	json_t *row;
+	struct expr_row *old_rows = NULL, *new_rows = NULL;
+	int n_old, n_new;
 
-	json_object_foreach((json_t *)old_s, key, row)
-		diff_row(section, key, row, json_object_get(new_s, key), opts, rows,
-			 skipped, regressions);
-	json_object_foreach((json_t *)new_s, key, row)
-		if (!json_object_get(old_s, key))
-			add_skip(skipped, section, key, "only in the new snapshot");
+	if (expr_section_rows(s, old_s, &old_rows, &n_old) ||
+	    expr_section_rows(s, new_s, &new_rows, &n_new))
+		goto out;
+	for (int i = 0; i < n_old; i++) {
+		const struct expr_row *match = find_row(new_rows, n_new, old_rows[i].key);
+
+		diff_row(s->name, old_rows[i].key, old_rows[i].row,
+			 match ? match->row : NULL, opts, rows, skipped, regressions);
+	}
+	for (int i = 0; i < n_new; i++)
+		if (!find_row(old_rows, n_old, new_rows[i].key))
+			add_skip(skipped, s->name, new_rows[i].key, "only in the new snapshot");
+out:
+	free(old_rows);
+	free(new_rows);
+}
+
+/*
+ * The table's latency section stored under @json_key (syscalls, requests,
+ * upstreams, functions), or any other object of latency rows as @plain.
+ */
+static const struct section_def *latency_section(const char *json_key,
+						 const json_t *section,
+						 struct section_def *plain)
+{
+	for (int i = 0; expr_section_at(i); i++) {
+		const struct section_def *s = expr_section_at(i);
+
+		if (!strcmp(s->json_key, json_key))
+			return s->keyed && s->metrics == expr_latency_metrics &&
+			       json_is_object(section) ? s : NULL;
+	}
+	if (!snapshot_is_latency_section(section))
+		return NULL;
+	plain->name = plain->json_key = json_key;
+	return plain;
 }
 
 static json_t *thresholds_json(const struct diff_opts *opts)
@@ -201,14 +241,16 @@ json_t *diff_snapshots(const json_t *base, const json_t *next,
 		       const struct diff_opts *opts)
 {
 	json_t *rows = json_array(), *skipped = json_array(), *old_s;
+	struct section_def plain = { .keyed = true, .metrics = expr_latency_metrics };
 	int regressions = 0;
 	const char *name;
 
 	json_object_foreach((json_t *)base, name, old_s) {
 		const json_t *new_s = json_object_get(next, name);
+		const struct section_def *s = latency_section(name, old_s, &plain);
 
-		if (snapshot_is_latency_section(old_s) && json_is_object(new_s))
-			diff_section(name, old_s, new_s, opts, rows, skipped,
+		if (s && json_is_object(new_s))
+			diff_section(s, old_s, new_s, opts, rows, skipped,
 				     &regressions);
 	}
 	return json_pack("{s:s, s:i, s:o, s:i, s:i, s:o, s:o}",
