@@ -169,38 +169,79 @@ static void diff_row(const char *section, const char *key, const json_t *old_row
 	}
 }
 
-static const struct expr_row *find_row(const struct expr_row *rows, int n,
-				       const char *key)
+/* Rows of @rows not yet matched whose @field is @text: how many, the last. */
+static int unmatched(const struct expr_row *rows, int n, const bool *used,
+		     const char *text, bool by_name, int *at)
 {
-	for (int i = 0; i < n; i++)
-		if (!strcmp(rows[i].key, key))
-			return &rows[i];
-	return NULL;
+	int hits = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (used[i] || (by_name && rows[i].group))
+			continue;
+		if (!strcmp(by_name ? rows[i].name : rows[i].key, text)) {
+			hits++;
+			*at = i;
+		}
+	}
+	return hits;
 }
 
-/* Rows are matched by their expression key (":8080 GET /x", "read"). */
+struct row_sides {
+	struct expr_row *rows[2];	/* base, new */
+	int n[2];
+	bool *used[2];
+};
+
+/*
+ * Pairs rows by key (":8080 GET /x"), then rows inside groups left over by
+ * name alone when it is unique on both sides: the same endpoint served on
+ * another port (a restarted service with an ephemeral port). Diffs each pair.
+ */
+static void pair_rows(const struct section_def *s, struct row_sides *rs,
+		      bool by_name, const struct diff_opts *opts, json_t *rows,
+		      json_t *skipped, int *regressions)
+{
+	for (int i = 0; i < rs->n[0]; i++) {
+		const struct expr_row *r = &rs->rows[0][i];
+		const char *text = by_name ? r->name : r->key;
+		int j = -1, self;
+
+		if (rs->used[0][i] || (by_name && r->group) ||
+		    unmatched(rs->rows[0], rs->n[0], rs->used[0], text, by_name, &self) != 1 ||
+		    unmatched(rs->rows[1], rs->n[1], rs->used[1], text, by_name, &j) != 1)
+			continue;
+		rs->used[0][i] = rs->used[1][j] = true;
+		diff_row(s->name, text, r->row, rs->rows[1][j].row, opts, rows, skipped,
+			 regressions);
+	}
+}
+
 static void diff_section(const struct section_def *s, const json_t *old_s,
 			 const json_t *new_s, const struct diff_opts *opts,
 			 json_t *rows, json_t *skipped, int *regressions)
 {
-	struct expr_row *old_rows = NULL, *new_rows = NULL;
-	int n_old, n_new;
+	static const char *const alone[] = { "only in the base snapshot",
+					     "only in the new snapshot" };
+	struct row_sides rs = {};
 
-	if (expr_section_rows(s, old_s, &old_rows, &n_old) ||
-	    expr_section_rows(s, new_s, &new_rows, &n_new))
+	if (expr_section_rows(s, old_s, &rs.rows[0], &rs.n[0]) ||
+	    expr_section_rows(s, new_s, &rs.rows[1], &rs.n[1]))
 		goto out;
-	for (int i = 0; i < n_old; i++) {
-		const struct expr_row *match = find_row(new_rows, n_new, old_rows[i].key);
-
-		diff_row(s->name, old_rows[i].key, old_rows[i].row,
-			 match ? match->row : NULL, opts, rows, skipped, regressions);
-	}
-	for (int i = 0; i < n_new; i++)
-		if (!find_row(old_rows, n_old, new_rows[i].key))
-			add_skip(skipped, s->name, new_rows[i].key, "only in the new snapshot");
+	rs.used[0] = calloc(rs.n[0] + 1, sizeof(bool));
+	rs.used[1] = calloc(rs.n[1] + 1, sizeof(bool));
+	if (!rs.used[0] || !rs.used[1])
+		goto out;
+	pair_rows(s, &rs, false, opts, rows, skipped, regressions);
+	pair_rows(s, &rs, true, opts, rows, skipped, regressions);
+	for (int side = 0; side < 2; side++)
+		for (int i = 0; i < rs.n[side]; i++)
+			if (!rs.used[side][i])
+				add_skip(skipped, s->name, rs.rows[side][i].key, alone[side]);
 out:
-	free(old_rows);
-	free(new_rows);
+	for (int side = 0; side < 2; side++) {
+		free(rs.rows[side]);
+		free(rs.used[side]);
+	}
 }
 
 /*
