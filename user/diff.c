@@ -6,7 +6,6 @@
 #include <string.h>
 #include "diff.h"
 #include "expr.h"
-#include "snapshot_window.h"
 
 enum direction {
 	WORSE_WHEN_HIGHER,	/* latencies: relative change */
@@ -244,27 +243,6 @@ out:
 	}
 }
 
-/*
- * The table's latency section stored under @json_key (syscalls, requests,
- * upstreams, functions), or any other object of latency rows as @plain.
- */
-static const struct section_def *latency_section(const char *json_key,
-						 const json_t *section,
-						 struct section_def *plain)
-{
-	for (int i = 0; expr_section_at(i); i++) {
-		const struct section_def *s = expr_section_at(i);
-
-		if (!strcmp(s->json_key, json_key))
-			return s->keyed && s->metrics == expr_latency_metrics &&
-			       json_is_object(section) ? s : NULL;
-	}
-	if (!snapshot_is_latency_section(section))
-		return NULL;
-	plain->name = plain->json_key = json_key;
-	return plain;
-}
-
 static json_t *thresholds_json(const struct diff_opts *opts)
 {
 	json_t *t = json_pack("{s:f}", "default", opts->max_regression);
@@ -282,13 +260,13 @@ json_t *diff_snapshots(const json_t *base, const json_t *next,
 		       const struct diff_opts *opts)
 {
 	json_t *rows = json_array(), *skipped = json_array(), *old_s;
-	struct section_def plain = { .keyed = true, .metrics = expr_latency_metrics };
+	struct section_def plain;
 	int regressions = 0;
 	const char *name;
 
 	json_object_foreach((json_t *)base, name, old_s) {
 		const json_t *new_s = json_object_get(next, name);
-		const struct section_def *s = latency_section(name, old_s, &plain);
+		const struct section_def *s = expr_latency_section(name, old_s, &plain);
 
 		if (s && json_is_object(new_s))
 			diff_section(s, old_s, new_s, opts, rows, skipped,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "expr_fields.h"
+#include "snapshot_window.h"
 
 #define MAX_FIELD_PATH 128
 
@@ -352,4 +353,21 @@ int expr_field_value(const struct field_ref *ref, const json_t *snap,
 		return -ENODATA;
 	}
 	return 0;
+}
+
+const struct section_def *expr_latency_section(const char *json_key,
+					       const json_t *section,
+					       struct section_def *plain)
+{
+	for (const struct section_def *s = sections; s->name; s++)
+		if (!strcmp(s->json_key, json_key))
+			return s->keyed && s->metrics == expr_latency_metrics &&
+			       json_is_object(section) ? s : NULL;
+	if (!snapshot_is_latency_section(section))
+		return NULL;
+	memset(plain, 0, sizeof(*plain));
+	plain->name = plain->json_key = json_key;
+	plain->keyed = true;
+	plain->metrics = expr_latency_metrics;
+	return plain;
 }

@@ -91,6 +91,14 @@ struct field_ref {
  */
 int expr_section_rows(const struct section_def *s, const json_t *section,
 		      struct expr_row **rows, int *n);
+/*
+ * The table's latency section stored under @json_key (syscalls, requests,
+ * upstreams, functions), or any other object of latency rows, described
+ * in @plain; NULL for anything else. What diff and live windows walk.
+ */
+const struct section_def *expr_latency_section(const char *json_key,
+					       const json_t *section,
+					       struct section_def *plain);
 /* Walks the table: NULL after the last section. */
 const struct section_def *expr_section_at(int i);
 
