@@ -270,8 +270,7 @@ const struct top_view top_views[] = {
 		.n_columns = ARRAY_LEN(request_columns),
 		.default_sort = 1, /* COUNT */
 		.rows = request_rows,
-		.hint = "no requests in this window (served on a TCP port or "
-			"called upstream; off with --no-requests)",
+		.hint = "no requests in this window (on unless --no-requests)",
 		.histogram = rq_histogram,
 		.summary = rq_summary,
 	},

@@ -267,7 +267,7 @@ Test(top, views_filter_and_histogram)
 	wait_screen("SYSCALL ", SCREEN_S);
 	keys("Tab");
 	s = wait_screen("no requests in this window", SCREEN_S);
-	cr_assert(strstr(s, "--no-requests"), "the requests view says how:\n%s", s);
+	cr_assert(strstr(s, "--no-requests)"), "the requests view says how:\n%s", s);
 	keys("5");
 	s = wait_screen("PROGRAM", SCREEN_S);
 	cr_assert(row_index(s, "syscall_enter") > 0, "overhead per program:\n%s", s);
@@ -521,6 +521,7 @@ Test(top, requests_view_on_the_demo_server)
 	/* 60 served requests (48 HTTP + 12 upstream), 3 of them 5xx. */
 	cr_assert(strstr(s, "5xx 5.00%"), "header error share:\n%s", s);
 	cr_assert_null(strstr(s, "req/s 0 "), "header req/s:\n%s", s);
+	cr_assert(strstr(s, "drops 0\n"), "the header fits 80 columns:\n%s", s);
 	keys(">");
 	keys(">");
 	keys(">");
