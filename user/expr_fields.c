@@ -85,12 +85,6 @@ static const struct section_def sections[] = {
 	{ NULL },
 };
 
-const struct section_def *expr_section_at(int i)
-{
-	return i >= 0 && i < (int)(sizeof(sections) / sizeof(sections[0])) &&
-	       sections[i].name ? &sections[i] : NULL;
-}
-
 const struct section_def *expr_find_section(const char *name)
 {
 	for (const struct section_def *s = sections; s->name; s++)

@@ -99,8 +99,6 @@ int expr_section_rows(const struct section_def *s, const json_t *section,
 const struct section_def *expr_latency_section(const char *json_key,
 					       const json_t *section,
 					       struct section_def *plain);
-/* Walks the table: NULL after the last section. */
-const struct section_def *expr_section_at(int i);
 
 /* The metrics of a latency row (syscalls, requests, ...), for diff too. */
 extern const struct metric_def expr_latency_metrics[];
