@@ -388,16 +388,6 @@ static char *wait_scrape(int port, const char *series, double want)
 	return NULL;
 }
 
-/* build/tools/NAME, next to build/latscope. */
-static const char *tool_path(const char *name)
-{
-	char *dir = strdup(latscope_bin());
-	const char *path = strf("%s/tools/%s", dirname(dir), name);
-
-	free(dir);
-	return path;
-}
-
 /* The demo service under load: per-endpoint request families, scraped directly. */
 Test(metrics, request_metrics_of_the_demo_server, .timeout = 60)
 {
@@ -407,7 +397,7 @@ Test(metrics, request_metrics_of_the_demo_server, .timeout = 60)
 	const char *fast;
 
 	require_tool("promtool");
-	server = proc_start((char *[]){ (char *)tool_path("demo_server"), NULL });
+	server = proc_start((char *[]){ (char *)tool_bin("demo_server"), NULL });
 	cr_assert(proc_wait_output(server, false, "upstream ", RUN_START_TIMEOUT_S),
 		  "demo_server did not start; stderr:\n%s", server->err.data);
 	cr_assert_eq(sscanf(server->out.data, "http %d upstream %d", &http_port,
@@ -417,7 +407,7 @@ Test(metrics, request_metrics_of_the_demo_server, .timeout = 60)
 	cr_assert(proc_wait_output(tracer, true, "latscope: tracing ", RUN_TIMEOUT_S),
 		  "latscope never attached; stderr:\n%s", tracer->err.data);
 	port = announced_port(tracer);
-	lg = run_command((char *[]){ (char *)tool_path("loadgen"), "--port",
+	lg = run_command((char *[]){ (char *)tool_bin("loadgen"), "--port",
 		(char *)strf("%d", http_port), "--count", "10", "--paths", "/fast",
 		"--mode", "keepalive", "--resets", "1", NULL }, 30);
 	assert_exit(lg, 0);
