@@ -1,7 +1,8 @@
 #!/bin/sh
 # make demo: trace the bundled web service under load and show, per
-# endpoint, latency, status and where the time goes (its upstream); then
-# the JSON snapshot path. Needs root (BPF).
+# endpoint, latency, status and where the time goes (its upstream); judge
+# requirements on that trace; then write a JSON snapshot of a command
+# started under latscope. Needs root (BPF).
 set -eu
 build=${1:-build}
 latscope="$build/latscope"
@@ -9,6 +10,7 @@ server="$build/tools/demo_server"
 loadgen="$build/tools/loadgen"
 app="$build/tools/demo_app"
 snapshot="$build/demo-snapshot.json"
+server_snapshot="$build/demo-server.json"
 out=$(mktemp)
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -32,7 +34,7 @@ spid=$!
 sleep 0.3
 port=$(awk '{print $2}' "$out")
 (sleep 1; "$loadgen" --port "$port" --count 15 --resets 2 > "$out.lg") &
-"$latscope" record -p "$spid" -d 5 -o "$snapshot" | sed -n '/^REQUESTS/,/^\(overhead\|resources\)/p' | grep -v '^\(overhead\|resources\)'
+"$latscope" record -p "$spid" -d 5 -o "$server_snapshot" | sed -n '/^REQUESTS/,/^\(overhead\|resources\)/p' | grep -v '^\(overhead\|resources\)'
 echo
 echo "### What the load generator sent and got back (latscope must agree):"
 cat "$out.lg"
@@ -46,8 +48,18 @@ wait "$spid" 2>/dev/null || true
 spid=
 
 echo
-echo "### 2. Start a command under latscope (traced from its first instruction) and write"
-echo "###    a JSON snapshot: syscalls, requests, upstreams, slow events, overhead."
+echo "### 2. Performance requirements as a CI check, judged on that trace's snapshot"
+echo "###    ($server_snapshot). Exit status 1 means a requirement failed."
+status=0
+"$latscope" check --snapshot "$server_snapshot" \
+	--assert 'requests["GET /fast"].p99 < 10ms' \
+	--assert 'requests["GET /slow"].p95 < 50ms' \
+	--assert 'requests.error_rate < 1%' || status=$?
+echo "(exit status $status)"
+
+echo
+echo "### 3. Start a command under latscope (traced from its first instruction) and write"
+echo "###    a JSON snapshot: syscalls, resources, slow events, overhead."
 "$latscope" record -c "$app 2" -o "$snapshot" --slow 30ms > /dev/null
 echo "wrote $snapshot ($(wc -c < "$snapshot") bytes)"
 echo

@@ -6,7 +6,6 @@
 #include <string.h>
 #include "diff.h"
 #include "expr.h"
-#include "snapshot_window.h"
 
 enum direction {
 	WORSE_WHEN_HIGHER,	/* latencies: relative change */
@@ -169,19 +168,79 @@ static void diff_row(const char *section, const char *key, const json_t *old_row
 	}
 }
 
-static void diff_section(const char *section, const json_t *old_s,
+/* Rows of @rows not yet matched whose @field is @text: how many, the last. */
+static int unmatched(const struct expr_row *rows, int n, const bool *used,
+		     const char *text, bool by_name, int *at)
+{
+	int hits = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (used[i] || (by_name && rows[i].group))
+			continue;
+		if (!strcmp(by_name ? rows[i].name : rows[i].key, text)) {
+			hits++;
+			*at = i;
+		}
+	}
+	return hits;
+}
+
+struct row_sides {
+	struct expr_row *rows[2];	/* base, new */
+	int n[2];
+	bool *used[2];
+};
+
+/*
+ * Pairs rows by key (":8080 GET /x"), then rows inside groups left over by
+ * name alone when it is unique on both sides: the same endpoint served on
+ * another port (a restarted service with an ephemeral port). Diffs each pair.
+ */
+static void pair_rows(const struct section_def *s, struct row_sides *rs,
+		      bool by_name, const struct diff_opts *opts, json_t *rows,
+		      json_t *skipped, int *regressions)
+{
+	for (int i = 0; i < rs->n[0]; i++) {
+		const struct expr_row *r = &rs->rows[0][i];
+		const char *text = by_name ? r->name : r->key;
+		int j = -1, self;
+
+		if (rs->used[0][i] || (by_name && r->group) ||
+		    unmatched(rs->rows[0], rs->n[0], rs->used[0], text, by_name, &self) != 1 ||
+		    unmatched(rs->rows[1], rs->n[1], rs->used[1], text, by_name, &j) != 1)
+			continue;
+		rs->used[0][i] = rs->used[1][j] = true;
+		diff_row(s->name, text, r->row, rs->rows[1][j].row, opts, rows, skipped,
+			 regressions);
+	}
+}
+
+static void diff_section(const struct section_def *s, const json_t *old_s,
 			 const json_t *new_s, const struct diff_opts *opts,
 			 json_t *rows, json_t *skipped, int *regressions)
 {
-	const char *key;
-	json_t *row;
+	static const char *const alone[] = { "only in the base snapshot",
+					     "only in the new snapshot" };
+	struct row_sides rs = {};
 
-	json_object_foreach((json_t *)old_s, key, row)
-		diff_row(section, key, row, json_object_get(new_s, key), opts, rows,
-			 skipped, regressions);
-	json_object_foreach((json_t *)new_s, key, row)
-		if (!json_object_get(old_s, key))
-			add_skip(skipped, section, key, "only in the new snapshot");
+	if (expr_section_rows(s, old_s, &rs.rows[0], &rs.n[0]) ||
+	    expr_section_rows(s, new_s, &rs.rows[1], &rs.n[1]))
+		goto out;
+	rs.used[0] = calloc(rs.n[0] + 1, sizeof(bool));
+	rs.used[1] = calloc(rs.n[1] + 1, sizeof(bool));
+	if (!rs.used[0] || !rs.used[1])
+		goto out;
+	pair_rows(s, &rs, false, opts, rows, skipped, regressions);
+	pair_rows(s, &rs, true, opts, rows, skipped, regressions);
+	for (int side = 0; side < 2; side++)
+		for (int i = 0; i < rs.n[side]; i++)
+			if (!rs.used[side][i])
+				add_skip(skipped, s->name, rs.rows[side][i].key, alone[side]);
+out:
+	for (int side = 0; side < 2; side++) {
+		free(rs.rows[side]);
+		free(rs.used[side]);
+	}
 }
 
 static json_t *thresholds_json(const struct diff_opts *opts)
@@ -201,14 +260,16 @@ json_t *diff_snapshots(const json_t *base, const json_t *next,
 		       const struct diff_opts *opts)
 {
 	json_t *rows = json_array(), *skipped = json_array(), *old_s;
+	struct section_def plain;
 	int regressions = 0;
 	const char *name;
 
 	json_object_foreach((json_t *)base, name, old_s) {
 		const json_t *new_s = json_object_get(next, name);
+		const struct section_def *s = expr_latency_section(name, old_s, &plain);
 
-		if (snapshot_is_latency_section(old_s) && json_is_object(new_s))
-			diff_section(name, old_s, new_s, opts, rows, skipped,
+		if (s && json_is_object(new_s))
+			diff_section(s, old_s, new_s, opts, rows, skipped,
 				     &regressions);
 	}
 	return json_pack("{s:s, s:i, s:o, s:i, s:i, s:o, s:o}",

@@ -167,7 +167,7 @@ static struct node *parse_path(struct parser *p)
 		}
 	} else {
 		n->field.metric = quoted ? NULL : expr_find_metric(s, first);
-		if (!n->field.metric || (s->keyed && !n->field.metric->summable)) {
+		if (!n->field.metric || (s->keyed && n->field.metric->combine != COMBINE_SUM)) {
 			free_node(n);
 			return bad_metric(p, s, first, c1, s->keyed);
 		}

@@ -25,20 +25,57 @@ enum metric_kind {
 	METRIC_RATIO,		/* field / count of the same row (error_rate, mean) */
 };
 
+/*
+ * How a metric combines over several rows: no key on a keyed section (only
+ * COMBINE_SUM metrics may be written so), or one key naming several rows
+ * (an endpoint served on two ports, two processes of one name). A
+ * percentile takes the largest row's value: an upper bound of the merged
+ * percentile, so a `<` requirement that passes holds for the merge too.
+ */
+enum metric_combine {
+	COMBINE_LARGEST,	/* percentiles, max */
+	COMBINE_SUM,		/* counts, totals, rates (ratios: sum / sum) */
+	COMBINE_SMALLEST,	/* min */
+};
+
 struct metric_def {
 	const char *name;	/* in expressions */
 	enum metric_kind kind;
 	const char *field;	/* dotted path inside the row or section object */
 	double scale;		/* snapshot unit -> expression unit */
 	enum expr_dim dim;
-	bool summable;		/* summed over rows when no key is given */
+	enum metric_combine combine;
+};
+
+/*
+ * Rows that sit in arrays of groups rather than in an object keyed by
+ * name (syscalls). A group's key is its `group_key` member with `prefix`
+ * (":8080", "127.0.0.1:5432", "nginx"); a row inside it is keyed
+ * "GROUP NAME" (":8080 GET /x") and also matches by NAME alone, over
+ * every group. Aggregates (no key) sum the groups, not their rows.
+ */
+struct rows_def {
+	const char *groups;	/* array in the section: "servers" */
+	const char *group_key;	/* member naming a group: "port" */
+	const char *prefix;	/* put before it: ":" */
+	const char *rows;	/* array in each group: "endpoints"; NULL: none */
+	const char *row_key;	/* member naming a row: "endpoint" */
 };
 
 struct section_def {
 	const char *name;	/* in expressions */
 	const char *json_key;	/* top-level key of the snapshot */
-	bool keyed;		/* an object of rows keyed by name (syscalls) */
+	bool keyed;		/* rows keyed by name (syscalls, requests) */
 	const struct metric_def *metrics; /* NULL-name terminated */
+	const struct rows_def *layout;	/* NULL: an object keyed by name */
+};
+
+/* One row of a keyed section, however the snapshot nests it. */
+struct expr_row {
+	char key[256];		/* ":8080 GET /x", "read" */
+	const char *name;	/* "GET /x" for a row in a group, else key */
+	const json_t *row;
+	bool group;		/* a group (or a plain row): aggregates sum these */
 };
 
 /* A resolved path: section, optional row key, metric. */
@@ -47,6 +84,21 @@ struct field_ref {
 	const char *key;	/* NULL: not keyed, or summed over every row */
 	const struct metric_def *metric;
 };
+
+/*
+ * Every row of keyed section @s in @section (its snapshot object), in
+ * snapshot order (a group, then its rows). *rows is malloc'ed (free() it); 0 rows is fine.
+ */
+int expr_section_rows(const struct section_def *s, const json_t *section,
+		      struct expr_row **rows, int *n);
+/*
+ * The table's latency section stored under @json_key (syscalls, requests,
+ * upstreams, functions), or any other object of latency rows, described
+ * in @plain; NULL for anything else. What diff and live windows walk.
+ */
+const struct section_def *expr_latency_section(const char *json_key,
+					       const json_t *section,
+					       struct section_def *plain);
 
 /* The metrics of a latency row (syscalls, requests, ...), for diff too. */
 extern const struct metric_def expr_latency_metrics[];

@@ -1,13 +1,19 @@
 // The model rendered as Prometheus text or OpenMetrics exposition.
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "metrics_text.h"
+#include "model_funcs.h"
+#include "model_requests.h"
 
 #define MAX_LABELS	4
+/* A process's counters: struct res_counters (all __u64) and its RSS. */
+#define RES_COUNTS	(sizeof(struct res_counters) / sizeof(__u64))
+#define MAX_COUNTS	(RES_COUNTS + 1)
 #define OTHER		"other"
 #define NS_PER_S	1000000000ULL
 
@@ -27,11 +33,28 @@ struct writer {
 	enum metrics_format fmt;
 };
 
-/* One labelled latency series: a histogram with its error count. */
+/*
+ * One labelled series of a section: a histogram with its error count, and
+ * the section's counters for the same labels (folded into "other" with it).
+ */
 struct lat_series {
 	struct label labels[MAX_LABELS];
 	int n_labels;
 	const struct lat_stats *hist;
+	__u64 counts[MAX_COUNTS];
+};
+
+/*
+ * A counter or gauge family over one column of lat_series.counts, or over
+ * consecutive columns told apart by a label (`label`="values[i]").
+ */
+struct column {
+	const struct family *f;
+	size_t first;
+	const char *label;
+	const char *const *values;	/* NULL-terminated; NULL: no label */
+	bool ns;		/* counts are nanoseconds, written as seconds */
+	bool zero_unknown;	/* a gauge of 0 means "not read yet": left out */
 };
 
 /*
@@ -47,7 +70,10 @@ struct fold_table {
 	bool other_used;
 };
 
-enum fold_group { FOLD_SYSCALLS, FOLD_TARGETS, FOLD_GROUPS };
+enum fold_group {
+	FOLD_SYSCALLS, FOLD_REQUESTS, FOLD_UPSTREAMS, FOLD_FUNCTIONS,
+	FOLD_PROCESSES, FOLD_TARGETS, FOLD_GROUPS,
+};
 
 struct metrics_exporter {
 	__u64 bounds_ns[METRICS_MAX_BOUNDS];
@@ -57,10 +83,17 @@ struct metrics_exporter {
 	struct lat_series *series;	/* series_cap + 1, reused per section */
 	int n_series;
 	__u64 prog_runs[OVERHEAD_MAX_PROGS], prog_ns[OVERHEAD_MAX_PROGS];
+	char (*pids)[12];	/* label text of the resource rows */
+	int n_pids;
 };
 
 static const char *const fold_families[FOLD_GROUPS] = {
 	[FOLD_SYSCALLS] = "latscope_syscall_duration_seconds",
+	[FOLD_REQUESTS] = "latscope_request_duration_seconds",
+	[FOLD_UPSTREAMS] = "latscope_upstream_duration_seconds",
+	[FOLD_FUNCTIONS] = "latscope_function_duration_seconds",
+	/* One cap for every per-process family (pid, comm). */
+	[FOLD_PROCESSES] = "latscope_process_*",
 	[FOLD_TARGETS] = "latscope_target_up",
 };
 
@@ -107,6 +140,7 @@ void metrics_exporter_free(struct metrics_exporter *mx)
 		free(t->folded);
 	}
 	free(mx->series);
+	free(mx->pids);
 	free(mx);
 }
 
@@ -160,8 +194,11 @@ static void series_add(struct metrics_exporter *mx, struct fold_table *t,
 		return;
 	}
 	lat_stats_merge(&t->other, row->hist);
-	if (t->other_used)
+	if (t->other_used) {
+		for (size_t i = 0; i < MAX_COUNTS; i++)
+			t->other_series.counts[i] += row->counts[i];
 		return;
+	}
 	t->other_used = true;
 	t->other_series = *row;
 	for (int i = 0; i < row->n_labels; i++)
@@ -288,7 +325,7 @@ static void write_histogram(struct metrics_exporter *mx, struct writer *w,
 	write_sample(w, f->name, "_count", s->labels, s->n_labels, NULL, value);
 }
 
-/* A histogram family and its error counter over the section's series. */
+/* A histogram family and its error counter (if any) over the section's series. */
 static void write_latency_families(struct metrics_exporter *mx,
 				   struct writer *w,
 				   const struct family *duration,
@@ -299,10 +336,49 @@ static void write_latency_families(struct metrics_exporter *mx,
 	write_header(w, duration);
 	for (int i = 0; i < mx->n_series; i++)
 		write_histogram(mx, w, duration, &mx->series[i]);
+	if (!errors)
+		return;
 	write_header(w, errors);
 	for (int i = 0; i < mx->n_series; i++)
 		write_counter(w, errors, mx->series[i].labels, mx->series[i].n_labels,
 			      u64_str(mx->series[i].hist->errors, value, sizeof(value)));
+}
+
+static void write_column(struct metrics_exporter *mx, struct writer *w,
+			 const struct column *c)
+{
+	bool gauge = !strcmp(c->f->type, "gauge");
+	char value[32];
+
+	write_header(w, c->f);
+	for (int i = 0; i < mx->n_series; i++) {
+		const struct lat_series *s = &mx->series[i];
+		struct label labels[MAX_LABELS + 1];
+		int n = s->n_labels;
+
+		memcpy(labels, s->labels, n * sizeof(*labels));
+		for (size_t v = 0; c->values ? c->values[v] != NULL : v < 1; v++) {
+			__u64 x = s->counts[c->first + v];
+
+			if (c->values)
+				labels[n] = (struct label){ c->label, c->values[v] };
+			if (c->zero_unknown && !x)
+				continue;
+			if (c->ns)
+				metrics_format_seconds(x, value, sizeof(value));
+			else
+				u64_str(x, value, sizeof(value));
+			write_sample(w, c->f->name, gauge ? "" : "_total", labels,
+				     n + (c->values != NULL), NULL, value);
+		}
+	}
+}
+
+static void write_columns(struct metrics_exporter *mx, struct writer *w,
+			  const struct column *columns, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		write_column(mx, w, &columns[i]);
 }
 
 static void render_syscalls(struct metrics_exporter *mx, struct writer *w,
@@ -333,6 +409,342 @@ static void render_syscalls(struct metrics_exporter *mx, struct writer *w,
 	}
 	series_end(mx, t);
 	write_latency_families(mx, w, &duration, &errors);
+}
+
+static const char *const status_classes[] = {
+	"none", "1xx", "2xx", "3xx", "4xx", "5xx", NULL,
+};
+
+/* Columns of a request series (status classes last, one per class). */
+enum { COL_ABORTED, COL_SENT_BYTES, COL_REPLY_BYTES, COL_STATUS };
+
+/* A counter of one column, and one split over columns by a label. */
+#define COUNT(fam, col)			{ .f = &(fam), .first = (col) }
+#define SPLIT(fam, col, name, vals)	{ .f = &(fam), .first = (col), .label = (name), .values = (vals) }
+
+/* Server requests and client calls: the same families under two names. */
+struct req_section {
+	enum req_role role;
+	enum fold_group fold;
+	const char *group_label;	/* "port" (server) or "peer" (client) */
+	struct family duration;
+	struct column columns[4];
+};
+
+static const struct family requests_total = {
+	"latscope_requests", "counter", NULL,
+	"Completed server requests by HTTP status class (none: no HTTP status line); they sum to the duration histogram's _count.",
+};
+static const struct family requests_aborted = {
+	"latscope_requests_aborted", "counter", NULL,
+	"Server requests whose connection closed or was reset before any response.",
+};
+static const struct family request_bytes = {
+	"latscope_request_bytes", "counter", "bytes",
+	"Bytes the server read in requests.",
+};
+static const struct family response_bytes = {
+	"latscope_response_bytes", "counter", "bytes",
+	"Bytes the server wrote in responses.",
+};
+static const struct family upstream_total = {
+	"latscope_upstream_requests", "counter", NULL,
+	"Completed client calls by HTTP status class of the reply (none: no HTTP status line); they sum to the duration histogram's _count.",
+};
+static const struct family upstream_aborted = {
+	"latscope_upstream_requests_aborted", "counter", NULL,
+	"Client calls whose connection closed or was reset before any reply.",
+};
+static const struct family upstream_request_bytes = {
+	"latscope_upstream_request_bytes", "counter", "bytes",
+	"Bytes the client wrote in calls.",
+};
+static const struct family upstream_response_bytes = {
+	"latscope_upstream_response_bytes", "counter", "bytes",
+	"Bytes the client read in replies.",
+};
+
+static const struct req_section server_requests = {
+	REQ_ROLE_SERVER, FOLD_REQUESTS, "port",
+	{ "latscope_request_duration_seconds", "histogram", "seconds",
+	  "Server request latency: first byte of the request read to last byte of the response written, per listening port and endpoint (ids folded)." },
+	{ SPLIT(requests_total, COL_STATUS, "status_class", status_classes),
+	  COUNT(requests_aborted, COL_ABORTED),
+	  COUNT(request_bytes, COL_SENT_BYTES),
+	  COUNT(response_bytes, COL_REPLY_BYTES) },
+};
+
+static const struct req_section client_requests = {
+	REQ_ROLE_CLIENT, FOLD_UPSTREAMS, "peer",
+	{ "latscope_upstream_duration_seconds", "histogram", "seconds",
+	  "Client call latency: first byte written to a peer to last byte of its reply read, per peer and endpoint (ids folded)." },
+	{ SPLIT(upstream_total, COL_STATUS, "status_class", status_classes),
+	  COUNT(upstream_aborted, COL_ABORTED),
+	  COUNT(upstream_request_bytes, COL_SENT_BYTES),
+	  COUNT(upstream_response_bytes, COL_REPLY_BYTES) },
+};
+
+/* Label text a request row needs beyond the model's own strings. */
+struct req_row_text {
+	char port[8];
+	char method[24];
+};
+
+/*
+ * "GET /users/{id}" -> method "GET", endpoint "/users/{id}". The model's
+ * own rows, "(other)" and "(not http)", have no method: method="".
+ */
+static void add_request_row(struct metrics_exporter *mx,
+			    const struct req_section *sec,
+			    const struct req_group_view *g,
+			    const struct req_row_view *row,
+			    struct req_row_text *text)
+{
+	const char *space = row->name[0] != '(' ? strchr(row->name, ' ') : NULL;
+	bool server = sec->role == REQ_ROLE_SERVER;
+	char key[sizeof(g->label) + HTTP_ENDPOINT_LEN];
+	struct lat_series s = {
+		.labels = { { sec->group_label, server ? text->port : g->label },
+			    { "method", text->method },
+			    { "endpoint", space ? space + 1 : row->name } },
+		.n_labels = 3,
+		.hist = row->hist,
+		.counts = {
+			[COL_ABORTED] = row->aborted,
+			[COL_SENT_BYTES] = server ? row->bytes_in : row->bytes_out,
+			[COL_REPLY_BYTES] = server ? row->bytes_out : row->bytes_in,
+		},
+	};
+
+	snprintf(text->port, sizeof(text->port), "%u", g->port);
+	snprintf(text->method, sizeof(text->method), "%.*s",
+		 space ? (int)(space - row->name) : 0, row->name);
+	memcpy(&s.counts[COL_STATUS], row->status, sizeof(row->status));
+	snprintf(key, sizeof(key), "%s %s", g->label, row->name);
+	series_add(mx, &mx->folds[sec->fold], key, &s);
+}
+
+/* Per endpoint rows (from ring-buffer records), never the group totals. */
+static void render_request_role(struct metrics_exporter *mx, struct writer *w,
+				struct model *model,
+				const struct req_section *sec)
+{
+	struct fold_table *t = &mx->folds[sec->fold];
+	const struct req_group_view *groups;
+	struct req_row_text *text;
+	int n, n_rows = 0, k = 0;
+
+	if (model_request_views(model, WINDOW_TOTAL, sec->role, &groups, &n) || !n)
+		return;
+	for (int g = 0; g < n; g++)
+		n_rows += groups[g].n_endpoints;
+	text = calloc(n_rows + 1, sizeof(*text));
+	if (!text)
+		return;
+	series_begin(mx, t);
+	for (int g = 0; g < n; g++)
+		for (int e = 0; e < groups[g].n_endpoints; e++)
+			add_request_row(mx, sec, &groups[g], &groups[g].endpoints[e],
+					&text[k++]);
+	series_end(mx, t);
+	write_latency_families(mx, w, &sec->duration, NULL);
+	write_columns(mx, w, sec->columns,
+		      sizeof(sec->columns) / sizeof(sec->columns[0]));
+	free(text);
+}
+
+static void render_requests(struct metrics_exporter *mx, struct writer *w,
+			    struct model *model)
+{
+	render_request_role(mx, w, model, &server_requests);
+}
+
+static void render_upstreams(struct metrics_exporter *mx, struct writer *w,
+			     struct model *model)
+{
+	render_request_role(mx, w, model, &client_requests);
+}
+
+/* Calls are the histogram's _count; self time is a counter of its own. */
+static void render_functions(struct metrics_exporter *mx, struct writer *w,
+			     struct model *model)
+{
+	static const struct family duration = {
+		"latscope_function_duration_seconds", "histogram", "seconds",
+		"Traced function latency (uprobes): entry to return, callees included.",
+	};
+	static const struct family self_seconds = {
+		"latscope_function_self_seconds", "counter", "seconds",
+		"Time in traced functions minus the time in traced functions they called.",
+	};
+	static const struct column self = { .f = &self_seconds, .ns = true };
+	struct fold_table *t = &mx->folds[FOLD_FUNCTIONS];
+	const struct func_view *views;
+	int n = 0;
+
+	if (model_func_views(model, WINDOW_TOTAL, &views, &n) || !n)
+		return;
+	series_begin(mx, t);
+	for (int i = 0; i < n; i++) {
+		struct lat_series row = {
+			.labels = { { "function", views[i].name },
+				    { "module", views[i].module } },
+			.n_labels = 2,
+			.hist = views[i].hist,
+			.counts = { views[i].self_ns },
+		};
+		char key[512];
+
+		snprintf(key, sizeof(key), "%s %s", views[i].module, views[i].name);
+		series_add(mx, t, key, &row);
+	}
+	series_end(mx, t);
+	write_latency_families(mx, w, &duration, NULL);
+	write_column(mx, w, &self);
+}
+
+#define RC(field)	(offsetof(struct res_counters, field) / sizeof(__u64))
+#define ALWAYS		-1	/* read from /proc, whatever groups are on */
+
+static const char *const sent_received[] = { "sent", "received", NULL };
+
+struct res_histogram {
+	int group;
+	enum res_hist h;
+	struct family f;
+};
+
+struct res_column {
+	int group;
+	struct column c;
+};
+
+static const struct res_histogram res_histograms[] = {
+	{ RES_SCHED, RES_OFF_CPU, { "latscope_process_off_cpu_seconds", "histogram", "seconds",
+		"Time blocked off-CPU (sleep, I/O, lock): switch-out to switch-in." } },
+	{ RES_SCHED, RES_RUN_QUEUE, { "latscope_process_run_queue_seconds", "histogram", "seconds",
+		"Time runnable but waiting for a CPU: wake-up or preemption to switch-in." } },
+	{ RES_BLOCK, RES_BLOCK_IO, { "latscope_process_disk_request_duration_seconds", "histogram", "seconds",
+		"Block I/O request latency: issue to completion." } },
+	{ RES_NET, RES_CONNECT, { "latscope_process_tcp_connect_duration_seconds", "histogram", "seconds",
+		"TCP connect latency: SYN_SENT to ESTABLISHED." } },
+};
+
+static const struct family f_cpu = { "latscope_process_cpu_seconds", "counter", "seconds",
+	"On-CPU time of the process's threads." };
+static const struct family f_switches = { "latscope_process_context_switches", "counter", NULL,
+	"Switch-outs: voluntary (blocked) or involuntary (preempted)." };
+static const struct family f_faults = { "latscope_process_page_faults", "counter", NULL,
+	"Page faults since tracing began, from /proc (major: needed I/O)." };
+static const struct family f_traced_faults = { "latscope_process_traced_page_faults", "counter", NULL,
+	"Page faults seen by the faults probes, by the mode they were taken in." };
+static const struct family f_disk_requests = { "latscope_process_disk_requests", "counter", NULL,
+	"Block I/O requests completed, by operation." };
+static const struct family f_disk_bytes = { "latscope_process_disk_bytes", "counter", "bytes",
+	"Bytes moved by completed block I/O requests." };
+static const struct family f_disk_errors = { "latscope_process_disk_errors", "counter", NULL,
+	"Block I/O requests that completed with an error." };
+static const struct family f_net_bytes = { "latscope_process_network_bytes", "counter", "bytes",
+	"Bytes moved by IPv4/IPv6 socket calls." };
+static const struct family f_tcp_opens = { "latscope_process_tcp_opens", "counter", NULL,
+	"TCP connections established: active (connect) or passive (accepted)." };
+static const struct family f_tcp_closes = { "latscope_process_tcp_closes", "counter", NULL,
+	"Established TCP connections closed: local or remote FIN first, or aborted without one." };
+static const struct family f_tcp_connect_failures = { "latscope_process_tcp_connect_failures", "counter", NULL,
+	"TCP connects that failed." };
+static const struct family f_tcp_retransmits = { "latscope_process_tcp_retransmits", "counter", NULL,
+	"TCP segments retransmitted." };
+static const struct family f_tcp_resets = { "latscope_process_tcp_resets", "counter", NULL,
+	"TCP resets sent or received." };
+static const struct family f_rss = { "latscope_process_resident_memory_bytes", "gauge", "bytes",
+	"Resident memory (VmRSS) at the latest /proc reading." };
+
+#define VALUES(...)	((const char *const[]){ __VA_ARGS__, NULL })
+
+static const struct res_column res_columns[] = {
+	{ RES_SCHED, { .f = &f_cpu, .first = RC(sched.on_cpu_ns), .ns = true } },
+	{ RES_SCHED, SPLIT(f_switches, RC(sched.voluntary), "kind",
+			   VALUES("voluntary", "involuntary")) },
+	{ ALWAYS, SPLIT(f_faults, RC(minor_faults), "kind", VALUES("minor", "major")) },
+	{ RES_FAULTS, SPLIT(f_traced_faults, RC(faults.user), "mode",
+			    VALUES("user", "kernel")) },
+	{ RES_BLOCK, SPLIT(f_disk_requests, RC(block.reads), "op",
+			   VALUES("read", "write", "other")) },
+	{ RES_BLOCK, SPLIT(f_disk_bytes, RC(block.read_bytes), "op",
+			   VALUES("read", "write")) },
+	{ RES_BLOCK, COUNT(f_disk_errors, RC(block.errors)) },
+	{ RES_NET, SPLIT(f_net_bytes, RC(net.bytes_sent), "direction", sent_received) },
+	{ RES_NET, SPLIT(f_tcp_opens, RC(net.active_opens), "side",
+			 VALUES("active", "passive")) },
+	{ RES_NET, SPLIT(f_tcp_closes, RC(net.local_closes), "kind",
+			 VALUES("local_fin", "remote_fin", "abort")) },
+	{ RES_NET, COUNT(f_tcp_connect_failures, RC(net.connect_failures)) },
+	{ RES_NET, COUNT(f_tcp_retransmits, RC(net.retransmits)) },
+	{ RES_NET, SPLIT(f_tcp_resets, RC(net.resets_sent), "direction", sent_received) },
+	/* No live process has no resident memory: 0 is one not read yet. */
+	{ ALWAYS, { .f = &f_rss, .first = RES_COUNTS, .zero_unknown = true } },
+};
+
+static bool res_group_on(const struct model *model, int group)
+{
+	return group == ALWAYS || (model->res.groups & RES_GROUP_BIT(group));
+}
+
+/* The processes' series with histogram @h (admission is per pid, once). */
+static void build_process_series(struct metrics_exporter *mx,
+				 const struct res_view *views, int n,
+				 enum res_hist h)
+{
+	struct fold_table *t = &mx->folds[FOLD_PROCESSES];
+
+	series_begin(mx, t);
+	for (int i = 0; i < n; i++) {
+		const struct res_process *p = views[i].proc;
+		struct lat_series row = {
+			.labels = { { "pid", mx->pids[i] }, { "comm", p->comm } },
+			.n_labels = 2,
+			.hist = &views[i].hist[h],
+		};
+
+		memcpy(row.counts, &views[i].c, sizeof(views[i].c));
+		if (p->proc_seen && p->proc.rss_kb > 0)
+			row.counts[RES_COUNTS] = (__u64)p->proc.rss_kb * 1024;
+		series_add(mx, t, mx->pids[i], &row);
+	}
+	series_end(mx, t);
+}
+
+static void render_resources(struct metrics_exporter *mx, struct writer *w,
+			     struct model *model)
+{
+	const struct res_view *views;
+	bool built = false;
+	int n = 0;
+
+	if (model_resource_views(model, WINDOW_TOTAL, &views, &n) || !n)
+		return;
+	if (n > mx->n_pids) {
+		char (*grown)[12] = realloc(mx->pids, n * sizeof(*grown));
+
+		if (!grown)
+			return;
+		mx->pids = grown;
+		mx->n_pids = n;
+	}
+	for (int i = 0; i < n; i++)
+		snprintf(mx->pids[i], sizeof(mx->pids[i]), "%u", views[i].proc->tgid);
+	for (size_t i = 0; i < sizeof(res_histograms) / sizeof(res_histograms[0]); i++) {
+		if (!res_group_on(model, res_histograms[i].group))
+			continue;
+		build_process_series(mx, views, n, res_histograms[i].h);
+		write_latency_families(mx, w, &res_histograms[i].f, NULL);
+		built = true;
+	}
+	if (!built)
+		build_process_series(mx, views, n, 0);
+	for (size_t i = 0; i < sizeof(res_columns) / sizeof(res_columns[0]); i++)
+		if (res_group_on(model, res_columns[i].group))
+			write_column(mx, w, &res_columns[i].c);
 }
 
 /* Estimates scaled from sampled windows may dip: never let a counter fall. */
@@ -453,6 +865,10 @@ typedef void (*section_fn)(struct metrics_exporter *mx, struct writer *w,
 /* One function per model section; the fold counts come last. */
 static const section_fn sections[] = {
 	render_syscalls,
+	render_requests,
+	render_upstreams,
+	render_functions,
+	render_resources,
 	render_health,
 	render_targets,
 	render_folds,

@@ -305,6 +305,7 @@ void model_reset(struct model *model)
 			count_readings_reset(&row->errnos[e].seen);
 	}
 	model_funcs_reset(model->funcs);
+	model_requests_reset(model->requests);
 	model->base_ns = model->prev_mark_ns = model->mark_ns = model->now_ns;
 }
 

@@ -36,6 +36,7 @@ void model_requests_free(struct model_requests *r)
 	free(r->endpoints);
 	free(r->slow.items);
 	view_mem_free(r->view_mem);
+	free(r->flat);
 	free(r);
 }
 
@@ -57,11 +58,12 @@ int model_set_request_group(struct model *model, __u32 id,
 		g->id = id;
 		g->key = *key;
 	}
-	g->now.lat = *lat;
-	g->now.aborted = counts->aborted;
-	g->now.bytes_in = counts->bytes_in;
-	g->now.bytes_out = counts->bytes_out;
-	memcpy(g->now.status, counts->status, sizeof(g->now.status));
+	g->r.lat.now = *lat;
+	g->r.aborted.now = counts->aborted;
+	g->r.bytes_in.now = counts->bytes_in;
+	g->r.bytes_out.now = counts->bytes_out;
+	for (int i = 0; i < LATSCOPE_STATUS_CLASSES; i++)
+		g->r.status[i].now = counts->status[i];
 	return 0;
 }
 
@@ -91,20 +93,20 @@ static struct req_endpoint *endpoint_row(struct model_requests *r, __u32 group,
 	return e;
 }
 
-static void tally_request(struct req_tally *t, const struct request_rec *rec,
+static void tally_request(struct req_readings *t, const struct request_rec *rec,
 			  int status)
 {
 	__u32 class = status / 100;
 
-	t->bytes_in += rec->bytes_in;
-	t->bytes_out += rec->bytes_out;
+	t->bytes_in.now += rec->bytes_in;
+	t->bytes_out.now += rec->bytes_out;
 	if (rec->outcome == REQ_ABORTED) {
-		t->aborted++;
+		t->aborted.now++;
 		return;
 	}
-	lat_stats_record(&t->lat, rec->duration_ns, class == 5);
+	lat_stats_record(&t->lat.now, rec->duration_ns, class == 5);
 	if (class < LATSCOPE_STATUS_CLASSES)
-		t->status[class]++;
+		t->status[class].now++;
 }
 
 static const struct slow_request *log_slow(struct model *model,
@@ -160,20 +162,43 @@ const struct slow_request *model_add_request(struct model *model,
 	}
 	e = endpoint_row(r, rec->group, name);
 	if (e)
-		tally_request(&e->now, rec, status);
+		tally_request(&e->r, rec, status);
 	if (!model->slow_threshold_ns || rec->outcome != REQ_DONE ||
 	    rec->duration_ns < model->slow_threshold_ns)
 		return NULL;
 	return log_slow(model, rec, e ? e->name : name, status);
 }
 
-void model_requests_mark(struct model_requests *r)
+static void readings_mark(struct req_readings *t, bool reset)
+{
+	struct count_readings *counts[] = { &t->aborted, &t->bytes_in, &t->bytes_out };
+	void (*mark)(struct count_readings *) =
+		reset ? count_readings_reset : count_readings_mark;
+
+	(reset ? lat_readings_reset : lat_readings_mark)(&t->lat);
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		mark(counts[i]);
+	for (int i = 0; i < LATSCOPE_STATUS_CLASSES; i++)
+		mark(&t->status[i]);
+}
+
+static void mark_all(struct model_requests *r, bool reset)
 {
 	for (int i = 0; i < LATSCOPE_MAX_REQ_GROUPS; i++)
 		if (r->groups[i])
-			r->groups[i]->mark = r->groups[i]->now;
+			readings_mark(&r->groups[i]->r, reset);
 	for (int i = 0; i < r->n_endpoints; i++)
-		r->endpoints[i]->mark = r->endpoints[i]->now;
+		readings_mark(&r->endpoints[i]->r, reset);
+}
+
+void model_requests_mark(struct model_requests *r)
+{
+	mark_all(r, false);
+}
+
+void model_requests_reset(struct model_requests *r)
+{
+	mark_all(r, true);
 }
 
 const char *format_peer_addr(const __u8 addr[16], char *buf, size_t len)
@@ -187,21 +212,18 @@ const char *format_peer_addr(const __u8 addr[16], char *buf, size_t len)
 	return buf;
 }
 
-/* The window's tally in @scratch (or @now itself for the whole trace). */
-static const struct req_tally *tally_window(const struct req_tally *now,
-					    const struct req_tally *mark,
+/* The window's tally, in @out. */
+static const struct req_tally *tally_window(const struct req_readings *t,
 					    enum model_window window,
-					    struct req_tally *scratch)
+					    struct req_tally *out)
 {
-	if (window == WINDOW_TOTAL)
-		return now;
-	model_window_hist(window, &now->lat, &mark->lat, &scratch->lat);
-	scratch->aborted = now->aborted - mark->aborted;
-	scratch->bytes_in = now->bytes_in - mark->bytes_in;
-	scratch->bytes_out = now->bytes_out - mark->bytes_out;
+	lat_readings_window(&t->lat, window, &out->lat);
+	out->aborted = count_readings_window(&t->aborted, window);
+	out->bytes_in = count_readings_window(&t->bytes_in, window);
+	out->bytes_out = count_readings_window(&t->bytes_out, window);
 	for (int i = 0; i < LATSCOPE_STATUS_CLASSES; i++)
-		scratch->status[i] = now->status[i] - mark->status[i];
-	return scratch;
+		out->status[i] = count_readings_window(&t->status[i], window);
+	return out;
 }
 
 static void fill_row(struct req_row_view *v, const char *name,
@@ -252,7 +274,7 @@ static int groups_by_count(const void *a, const void *b)
 struct view_mem {
 	struct req_group_view *groups;
 	struct req_row_view *rows;
-	struct req_tally *tallies; /* interval windows: one per group and row */
+	struct req_tally *tallies; /* one per group and row */
 };
 
 static void view_mem_free(struct view_mem *mem)
@@ -265,8 +287,7 @@ static void view_mem_free(struct view_mem *mem)
 	free(mem);
 }
 
-static struct view_mem *view_mem_new(const struct model_requests *r,
-				     enum model_window window)
+static struct view_mem *view_mem_new(const struct model_requests *r)
 {
 	struct view_mem *mem = calloc(1, sizeof(*mem));
 	int n_groups = 0;
@@ -277,11 +298,8 @@ static struct view_mem *view_mem_new(const struct model_requests *r,
 		n_groups += r->groups[i] != NULL;
 	mem->groups = calloc(n_groups + 1, sizeof(*mem->groups));
 	mem->rows = calloc(r->n_endpoints + 1, sizeof(*mem->rows));
-	if (window != WINDOW_TOTAL)
-		mem->tallies = calloc(n_groups + r->n_endpoints + 1,
-				      sizeof(*mem->tallies));
-	if (!mem->groups || !mem->rows ||
-	    (window != WINDOW_TOTAL && !mem->tallies)) {
+	mem->tallies = calloc(n_groups + r->n_endpoints + 1, sizeof(*mem->tallies));
+	if (!mem->groups || !mem->rows || !mem->tallies) {
 		view_mem_free(mem);
 		return NULL;
 	}
@@ -300,8 +318,7 @@ static int add_endpoint_rows(struct model_requests *r, struct view_mem *mem,
 
 		if (e->group != group)
 			continue;
-		t = tally_window(&e->now, &e->mark, window,
-				 mem->tallies ? &mem->tallies[(*n_tallies)++] : NULL);
+		t = tally_window(&e->r, window, &mem->tallies[(*n_tallies)++]);
 		if (!t->lat.count && !t->aborted)
 			continue;
 		fill_row(&mem->rows[(*n_rows)++], e->name, t, seconds);
@@ -319,7 +336,7 @@ int model_request_views(struct model *model, enum model_window window,
 	struct model_requests *r = model->requests;
 	double seconds = model_window_seconds(model, window);
 	int count = 0, n_rows = 0, n_tallies = 0;
-	struct view_mem *mem = view_mem_new(r, window);
+	struct view_mem *mem = view_mem_new(r);
 
 	if (!mem)
 		return -ENOMEM;
@@ -332,8 +349,7 @@ int model_request_views(struct model *model, enum model_window window,
 
 		if (!g || g->key.role != (__u16)role)
 			continue;
-		t = tally_window(&g->now, &g->mark, window,
-				 mem->tallies ? &mem->tallies[n_tallies++] : NULL);
+		t = tally_window(&g->r, window, &mem->tallies[n_tallies++]);
 		if (!t->lat.count && !t->aborted)
 			continue;
 		memset(gv, 0, sizeof(*gv));
@@ -347,4 +363,94 @@ int model_request_views(struct model *model, enum model_window window,
 	*views = mem->groups;
 	*n = count;
 	return 0;
+}
+
+void req_row_key(const struct req_group_view *g, const char *endpoint,
+		 char *key, size_t len)
+{
+	char group[64];
+
+	if (g->role == REQ_ROLE_CLIENT)
+		snprintf(group, sizeof(group), "%s", g->label);
+	else
+		snprintf(group, sizeof(group), ":%u", g->port);
+	if (endpoint)
+		snprintf(key, len, "%s %s", group, endpoint);
+	else
+		snprintf(key, len, "%s", group);
+}
+
+/* Appends @g's rows (its endpoints, or itself when not HTTP) to @out. */
+static int flat_rows_of(const struct req_group_view *g, const char *filter,
+			struct req_flat_row *out)
+{
+	int n_src = g->http ? g->n_endpoints : 1, n = 0;
+
+	for (int i = 0; i < n_src; i++) {
+		const struct req_row_view *src = g->http ? &g->endpoints[i] : &g->total;
+		struct req_flat_row *row = &out[n];
+
+		req_row_key(g, g->http ? src->name : NULL, row->key, sizeof(row->key));
+		if (filter && !model_name_matches(row->key, filter))
+			continue;
+		row->role = g->role;
+		row->v = *src;
+		row->v.name = row->key;
+		row->hist = *src->hist;
+		row->v.hist = &row->hist;
+		n++;
+	}
+	return n;
+}
+
+int model_request_rows(struct model *model, enum model_window window,
+		       const char *filter, const struct req_flat_row **rows,
+		       int *n)
+{
+	static const enum req_role roles[] = { REQ_ROLE_SERVER, REQ_ROLE_CLIENT };
+	struct model_requests *r = model->requests;
+	int count = 0, cap = r->n_endpoints + LATSCOPE_MAX_REQ_GROUPS;
+	struct req_flat_row *flat = realloc(r->flat, cap * sizeof(*flat));
+
+	*n = 0;
+	if (!flat)
+		return -ENOMEM;
+	r->flat = flat;
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		const struct req_group_view *groups;
+		int n_groups = 0, err;
+
+		err = model_request_views(model, window, roles[i], &groups, &n_groups);
+		if (err)
+			return err;
+		for (int g = 0; g < n_groups && count < cap; g++)
+			count += flat_rows_of(&groups[g], filter, &flat[count]);
+	}
+	*rows = flat;
+	*n = count;
+	return 0;
+}
+
+void model_request_totals(struct model *model, enum model_window window,
+			  enum req_role role, struct req_totals *out)
+{
+	struct model_requests *r = model->requests;
+	double seconds = model_window_seconds(model, window);
+	struct req_tally *t = malloc(sizeof(*t));
+
+	memset(out, 0, sizeof(*out));
+	if (!t)
+		return;
+	for (int i = 0; i < LATSCOPE_MAX_REQ_GROUPS; i++) {
+		const struct req_group *g = r->groups[i];
+
+		if (!g || g->key.role != (__u16)role)
+			continue;
+		tally_window(&g->r, window, t);
+		out->count += t->lat.count;
+		out->errors += t->status[5];
+	}
+	free(t);
+	out->rate_per_s = seconds > 0 ? out->count / seconds : 0;
+	out->error_share = out->count ? (double)out->errors / out->count : 0;
 }

@@ -1,6 +1,7 @@
 // Differencing two cumulative snapshots (see snapshot_window.h).
 #include <stdlib.h>
 #include <string.h>
+#include "expr_fields.h"
 #include "latency.h"
 #include "snapshot_json.h"
 #include "snapshot_window.h"
@@ -92,12 +93,50 @@ static double duration_of(const json_t *snap)
 							"duration_s")) : 0;
 }
 
+static const json_t *row_keyed(const struct expr_row *rows, int n,
+				const char *key)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(rows[i].key, key))
+			return rows[i].row;
+	return NULL;
+}
+
+/*
+ * Every row of @section (in @out, changed in place) becomes its window
+ * against the row of the same key in @old_section. Last row first: a
+ * group's copy then carries its rows' windows, not their totals.
+ */
+static void window_section(const struct section_def *s, const json_t *old_section,
+			   json_t *section, double seconds, struct lat_stats *scratch)
+{
+	struct expr_row *rows = NULL, *old_rows = NULL;
+	int n = 0, n_old = 0;
+
+	if (expr_section_rows(s, section, &rows, &n) ||
+	    (old_section && expr_section_rows(s, old_section, &old_rows, &n_old)))
+		goto out;
+	for (int i = n - 1; i >= 0; i--) {
+		json_t *row = (json_t *)rows[i].row;
+		json_t *w = window_row(row_keyed(old_rows, n_old, rows[i].key), row,
+				       seconds, scratch);
+
+		json_object_clear(row);
+		json_object_update(row, w);
+		json_decref(w);
+	}
+out:
+	free(rows);
+	free(old_rows);
+}
+
 json_t *snapshot_window(const json_t *older, const json_t *newer)
 {
 	double seconds = duration_of(newer) - duration_of(older);
 	struct lat_stats *scratch = malloc(3 * sizeof(*scratch));
-	json_t *out = json_deep_copy(newer), *section, *row;
-	const char *name, *key;
+	json_t *out = json_deep_copy(newer), *section;
+	struct section_def plain;
+	const char *name;
 
 	if (!scratch || !out) {
 		free(scratch);
@@ -106,15 +145,10 @@ json_t *snapshot_window(const json_t *older, const json_t *newer)
 	}
 	json_object_foreach(out, name, section) {
 		const json_t *old_section = older ? json_object_get(older, name) : NULL;
+		const struct section_def *s = expr_latency_section(name, section, &plain);
 
-		if (!snapshot_is_latency_section(section))
-			continue;
-		json_object_foreach(section, key, row) {
-			json_t *w = window_row(json_object_get(old_section, key), row,
-					       seconds, scratch);
-
-			json_object_set_new(section, key, w);
-		}
+		if (s)
+			window_section(s, old_section, section, seconds, scratch);
 	}
 	json_object_set_new(json_object_get(out, "time"), "duration_s",
 			    json_real(seconds));

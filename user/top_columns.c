@@ -5,6 +5,7 @@
 #include "format.h"
 #include "latency.h"
 #include "model_funcs.h"
+#include "model_requests.h"
 #include "top_columns.h"
 
 #define ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -73,6 +74,51 @@ static void syscall_rows(struct model *model, const struct top_state *st,
 
 static const struct lat_stats *sc_histogram(const void *r) { return sv(r)->hist; }
 static const struct lat_summary *sc_summary(const void *r) { return &sv(r)->lat; }
+
+/* ---- requests: rows are struct req_flat_row (endpoints, upstreams) ---- */
+
+static const struct req_row_view *qv(const void *row)
+{
+	return &((const struct req_flat_row *)row)->v;
+}
+
+static const char *rq_name(const void *r) { return qv(r)->name; }
+static double rq_count(const void *r) { return qv(r)->lat.count; }
+static double rq_rate(const void *r) { return qv(r)->lat.rate_per_s; }
+static double rq_p50(const void *r) { return qv(r)->lat.quantile_ns[LAT_P50]; }
+static double rq_p95(const void *r) { return qv(r)->lat.quantile_ns[LAT_P95]; }
+static double rq_p99(const void *r) { return qv(r)->lat.quantile_ns[LAT_P99]; }
+static double rq_max(const void *r) { return qv(r)->lat.max_ns; }
+static double rq_errors(const void *r) { return qv(r)->status[5]; }
+static double rq_error_rate(const void *r) { return qv(r)->error_rate; }
+
+static const struct top_column request_columns[] = {
+	/* ":8080 GET /x" served, "10.0.0.5:5432" or "...:9000 GET /y" called */
+	{ "ENDPOINT", 20, TOP_TEXT, NULL, rq_name, TOP_HL_NONE },
+	{ "COUNT", 6, TOP_COUNT, rq_count, NULL, TOP_HL_NONE },
+	{ "RATE/s", 6, TOP_COUNT, rq_rate, NULL, TOP_HL_NONE },
+	{ "P50", 6, TOP_DURATION, rq_p50, NULL, TOP_HL_LATENCY },
+	{ "P95", 6, TOP_DURATION, rq_p95, NULL, TOP_HL_LATENCY },
+	{ "P99", 6, TOP_DURATION, rq_p99, NULL, TOP_HL_LATENCY },
+	{ "MAX", 6, TOP_DURATION, rq_max, NULL, TOP_HL_LATENCY },
+	{ "5XX", 5, TOP_COUNT, rq_errors, NULL, TOP_HL_NONZERO },
+	{ "ERR%", 6, TOP_SHARE, rq_error_rate, NULL, TOP_HL_NONZERO },
+};
+
+static void request_rows(struct model *model, const struct top_state *st,
+			 struct top_rows *out)
+{
+	enum model_window window = top_window(st);
+	const struct req_flat_row *rows;
+	int n;
+
+	model_request_rows(model, window, st->filter, &rows, &n);
+	point_rows(out, rows, n, sizeof(*rows));
+	set_window(model, window, out);
+}
+
+static const struct lat_stats *rq_histogram(const void *r) { return qv(r)->hist; }
+static const struct lat_summary *rq_summary(const void *r) { return &qv(r)->lat; }
 
 /* ---- functions: rows are struct func_view ---- */
 
@@ -205,11 +251,6 @@ static void overhead_rows(struct model *model, const struct top_state *st,
 	out->window_name = "whole trace";
 }
 
-/* Views no probe feeds yet: their probes' branches replace these entries. */
-static const struct top_column name_only_columns[] = {
-	{ "NAME", 14, TOP_TEXT, NULL, NULL, TOP_HL_NONE },
-};
-
 /* ---- the views, in Tab and number-key order ---- */
 
 const struct top_view top_views[] = {
@@ -225,10 +266,13 @@ const struct top_view top_views[] = {
 	},
 	{
 		.name = "requests",
-		.columns = name_only_columns,
-		.n_columns = 1,
-		.hint = "no data: enable with request tracking (per endpoint "
-			"and upstream), not in this build yet",
+		.columns = request_columns,
+		.n_columns = ARRAY_LEN(request_columns),
+		.default_sort = 1, /* COUNT */
+		.rows = request_rows,
+		.hint = "no requests in this window (on unless --no-requests)",
+		.histogram = rq_histogram,
+		.summary = rq_summary,
 	},
 	{
 		.name = "functions",

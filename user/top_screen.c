@@ -6,6 +6,7 @@
 #include <string.h>
 #include "format.h"
 #include "latency.h"
+#include "model_requests.h"
 #include "top_columns.h"
 #include "top_screen.h"
 
@@ -123,15 +124,19 @@ static void draw_vitals(struct model *model, const struct top_state *st,
 			const struct top_frame *f, int line)
 {
 	struct syscall_totals totals;
-	char rate[16];
+	struct req_totals req;
+	char rate[16], req_rate[16], slow[16], drops[16];
 
+	/* Tight spacing: with alerts this still fits 80 columns. */
 	model_syscall_totals(model, top_window(st), &totals);
-	mvput(line, 0, "syscalls %s/s  errors %.2f%%  req/s -  slow %llu  proc %llu  drops %llu",
+	model_request_totals(model, top_window(st), REQ_ROLE_SERVER, &req);
+	mvput(line, 0, "syscalls %s/s err %.2f%%  req/s %s 5xx %.2f%%  slow %s drops %s",
 	      format_count(totals.rate_per_s, rate, sizeof(rate)),
 	      totals.error_share * 100,
-	      (unsigned long long)model->slow_calls.total,
-	      (unsigned long long)model->proc_events.total,
-	      (unsigned long long)model->health[HEALTH_RINGBUF_DROPS]);
+	      format_count(req.rate_per_s, req_rate, sizeof(req_rate)),
+	      req.error_share * 100,
+	      format_count(model->slow_calls.total, slow, sizeof(slow)),
+	      format_count(model->health[HEALTH_RINGBUF_DROPS], drops, sizeof(drops)));
 	if (!f->n_alerts)
 		return;
 	if (f->n_breached)

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -131,6 +132,15 @@ const char *latscope_bin(void)
 const char *workload_bin(const char *name)
 {
 	return strf("%s/%s", env_path("WORKLOADS"), name);
+}
+
+const char *tool_bin(const char *name)
+{
+	char *dir = strdup(latscope_bin());
+	const char *path = strf("%s/tools/%s", dirname(dir), name);
+
+	free(dir);
+	return path;
 }
 
 const char *sysload_cmd(const char *args)

@@ -59,6 +59,8 @@ void harness_cleanup(void);
 const char *latscope_bin(void);
 /* "$WORKLOADS/NAME"; the string lives until the test ends. */
 const char *workload_bin(const char *name);
+/* build/tools/NAME, next to $LATSCOPE (the demo server, the load generator). */
+const char *tool_bin(const char *name);
 /* "$WORKLOADS/sysload ARGS", a command line for latscope -c. */
 const char *sysload_cmd(const char *args);
 /* printf into a string that lives until the test ends. */

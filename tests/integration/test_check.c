@@ -2,6 +2,7 @@
 // latency: sleeps of a few milliseconds (glibc's nanosleep() is the
 // clock_nanosleep syscall on Debian 12).
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "run.h"
@@ -201,4 +202,101 @@ Test(check, diff_flags_a_slowed_run)
 				    (char *)slow, "--max-regression", "400%", NULL },
 			RUN_TIMEOUT_S);
 	assert_exit(p, 0);
+}
+
+/* The demo service (tools/demo_server), /slow taking @slow_ms; its ports. */
+static struct proc *start_demo(int slow_ms, int *http_port, int *up_port)
+{
+	struct proc *server = proc_start((char *[]){ (char *)tool_bin("demo_server"),
+		"--slow-ms", (char *)strf("%d", slow_ms), "--upstream-ms", "30", NULL });
+
+	cr_assert(proc_wait_output(server, false, "upstream ", RUN_START_TIMEOUT_S),
+		  "demo_server did not start; stderr:\n%s", server->err.data);
+	cr_assert_eq(sscanf(server->out.data, "http %d upstream %d", http_port,
+			    up_port), 2);
+	return server;
+}
+
+/*
+ * @server under 12 keep-alive requests per endpoint from tools/loadgen,
+ * traced by `latscope check -p` until SIGINT with @args (NULL-terminated).
+ * The snapshot goes to @snap_path; returns the check run, @server ended.
+ */
+static struct proc *check_demo(struct proc *server, int http_port,
+			       const char *snap_path, char *const args[])
+{
+	char *argv[32] = { (char *)latscope_bin(), "check", "-p",
+			   (char *)strf("%d", server->pid), "-o", (char *)snap_path };
+	struct proc *tracer;
+	int n = 6;
+
+	for (int i = 0; args[i] && n < 31; i++)
+		argv[n++] = args[i];
+	tracer = proc_start(argv);
+	cr_assert(proc_wait_output(tracer, true, "latscope: tracing ", RUN_TIMEOUT_S),
+		  "latscope never attached; stderr:\n%s", tracer->err.data);
+	assert_exit(run_command((char *[]){ (char *)tool_bin("loadgen"), "--port",
+		(char *)strf("%d", http_port), "--count", "12", "--paths",
+		"/fast,/slow,/error,/upstream", "--mode", "keepalive", "--resets", "0",
+		NULL }, 30), 0);
+	proc_signal(tracer, SIGINT);
+	proc_wait(tracer, RUN_TIMEOUT_S);
+	proc_signal(server, SIGTERM);
+	proc_wait(server, 2);
+	return tracer;
+}
+
+/*
+ * Request, upstream, resource and overhead paths on a real trace: met
+ * (exit 0); a /slow p95 limit below its 60 ms missed (exit 1); and diff
+ * against a run with /slow at 120 ms flags that endpoint.
+ */
+Test(check, requests_on_the_demo_server)
+{
+	const char *dir = temp_dir(), *base = strf("%s/base.json", dir);
+	const char *slow = strf("%s/slow.json", dir);
+	int http, up;
+	struct proc *server = start_demo(60, &http, &up), *p;
+	json_t *res, *row;
+	bool flagged = false;
+	size_t i;
+
+	/* 48 HTTP requests + 12 to the upstream service: 3 5xx (every 4th /error). */
+	p = check_demo(server, http, base, (char *[]){
+		"--assert", "requests[\"GET /slow\"].count == 12",
+		"--assert", (char *)strf("requests[\":%d GET /slow\"].p50 >= 60ms", http),
+		"--assert", "requests[\"GET /fast\"].p95 < 60ms",
+		"--assert", "requests.error_rate == 5%",
+		"--assert", "requests.rate > 0/s",
+		"--assert", (char *)strf("upstreams[\"127.0.0.1:%d\"].count == 12", up),
+		"--assert", (char *)strf("upstreams[\"127.0.0.1:%d\"].p50 >= 30ms", up),
+		"--assert", "resources.rss > 0MB and resources.rss < 200MB",
+		"--assert", "overhead.kernel_cpu < 50%", NULL });
+	assert_exit(p, 0);
+	cr_assert(strstr(p->out.data, "9 of 9 requirements met: PASS"), "%s", p->out.data);
+
+	p = run_command((char *[]){ (char *)latscope_bin(), "check", "--snapshot",
+		(char *)base, "--assert", "requests[\"GET /slow\"].p95 < 10ms",
+		"--assert", "requests[\"GET /nope\"].p95 < 10ms", NULL }, RUN_TIMEOUT_S);
+	assert_exit(p, 1);
+	cr_assert(strstr(p->out.data, "0 of 2 requirements met"), "%s", p->out.data);
+
+	server = start_demo(120, &http, &up);
+	p = check_demo(server, http, slow, (char *[]){
+		"--assert", "requests[\"GET /slow\"].p50 >= 120ms", NULL });
+	assert_exit(p, 0);
+	p = run_command((char *[]){ (char *)latscope_bin(), "diff", "--json", "--min-count",
+		"10", (char *)base, (char *)slow, NULL }, RUN_TIMEOUT_S);
+	assert_exit(p, 1);
+	res = json_parse(p->out.data);
+	json_array_foreach(jpath(res, "rows"), i, row) {
+		/* Each run has its own ports: the endpoint pairs by name. */
+		if (strcmp(jstr(row, "section"), "requests") ||
+		    strcmp(jstr(row, "key"), "GET /slow") || strcmp(jstr(row, "metric"), "p50"))
+			continue;
+		cr_assert(json_number_value(jpath(row, "change")) > 0.6, "%s", p->out.data);
+		flagged = json_is_true(jpath(row, "regression"));
+	}
+	cr_assert(flagged, "GET /slow p50 not flagged:\n%s", p->out.data);
+	json_decref(res);
 }

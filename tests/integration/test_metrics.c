@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <ctype.h>
+#include <libgen.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -354,6 +355,80 @@ Test(metrics, prometheus_scrapes_agree_with_the_snapshot, .timeout = 90)
 		  "Prometheus p99 %.6fs outside latscope's p99 ladder bucket [%.6f, %.6f]s",
 		  p99, lo, hi);
 	json_decref(snap);
+}
+
+/* The sample named exactly @series in a scrape, or -1 when absent. */
+static double scraped(const char *text, const char *series)
+{
+	size_t n = strlen(series);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n')) {
+		p += *p == '\n';
+		if (!strncmp(p, series, n) && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+	}
+	return -1;
+}
+
+/* Scrapes /metrics until @series reads @want (a render comes each second). */
+static char *wait_scrape(int port, const char *series, double want)
+{
+	double deadline = mono_s() + SCRAPE_TIMEOUT_S;
+	char *text = NULL;
+	int status;
+
+	while (mono_s() < deadline) {
+		free(text);
+		text = http_get(port, "/metrics", &status);
+		if (status == 200 && scraped(text, series) == want)
+			return text;
+		usleep(250000);
+	}
+	cr_assert_fail("%s never read %g; last scrape:\n%s", series, want, text);
+	return NULL;
+}
+
+/* The demo service under load: per-endpoint request families, scraped directly. */
+Test(metrics, request_metrics_of_the_demo_server, .timeout = 60)
+{
+	struct proc *server, *tracer, *lg;
+	int http_port, upstream_port, port;
+	char *text;
+	const char *fast;
+
+	require_tool("promtool");
+	server = proc_start((char *[]){ (char *)tool_bin("demo_server"), NULL });
+	cr_assert(proc_wait_output(server, false, "upstream ", RUN_START_TIMEOUT_S),
+		  "demo_server did not start; stderr:\n%s", server->err.data);
+	cr_assert_eq(sscanf(server->out.data, "http %d upstream %d", &http_port,
+			    &upstream_port), 2);
+	tracer = proc_start((char *[]){ (char *)latscope_bin(), "record", "-p",
+		(char *)strf("%d", server->pid), "--listen", "127.0.0.1:0", NULL });
+	cr_assert(proc_wait_output(tracer, true, "latscope: tracing ", RUN_TIMEOUT_S),
+		  "latscope never attached; stderr:\n%s", tracer->err.data);
+	port = announced_port(tracer);
+	lg = run_command((char *[]){ (char *)tool_bin("loadgen"), "--port",
+		(char *)strf("%d", http_port), "--count", "10", "--paths", "/fast",
+		"--mode", "keepalive", "--resets", "1", NULL }, 30);
+	assert_exit(lg, 0);
+
+	fast = strf("port=\"%d\",method=\"GET\",endpoint=\"/fast\"", http_port);
+	/* Counters never fall: once both read their final value, all do. */
+	free(wait_scrape(port, strf("latscope_requests_aborted_total{%s}", fast), 1));
+	text = wait_scrape(port, strf("latscope_request_duration_seconds_count{%s}", fast), 10);
+	cr_assert_eq(scraped(text, strf("latscope_requests_total{%s,status_class=\"2xx\"}", fast)), 10);
+	cr_assert_eq(scraped(text, strf("latscope_requests_total{%s,status_class=\"5xx\"}", fast)), 0);
+	cr_assert_eq(scraped(text, strf("latscope_requests_aborted_total{%s}", fast)), 1,
+		     "the reset connection's half request");
+	cr_assert_eq(scraped(text, strf("latscope_request_duration_seconds_bucket{%s,le=\"+Inf\"}",
+				       fast)), 10);
+	free(text);
+	check_endpoint(port, temp_dir()); /* promtool accepts the request families */
+	proc_signal(tracer, SIGINT);
+	proc_wait(tracer, RUN_TIMEOUT_S);
+	assert_exit(tracer, 0);
+	proc_signal(server, SIGTERM);
+	proc_wait(server, 2);
 }
 
 /* A port in use is a one-line error before anything is attached. */

@@ -3,7 +3,6 @@
 // endpoint, injected delays, upstream calls, keep-alive and one-shot
 // connections, and connections reset mid-request.
 #include <criterion/criterion.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,16 +25,6 @@ struct demo {
 	struct proc *server, *tracer;
 	int http_port, upstream_port;
 };
-
-/* build/tools/NAME, next to build/latscope. */
-static const char *tool_bin(const char *name)
-{
-	char *dir = strdup(latscope_bin());
-	const char *path = strf("%s/tools/%s", dirname(dir), name);
-
-	free(dir);
-	return path;
-}
 
 static struct demo demo_start(char *const opts[])
 {

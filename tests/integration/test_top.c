@@ -266,8 +266,8 @@ Test(top, views_filter_and_histogram)
 	keys("x");
 	wait_screen("SYSCALL ", SCREEN_S);
 	keys("Tab");
-	s = wait_screen("no data:", SCREEN_S);
-	cr_assert(strstr(s, "request"), "the requests view says how:\n%s", s);
+	s = wait_screen("no requests in this window", SCREEN_S);
+	cr_assert(strstr(s, "--no-requests)"), "the requests view says how:\n%s", s);
 	keys("5");
 	s = wait_screen("PROGRAM", SCREEN_S);
 	cr_assert(row_index(s, "syscall_enter") > 0, "overhead per program:\n%s", s);
@@ -450,6 +450,95 @@ Test(top, resources_view)
 	cr_assert(strstr(s, "whole trace"), "%s", s);
 	keys("q");
 	assert_exited_cleanly(target, 0);
+}
+
+/* A request row's COUNT (the first figure after its name), or -1. */
+static long long request_count(const char *s, const char *name)
+{
+	const char *line = row_line(s, name);
+	long long count = -1;
+
+	if (*line)
+		sscanf(line + strlen(name), "%lld", &count);
+	return count;
+}
+
+/* The screen once row @name shows @count (the next interval's redraw). */
+static const char *wait_request_count(const char *name, long long count)
+{
+	double deadline = mono_s() + FIRST_FRAME_S;
+	const char *s;
+
+	do {
+		s = screen();
+		if (request_count(s, name) == count)
+			return s;
+		usleep(100000);
+	} while (mono_s() < deadline);
+	cr_assert_fail("no '%s' row counting %lld:\n%s", name, count, s);
+	return NULL;
+}
+
+/*
+ * The demo service under 12 keep-alive requests per endpoint: one row per
+ * served endpoint (":PORT GET /path") with exact counts, every 4th /error a
+ * 5xx, /slow (60 ms) first by p95, the upstream peer's row, the header's
+ * req/s and 5xx share, and Enter on a row shows its histogram.
+ */
+Test(top, requests_view_on_the_demo_server)
+{
+	struct proc *server, *lg;
+	int http_port, up_port;
+	const char *s, *slow, *err;
+
+	server = proc_start((char *[]){ (char *)tool_bin("demo_server"), "--slow-ms",
+		"60", "--upstream-ms", "30", "--error-every", "4", NULL });
+	cr_assert(proc_wait_output(server, false, "upstream ", RUN_START_TIMEOUT_S),
+		  "demo_server did not start; stderr:\n%s", server->err.data);
+	cr_assert_eq(sscanf(server->out.data, "http %d upstream %d", &http_port,
+			    &up_port), 2);
+	start_top(strf("-p %d", server->pid));
+	wait_screen("syscalls ", FIRST_FRAME_S);
+	keys("2");
+	keys("c");
+	wait_screen("no requests in this window", SCREEN_S);
+	lg = run_command((char *[]){ (char *)tool_bin("loadgen"), "--port",
+		(char *)strf("%d", http_port), "--count", "12", "--paths",
+		"/fast,/slow,/error,/upstream", "--mode", "keepalive", "--resets", "0",
+		NULL }, 30);
+	assert_exit(lg, 0);
+	slow = strf(":%d GET /slow", http_port);
+	err = strf(":%d GET /error", http_port);
+	/* The upstream peer (one call per /upstream), the upstream service's own
+	 * (not HTTP) port, and the endpoints: all there once loadgen is done. */
+	wait_request_count(strf("127.0.0.1:%d", up_port), 12);
+	wait_request_count(strf(":%d", up_port), 12);
+	wait_request_count(strf(":%d GET /upstream", http_port), 12);
+	s = wait_request_count(slow, 12);
+	cr_assert_eq(request_count(s, strf(":%d GET /fast", http_port)), 12, "%s", s);
+	cr_assert_eq(request_count(s, err), 12, "%s", s);
+	cr_assert(strstr(row_line(s, err), " 3 25.000"), "3 of 12 are 5xx:\n%s", s);
+	/* 60 served requests (48 HTTP + 12 upstream), 3 of them 5xx. */
+	cr_assert(strstr(s, "5xx 5.00%"), "header error share:\n%s", s);
+	cr_assert_null(strstr(s, "req/s 0 "), "header req/s:\n%s", s);
+	cr_assert(strstr(s, "drops 0\n"), "the header fits 80 columns:\n%s", s);
+	keys(">");
+	keys(">");
+	keys(">");
+	s = wait_screen("sort P95", SCREEN_S);
+	cr_assert_eq(row_index(s, slow), row_index(s, "ENDPOINT") + 1,
+		     "60 ms /slow on top by p95:\n%s", s);
+	keys("/");
+	keys("slow");
+	keys("Enter");
+	wait_screen("filter: slow", SCREEN_S);
+	keys("Enter");
+	s = wait_screen(strf("%s: 12", slow), SCREEN_S);
+	cr_assert(strstr(s, "<p50"), "%s", s);
+	keys("q");
+	wait_screen("latscope-exit=0 tty=sane", SCREEN_S);
+	proc_signal(server, SIGTERM);
+	proc_wait(server, 2);
 }
 
 /* --alert as in record: the header counts breaches, the footer tells. */

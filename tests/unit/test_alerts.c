@@ -88,6 +88,45 @@ Test(alerts, window_differences_two_snapshots)
 	json_decref(b);
 }
 
+/* The same calls as a served endpoint in the snapshot's request groups. */
+static json_t *cumulative_requests(int fast, int slow, double seconds)
+{
+	json_t *snap = cumulative(fast, slow, seconds);
+	json_t *row = json_deep_copy(json_object_get(json_object_get(snap, "syscalls"),
+						     "nanosleep"));
+	json_t *group = json_deep_copy(row);
+
+	json_object_set_new(row, "endpoint", json_string("GET /x"));
+	json_object_set_new(group, "port", json_integer(8080));
+	json_object_set_new(group, "endpoints", json_pack("[o]", row));
+	json_object_set_new(snap, "requests", json_pack("{s:[o]}", "servers", group));
+	return snap;
+}
+
+Test(alerts, request_rows_are_windowed_too)
+{
+	json_t *a = cumulative_requests(900, 0, 1.0), *b = cumulative_requests(900, 100, 2.0);
+	json_t *w = snapshot_window(a, b), *group, *ep;
+	struct expr_result res;
+	struct expr_error err;
+	struct expr *e;
+
+	cr_assert(w);
+	group = json_array_get(json_object_get(json_object_get(w, "requests"), "servers"), 0);
+	ep = json_array_get(json_object_get(group, "endpoints"), 0);
+	cr_expect_eq(json_integer_value(json_object_get(group, "count")), 100);
+	cr_expect_eq(json_integer_value(json_object_get(ep, "count")), 100);
+	cr_expect_str_eq(json_string_value(json_object_get(ep, "endpoint")), "GET /x");
+	cr_assert_eq(expr_parse("requests[\"GET /x\"].p50 > 40ms and requests.count == 100",
+				&e, &err), 0, "%s", err.msg);
+	expr_eval(e, w, &res);
+	cr_expect_eq(res.verdict, EXPR_PASS, "%s", res.measured);
+	expr_free(e);
+	json_decref(w);
+	json_decref(a);
+	json_decref(b);
+}
+
 Test(alerts, breach_then_recovery_over_ticks)
 {
 	struct alerts alerts = {};

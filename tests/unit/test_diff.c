@@ -208,3 +208,63 @@ Test(diff, malformed_snapshots)
 		}
 	}
 }
+
+/* A snapshot with one served port (its total and @endpoint) and one peer. */
+static json_t *request_snapshot_on(int http_port, const char *endpoint, long p99)
+{
+	json_t *ep = row(500, 0, 50, 1000, p99), *port = row(500, 0, 50, 1000, p99);
+	json_t *peer = row(200, 0, 20, 3000, 9000);
+
+	json_object_set_new(ep, "endpoint", json_string(endpoint));
+	json_object_set_new(port, "port", json_integer(http_port));
+	json_object_set_new(port, "endpoints", json_pack("[o]", ep));
+	json_object_set_new(peer, "peer", json_string("127.0.0.1:5432"));
+	json_object_set_new(peer, "endpoints", json_array());
+	return json_pack("{s:s, s:{s:[o], s:{}}, s:{s:[o]}}", "schema", "latscope.snapshot",
+			 "requests", "servers", port, "slow",
+			 "upstreams", "peers", peer);
+}
+
+static json_t *request_snapshot(const char *endpoint, long p99)
+{
+	return request_snapshot_on(8080, endpoint, p99);
+}
+
+Test(diff, matches_request_endpoints_and_upstream_peers)
+{
+	struct diff_opts opts;
+	json_t *res, *skipped;
+
+	diff_opts_init(&opts);
+	res = run(request_snapshot("GET /x", 1000000), request_snapshot("GET /x", 2000000),
+		  &opts);
+	cr_expect(flagged(res, ":8080 GET /x", "p99"), "endpoint p99 doubled");
+	cr_expect(flagged(res, ":8080", "p99"), "the port's total too");
+	cr_expect_not(flagged(res, "127.0.0.1:5432", "p99"), "peer unchanged");
+	cr_expect_not(flagged(res, ":8080 GET /x", "p50"));
+	cr_expect_eq(json_integer_value(json_object_get(res, "regressions")), 2);
+	json_decref(res);
+
+	res = run(request_snapshot("GET /x", 1000000), request_snapshot("GET /y", 1000000),
+		  &opts);
+	skipped = json_object_get(res, "skipped");
+	cr_expect_eq(json_array_size(skipped), 2, "GET /x gone, GET /y new");
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(skipped, 0),
+							   "section")), "requests");
+	json_decref(res);
+}
+
+/* A service restarted on another port: its endpoints still pair by name. */
+Test(diff, endpoints_on_another_port_pair_by_name)
+{
+	struct diff_opts opts;
+	json_t *res;
+
+	diff_opts_init(&opts);
+	res = run(request_snapshot_on(8080, "GET /x", 1000000),
+		  request_snapshot_on(9090, "GET /x", 2000000), &opts);
+	cr_expect(flagged(res, "GET /x", "p99"), "paired by name, p99 doubled");
+	cr_expect_null(find(res, ":8080", "p99"), "ports themselves do not pair");
+	cr_expect_eq(json_array_size(json_object_get(res, "skipped")), 2, ":8080, :9090");
+	json_decref(res);
+}

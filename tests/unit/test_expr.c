@@ -21,8 +21,29 @@ static void setup(void)
 		"            \"p99_ns\": 800000, \"p999_ns\": 40000000},"
 		"  \"openat\": {\"count\": 10, \"errors\": 10, \"rate_per_s\": 4.0,"
 		"            \"total_ns\": 50000, \"p50_ns\": 5000, \"p99_ns\": 9000}},"
-		" \"requests\": {\"GET /api/status\": {\"count\": 200, \"errors\": 1,"
-		"            \"rate_per_s\": 80.0, \"p95_ns\": 42000000}},"
+		" \"requests\": {\"servers\": ["
+		"  {\"port\": 8080, \"count\": 190, \"errors\": 1, \"rate_per_s\": 76.0,"
+		"   \"p95_ns\": 42000000, \"endpoints\": ["
+		"    {\"endpoint\": \"GET /api/status\", \"count\": 150, \"errors\": 1,"
+		"     \"rate_per_s\": 60.0, \"p95_ns\": 42000000, \"min_ns\": 900},"
+		"    {\"endpoint\": \"GET /x\", \"count\": 40, \"errors\": 0,"
+		"     \"rate_per_s\": 16.0, \"p95_ns\": 1000000, \"min_ns\": 800}]},"
+		"  {\"port\": 9090, \"count\": 10, \"errors\": 0, \"rate_per_s\": 4.0,"
+		"   \"p95_ns\": 5000000, \"endpoints\": ["
+		"    {\"endpoint\": \"GET /x\", \"count\": 10, \"errors\": 0,"
+		"     \"rate_per_s\": 4.0, \"p95_ns\": 5000000, \"min_ns\": 700}]}],"
+		"  \"slow\": {\"reported\": 0}},"
+		" \"upstreams\": {\"peers\": ["
+		"  {\"peer\": \"127.0.0.1:5432\", \"port\": 5432, \"count\": 30,"
+		"   \"errors\": 0, \"rate_per_s\": 12.0, \"p99_ns\": 3000000,"
+		"   \"endpoints\": [{\"endpoint\": \"(not http)\", \"count\": 30,"
+		"   \"errors\": 0, \"p99_ns\": 3000000}]}]},"
+		" \"resources\": {\"groups\": {\"sched\": true}, \"processes\": ["
+		"  {\"pid\": 10, \"comm\": \"worker\", \"cpu\": {\"cpu_share\": 0.25},"
+		"   \"memory\": {\"rss_kb\": 102400}},"
+		"  {\"pid\": 11, \"comm\": \"worker\", \"cpu\": {\"cpu_share\": 0.5},"
+		"   \"memory\": {\"rss_kb\": 51200}},"
+		"  {\"pid\": 12, \"comm\": \"gone\"}]},"
 		" \"overhead\": {\"kernel_cpu_share\": 0.004,"
 		"            \"loader\": {\"cpu_share\": 0.01, \"peak_rss_kb\": 15000},"
 		"            \"ringbuf\": {\"records\": 7, \"dropped\": 0}}}",
@@ -124,6 +145,36 @@ Test(expr, quoted_keys)
 	expect_pass("requests.error_rate == 0.5%");
 }
 
+Test(expr, request_upstream_and_resource_paths)
+{
+	/* an endpoint on one port, or by name over every port */
+	expect_pass("requests[\":8080 GET /x\"].p95 == 1ms");
+	expect_pass("requests[\":9090 GET /x\"].p95 == 5ms");
+	expect_pass("requests[\"GET /x\"].count == 50");
+	expect_pass("requests[\"GET /x\"].p95 == 5ms");	/* the worst port's */
+	expect_pass("requests[\"GET /x\"].min == 700ns");
+	expect_pass("requests[\"GET /x\"].rate == 20/s");
+	expect_pass("requests[\":8080\"].count == 190");	/* a port's total */
+	expect_pass("requests.rate == 80/s and requests.count == 200");
+	expect_fail("requests[\"GET /api/status\"].error_rate < 0.5%");
+	expect_pass("upstreams[\"127.0.0.1:5432\"].p99 < 5ms");
+	expect_pass("upstreams.count == 30");
+	/* summed over the processes that have the figure */
+	expect_pass("resources.cpu == 75%");
+	expect_pass("resources.rss == 150MB");
+	expect_pass("resources.worker.rss < 200MB");
+	expect_fail("resources.cpu < 70%");
+}
+
+Test(expr, unknown_request_key_is_no_data)
+{
+	struct expr_result res;
+
+	cr_assert_eq(verdict_of("requests[\"GET /nope\"].p95 < 1s", &res), EXPR_NO_DATA);
+	cr_expect(strstr(res.reason, "GET /nope"), "%s", res.reason);
+	cr_assert_eq(verdict_of("resources.gone.cpu < 1%", &res), EXPR_NO_DATA);
+}
+
 Test(expr, precedence_and_logic)
 {
 	expect_pass("1 + 2 * 3 == 7");
@@ -150,7 +201,7 @@ Test(expr, no_data_fails_with_a_reason)
 	cr_assert_eq(verdict_of("syscalls.write.p99 < 1ms", &res), EXPR_NO_DATA);
 	cr_expect(strstr(res.reason, "write"), "%s", res.reason);
 	cr_expect_str_eq(res.measured, "no data");
-	cr_assert_eq(verdict_of("requests[\"GET /x\"].p95 < 1s", &res), EXPR_NO_DATA);
+	cr_assert_eq(verdict_of("requests[\"GET /y\"].p95 < 1s", &res), EXPR_NO_DATA);
 	cr_assert_eq(verdict_of("syscalls.openat.p95 < 1s", &res), EXPR_NO_DATA,
 		     "a field absent from the row");
 	/* no data poisons 'or' too: a requirement is never met by accident */

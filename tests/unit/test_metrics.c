@@ -11,6 +11,8 @@
 #include "lat_samples.h"
 #include "metrics_config.h"
 #include "metrics_text.h"
+#include "model_funcs.h"
+#include "model_requests.h"
 #include "options.h"
 
 static struct model *model;
@@ -326,18 +328,18 @@ static bool in_ci(void)
 	return ci && !strcmp(ci, "true");
 }
 
-/* Prometheus's own parser and linter on both renderings' common format. */
-Test(exposition, promtool_accepts_the_text)
+/* Prometheus's own parser and linter on @text. */
+static void assert_promtool_accepts(const char *text)
 {
 	char path[] = "/tmp/latscope-metrics-XXXXXX", cmd[256], out[4096] = "";
-	char *text = render_once(METRICS_PROMETHEUS_TEXT, 2);
-	int fd = mkstemp(path), status;
+	int fd, status;
 	FILE *p;
 
 	if (system("command -v promtool >/dev/null 2>&1")) {
 		cr_assert_not(in_ci(), "promtool missing (Debian package prometheus)");
 		cr_skip_test("promtool not installed (Debian package prometheus): skipped");
 	}
+	fd = mkstemp(path);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
@@ -348,6 +350,13 @@ Test(exposition, promtool_accepts_the_text)
 	status = pclose(p);
 	unlink(path);
 	cr_assert_eq(status, 0, "promtool check metrics failed:\n%s\n--- text ---\n%s", out, text);
+}
+
+Test(exposition, promtool_accepts_the_text)
+{
+	char *text = render_once(METRICS_PROMETHEUS_TEXT, 2);
+
+	assert_promtool_accepts(text);
 	free(text);
 }
 
@@ -379,4 +388,266 @@ Test(ladder, command_line)
 	trace_cli_free(&cli);
 	cr_assert_eq(parse("record -p 1 --listen nowhere", &cli), PARSE_ERROR);
 	trace_cli_free(&cli);
+}
+
+/*
+ * Sections beyond syscalls, each from a crafted model: server requests and
+ * client calls (ring-buffer records), functions, per-process resources.
+ */
+struct sample_run {
+	__u64 ns;
+	int n;
+};
+
+/* Checks the cumulative count at every le, +Inf and _count of one series. */
+static void assert_histogram(const char *text, const char *family,
+			     const char *labels, const struct sample_run *runs,
+			     size_t n_runs)
+{
+	char series[512], le[32];
+	__u64 below, all = 0;
+
+	for (size_t r = 0; r < n_runs; r++)
+		all += runs[r].n;
+	for (int k = 0; k < cfg.n_bounds; k++) {
+		below = 0;
+		for (size_t r = 0; r < n_runs; r++)
+			below += runs[r].ns < cfg.bounds_ns[k] ? runs[r].n : 0;
+		snprintf(series, sizeof(series), "%s_bucket{%s,le=\"%s\"}", family, labels,
+			 metrics_format_seconds(cfg.bounds_ns[k], le, sizeof(le)));
+		cr_assert_eq(value_of(text, series), below, "%s", series);
+	}
+	snprintf(series, sizeof(series), "%s_bucket{%s,le=\"+Inf\"}", family, labels);
+	cr_assert_eq(value_of(text, series), all, "%s", series);
+	snprintf(series, sizeof(series), "%s_count{%s}", family, labels);
+	cr_assert_eq(value_of(text, series), all, "%s", series);
+}
+
+static void add_request(__u32 group, enum req_role role, const char *req,
+			const char *resp, __u64 ns, int n, enum req_outcome outcome)
+{
+	struct request_rec rec = {
+		.hdr = { .type = REC_REQUEST, .tgid = 42, .tid = 42, .ts_ns = 1 },
+		.group = group, .role = role, .outcome = outcome,
+		.duration_ns = ns, .bytes_in = 100, .bytes_out = 1000,
+	};
+
+	rec.req_len = strlen(req);
+	rec.resp_len = strlen(resp);
+	memcpy(rec.req, req, rec.req_len);
+	memcpy(rec.resp, resp, rec.resp_len);
+	for (int i = 0; i < n; i++)
+		cr_assert_eq(model_add_record(model, &rec, sizeof(rec)), REC_REQUEST);
+}
+
+/* The kernel's totals: only whether a group appears matters here. */
+static void set_request_group(__u32 id, enum req_role role, __u16 port, __u64 n)
+{
+	struct req_group_key key = { .role = role, .port = port,
+				     .addr = { [10] = 0xff, [11] = 0xff, 127, 0, 0, 1 } };
+	struct req_group_counts counts = { 0 };
+	struct lat_stats *lat = calloc(1, sizeof(*lat));
+
+	cr_assert(lat);
+	lat_samples_add(lat, 1000, n, false);
+	cr_assert_eq(model_set_request_group(model, id, &key, lat, &counts), 0);
+	free(lat);
+}
+
+static const struct sample_run users_runs[] = { { 2000, 30 }, { 60000000, 10 } };
+static const struct sample_run login_runs[] = { { 5000, 5 } };
+static const struct sample_run api_runs[] = { { 1000000, 4 } };
+static const struct sample_run handle_runs[] = { { 3000, 20 }, { 300000, 2 } };
+static const struct sample_run off_cpu_runs[] = { { 50000, 8 }, { 2000000000ULL, 1 } };
+static const struct sample_run disk_runs[] = { { 400000, 3 } };
+
+static void add_requests(void)
+{
+	set_request_group(0, REQ_ROLE_SERVER, 8080, 46);
+	add_request(0, REQ_ROLE_SERVER, "GET /users/42 HTTP/1.1\r\n", "HTTP/1.1 200 OK\r\n",
+		    users_runs[0].ns, users_runs[0].n, REQ_DONE);
+	add_request(0, REQ_ROLE_SERVER, "GET /users/7 HTTP/1.1\r\n", "HTTP/1.1 503 Busy\r\n",
+		    users_runs[1].ns, users_runs[1].n, REQ_DONE);
+	add_request(0, REQ_ROLE_SERVER, "GET /users/9 HTTP/1.1\r\n", "", 0, 2, REQ_ABORTED);
+	add_request(0, REQ_ROLE_SERVER, "POST /login HTTP/1.1\r\n", "HTTP/1.1 302 Found\r\n",
+		    login_runs[0].ns, login_runs[0].n, REQ_DONE);
+	add_request(0, REQ_ROLE_SERVER, "\x16\x03\x01 tls", "\x17\x03\x03", 500, 1, REQ_DONE);
+	set_request_group(1, REQ_ROLE_CLIENT, 9000, 4);
+	add_request(1, REQ_ROLE_CLIENT, "GET /api?x=1 HTTP/1.1\r\n", "HTTP/1.0 404 No\r\n",
+		    api_runs[0].ns, api_runs[0].n, REQ_DONE);
+}
+
+static void add_functions(void)
+{
+	struct lat_stats *lat = calloc(1, sizeof(*lat));
+
+	cr_assert(lat);
+	for (size_t i = 0; i < 2; i++)
+		lat_samples_add(lat, handle_runs[i].ns, handle_runs[i].n, false);
+	cr_assert_eq(model_set_func_info(model, 0, "handle", "/usr/bin/app", "/usr/bin/app", false), 0);
+	cr_assert_eq(model_set_func(model, 0, lat, 500000), 0);
+	free(lat);
+}
+
+static void add_resources(void)
+{
+	struct res_process *p = resources_process(&model->res, 42), *q;
+	struct proc_stats st = { .rss_kb = 2048, .threads = 3, .has_memory = true,
+				 .minor_faults = 70, .major_faults = 2 };
+
+	cr_assert(p);
+	model->res.groups = RES_GROUP_BIT(RES_SCHED) | RES_GROUP_BIT(RES_BLOCK) |
+			    RES_GROUP_BIT(RES_NET);
+	strcpy(p->comm, "app");
+	p->now.sched.on_cpu_ns = 1500000000ULL;
+	p->now.sched.voluntary = 9;
+	p->now.sched.involuntary = 4;
+	p->now.block.reads = 3;
+	p->now.block.read_bytes = 12288;
+	p->now.net.bytes_sent = 4600;
+	p->now.net.local_closes = 5;
+	p->now.net.aborts = 1;
+	p->now.net.resets_received = 2;
+	for (size_t i = 0; i < 2; i++)
+		lat_samples_add(res_process_hist(p, RES_OFF_CPU), off_cpu_runs[i].ns,
+				off_cpu_runs[i].n, false);
+	lat_samples_add(res_process_hist(p, RES_BLOCK_IO), disk_runs[0].ns, disk_runs[0].n, false);
+	res_process_set_proc(p, &st, false);
+	q = resources_process(&model->res, 43); /* not read from /proc yet */
+	cr_assert(q);
+	strcpy(q->comm, "child");
+	q->now.sched.on_cpu_ns = 1000;
+}
+
+static void sections_setup(void)
+{
+	setup();
+	add_requests();
+	add_functions();
+	add_resources();
+}
+
+TestSuite(sections, .init = sections_setup, .fini = teardown);
+
+#define SERVER_USERS "port=\"8080\",method=\"GET\",endpoint=\"/users/{id}\""
+
+Test(sections, requests_per_endpoint)
+{
+	char *text = render_once(METRICS_PROMETHEUS_TEXT, METRICS_SERIES_CAP);
+
+	assert_histogram(text, "latscope_request_duration_seconds", SERVER_USERS, users_runs, 2);
+	assert_histogram(text, "latscope_request_duration_seconds",
+			 "port=\"8080\",method=\"POST\",endpoint=\"/login\"", login_runs, 1);
+	cr_assert_eq(value_of(text, "latscope_requests_total{" SERVER_USERS ",status_class=\"2xx\"}"), 30);
+	cr_assert_eq(value_of(text, "latscope_requests_total{" SERVER_USERS ",status_class=\"5xx\"}"), 10);
+	cr_assert_eq(value_of(text, "latscope_requests_total{" SERVER_USERS ",status_class=\"4xx\"}"), 0);
+	cr_assert_eq(value_of(text, "latscope_requests_total{port=\"8080\",method=\"POST\","
+				    "endpoint=\"/login\",status_class=\"3xx\"}"), 5);
+	cr_assert_eq(value_of(text, "latscope_requests_total{port=\"8080\",method=\"\","
+				    "endpoint=\"(not http)\",status_class=\"none\"}"), 1);
+	cr_assert_eq(value_of(text, "latscope_requests_aborted_total{" SERVER_USERS "}"), 2);
+	/* Aborted requests' bytes count too: 42 requests read, 100 bytes each. */
+	cr_assert_eq(value_of(text, "latscope_request_bytes_total{" SERVER_USERS "}"), 4200);
+	cr_assert_eq(value_of(text, "latscope_response_bytes_total{" SERVER_USERS "}"), 42000);
+	cr_assert_float_eq(value_of(text, "latscope_request_duration_seconds_sum{" SERVER_USERS "}"),
+			   30 * 2e-6 + 10 * 0.06, 1e-9);
+	cr_assert(has_line(text, "# TYPE latscope_requests_total counter"));
+	free(text);
+}
+
+Test(sections, upstreams_per_peer)
+{
+	const char *labels = "peer=\"127.0.0.1:9000\",method=\"GET\",endpoint=\"/api\"";
+	char series[256];
+	char *text = render_once(METRICS_PROMETHEUS_TEXT, METRICS_SERIES_CAP);
+
+	assert_histogram(text, "latscope_upstream_duration_seconds", labels, api_runs, 1);
+	snprintf(series, sizeof(series), "latscope_upstream_requests_total{%s,status_class=\"4xx\"}", labels);
+	cr_assert_eq(value_of(text, series), 4);
+	/* A client writes the call and reads the reply. */
+	snprintf(series, sizeof(series), "latscope_upstream_request_bytes_total{%s}", labels);
+	cr_assert_eq(value_of(text, series), 4000);
+	snprintf(series, sizeof(series), "latscope_upstream_response_bytes_total{%s}", labels);
+	cr_assert_eq(value_of(text, series), 400);
+	cr_assert_null(strstr(text, "latscope_request_duration_seconds_count{peer"));
+	free(text);
+}
+
+Test(sections, functions)
+{
+	const char *labels = "function=\"handle\",module=\"/usr/bin/app\"";
+	char *text = render_once(METRICS_PROMETHEUS_TEXT, METRICS_SERIES_CAP);
+
+	assert_histogram(text, "latscope_function_duration_seconds", labels, handle_runs, 2);
+	cr_assert_float_eq(value_of(text, "latscope_function_self_seconds_total{function=\"handle\","
+				    "module=\"/usr/bin/app\"}"), 0.0005, 1e-12);
+	free(text);
+}
+
+Test(sections, resources_of_groups_switched_on)
+{
+	const char *app = "pid=\"42\",comm=\"app\"";
+	char *text = render_once(METRICS_PROMETHEUS_TEXT, METRICS_SERIES_CAP);
+
+	assert_histogram(text, "latscope_process_off_cpu_seconds", app, off_cpu_runs, 2);
+	assert_histogram(text, "latscope_process_run_queue_seconds", app, NULL, 0);
+	assert_histogram(text, "latscope_process_disk_request_duration_seconds", app, disk_runs, 1);
+	assert_histogram(text, "latscope_process_tcp_connect_duration_seconds", app, NULL, 0);
+	cr_assert_eq(value_of(text, "latscope_process_cpu_seconds_total{pid=\"42\",comm=\"app\"}"), 1.5);
+	cr_assert_eq(value_of(text, "latscope_process_cpu_seconds_total{pid=\"43\",comm=\"child\"}"), 1e-6);
+	cr_assert_eq(value_of(text, "latscope_process_context_switches_total{pid=\"42\",comm=\"app\","
+				    "kind=\"involuntary\"}"), 4);
+	cr_assert_eq(value_of(text, "latscope_process_page_faults_total{pid=\"42\",comm=\"app\","
+				    "kind=\"major\"}"), 2);
+	cr_assert_eq(value_of(text, "latscope_process_disk_requests_total{pid=\"42\",comm=\"app\","
+				    "op=\"read\"}"), 3);
+	cr_assert_eq(value_of(text, "latscope_process_disk_bytes_total{pid=\"42\",comm=\"app\","
+				    "op=\"read\"}"), 12288);
+	cr_assert_eq(value_of(text, "latscope_process_network_bytes_total{pid=\"42\",comm=\"app\","
+				    "direction=\"sent\"}"), 4600);
+	cr_assert_eq(value_of(text, "latscope_process_tcp_closes_total{pid=\"42\",comm=\"app\","
+				    "kind=\"abort\"}"), 1);
+	cr_assert_eq(value_of(text, "latscope_process_tcp_resets_total{pid=\"42\",comm=\"app\","
+				    "direction=\"received\"}"), 2);
+	cr_assert_eq(value_of(text, "latscope_process_resident_memory_bytes{pid=\"42\",comm=\"app\"}"),
+		     2048 * 1024);
+	cr_assert_null(strstr(text, "latscope_process_resident_memory_bytes{pid=\"43\""),
+		       "no RSS before the first /proc reading");
+	cr_assert_null(strstr(text, "latscope_process_traced_page_faults"), "faults group is off");
+	free(text);
+}
+
+Test(sections, process_cap_folds_counters_too)
+{
+	char *text = render_once(METRICS_PROMETHEUS_TEXT, 1);
+
+	cr_assert_eq(value_of(text, "latscope_process_cpu_seconds_total{pid=\"other\",comm=\"other\"}"), 1e-6);
+	cr_assert_eq(value_of(text, "latscope_metrics_folded_total{family=\"latscope_process_*\"}"), 1);
+	/* Server endpoints by count: /users/{id} (42), /login, (not http) folded. */
+	cr_assert_eq(value_of(text, "latscope_requests_total{port=\"other\",method=\"other\","
+				    "endpoint=\"other\",status_class=\"3xx\"}"), 5);
+	cr_assert_eq(value_of(text, "latscope_request_duration_seconds_count{port=\"other\","
+				    "method=\"other\",endpoint=\"other\"}"), 6);
+	cr_assert_eq(value_of(text, "latscope_metrics_folded_total{family="
+				    "\"latscope_request_duration_seconds\"}"), 2);
+	free(text);
+}
+
+Test(sections, promtool_accepts_every_section)
+{
+	char *text = render_once(METRICS_PROMETHEUS_TEXT, METRICS_SERIES_CAP);
+
+	assert_promtool_accepts(text);
+	free(text);
+}
+
+Test(sections, openmetrics_units)
+{
+	char *text = render_once(METRICS_OPENMETRICS, METRICS_SERIES_CAP);
+
+	cr_assert(has_line(text, "# TYPE latscope_requests counter"));
+	cr_assert(has_line(text, "# UNIT latscope_request_bytes bytes"));
+	cr_assert(has_line(text, "# UNIT latscope_process_cpu_seconds seconds"));
+	cr_assert(has_line(text, "# TYPE latscope_process_resident_memory_bytes gauge"));
+	free(text);
 }

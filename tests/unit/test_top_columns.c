@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "model_requests.h"
 #include "top_columns.h"
 #include "lat_samples.h"
 
@@ -134,8 +135,134 @@ Test(columns, syscall_rows_come_from_the_chosen_model_window)
 	cr_assert_str_eq(top_row_name(syscalls, out->rows[0]), "getppid");
 	cr_assert_str_eq(out->window_name, "cumulative");
 	top_view_rows(&top_views[1], model, &st, out);
-	cr_assert_eq(out->n, 0, "a view nothing feeds has no rows");
+	cr_assert_eq(out->n, 0, "no requests: no rows");
 	free(out);
 	free(s);
+	model_free(model);
+}
+
+/* A finished request on group @group (port 8080 served, or a peer called). */
+static void add_request(struct model *model, __u32 group, enum req_role role,
+			const char *req, int status, __u64 ns)
+{
+	struct request_rec rec = {
+		.hdr = { .type = REC_REQUEST, .tgid = 10, .tid = 11, .ts_ns = 1 },
+		.group = group, .role = role, .outcome = REQ_DONE,
+		.duration_ns = ns,
+	};
+
+	rec.req_len = strlen(req);
+	rec.resp_len = snprintf(rec.resp, sizeof(rec.resp), "HTTP/1.1 %d X\r\n", status);
+	memcpy(rec.req, req, rec.req_len);
+	cr_assert_eq(model_add_record(model, &rec, sizeof(rec)), REC_REQUEST);
+}
+
+static void set_group(struct model *model, __u32 id, enum req_role role,
+		      __u16 port, __u64 n, __u64 n_5xx)
+{
+	struct req_group_key key = { .role = role, .port = port };
+	struct req_group_counts counts = { .status[2] = n - n_5xx, .status[5] = n_5xx };
+	struct lat_stats *lat = calloc(1, sizeof(*lat));
+
+	cr_assert(lat);
+	lat_samples_add(lat, 1000, n, false);
+	lat->errors = n_5xx;
+	if (role == REQ_ROLE_CLIENT) {
+		static const __u8 v4[16] = { [10] = 0xff, [11] = 0xff, 127, 0, 0, 1 };
+
+		memcpy(key.addr, v4, sizeof(v4));
+	}
+	cr_assert_eq(model_set_request_group(model, id, &key, lat, &counts), 0);
+	free(lat);
+}
+
+static const struct top_view *view_named(const char *name)
+{
+	for (int i = 0; i < top_n_views; i++)
+		if (!strcmp(top_views[i].name, name))
+			return &top_views[i];
+	cr_assert_fail("no view %s", name);
+	return NULL;
+}
+
+static int col_named(const struct top_view *v, const char *title)
+{
+	for (int i = 0; i < v->n_columns; i++)
+		if (!strcmp(v->columns[i].title, title))
+			return i;
+	cr_assert_fail("no column %s", title);
+	return -1;
+}
+
+Test(columns, request_rows_per_endpoint_and_upstream_with_windows)
+{
+	const struct top_view *v = view_named("requests");
+	struct model *model = model_new(0);
+	struct top_rows *out = calloc(1, sizeof(*out));
+	struct top_state st;
+	int defaults[TOP_MAX_VIEWS] = { 0 }, p95 = col_named(v, "P95");
+	int err = col_named(v, "ERR%");
+	char buf[32];
+
+	cr_assert(model && out);
+	top_state_init(&st, top_n_views, defaults);
+	for (int i = 0; i < 4; i++)
+		add_request(model, 0, REQ_ROLE_SERVER, "GET /a HTTP/1.1\r\n", 200, 1000);
+	add_request(model, 0, REQ_ROLE_SERVER, "POST /b HTTP/1.1\r\n", 500, 90000);
+	add_request(model, 1, REQ_ROLE_CLIENT, "GET /up HTTP/1.1\r\n", 200, 5000);
+	set_group(model, 0, REQ_ROLE_SERVER, 8080, 5, 1);
+	set_group(model, 1, REQ_ROLE_CLIENT, 9000, 1, 0);
+	model->now_ns = model->start_ns + 1000000000ULL;
+	top_view_rows(v, model, &st, out);
+	cr_assert_eq(out->n, 0, "last interval: nothing marked yet");
+	model_mark_interval(model);
+	top_view_rows(v, model, &st, out);
+	cr_assert_eq(out->n, 3);
+	top_sort_rows(v, v->default_sort, false, out->rows, out->n);
+	cr_assert_str_eq(top_row_name(v, out->rows[0]), ":8080 GET /a", "by count");
+	top_sort_rows(v, p95, false, out->rows, out->n);
+	cr_assert_str_eq(top_row_name(v, out->rows[0]), ":8080 POST /b");
+	cr_assert_str_eq(top_row_name(v, out->rows[1]), "127.0.0.1:9000 GET /up");
+	cr_assert_str_eq(top_cell_text(&v->columns[err], out->rows[0], buf, sizeof(buf)),
+			 "100.000");
+	cr_assert(top_cell_alert(&v->columns[err], out->rows[0], 0), "5xx flagged");
+	cr_assert(v->histogram(out->rows[0])->count == 1);
+
+	/* The next interval has one more GET /a; cumulative keeps all. */
+	add_request(model, 0, REQ_ROLE_SERVER, "GET /a HTTP/1.1\r\n", 200, 1000);
+	set_group(model, 0, REQ_ROLE_SERVER, 8080, 6, 1);
+	model->now_ns += 1000000000ULL;
+	model_mark_interval(model);
+	top_view_rows(v, model, &st, out);
+	cr_assert_eq(out->n, 1);
+	cr_assert_eq(v->summary(out->rows[0])->count, 1);
+	st.cumulative = true;
+	strcpy(st.filter, "get");
+	top_view_rows(v, model, &st, out);
+	cr_assert_eq(out->n, 2, "filter keeps the GETs, both sides");
+	model_reset(model);
+	model->now_ns += 1000000000ULL;
+	model_mark_interval(model);
+	top_view_rows(v, model, &st, out);
+	cr_assert_eq(out->n, 0, "reset: cumulative starts again");
+	free(out);
+	model_free(model);
+}
+
+Test(columns, request_totals_for_the_header)
+{
+	struct model *model = model_new(0);
+	struct req_totals t;
+
+	cr_assert(model);
+	set_group(model, 0, REQ_ROLE_SERVER, 8080, 10, 1);
+	set_group(model, 1, REQ_ROLE_SERVER, 8081, 10, 0);
+	set_group(model, 2, REQ_ROLE_CLIENT, 9000, 50, 50);
+	model->now_ns = model->start_ns + 2000000000ULL;
+	model_request_totals(model, WINDOW_TOTAL, REQ_ROLE_SERVER, &t);
+	cr_assert_eq(t.count, 20);
+	cr_assert_eq(t.errors, 1);
+	cr_assert_float_eq(t.rate_per_s, 10.0, 1e-9);
+	cr_assert_float_eq(t.error_share, 0.05, 1e-9);
 	model_free(model);
 }
