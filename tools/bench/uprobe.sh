@@ -84,7 +84,7 @@ start_tracer() {
 # Waits until the tracer's uprobe and uretprobe are attached.
 wait_attached() {
 	local deadline=$((SECONDS + ATTACH_TIMEOUT))
-	while [ "$(bpftool perf show 2>/dev/null | grep -c "^pid $TRACER_PID .*uprobe")" -lt 2 ]; do
+	while [ "$(bpftool perf show 2>/dev/null | grep -cE "^pid $TRACER_PID .*(uprobe|uretprobe)")" -lt 2 ]; do
 		kill -0 "$TRACER_PID" 2>/dev/null || { cat "$TMP/tracer.out" >&2; return 1; }
 		[ $SECONDS -lt $deadline ] || return 1
 		sleep 0.1
@@ -94,7 +94,7 @@ wait_attached() {
 # BPF ns per hit: the average run time of each of the tracer's programs, summed.
 bpf_ns_per_hit() {
 	local id ids
-	ids=$(bpftool perf show 2>/dev/null | awk -v p="$TRACER_PID" '$1 == "pid" && $2 == p && /uprobe/ {
+	ids=$(bpftool perf show 2>/dev/null | awk -v p="$TRACER_PID" '$1 == "pid" && $2 == p && /uprobe|uretprobe/ {
 		for (i = 1; i < NF; i++) if ($i == "prog_id") print $(i + 1) }' | sort -u)
 	for id in $ids; do
 		bpftool prog show id "$id" 2>/dev/null |
