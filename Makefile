@@ -130,6 +130,8 @@ unit-test: $(UNIT_BIN)
 # Integration tests need root (CAP_BPF + CAP_PERFMON). Outside CI they skip
 # with a message when run unprivileged; with CI=true they always run.
 integration-test: $(INTEG_BIN) all
+	@if [ "$$(id -u)" -ne 0 ] && [ "$$CI" != true ]; then \
+		echo "integration tests: not root, so they skip (run as root, or CI=true to make them fail instead)"; fi
 	LATSCOPE=$(CURDIR)/$(BUILD)/latscope WORKLOADS=$(CURDIR)/$(BUILD)/workloads \
 		$(INTEG_BIN) --jobs 1
 
