@@ -6,9 +6,10 @@
  * Bytes are counted in the sending or receiving task's context. TCP state
  * changes, retransmits and resets mostly happen in softirq context, where
  * the current task means nothing: they are attributed through the socket,
- * remembered (sock_owners) when a traced process connects, listens, or
- * moves data through it. Accepted connections inherit the owner of the
- * listening port, if the traced process called listen() while traced.
+ * whose owner is kept in its storage (sock_owners) when a traced process
+ * connects, listens, or moves data through it. Accepted connections
+ * inherit the owner of the listening port, if the traced process called
+ * listen() while traced.
  */
 #include "common.bpf.h"
 #include "lat_stats.bpf.h"
@@ -33,11 +34,16 @@ struct sock_owner {
 	__u64 connect_ns;	/* SYN_SENT at */
 };
 
-/* LRU: sockets learned from traffic may never be seen closing. */
+/*
+ * Per-socket storage, not a hash keyed by the sock pointer: found through
+ * the sock itself (no hashing, the cost of every send and receive) and
+ * freed with it, so a socket never seen closing cannot leak or be
+ * mistaken for a later one at the same address.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LATSCOPE_MAX_SOCKS);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct sock_owner);
 } sock_owners SEC(".maps");
 
@@ -67,18 +73,40 @@ static __always_inline bool is_inet(const struct sock *sk)
 
 static __always_inline struct sock_owner *owner_of(const struct sock *sk)
 {
-	__u64 key = (__u64)sk;
-
-	return bpf_map_lookup_elem(&sock_owners, &key);
+	return bpf_sk_storage_get(&sock_owners, (struct sock *)sk, NULL, 0);
 }
 
 static __always_inline void set_owner(const struct sock *sk, __u32 tgid,
 				      __u32 flags, __u64 connect_ns)
 {
-	struct sock_owner owner = { tgid, flags, connect_ns };
-	__u64 key = (__u64)sk;
+	struct sock_owner *o = bpf_sk_storage_get(&sock_owners, (struct sock *)sk,
+						  NULL,
+						  BPF_SK_STORAGE_GET_F_CREATE);
 
-	bpf_map_update_elem(&sock_owners, &key, &owner, BPF_ANY);
+	if (!o)
+		return;
+	o->tgid = tgid;
+	o->flags = flags;
+	o->connect_ns = connect_ns;
+}
+
+/*
+ * Whether the current task (of @tgid) counts its I/O on @sk. A socket's
+ * owner was traced when it was recorded and a traced process stays
+ * traced: when the task is the owner, no traced_tgids lookup is needed
+ * (the same shortcut requests.bpf.c takes through its socket storage).
+ * *@known tells whether @sk already has an owner.
+ */
+static __always_inline bool io_is_traced(const struct sock *sk, __u32 tgid,
+					 bool *known)
+{
+	struct sock_owner *o;
+
+	if (!tgid_may_be_traced(tgid))
+		return false;
+	o = sk->sk_protocol == IPPROTO_TCP ? owner_of(sk) : NULL;
+	*known = o != NULL;
+	return (o && o->tgid == tgid) || tgid_is_traced(tgid);
 }
 
 /* Counts @bytes moved by the current task; learns the socket's owner. */
@@ -86,8 +114,9 @@ static __always_inline void count_io(const struct sock *sk, int bytes, bool sent
 {
 	__u32 tgid = current_tgid();
 	struct net_counts *c;
+	bool known = false;
 
-	if (bytes <= 0 || !tgid_is_traced(tgid) || !is_inet(sk))
+	if (bytes <= 0 || !is_inet(sk) || !io_is_traced(sk, tgid, &known))
 		return;
 	c = net_counts_of(tgid);
 	if (!c)
@@ -99,7 +128,7 @@ static __always_inline void count_io(const struct sock *sk, int bytes, bool sent
 		c->bytes_received += bytes;
 		c->receives++;
 	}
-	if (sk->sk_protocol == IPPROTO_TCP && !owner_of(sk))
+	if (sk->sk_protocol == IPPROTO_TCP && !known)
 		set_owner(sk, tgid, 0, 0);
 }
 
@@ -157,8 +186,6 @@ static __always_inline void established(struct sock_owner *o,
 static __always_inline void closed(const struct sock *sk, struct sock_owner *o,
 				   struct net_counts *c, int oldstate)
 {
-	__u64 key = (__u64)sk;
-
 	if (oldstate == TCP_SYN_SENT) {
 		c->connect_failures++;
 		if (o->connect_ns)
@@ -171,7 +198,7 @@ static __always_inline void closed(const struct sock *sk, struct sock_owner *o,
 	} else if (o->flags & OWNER_OPEN || oldstate == TCP_ESTABLISHED) {
 		c->aborts++;
 	}
-	bpf_map_delete_elem(&sock_owners, &key);
+	bpf_sk_storage_delete(&sock_owners, (struct sock *)sk);
 }
 
 static __always_inline void state_change(const struct sock *sk, int oldstate,
