@@ -58,7 +58,6 @@ struct syscall_errno_key {
  * over CPUs by the loader. Every field is a __u64 so that user space can
  * difference two readings field by field.
  */
-#define LATSCOPE_MAX_SOCKS	16384	/* TCP sockets attributed at once */
 #define LATSCOPE_MAX_REQUESTS	4096	/* block requests in flight, traced */
 /*
  * Processes with resource histograms (off-CPU, run queue, block, connect).
