@@ -39,12 +39,7 @@ static int funcs_load(struct probe_ctx *ctx, void **state)
 	if (!p->set || !p->percpu || !skel)
 		return -ENOMEM;
 	/* Loaded in attach, once the functions are known. */
-	return probe_share_common_maps(ctx, &(struct common_maps){
-		.traced_tgids = skel->maps.traced_tgids,
-		.tgid_filter = skel->maps.tgid_filter,
-		.events = skel->maps.events,
-		.health = skel->maps.health,
-	});
+	return probe_share_common_maps(ctx, PROBE_COMMON_MAPS(skel));
 }
 
 /* Resolves one spec in every target process. */

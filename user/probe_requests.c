@@ -62,12 +62,7 @@ static int requests_load(struct probe_ctx *ctx, void **state)
 					       skel->rodata->max_groups);
 	if (err)
 		return err;
-	err = probe_share_common_maps(ctx, &(struct common_maps){
-		.traced_tgids = skel->maps.traced_tgids,
-		.tgid_filter = skel->maps.tgid_filter,
-		.events = skel->maps.events,
-		.health = skel->maps.health,
-	});
+	err = probe_share_common_maps(ctx, PROBE_COMMON_MAPS(skel));
 	if (err)
 		return err;
 	return requests_bpf__load(skel);

@@ -25,12 +25,7 @@ static int syscalls_load(struct probe_ctx *ctx, void **state)
 	if (!p->percpu || !skel)
 		return -ENOMEM;
 	skel->rodata->slow_ns = ctx->opts->slow_ns;
-	err = probe_share_common_maps(ctx, &(struct common_maps){
-		.traced_tgids = skel->maps.traced_tgids,
-		.tgid_filter = skel->maps.tgid_filter,
-		.events = skel->maps.events,
-		.health = skel->maps.health,
-	});
+	err = probe_share_common_maps(ctx, PROBE_COMMON_MAPS(skel));
 	if (err)
 		return err;
 	return syscalls_bpf__load(skel);

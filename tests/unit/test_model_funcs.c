@@ -2,18 +2,11 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include "model_funcs.h"
+#include "lat_samples.h"
 
 static void add_samples(struct lat_stats *s, __u64 ns, int n)
 {
-	for (int i = 0; i < n; i++) {
-		if (!s->count || ns < s->min_ns)
-			s->min_ns = ns;
-		if (ns > s->max_ns)
-			s->max_ns = ns;
-		s->count++;
-		s->total_ns += ns;
-		s->buckets[hist_bucket_of(ns)]++;
-	}
+	lat_samples_add(s, ns, n, false);
 }
 
 Test(model_funcs, views_sorted_and_windowed)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "options.h"
 #include "snapshot_json.h"
+#include "lat_samples.h"
 
 static struct model *model;
 
@@ -26,15 +27,7 @@ TestSuite(resources, .init = setup, .fini = teardown);
 
 static void add_samples(struct lat_stats *s, __u64 ns, int n)
 {
-	for (int i = 0; i < n; i++) {
-		if (!s->count || ns < s->min_ns)
-			s->min_ns = ns;
-		if (ns > s->max_ns)
-			s->max_ns = ns;
-		s->count++;
-		s->total_ns += ns;
-		s->buckets[hist_bucket_of(ns)]++;
-	}
+	lat_samples_add(s, ns, n, false);
 }
 
 Test(resources, rows_sorted_by_tgid)
