@@ -500,6 +500,61 @@ const char *jstr(json_t *root, const char *path)
 	return json_string_value(v);
 }
 
+json_t *jfind_str(json_t *array, const char *key, const char *value)
+{
+	json_t *elem;
+	size_t i;
+
+	json_array_foreach(array, i, elem) {
+		const char *s = json_string_value(json_object_get(elem, key));
+
+		if (s && !strcmp(s, value))
+			return elem;
+	}
+	return NULL;
+}
+
+json_t *jfind_int(json_t *array, const char *key, long long value)
+{
+	json_t *elem;
+	size_t i;
+
+	json_array_foreach(array, i, elem) {
+		json_t *v = json_object_get(elem, key);
+
+		if (json_is_integer(v) && json_integer_value(v) == value)
+			return elem;
+	}
+	return NULL;
+}
+
+long long jhist_total(json_t *row)
+{
+	json_t *bucket;
+	long long sum = 0;
+	size_t i;
+
+	json_array_foreach(json_object_get(row, "histogram"), i, bucket)
+		sum += json_integer_value(json_array_get(bucket, 2));
+	return sum;
+}
+
+void assert_latency_row(json_t *row, const char *what)
+{
+	static const char *const order[] = { "min_ns", "p50_ns", "p90_ns", "p95_ns",
+					     "p99_ns", "p999_ns", "max_ns" };
+	long long sum;
+
+	cr_assert(json_is_object(row), "no %s row", what);
+	sum = jhist_total(row);
+	cr_assert_eq(sum, jint(row, "count"), "%s: histogram holds %lld of %lld calls",
+		     what, sum, jint(row, "count"));
+	for (size_t i = 1; i < sizeof(order) / sizeof(order[0]); i++)
+		cr_assert(jint(row, order[i - 1]) <= jint(row, order[i]),
+			  "%s: %s %lld > %s %lld", what, order[i - 1],
+			  jint(row, order[i - 1]), order[i], jint(row, order[i]));
+}
+
 long long syscall_count(json_t *snap, const char *name)
 {
 	json_t *syscalls = json_object_get(snap, "syscalls");

@@ -135,6 +135,16 @@ json_t *jpath(json_t *root, const char *path);
 /* The integer or string at @path; failing the test when absent or mistyped. */
 long long jint(json_t *root, const char *path);
 const char *jstr(json_t *root, const char *path);
+/* The element of @array whose @key is the string @value / the integer @value; NULL if none. */
+json_t *jfind_str(json_t *array, const char *key, const char *value);
+json_t *jfind_int(json_t *array, const char *key, long long value);
+/* Samples in a latency row's sparse "histogram" ([low, width, count] rows). */
+long long jhist_total(json_t *row);
+/*
+ * A latency row (@what names it in failures) describes one histogram: its
+ * buckets add up to the count, and min <= p50 <= ... <= p99.9 <= max.
+ */
+void assert_latency_row(json_t *row, const char *what);
 /* Count of a syscall in a snapshot, 0 when the syscall was never seen. */
 long long syscall_count(json_t *snap, const char *name);
 

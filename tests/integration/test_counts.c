@@ -7,29 +7,6 @@
 
 INTEGRATION_SUITE(counts);
 
-/*
- * A row's numbers describe one histogram: its buckets add up to the count,
- * and min <= p50 <= p90 <= p95 <= p99 <= p99.9 <= max.
- */
-static void assert_row_consistent(json_t *snap, const char *name)
-{
-	static const char *const order[] = { "min_ns", "p50_ns", "p90_ns", "p95_ns",
-					     "p99_ns", "p999_ns", "max_ns" };
-	json_t *row = jpath(jpath(snap, "syscalls"), name), *bucket;
-	long long sum = 0;
-	size_t i;
-
-	cr_assert(json_is_object(row), "no syscalls.%s row", name);
-	json_array_foreach(json_object_get(row, "histogram"), i, bucket)
-		sum += jint(bucket, "2");
-	cr_assert_eq(sum, jint(row, "count"), "%s: histogram holds %lld of %lld calls",
-		     name, sum, jint(row, "count"));
-	for (i = 1; i < sizeof(order) / sizeof(order[0]); i++)
-		cr_assert(jint(row, order[i - 1]) <= jint(row, order[i]),
-			  "%s: %s %lld > %s %lld", name, order[i - 1],
-			  jint(row, order[i - 1]), order[i], jint(row, order[i]));
-}
-
 /* -c holds the command until the programs are attached: nothing is lost. */
 Test(counts, getppid_exact_with_command)
 {
@@ -38,7 +15,7 @@ Test(counts, getppid_exact_with_command)
 
 	cr_assert_eq(jint(snap, "syscalls.getppid.count"), 10000);
 	cr_assert_eq(jint(snap, "syscalls.getppid.errors"), 0);
-	assert_row_consistent(snap, "getppid");
+	assert_latency_row(jpath(jpath(snap, "syscalls"), "getppid"), "syscalls.getppid");
 	json_decref(snap);
 }
 

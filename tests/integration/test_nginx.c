@@ -133,8 +133,7 @@ Test(nginx, wrk_counts_and_percentiles)
 	int port = free_port();
 	struct proc *nginx = nginx_start(dir, port), *tracer, *wrk;
 	long long logged, count, aborted, wrk_count;
-	json_t *snap, *groups, *g = NULL, *row;
-	size_t i;
+	json_t *snap, *groups, *g;
 
 	tracer = proc_start((char *[]){ (char *)latscope_bin(), "record", "-p",
 		(char *)strf("%d", nginx->pid), "--json", "--no-overhead", NULL });
@@ -152,9 +151,7 @@ Test(nginx, wrk_counts_and_percentiles)
 	proc_wait(nginx, 5);
 
 	groups = jpath(snap, "requests.servers");
-	json_array_foreach(groups, i, row)
-		if (jint(row, "port") == port)
-			g = row;
+	g = jfind_int(groups, "port", port);
 	cr_assert(g, "no server group for nginx's port %d", port);
 	cr_assert_str_eq(jstr(g, "protocol"), "http");
 	count = jint(g, "count");

@@ -89,26 +89,18 @@ static long long sent(const struct proc *lg, const char *path, const char *what)
 /* The group of @role with @port in a snapshot, failing when absent. */
 static json_t *group(json_t *snap, const char *list, int port)
 {
-	json_t *groups = jpath(snap, list), *g;
-	size_t i;
+	json_t *g = jfind_int(jpath(snap, list), "port", port);
 
-	json_array_foreach(groups, i, g)
-		if (jint(g, "port") == port)
-			return g;
-	cr_assert_fail("no group for port %d in %s", port, list);
-	return NULL;
+	cr_assert(g, "no group for port %d in %s", port, list);
+	return g;
 }
 
 static json_t *endpoint(json_t *g, const char *name)
 {
-	json_t *eps = jpath(g, "endpoints"), *e;
-	size_t i;
+	json_t *e = jfind_str(jpath(g, "endpoints"), "endpoint", name);
 
-	json_array_foreach(eps, i, e)
-		if (!strcmp(jstr(e, "endpoint"), name))
-			return e;
-	cr_assert_fail("no endpoint '%s'", name);
-	return NULL;
+	cr_assert(e, "no endpoint '%s'", name);
+	return e;
 }
 
 static void assert_p50_near(json_t *row, long long expect_ns, const char *what)

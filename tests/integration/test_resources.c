@@ -43,15 +43,11 @@ static const char *resload(const char *args)
 /* The snapshot's resources row of the traced command. */
 static json_t *target_row(json_t *snap)
 {
-	json_t *procs = jpath(snap, "resources.processes"), *row;
 	long long pid = jint(snap, "targets.0.pid");
-	size_t i;
+	json_t *row = jfind_int(jpath(snap, "resources.processes"), "pid", pid);
 
-	json_array_foreach(procs, i, row)
-		if (jint(row, "pid") == pid)
-			return row;
-	cr_assert_fail("no resources row for pid %lld", pid);
-	return NULL;
+	cr_assert(row, "no resources row for pid %lld", pid);
+	return row;
 }
 
 static json_t *record_json(const char *args, char *const opts[])
@@ -67,13 +63,7 @@ static json_t *record_json(const char *args, char *const opts[])
 
 static bool has_program(json_t *snap, const char *name)
 {
-	json_t *progs = jpath(snap, "overhead.programs"), *p;
-	size_t i;
-
-	json_array_foreach(progs, i, p)
-		if (!strcmp(jstr(p, "name"), name))
-			return true;
-	return false;
+	return jfind_str(jpath(snap, "overhead.programs"), "name", name) != NULL;
 }
 
 static long long reported(const struct proc *p, const char *key)
