@@ -30,13 +30,12 @@ BPF_CFLAGS  := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(BPF_ARCH) \
 BPF_SRCS    := $(wildcard bpf/*.bpf.c)
 BPF_OBJS    := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS       := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-BPF_HDRS    := $(wildcard bpf/*.h)
 
-# Everything in user/ except main.c also links into the unit tests.
-USER_SRCS   := $(filter-out user/main.c,$(wildcard user/*.c))
+# Everything in user/ (a tree of layers, see README "Layout") except
+# cli/main.c also links into the unit tests.
+USER_SRCS   := $(filter-out user/cli/main.c,$(shell find user -name '*.c' | sort))
 USER_OBJS   := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS)) \
-               $(BUILD)/user/syscall_names.o
-USER_HDRS   := $(wildcard user/*.h)
+               $(BUILD)/user/syscall_table.o
 
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 UNIT_BIN    := $(BUILD)/tests/unit_tests
@@ -58,6 +57,8 @@ BENCH_PACKAGES := libbpf-tools bpftrace
 # make bench runs tools/bench/CASE.sh for each; BENCH_CASES=syscalls picks one.
 BENCH_CASES ?= syscalls uprobe resources requests
 
+.SECONDARY: $(BPF_OBJS) $(SKELS)
+
 .PHONY: all deps bench-deps test unit-test integration-test demo bench vmlinux clean
 
 all: $(BUILD)/latscope $(WORKLOADS) $(TOOLS_BINS)
@@ -71,22 +72,29 @@ bench-deps:
 $(BUILD) $(BUILD)/user $(BUILD)/tests $(BUILD)/workloads $(BUILD)/tools:
 	@mkdir -p $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/%.bpf.o: bpf/%.bpf.c | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(BUILD)/syscall_names.c: tools/gen_syscall_names.sh | $(BUILD)
+$(BUILD)/syscall_table.c: tools/gen_syscall_names.sh | $(BUILD)
 	tools/gen_syscall_names.sh > $@
 
-$(BUILD)/user/syscall_names.o: $(BUILD)/syscall_names.c user/syscall_names.h | $(BUILD)/user
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+$(BUILD)/user/syscall_table.o: $(BUILD)/syscall_table.c | $(BUILD)/user
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(BPF_HDRS) $(SKELS) | $(BUILD)/user
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+# Dependencies come from the compiler (-MMD); only the loader includes
+# skeletons, so only its objects wait for them.
+$(BUILD)/user/loader/%.o: user/loader/%.c $(SKELS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/latscope: $(BUILD)/user/main.o $(USER_OBJS)
+$(BUILD)/user/%.o: user/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/latscope: $(BUILD)/user/cli/main.o $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/workloads/%: tests/workloads/%.c tools/wait_for_go.h | $(BUILD)/workloads
@@ -119,6 +127,8 @@ $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(USER_OBJS) | $(BUILD)/tes
 
 $(INTEG_BIN): $(INTEG_SRCS) tests/integration/run.h | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(INTEG_SRCS) -o $@ -ljansson -lcriterion
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(INTEG_BIN)

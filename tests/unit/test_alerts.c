@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "alerts.h"
+#include "judge/alerts.h"
 #include "hist.h"
-#include "snapshot_window.h"
+#include "judge/snapshot_window.h"
 
 static struct expr_result verdict(enum expr_verdict v)
 {

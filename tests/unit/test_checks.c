@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "checks.h"
-#include "junit.h"
+#include "judge/checks.h"
+#include "judge/junit.h"
 
 static json_t *snap;
 static struct check_list list;

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "diff.h"
+#include "judge/diff.h"
 
 static json_t *row(int count, int errors, double rate, long p50, long p99)
 {

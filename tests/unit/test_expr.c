@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "expr.h"
+#include "judge/expr.h"
 
 static json_t *snap;
 

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "extra_options.h"
+#include "cli/extra_options.h"
 
 struct seen {
 	char values[8][64];

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lat_samples.h"
-#include "latency.h"
+#include "base/latency.h"
 
 /* Every value maps to a bucket whose [low, low + width) contains it. */
 Test(hist, bucket_contains_value)

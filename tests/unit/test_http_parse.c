@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "http_parse.h"
+#include "protocols/http.h"
 
 static const char *endpoint(const char *req, bool keep_query)
 {

@@ -9,11 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 #include "lat_samples.h"
-#include "metrics_config.h"
-#include "metrics_text.h"
-#include "model_funcs.h"
-#include "model_requests.h"
-#include "options.h"
+#include "views/metrics/config.h"
+#include "views/metrics/exposition.h"
+#include "model/funcs.h"
+#include "model/requests.h"
+#include "cli/options.h"
 
 static struct model *model;
 static struct metrics_config cfg;
@@ -360,7 +360,7 @@ Test(exposition, promtool_accepts_the_text)
 	free(text);
 }
 
-static enum parse_result parse(const char *line, struct trace_cli *cli)
+static enum parse_result parse(const char *line, struct trace_settings *cli)
 {
 	char buf[256], *argv[16], err[256];
 	int argc = 0;
@@ -374,7 +374,7 @@ static enum parse_result parse(const char *line, struct trace_cli *cli)
 
 Test(ladder, command_line)
 {
-	struct trace_cli cli;
+	struct trace_settings cli;
 
 	cr_assert_eq(parse("record -p 1", &cli), PARSE_OK);
 	cr_assert_null(cli.metrics.listen, "no endpoint unless asked");

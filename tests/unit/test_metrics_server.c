@@ -11,7 +11,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 #include "lat_samples.h"
-#include "metrics_server.h"
+#include "views/metrics/server.h"
 
 #define RACE_REQUESTS 100
 

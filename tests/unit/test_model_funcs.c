@@ -1,7 +1,7 @@
 // The model's functions section: views, self time, intervals, probe costs.
 #include <criterion/criterion.h>
 #include <stdlib.h>
-#include "model_funcs.h"
+#include "model/funcs.h"
 #include "lat_samples.h"
 
 static void add_samples(struct lat_stats *s, __u64 ns, int n)

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
-#include "model_requests.h"
+#include "model/requests.h"
 
 static struct model *model;
 

@@ -3,8 +3,8 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
-#include "model.h"
-#include "model_funcs.h"
+#include "model/model.h"
+#include "model/funcs.h"
 #include "lat_samples.h"
 
 #define NR_READ		0

@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "options.h"
+#include "base/parse.h"
+#include "cli/options.h"
 
 Test(pids, single_and_list)
 {
@@ -71,7 +72,7 @@ Test(size, suffixes)
 }
 
 /* Parses a command line given as one string split on spaces. */
-static enum parse_result parse(const char *line, struct trace_cli *cli,
+static enum parse_result parse(const char *line, struct trace_settings *cli,
 			       char *err, size_t len)
 {
 	static char buf[512];
@@ -87,7 +88,7 @@ static enum parse_result parse(const char *line, struct trace_cli *cli,
 
 Test(cli, record_by_pid_with_everything)
 {
-	struct trace_cli cli;
+	struct trace_settings cli;
 	char err[256];
 
 	cr_assert_eq(parse("-p 12,34 -d 10 -i 1 --slow 20ms -o x.json --jsonl --no-overhead",
@@ -105,7 +106,7 @@ Test(cli, record_by_pid_with_everything)
 
 Test(cli, command_follows_by_default)
 {
-	struct trace_cli cli;
+	struct trace_settings cli;
 	char err[256];
 
 	cr_assert_eq(parse("-c ./server", &cli, err, sizeof(err)), PARSE_OK);
@@ -121,7 +122,7 @@ Test(cli, bad_command_lines)
 		"-p 1 -d 0", "-p 1 --slow fast", "-p 1 --jsonl", "-p 1 extra",
 		"-p 1 --ringbuf-size 3000", "-p 1 -i 1x",
 	};
-	struct trace_cli cli;
+	struct trace_settings cli;
 	char err[256];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -134,7 +135,7 @@ Test(cli, bad_command_lines)
 
 Test(cli, help)
 {
-	struct trace_cli cli;
+	struct trace_settings cli;
 	char err[256];
 
 	cr_assert_eq(parse("--help", &cli, err, sizeof(err)), PARSE_HELP);
@@ -143,7 +144,7 @@ Test(cli, help)
 
 Test(cli, request_options)
 {
-	struct trace_cli cli;
+	struct trace_settings cli;
 	char err[256];
 
 	cr_assert_eq(parse("-p 1", &cli, err, sizeof(err)), PARSE_OK, "%s", err);

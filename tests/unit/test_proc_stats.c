@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <unistd.h>
-#include "proc_stats.h"
+#include "loader/proc_stats.h"
 
 static const char status_text[] =
 	"Name:\tdemo_app\n"

@@ -3,8 +3,8 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
-#include "options.h"
-#include "snapshot_json.h"
+#include "cli/options.h"
+#include "views/json/snapshot.h"
 #include "lat_samples.h"
 
 static struct model *model;
@@ -148,7 +148,7 @@ Test(resources, json_sections_follow_groups)
 static __u32 groups_of(const char *line)
 {
 	char buf[256], err[128], *argv[16];
-	struct trace_cli cli;
+	struct trace_settings cli;
 	int argc = 0;
 
 	snprintf(buf, sizeof(buf), "record -p 1 %s", line);

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lat_samples.h"
-#include "snapshot_json.h"
+#include "views/json/snapshot.h"
 
 static struct model *model;
 

@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
-#include "symbols.h"
+#include "loader/symbols.h"
 
 /* A function of this binary, as the linker placed it. */
 __attribute__((noinline, used)) int symbols_test_marker(int x)

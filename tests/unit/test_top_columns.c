@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "model_requests.h"
-#include "top_columns.h"
+#include "model/requests.h"
+#include "views/top/columns.h"
 #include "lat_samples.h"
 
 enum { COL_NAME, COL_COUNT, COL_RATE, COL_ERR, COL_TOTAL, COL_P50 };

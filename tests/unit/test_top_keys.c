@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <curses.h>
 #include <string.h>
-#include "top_keys.h"
+#include "views/top/keys.h"
 
 #define N_VIEWS 5
 

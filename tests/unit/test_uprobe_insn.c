@@ -1,6 +1,6 @@
 // First-instruction classes: emulated by x86 uprobes or single-stepped.
 #include <criterion/criterion.h>
-#include "uprobe_insn.h"
+#include "loader/uprobe_insn.h"
 
 #if defined(__x86_64__)
 Test(uprobe_insn, x86_classes)

@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "options.h"
-#include "uprobe_spec.h"
+#include "cli/options.h"
+#include "loader/uprobe_spec.h"
 
 static struct uprobe_spec parse_ok(const char *arg)
 {
@@ -100,7 +100,7 @@ Test(uprobe_spec, cli_option_repeatable)
 {
 	char *argv[] = { "record", "-p", "1", "-u", "handle", "--uprobe", "libc:malloc", NULL };
 	char *bad[] = { "record", "-p", "1", "-u", "libc:", NULL };
-	struct trace_cli cli;
+	struct trace_settings cli;
 	char err[256];
 
 	cr_assert_eq(trace_cli_parse(7, argv, &cli, err, sizeof(err)), PARSE_OK, "%s", err);

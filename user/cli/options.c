@@ -1,0 +1,282 @@
+// Parsing of the tracing subcommands' options and their values.
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model/resources.h"
+#include "base/parse.h"
+#include "cli/options.h"
+#include "loader/uprobe_spec.h"
+
+#define DEFAULT_RINGBUF_BYTES (1U << 20)
+#define DEFAULT_KEEP_EVENTS 1000
+
+const char trace_cli_usage[] =
+	"  -p, --pid PID[,PID...]   trace running processes (all their threads)\n"
+	"  -c, --command CMD        start CMD (via /bin/sh -c) and trace it from exec\n"
+	"  -f, --follow             also trace children forked later (default with -c)\n"
+	"  -d, --duration SECONDS   stop after this long (default: until exit or Ctrl-C)\n"
+	"  -i, --interval SECONDS   print a report every interval\n"
+	"      --slow DURATION      report each syscall and request slower than this (e.g. 20ms)\n"
+	"      --no-requests        do not track network requests\n"
+	"      --no-syscalls        do not trace syscall latency (requests only)\n"
+	"      --keep-query         keep query strings in HTTP endpoints\n"
+	"  -o, --output FILE        write a JSON snapshot (replaced atomically)\n"
+	"      --json               write the JSON snapshot to stdout\n"
+	"      --jsonl              with -i: one snapshot per line (appended to -o)\n"
+	"      --no-overhead        do not sample BPF run-time statistics\n"
+	"      --sched, --no-sched  CPU time, off-CPU and run-queue latency (default off)\n"
+	"      --faults, --no-faults  page faults at their tracepoints (default off)\n"
+	"      --block, --no-block  block I/O requests, bytes, latency (default on)\n"
+	"      --net, --no-net      network bytes, TCP connections, retransmits (default on)\n"
+	"      --ringbuf-size SIZE  ring buffer size, power of two (default 1M)\n"
+	"      --keep N             slow calls and process events kept (default 1000)\n"
+	"  -u, --uprobe SPEC        function latency, repeatable: FUNC, LIB:FUNC,\n"
+	"                           /path/lib.so:GLOB (e.g. -u handle_request -u libc:malloc)\n"
+	"      --listen ADDR:PORT   serve Prometheus metrics at /metrics (:PORT means\n"
+	"                           127.0.0.1:PORT; 0.0.0.0:PORT for every interface)\n"
+	"      --buckets LIST       histogram bounds for --listen, e.g. 1ms,10ms,100ms,1s\n"
+	"  -v, --verbose            libbpf and verifier messages\n"
+	"  -h, --help               this help\n";
+
+enum long_only {
+	OPT_SLOW = 256,
+	OPT_JSON,
+	OPT_JSONL,
+	OPT_NO_OVERHEAD,
+	OPT_RINGBUF_SIZE,
+	OPT_KEEP,
+	OPT_NO_REQUESTS,
+	OPT_NO_SYSCALLS,
+	OPT_KEEP_QUERY,
+	OPT_LISTEN,
+	OPT_BUCKETS,
+	/* --GROUP is OPT_GROUP_ON + group, --no-GROUP OPT_GROUP_OFF + group. */
+	OPT_GROUP_ON = 512,
+	OPT_GROUP_OFF = OPT_GROUP_ON + RES_GROUPS,
+};
+
+static const struct option long_options[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "command", required_argument, NULL, 'c' },
+	{ "follow", no_argument, NULL, 'f' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "slow", required_argument, NULL, OPT_SLOW },
+	{ "output", required_argument, NULL, 'o' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "jsonl", no_argument, NULL, OPT_JSONL },
+	{ "no-overhead", no_argument, NULL, OPT_NO_OVERHEAD },
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
+	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "no-requests", no_argument, NULL, OPT_NO_REQUESTS },
+	{ "no-syscalls", no_argument, NULL, OPT_NO_SYSCALLS },
+	{ "keep-query", no_argument, NULL, OPT_KEEP_QUERY },
+	{ "uprobe", required_argument, NULL, 'u' },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "buckets", required_argument, NULL, OPT_BUCKETS },
+	{ "sched", no_argument, NULL, OPT_GROUP_ON + RES_SCHED },
+	{ "no-sched", no_argument, NULL, OPT_GROUP_OFF + RES_SCHED },
+	{ "faults", no_argument, NULL, OPT_GROUP_ON + RES_FAULTS },
+	{ "no-faults", no_argument, NULL, OPT_GROUP_OFF + RES_FAULTS },
+	{ "block", no_argument, NULL, OPT_GROUP_ON + RES_BLOCK },
+	{ "no-block", no_argument, NULL, OPT_GROUP_OFF + RES_BLOCK },
+	{ "net", no_argument, NULL, OPT_GROUP_ON + RES_NET },
+	{ "no-net", no_argument, NULL, OPT_GROUP_OFF + RES_NET },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return PARSE_ERROR;
+}
+
+static bool is_power_of_two(__u64 v)
+{
+	return v && !(v & (v - 1));
+}
+
+static int parse_seconds_opt(const char *name, const char *arg, double *out,
+			     char *err, size_t len)
+{
+	__u64 ns;
+
+	if (parse_duration_ns(arg, 1000000000ULL, &ns) || ns == 0)
+		return fail(err, len, "invalid %s '%s': expected seconds, e.g. 10 or 500ms",
+			    name, arg);
+	*out = ns / 1e9;
+	return PARSE_OK;
+}
+
+/* Checked here for a usage error (exit 2); resolved once targets exist. */
+static int add_func_spec(struct trace_settings *cli, const char *arg, char *err,
+			 size_t len)
+{
+	struct uprobe_spec spec;
+	const char **specs;
+
+	if (uprobe_spec_parse(arg, &spec, err, len))
+		return PARSE_ERROR;
+	uprobe_spec_free(&spec);
+	specs = realloc(cli->func_specs, (cli->n_func_specs + 1) * sizeof(*specs));
+	if (!specs)
+		return fail(err, len, "out of memory");
+	specs[cli->n_func_specs++] = arg;
+	cli->func_specs = specs;
+	return PARSE_OK;
+}
+
+static int parse_one(int opt, const char *arg, struct trace_settings *cli,
+		     bool *follow_given, char *err, size_t len)
+{
+	__u64 value;
+
+	if (opt >= OPT_GROUP_ON && opt < OPT_GROUP_OFF) {
+		cli->resource_groups |= RES_GROUP_BIT(opt - OPT_GROUP_ON);
+		return PARSE_OK;
+	}
+	if (opt >= OPT_GROUP_OFF && opt < OPT_GROUP_OFF + RES_GROUPS) {
+		cli->resource_groups &= ~RES_GROUP_BIT(opt - OPT_GROUP_OFF);
+		return PARSE_OK;
+	}
+	switch (opt) {
+	case 'p':
+		free(cli->pids);
+		cli->pids = NULL;
+		if (parse_pid_list(arg, &cli->pids, &cli->n_pids))
+			return fail(err, len, "invalid PID list '%s': expected PID[,PID...]", arg);
+		return PARSE_OK;
+	case 'c':
+		if (!*arg)
+			return fail(err, len, "empty command for -c");
+		cli->command = arg;
+		return PARSE_OK;
+	case 'f':
+		*follow_given = true;
+		return PARSE_OK;
+	case 'd':
+		return parse_seconds_opt("duration", arg, &cli->duration_s, err, len);
+	case 'i':
+		return parse_seconds_opt("interval", arg, &cli->interval_s, err, len);
+	case OPT_SLOW:
+		if (parse_duration_ns(arg, 1000000ULL, &cli->slow_ns) || !cli->slow_ns)
+			return fail(err, len, "invalid --slow '%s': expected a duration, e.g. 20ms", arg);
+		return PARSE_OK;
+	case 'o':
+		cli->output = arg;
+		return PARSE_OK;
+	case OPT_JSON:
+		cli->json_stdout = true;
+		return PARSE_OK;
+	case OPT_JSONL:
+		cli->jsonl = true;
+		return PARSE_OK;
+	case OPT_NO_OVERHEAD:
+		cli->overhead = false;
+		return PARSE_OK;
+	case OPT_RINGBUF_SIZE:
+		if (parse_size(arg, &value) || !is_power_of_two(value) ||
+		    value < 4096 || value > (1U << 30))
+			return fail(err, len, "invalid --ringbuf-size '%s': a power of two from 4K to 1G", arg);
+		cli->ringbuf_bytes = (__u32)value;
+		return PARSE_OK;
+	case OPT_KEEP:
+		if (parse_size(arg, &value) || value > 1000000)
+			return fail(err, len, "invalid --keep '%s': 0 to 1000000", arg);
+		cli->keep_events = value;
+		return PARSE_OK;
+	case OPT_NO_REQUESTS:
+		cli->requests = false;
+		return PARSE_OK;
+	case OPT_NO_SYSCALLS:
+		cli->syscalls = false;
+		return PARSE_OK;
+	case OPT_KEEP_QUERY:
+		cli->keep_query = true;
+		return PARSE_OK;
+	case 'u':
+		return add_func_spec(cli, arg, err, len);
+	case OPT_LISTEN:
+		if (metrics_parse_listen(arg, &cli->metrics.addr, &cli->metrics.addr_len))
+			return fail(err, len, "invalid --listen '%s': expected ADDR:PORT, [ADDR]:PORT or :PORT", arg);
+		cli->metrics.listen = arg;
+		return PARSE_OK;
+	case OPT_BUCKETS:
+		if (metrics_parse_buckets(arg, cli->metrics.bounds_ns, &cli->metrics.n_bounds))
+			return fail(err, len, "invalid --buckets '%s': increasing durations up to 18m, "
+				    "at most %d, e.g. 1ms,10ms,100ms,1s", arg, METRICS_MAX_BOUNDS);
+		cli->metrics.custom_buckets = true;
+		return PARSE_OK;
+	case 'v':
+		cli->verbose = true;
+		return PARSE_OK;
+	case 'h':
+		return PARSE_HELP;
+	}
+	return fail(err, len, "unknown option (see --help)");
+}
+
+static int check_combination(struct trace_settings *cli, char *err, size_t len)
+{
+	if (!cli->n_pids && !cli->command)
+		return fail(err, len, "no target: give -p PID or -c CMD");
+	if (cli->n_pids && cli->command)
+		return fail(err, len, "-p and -c exclude each other");
+	if (cli->jsonl && !cli->output && !cli->json_stdout)
+		return fail(err, len, "--jsonl needs -o FILE or --json");
+	return PARSE_OK;
+}
+
+enum parse_result trace_cli_parse(int argc, char **argv, struct trace_settings *cli,
+				  char *err, size_t err_len)
+{
+	bool follow_given = false;
+	int opt, rc;
+
+	memset(cli, 0, sizeof(*cli));
+	cli->overhead = true;
+	cli->requests = true;
+	cli->syscalls = true;
+	cli->resource_groups = RES_DEFAULT_GROUPS;
+	cli->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
+	cli->keep_events = DEFAULT_KEEP_EVENTS;
+	metrics_config_init(&cli->metrics);
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":p:c:fd:i:o:u:vh", long_options,
+				  NULL)) != -1) {
+		if (opt == '?')
+			return fail(err, err_len, "unknown option '%s'", argv[optind - 1]);
+		if (opt == ':')
+			return fail(err, err_len, "option '%s' needs a value", argv[optind - 1]);
+		rc = parse_one(opt, optarg, cli, &follow_given, err, err_len);
+		if (rc != PARSE_OK)
+			return rc;
+	}
+	if (optind < argc)
+		return fail(err, err_len, "unexpected argument '%s'", argv[optind]);
+	cli->follow = follow_given || cli->command;
+	if (cli->metrics.custom_buckets && !cli->metrics.listen)
+		return fail(err, err_len, "--buckets needs --listen");
+	return check_combination(cli, err, err_len);
+}
+
+void trace_cli_free(struct trace_settings *cli)
+{
+	free(cli->pids);
+	cli->pids = NULL;
+	free(cli->func_specs);
+	cli->func_specs = NULL;
+	cli->n_func_specs = 0;
+}

@@ -1,0 +1,26 @@
+/*
+ * What the tracing subcommands (record, check, top) do around a session,
+ * written once: fail early on an unwritable -o, start and announce the
+ * trace, and hand finished snapshots to -o FILE and --json.
+ */
+#ifndef LATSCOPE_TRACE_RUN_H
+#define LATSCOPE_TRACE_RUN_H
+
+#include <jansson.h>
+#include "session/session.h"
+
+struct trace_run;
+
+/*
+ * 0, or a negative errno after printing the one-line reason. Serves
+ * --listen's metrics endpoint, refreshed every tick before @hooks' on_tick.
+ */
+int trace_run_start(struct trace_settings *cli, const struct session_hooks *hooks,
+		    struct trace_run **out);
+struct session *trace_run_session(struct trace_run *run);
+/* Stops the metrics endpoint and the session; NULL-safe. */
+void trace_run_free(struct trace_run *run);
+/* Writes @snap to -o (atomically, or a JSON line with --jsonl) and --json. */
+int trace_run_emit(const struct trace_settings *cli, const json_t *snap);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * A list of named requirements (from --assert and requirements files),
+ * their verdicts against a snapshot, and the ways to show them: a table,
+ * the snapshot's "checks" key, JUnit XML (junit.h).
+ *
+ * Requirements file: one assertion per line, `[NAME:] EXPRESSION [# comment]`;
+ * blank lines and lines starting with '#' are skipped.
+ */
+#ifndef LATSCOPE_CHECKS_H
+#define LATSCOPE_CHECKS_H
+
+#include <jansson.h>
+#include <stdio.h>
+#include "judge/expr.h"
+
+struct check {
+	char *name;		/* the NAME: prefix, or the expression text */
+	char *origin;		/* "file:line", or "--assert" */
+	struct expr *expr;
+	struct expr_result result;
+};
+
+struct check_list {
+	struct check *items;
+	int n;
+};
+
+/* Parses @text; on error, @why holds "ORIGIN: column N: message". */
+int checks_add(struct check_list *list, const char *name, const char *text,
+	       const char *origin, int column_offset, char *why, size_t len);
+/* A requirements file's contents; @path names it in messages. */
+int checks_parse_lines(struct check_list *list, const char *contents,
+		       const char *path, char *why, size_t len);
+int checks_load_file(struct check_list *list, const char *path, char *why,
+		     size_t len);
+void checks_free(struct check_list *list);
+
+/* Fills every item's result; returns how many failed (no data fails). */
+int checks_evaluate(struct check_list *list, const json_t *snapshot);
+void checks_print(FILE *out, const struct check_list *list);
+/* {"passed": n, "failed": n, "results": [{name, expression, verdict, ...}]} */
+json_t *checks_json(const struct check_list *list);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * Probe families: the loader layer, one file per BPF object (probe_*.c).
+ * Each family opens, configures, loads and attaches its skeleton, tells the
+ * overhead sampler about its programs, and copies its maps into the model.
+ * trace.c drives them in table order; nothing above the loader layer knows
+ * a skeleton type.
+ *
+ * The lifecycle family comes first: it creates the maps every object
+ * shares (traced tgids, ring buffer, health counters, see common.bpf.h),
+ * and later families reuse them through probe_share_common_maps().
+ */
+#ifndef LATSCOPE_PROBE_H
+#define LATSCOPE_PROBE_H
+
+#include <bpf/libbpf.h>
+#include <stdbool.h>
+#include "model/resources.h"
+#include "loader/trace_opts.h"
+
+struct model;
+struct overhead;
+
+struct probe_ctx {
+	const struct trace_opts *opts;
+	int n_cpus;
+	/* Owned by the lifecycle object; set once it is loaded. */
+	struct bpf_map *traced_tgids, *tgid_filter, *events, *health;
+	/* The processes given as targets (trace__add_tgid), before attach. */
+	pid_t *tgids;
+	int n_tgids;
+	/* A family's one-line reason for failing, shown instead of errno. */
+	char why[512];
+};
+
+struct probe_family {
+	const char *name;
+	/* NULL means always; otherwise whether these options need it. */
+	bool (*wanted)(const struct trace_opts *opts);
+	/* Open, configure and load; *state is passed to every other hook. */
+	int (*load)(struct probe_ctx *ctx, void **state);
+	int (*attach)(void *state);
+	int (*register_costs)(void *state, struct overhead *oh);
+	/* May be NULL: a family with nothing aggregated in maps. */
+	int (*collect)(void *state, const struct probe_ctx *ctx, struct model *model);
+	void (*destroy)(void *state);
+};
+
+extern const struct probe_family probe_lifecycle;
+extern const struct probe_family probe_syscalls;
+extern const struct probe_family probe_requests;
+extern const struct probe_family probe_funcs;
+extern const struct probe_family probe_sched;
+extern const struct probe_family probe_faults;
+extern const struct probe_family probe_block;
+extern const struct probe_family probe_net;
+
+/* An object's own declarations of the maps in common.bpf.h. */
+struct common_maps {
+	struct bpf_map *traced_tgids, *tgid_filter, *events, *health;
+};
+
+/* The common maps of any skeleton (they have the same names in each). */
+#define PROBE_COMMON_MAPS(skel) (&(const struct common_maps){		\
+	.traced_tgids = (skel)->maps.traced_tgids,			\
+	.tgid_filter = (skel)->maps.tgid_filter,			\
+	.events = (skel)->maps.events,					\
+	.health = (skel)->maps.health,					\
+})
+
+/* Points an object's copies of the shared maps at the lifecycle object's. */
+int probe_share_common_maps(const struct probe_ctx *ctx,
+			    const struct common_maps *maps);
+/* Registers every loaded program of @obj with the overhead sampler. */
+int probe_register_object(struct overhead *oh, struct bpf_object *obj,
+			  bool per_syscall);
+/* Sums a per-CPU __u64 value. */
+__u64 probe_sum_percpu(const __u64 *values, int n_cpus);
+
+/* Resource families (probe_resources.c). */
+bool probe_resource_wanted(const struct trace_opts *opts, enum res_group group);
+/* Whether the running kernel has the BTF tracepoint @name. */
+bool probe_kernel_has_tracepoint(const char *name);
+/*
+ * Copies a per-CPU hash of __u64 counter structs keyed by tgid into every
+ * process's res_counters at @offset (offsetof(struct res_counters, x)),
+ * summed over CPUs; @size is the struct's size.
+ */
+int probe_collect_counts(struct bpf_map *map, int n_cpus, struct model *model,
+			 size_t offset, size_t size);
+/* Same for a per-CPU hash of struct lat_stats keyed by tgid. */
+int probe_collect_hists(struct bpf_map *map, int n_cpus, struct model *model,
+			enum res_hist hist);
+
+#endif

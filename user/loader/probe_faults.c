@@ -1,0 +1,62 @@
+// Probe family "faults": page faults per process at the fault tracepoints.
+#include <errno.h>
+#include <stddef.h>
+#include "faults.skel.h"
+#include "model/model.h"
+#include "loader/probe.h"
+
+/* The exception tracepoints are x86's; elsewhere /proc's counters remain. */
+static bool faults_wanted(const struct trace_opts *opts)
+{
+	return probe_resource_wanted(opts, RES_FAULTS) &&
+	       probe_kernel_has_tracepoint("page_fault_user");
+}
+
+static int faults_load(struct probe_ctx *ctx, void **state)
+{
+	struct faults_bpf *skel = faults_bpf__open();
+	int err;
+
+	if (!skel)
+		return -errno;
+	*state = skel;
+	err = probe_share_common_maps(ctx, PROBE_COMMON_MAPS(skel));
+	return err ? err : faults_bpf__load(skel);
+}
+
+static int faults_attach(void *state)
+{
+	return faults_bpf__attach(state);
+}
+
+static int faults_register_costs(void *state, struct overhead *oh)
+{
+	struct faults_bpf *skel = state;
+
+	return probe_register_object(oh, skel->obj, false);
+}
+
+static int faults_collect(void *state, const struct probe_ctx *ctx,
+			  struct model *model)
+{
+	struct faults_bpf *skel = state;
+
+	return probe_collect_counts(skel->maps.fault_counts, ctx->n_cpus, model,
+				    offsetof(struct res_counters, faults),
+				    sizeof(struct fault_counts));
+}
+
+static void faults_destroy(void *state)
+{
+	faults_bpf__destroy(state);
+}
+
+const struct probe_family probe_faults = {
+	.name = "faults",
+	.wanted = faults_wanted,
+	.load = faults_load,
+	.attach = faults_attach,
+	.register_costs = faults_register_costs,
+	.collect = faults_collect,
+	.destroy = faults_destroy,
+};

@@ -1,0 +1,68 @@
+// Probe family "sched": on-CPU time, off-CPU and run-queue latency.
+#include <errno.h>
+#include <stddef.h>
+#include "model/model.h"
+#include "loader/probe.h"
+#include "sched.skel.h"
+
+static bool sched_wanted(const struct trace_opts *opts)
+{
+	return probe_resource_wanted(opts, RES_SCHED);
+}
+
+static int sched_load(struct probe_ctx *ctx, void **state)
+{
+	struct sched_bpf *skel = sched_bpf__open();
+	int err;
+
+	if (!skel)
+		return -errno;
+	*state = skel;
+	err = probe_share_common_maps(ctx, PROBE_COMMON_MAPS(skel));
+	return err ? err : sched_bpf__load(skel);
+}
+
+static int sched_attach(void *state)
+{
+	return sched_bpf__attach(state);
+}
+
+static int sched_register_costs(void *state, struct overhead *oh)
+{
+	struct sched_bpf *skel = state;
+
+	return probe_register_object(oh, skel->obj, false);
+}
+
+static int sched_collect(void *state, const struct probe_ctx *ctx,
+			 struct model *model)
+{
+	struct sched_bpf *skel = state;
+	int err;
+
+	err = probe_collect_counts(skel->maps.sched_counts, ctx->n_cpus, model,
+				   offsetof(struct res_counters, sched),
+				   sizeof(struct sched_counts));
+	if (!err)
+		err = probe_collect_hists(skel->maps.off_cpu_stats, ctx->n_cpus,
+					  model, RES_OFF_CPU);
+	if (!err)
+		err = probe_collect_hists(skel->maps.runq_stats, ctx->n_cpus,
+					  model, RES_RUN_QUEUE);
+	return err;
+}
+
+static void sched_destroy(void *state)
+{
+	sched_bpf__destroy(state);
+}
+
+const struct probe_family probe_sched = {
+	.name = "sched",
+	.wanted = sched_wanted,
+	.load = sched_load,
+	.attach = sched_attach,
+	.register_costs = sched_register_costs,
+	.collect = sched_collect,
+	.destroy = sched_destroy,
+};

@@ -1,0 +1,100 @@
+// A process's identity from /proc: its name, thread group, whether it lives.
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include "loader/proc_pid.h"
+
+#define PF_KTHREAD 0x00200000 /* include/linux/sched.h */
+
+/* Fields after "(comm)" in /proc/PID/stat; comm may contain spaces. */
+static int read_stat(pid_t pid, char *state, unsigned long *flags)
+{
+	char path[64], buf[1024], *p;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	/* state ppid pgrp session tty_nr tpgid flags */
+	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", state, flags) != 2)
+		return -EINVAL;
+	return 0;
+}
+
+void proc_pid_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+int proc_pid_tgid(pid_t pid, pid_t *tgid)
+{
+	char path[64], line[128];
+	int err = -ESRCH;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Tgid: %d", tgid) == 1) {
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
+int proc_pid_check(pid_t pid, char *why, size_t len)
+{
+	unsigned long flags;
+	char state, comm[32];
+
+	if (kill(pid, 0) && errno == ESRCH) {
+		snprintf(why, len, "no such process: %d", pid);
+		return -ESRCH;
+	}
+	if (read_stat(pid, &state, &flags)) {
+		snprintf(why, len, "cannot read /proc/%d/stat: process gone?", pid);
+		return -ESRCH;
+	}
+	if (flags & PF_KTHREAD) {
+		proc_pid_comm(pid, comm, sizeof(comm));
+		snprintf(why, len,
+			 "pid %d (%s) is a kernel thread; latscope traces user processes",
+			 pid, comm);
+		return -EINVAL;
+	}
+	if (state == 'Z') {
+		snprintf(why, len, "pid %d has already exited (zombie)", pid);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+bool proc_pid_alive(pid_t pid)
+{
+	unsigned long flags;
+	char state;
+
+	return read_stat(pid, &state, &flags) == 0 && state != 'Z' &&
+	       state != 'X';
+}

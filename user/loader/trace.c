@@ -1,0 +1,181 @@
+// Drives the probe families and the shared ring buffer.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include "latscope.h"
+#include "model/overhead.h"
+#include "loader/probe.h"
+#include "loader/trace.h"
+
+/* Load order; lifecycle first, as it creates the shared maps. */
+static const struct probe_family *const families[] = {
+	&probe_lifecycle,
+	&probe_syscalls,
+	&probe_requests,
+	&probe_funcs,
+	&probe_sched,
+	&probe_faults,
+	&probe_block,
+	&probe_net,
+};
+
+#define N_FAMILIES (sizeof(families) / sizeof(families[0]))
+
+struct trace {
+	struct trace_opts opts;
+	struct probe_ctx ctx;
+	void *state[N_FAMILIES];
+	bool loaded[N_FAMILIES];
+	struct ring_buffer *ring;
+};
+
+static int handle_record(void *ctx, void *data, size_t size)
+{
+	const struct trace_opts *opts = ctx;
+
+	return opts->on_record(opts->ctx, data, size);
+}
+
+static bool family_wanted(const struct probe_family *f,
+			  const struct trace_opts *opts)
+{
+	return !f->wanted || f->wanted(opts);
+}
+
+int trace__open(const struct trace_opts *opts, struct trace **out)
+{
+	struct trace *trace = calloc(1, sizeof(*trace));
+	int err = 0;
+
+	if (!trace)
+		return -ENOMEM;
+	trace->opts = *opts;
+	trace->ctx.opts = &trace->opts;
+	trace->ctx.n_cpus = libbpf_num_possible_cpus();
+	if (trace->ctx.n_cpus < 0) {
+		err = trace->ctx.n_cpus;
+		goto fail;
+	}
+	for (size_t i = 0; i < N_FAMILIES && !err; i++) {
+		if (!family_wanted(families[i], opts))
+			continue;
+		err = families[i]->load(&trace->ctx, &trace->state[i]);
+		trace->loaded[i] = true; /* destroy even a half-loaded family */
+	}
+	if (err)
+		goto fail;
+	trace->ring = ring_buffer__new(bpf_map__fd(trace->ctx.events),
+				       handle_record, &trace->opts, NULL);
+	if (!trace->ring) {
+		err = -errno;
+		goto fail;
+	}
+	*out = trace;
+	return 0;
+fail:
+	trace__free(trace);
+	return err < 0 ? err : -EINVAL;
+}
+
+/* Mirrors tgid_trace() in common.bpf.h; runs before anything is attached. */
+int trace__add_tgid(struct trace *trace, pid_t tgid)
+{
+	struct probe_ctx *ctx = &trace->ctx;
+	struct tgid_filter filter;
+	__u32 key = tgid, zero = 0;
+	__u8 one = 1;
+	pid_t *tgids;
+
+	if (bpf_map__lookup_elem(ctx->tgid_filter, &zero, sizeof(zero),
+				 &filter, sizeof(filter), 0))
+		return -errno;
+	filter.words[(key % LATSCOPE_TGID_FILTER_BITS) / 64] |= 1ULL << (key % 64);
+	if (bpf_map__update_elem(ctx->tgid_filter, &zero, sizeof(zero),
+				 &filter, sizeof(filter), BPF_ANY) ||
+	    bpf_map__update_elem(ctx->traced_tgids, &key, sizeof(key),
+				 &one, sizeof(one), BPF_ANY))
+		return -errno;
+	tgids = realloc(ctx->tgids, (ctx->n_tgids + 1) * sizeof(*tgids));
+	if (!tgids)
+		return -ENOMEM;
+	tgids[ctx->n_tgids++] = tgid;
+	ctx->tgids = tgids;
+	return 0;
+}
+
+const char *trace__error(const struct trace *trace)
+{
+	return trace->ctx.why;
+}
+
+int trace__attach(struct trace *trace)
+{
+	for (size_t i = 0; i < N_FAMILIES; i++) {
+		int err;
+
+		if (!trace->loaded[i])
+			continue;
+		err = families[i]->attach(trace->state[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int trace__register_costs(struct trace *trace, struct overhead *oh)
+{
+	for (size_t i = 0; i < N_FAMILIES; i++) {
+		int first = oh->n_progs, err;
+
+		if (!trace->loaded[i])
+			continue;
+		err = families[i]->register_costs(trace->state[i], oh);
+		if (err)
+			return err;
+		/* Per-family subtotals let a user weigh --no-<group>. */
+		for (int p = first; p < oh->n_progs; p++)
+			oh->progs[p].family = families[i]->name;
+	}
+	return 0;
+}
+
+int trace__poll(struct trace *trace, int timeout_ms)
+{
+	int n = ring_buffer__poll(trace->ring, timeout_ms), more;
+
+	if (n == -EINTR)
+		n = 0;
+	if (n < 0)
+		return n;
+	/* Batched records (record_submit_batched()) come without a wake-up. */
+	more = ring_buffer__consume(trace->ring);
+	return more > 0 ? n + more : n;
+}
+
+int trace__collect(struct trace *trace, struct model *model)
+{
+	for (size_t i = 0; i < N_FAMILIES; i++) {
+		int err;
+
+		if (!trace->loaded[i] || !families[i]->collect)
+			continue;
+		err = families[i]->collect(trace->state[i], &trace->ctx, model);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void trace__free(struct trace *trace)
+{
+	if (!trace)
+		return;
+	ring_buffer__free(trace->ring);
+	/* Reverse order: the lifecycle object owns the shared maps. */
+	for (size_t i = N_FAMILIES; i-- > 0;)
+		if (trace->loaded[i])
+			families[i]->destroy(trace->state[i]);
+	free(trace->ctx.tgids);
+	free(trace);
+}

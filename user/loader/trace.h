@@ -1,0 +1,34 @@
+/*
+ * The loader layer: the only code that knows skeleton types. It opens and
+ * loads the BPF objects (sharing their common maps), attaches them, feeds
+ * ring-buffer records to a callback, and copies map contents into a model.
+ */
+#ifndef LATSCOPE_TRACE_H
+#define LATSCOPE_TRACE_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "loader/trace_opts.h"
+
+struct model;
+struct overhead;
+
+struct trace;
+
+/* Opens and loads every BPF object; nothing is attached yet. */
+int trace__open(const struct trace_opts *opts, struct trace **out);
+int trace__add_tgid(struct trace *trace, pid_t tgid);
+int trace__attach(struct trace *trace);
+/* Why the last load or attach failed, when a family said; else "". */
+const char *trace__error(const struct trace *trace);
+/* Tells the overhead sampler which programs to measure. */
+int trace__register_costs(struct trace *trace, struct overhead *oh);
+/* Waits up to timeout_ms for records; returns records handled or -errno. */
+int trace__poll(struct trace *trace, int timeout_ms);
+/* Copies the kernel's cumulative aggregates into the model. */
+int trace__collect(struct trace *trace, struct model *model);
+void trace__free(struct trace *trace);
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * The "functions" section of the model: per traced function (uprobes),
+ * inclusive latency (entry to return, histogram and percentiles) and self
+ * time (inclusive minus the time of traced functions it called), plus what
+ * each probe costs the target.
+ */
+#ifndef LATSCOPE_MODEL_FUNCS_H
+#define LATSCOPE_MODEL_FUNCS_H
+
+#include "model/model.h"
+
+/*
+ * What one hit of a uprobe + uretprobe pair costs the traced thread beyond
+ * the BPF programs' own run time (which BPF stats measure): two traps into
+ * the kernel and the return trampoline. Measured by tools/bench/uprobe.sh
+ * on a function starting with `push %rbp` (an emulated instruction; other
+ * first instructions are single-stepped and cost more), so it is a floor.
+ */
+#define FUNC_TRAP_NS_FLOOR	1000.0
+/* The same for a first instruction the kernel single-steps: two more traps. */
+#define FUNC_STEP_NS_FLOOR	5000.0
+/* A probe costing the target more than this share of one CPU is flagged. */
+#define FUNC_HOT_CPU_SHARE	0.01
+
+struct func_view {
+	__u32 id;
+	const char *name, *module, *symbols_from;
+	struct lat_summary lat;		/* inclusive */
+	__u64 self_ns;			/* sum over the window */
+	const struct lat_stats *hist;	/* the window's histogram */
+};
+
+/* A probe's cost to the target, judged over the whole trace. */
+struct func_cost {
+	const char *name, *module;
+	double hits_per_s;
+	bool stepped;		/* first instruction single-stepped */
+	double ns_per_hit;	/* BPF run time (entry + return) + trap floor */
+	double cpu_share;	/* hits_per_s * ns_per_hit, of one CPU */
+	bool hot;		/* cpu_share > FUNC_HOT_CPU_SHARE */
+};
+
+/* Loader side. */
+int model_set_func_info(struct model *model, __u32 id, const char *name,
+			const char *module, const char *symbols_from,
+			bool stepped);
+int model_set_func(struct model *model, __u32 id,
+		   const struct lat_stats *cumulative, __u64 self_ns);
+
+/* Functions called in the window, by total (inclusive) time, descending. */
+int model_func_views(struct model *model, enum model_window window,
+		     const struct func_view **views, int *n);
+/* The same, keeping only names containing @filter (case-insensitive). */
+int model_func_views_matching(struct model *model, enum model_window window,
+			      const char *filter, const struct func_view **views,
+			      int *n);
+/* Every traced function's probe cost, costliest first; *n may be 0. */
+int model_func_costs(struct model *model, const struct func_cost **costs,
+		     int *n);
+/* Whether any function is traced at all (the section is shown). */
+bool model_has_funcs(const struct model *model);
+
+/* For model.c: interval marks, resets and teardown. */
+void model_funcs_mark(struct model_funcs *funcs);
+void model_funcs_reset(struct model_funcs *funcs);
+void model_funcs_free(struct model_funcs *funcs);
+
+#endif

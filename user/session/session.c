@@ -1,0 +1,411 @@
+// Setting up a trace and running its clock.
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "model/requests.h"
+#include "session/privileges.h"
+#include "loader/proc_stats.h"
+#include "session/session.h"
+#include "loader/proc_pid.h"
+#include "session/target.h"
+#include "loader/trace.h"
+
+#define NS_PER_S 1000000000ULL
+#define MAX_TICK_NS NS_PER_S
+/* BPF stats are on for this share of every tick (see overhead.h). */
+#define STATS_SAMPLE_FRACTION 0.1
+/* Longest wait in poll, so signals and target exits are noticed quickly. */
+#define MAX_POLL_MS 100
+
+struct session {
+	struct trace_settings cli;
+	struct session_hooks hooks;
+	struct trace *trace;
+	struct model *model;
+	struct held_child child;
+	int handler_error;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+void session_request_stop(struct session *session)
+{
+	(void)session;
+	stop_requested = 1;
+}
+
+bool session_stop_requested(void)
+{
+	return stop_requested;
+}
+
+static void request_stop(int sig)
+{
+	stop_requested = sig;
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+static int on_record(void *ctx, const void *data, size_t size)
+{
+	struct session *s = ctx;
+	struct model *model = s->model;
+	int type = model_add_record(model, data, size);
+
+	if (type < 0)
+		return 0; /* malformed: counted nowhere worse than ignoring */
+	if (type == REC_PROC_EXIT)
+		proc_stats_on_exit(model, data);
+	/* Only slow requests, not every request, are events. */
+	if (s->hooks.on_event && model->last_event)
+		s->hooks.on_event(s->hooks.ctx, model, type, model->last_event);
+	return 0;
+}
+
+/*
+ * BPF filters on the process (tgid); a thread id given to -p would match
+ * nothing, so trace the process it belongs to and say so.
+ */
+static int check_targets(struct trace_settings *cli, char *why, size_t len)
+{
+	for (int i = 0; i < cli->n_pids; i++) {
+		int err = proc_pid_check(cli->pids[i], why, len);
+		pid_t tgid;
+
+		if (err)
+			return err;
+		if (proc_pid_tgid(cli->pids[i], &tgid) || tgid == cli->pids[i])
+			continue;
+		fprintf(stderr, "latscope: %d is a thread of process %d: tracing the process\n",
+			cli->pids[i], tgid);
+		cli->pids[i] = tgid;
+	}
+	return 0;
+}
+
+/* "server" for "./bin/server --port 8080", as the kernel's comm would read. */
+static void command_name(const char *command, char *buf, size_t len)
+{
+	const char *start = command + strspn(command, " \t");
+	const char *end = start + strcspn(start, " \t");
+	const char *slash = memrchr(start, '/', end - start);
+
+	if (slash)
+		start = slash + 1;
+	snprintf(buf, len, "%.*s", (int)(end - start), start);
+}
+
+static enum child_stdio child_stdio(const struct trace_settings *cli)
+{
+	if (cli->command_stdio_null)
+		return CHILD_STDIO_NULL;
+	return cli->json_stdout ? CHILD_STDOUT_TO_STDERR : CHILD_STDIO_INHERIT;
+}
+
+static int add_targets(struct session *s, char *why, size_t len)
+{
+	struct model *model = s->model;
+	int err = 0;
+
+	if (s->cli.command) {
+		err = target_spawn_held(s->cli.command, child_stdio(&s->cli),
+					&s->child);
+		if (err) {
+			snprintf(why, len, "cannot start '%s': %s", s->cli.command,
+				 strerror(-err));
+			return err;
+		}
+		err = model_add_target(model, s->child.pid, true);
+		if (!err)
+			err = trace__add_tgid(s->trace, s->child.pid);
+	} else {
+		for (int i = 0; i < s->cli.n_pids && !err; i++) {
+			if (model_find_target(model, s->cli.pids[i]))
+				continue; /* a thread id and its process */
+			err = model_add_target(model, s->cli.pids[i], false);
+			if (!err)
+				err = trace__add_tgid(s->trace, s->cli.pids[i]);
+		}
+	}
+	if (err)
+		snprintf(why, len, "cannot register targets: %s", strerror(-err));
+	/* A held child is still latscope until it execs: name it by its command. */
+	for (int i = 0; i < model->n_targets; i++) {
+		struct target_info *t = &model->targets[i];
+
+		if (t->spawned)
+			command_name(s->cli.command, t->comm, sizeof(t->comm));
+		else
+			proc_pid_comm(t->pid, t->comm, sizeof(t->comm));
+	}
+	return err;
+}
+
+static int load_and_attach(struct session *s, char *why, size_t len)
+{
+	struct trace_opts opts = {
+		.follow_children = s->cli.follow,
+		.slow_ns = s->cli.slow_ns,
+		.requests = s->cli.requests,
+		.syscalls = s->cli.syscalls,
+		.ringbuf_bytes = s->cli.ringbuf_bytes,
+		.func_specs = s->cli.func_specs,
+		.n_func_specs = s->cli.n_func_specs,
+		.command = s->cli.command,
+		.resource_groups = s->cli.resource_groups,
+		.on_record = on_record,
+		.ctx = s,
+	};
+	int err = trace__open(&opts, &s->trace);
+
+	if (err) {
+		snprintf(why, len, "cannot load BPF programs: %s%s", strerror(-err),
+			 s->cli.verbose ? "" : " (-v shows the verifier log)");
+		return err;
+	}
+	err = add_targets(s, why, len);
+	if (err)
+		return err;
+	err = trace__attach(s->trace);
+	if (err) {
+		if (*trace__error(s->trace))
+			snprintf(why, len, "%s", trace__error(s->trace));
+		else
+			snprintf(why, len, "cannot attach BPF programs: %s",
+				 strerror(-err));
+		return err;
+	}
+	if (s->cli.overhead)
+		trace__register_costs(s->trace, &s->model->overhead);
+	if (s->cli.command) {
+		err = target_release(&s->child);
+		if (err)
+			snprintf(why, len, "cannot start '%s': %s", s->cli.command,
+				 strerror(-err));
+	}
+	return err;
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction sa = { .sa_handler = request_stop };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int session_start(struct trace_settings *cli, const struct session_hooks *hooks,
+		  struct session **out, char *why, size_t len)
+{
+	struct session *s;
+	int err;
+
+	err = privileges_check(why, len);
+	if (!err)
+		err = check_targets(cli, why, len);
+	if (err)
+		return err;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->cli = *cli;
+	s->hooks = *hooks;
+	s->child.release_fd = -1;
+	s->model = model_new(cli->keep_events);
+	if (!s->model) {
+		free(s);
+		snprintf(why, len, "out of memory");
+		return -ENOMEM;
+	}
+	s->model->follow = cli->follow;
+	s->model->slow_threshold_ns = cli->slow_ns;
+	s->model->requests->keep_query = cli->keep_query;
+	s->model->syscalls_off = !cli->syscalls;
+	s->model->res.groups = cli->resource_groups;
+	overhead_init(&s->model->overhead, cli->overhead, STATS_SAMPLE_FRACTION);
+	install_signal_handlers();
+	err = load_and_attach(s, why, len);
+	if (err) {
+		session_free(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Notices exits whose ring-buffer record was lost, and reaps -c children. */
+static void poll_targets(struct session *s)
+{
+	struct model *model = s->model;
+
+	for (int i = 0; i < model->n_targets; i++) {
+		struct target_info *t = &model->targets[i];
+		int status;
+
+		if (t->spawned) {
+			if (target_reap(t->pid, &status)) {
+				t->state = TARGET_EXITED;
+				t->exit_code = status;
+				s->child.pid = 0;
+			}
+		} else if (t->state != TARGET_EXITED && !proc_pid_alive(t->pid)) {
+			t->state = TARGET_EXITED;
+		}
+	}
+}
+
+/* Reads the kernel's aggregates into the model. */
+static int refresh(struct session *s, __u64 now)
+{
+	int err = trace__collect(s->trace, s->model);
+
+	proc_stats_refresh(s->model);
+	s->model->now_ns = now;
+	overhead_update_loader(&s->model->overhead);
+	if (err)
+		fprintf(stderr, "latscope: reading BPF maps: %s\n", strerror(-err));
+	return err;
+}
+
+/* A tick: refresh, then let the views know. */
+static int collect(struct session *s, __u64 now)
+{
+	int err = refresh(s, now);
+
+	if (s->hooks.on_tick && s->hooks.on_tick(s->hooks.ctx, s->model))
+		s->handler_error = 1;
+	return err;
+}
+
+static void close_stats_window(struct session *s, __u64 now)
+{
+	refresh(s, now);
+	overhead_window_close(&s->model->overhead, now,
+			      model_traced_syscalls(s->model));
+}
+
+struct clock {
+	__u64 tick_ns, next_tick, next_report, deadline, window_close;
+};
+
+static __u64 earliest(const struct clock *c, bool window_open)
+{
+	__u64 t = c->next_tick;
+
+	if (c->next_report && c->next_report < t)
+		t = c->next_report;
+	if (c->deadline && c->deadline < t)
+		t = c->deadline;
+	if (window_open && c->window_close < t)
+		t = c->window_close;
+	return t;
+}
+
+static void open_stats_window(struct session *s, struct clock *c, __u64 now)
+{
+	overhead_window_open(&s->model->overhead, now,
+			     model_traced_syscalls(s->model));
+	c->window_close = now + (__u64)(c->tick_ns * STATS_SAMPLE_FRACTION);
+}
+
+static bool trace_is_over(struct session *s, const struct clock *c, __u64 now)
+{
+	return stop_requested || (c->deadline && now >= c->deadline) ||
+	       model_all_targets_exited(s->model) || s->handler_error;
+}
+
+static void run_interval(struct session *s, __u64 now)
+{
+	collect(s, now);
+	if (s->hooks.on_interval && s->hooks.on_interval(s->hooks.ctx, s->model))
+		s->handler_error = 1;
+	model_mark_interval(s->model);
+}
+
+int session_run(struct session *s)
+{
+	struct overhead *oh = &s->model->overhead;
+	__u64 start = now_ns(), now;
+	struct clock c = {};
+	int err = 0;
+
+	model_start(s->model, start);
+	/* Baselines for the fault counters of processes attached by -p. */
+	proc_stats_refresh(s->model);
+	overhead_mark_tracing_start(oh);
+	c.tick_ns = MAX_TICK_NS;
+	if (s->cli.interval_s > 0) {
+		__u64 interval = (__u64)(s->cli.interval_s * NS_PER_S);
+
+		c.next_report = start + interval;
+		if (interval < c.tick_ns)
+			c.tick_ns = interval;
+	}
+	if (s->cli.duration_s > 0)
+		c.deadline = start + (__u64)(s->cli.duration_s * NS_PER_S);
+	c.next_tick = start + c.tick_ns;
+	open_stats_window(s, &c, start);
+
+	for (now = start; !trace_is_over(s, &c, now); now = now_ns()) {
+		__u64 wake = earliest(&c, overhead_window_is_open(oh));
+		__u64 wait_ms = wake > now ? (wake - now + 999999) / 1000000 : 0;
+
+		err = trace__poll(s->trace, wait_ms > MAX_POLL_MS ? MAX_POLL_MS : (int)wait_ms);
+		if (err < 0)
+			break;
+		err = 0;
+		now = now_ns();
+		if (overhead_window_is_open(oh) && now >= c.window_close)
+			close_stats_window(s, now);
+		poll_targets(s);
+		if (s->hooks.on_wakeup && s->hooks.on_wakeup(s->hooks.ctx, s->model))
+			break;
+		if (now >= c.next_tick) {
+			collect(s, now);
+			open_stats_window(s, &c, now);
+			c.next_tick += c.tick_ns;
+		}
+		/* An interval ending with the trace is covered by the final report. */
+		if (c.next_report && now >= c.next_report &&
+		    !(c.deadline && now >= c.deadline)) {
+			run_interval(s, now);
+			c.next_report += (__u64)(s->cli.interval_s * NS_PER_S);
+		}
+	}
+	/* Drain what the kernel has already written, then read it all once more. */
+	while (trace__poll(s->trace, 0) > 0)
+		;
+	now = now_ns();
+	collect(s, now);
+	overhead_close(oh, now, model_traced_syscalls(s->model));
+	return err;
+}
+
+struct model *session_model(struct session *s)
+{
+	return s->model;
+}
+
+void session_free(struct session *s)
+{
+	if (!s)
+		return;
+	/* Detach first, so a held child never runs traced by a dead loader. */
+	trace__free(s->trace);
+	if (s->child.release_fd >= 0 || s->child.pid > 0)
+		target_abandon(&s->child);
+	model_free(s->model);
+	free(s);
+}

@@ -1,0 +1,49 @@
+/*
+ * The model as Prometheus metrics: the text exposition format 0.0.4, or
+ * OpenMetrics 1.0 when the scraper's Accept header asks for it.
+ *
+ * Rendering keeps a little state between calls (struct metrics_exporter),
+ * because exported series must stay stable for Prometheus:
+ *  - cardinality: each label group admits at most `series_cap` distinct
+ *    label values, first come first kept (rows arrive busiest first); later
+ *    values are folded into one series whose labels read "other", and the
+ *    number of distinct values folded is latscope_metrics_folded_total.
+ *    Admission is sticky, so every series, "other" included, only grows.
+ *  - BPF program cost is an estimate scaled from sampled windows; it is
+ *    exported as a counter that never goes backwards (high-water mark).
+ *
+ * Pure: no I/O, no threads. The caller owns the returned text.
+ */
+#ifndef LATSCOPE_METRICS_TEXT_H
+#define LATSCOPE_METRICS_TEXT_H
+
+#include <linux/types.h>
+#include <stddef.h>
+#include "views/metrics/config.h"
+#include "model/model.h"
+
+#define METRICS_SERIES_CAP	200
+
+enum metrics_format {
+	METRICS_PROMETHEUS_TEXT,	/* text/plain; version=0.0.4 */
+	METRICS_OPENMETRICS,		/* application/openmetrics-text 1.0.0 */
+	METRICS_FORMATS,
+};
+
+struct metrics_exporter;
+
+/* @bounds_ns: the `le` ladder, exact latscope bucket boundaries, increasing. */
+struct metrics_exporter *metrics_exporter_new(const __u64 *bounds_ns,
+					      int n_bounds, int series_cap);
+void metrics_exporter_free(struct metrics_exporter *mx);
+/* *text is malloc'ed and NUL-terminated; *len excludes the NUL. */
+int metrics_render(struct metrics_exporter *mx, struct model *model,
+		   enum metrics_format fmt, char **text, size_t *len);
+
+/* OpenMetrics when @accept (may be NULL) names it with q > 0. */
+enum metrics_format metrics_format_for_accept(const char *accept);
+const char *metrics_content_type(enum metrics_format fmt);
+/* Exact decimal seconds for integer nanoseconds: 2496 -> "0.000002496". */
+const char *metrics_format_seconds(__u64 ns, char *buf, size_t len);
+
+#endif
