@@ -47,12 +47,11 @@ struct probe_family {
 
 extern const struct probe_family probe_lifecycle;
 extern const struct probe_family probe_syscalls;
-extern const struct probe_family probe_requests;
+extern const struct probe_family probe_sock;
 extern const struct probe_family probe_funcs;
 extern const struct probe_family probe_sched;
 extern const struct probe_family probe_faults;
 extern const struct probe_family probe_block;
-extern const struct probe_family probe_net;
 
 /* An object's own declarations of the maps in common.bpf.h. */
 struct common_maps {

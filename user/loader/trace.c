@@ -12,12 +12,11 @@
 static const struct probe_family *const families[] = {
 	&probe_lifecycle,
 	&probe_syscalls,
-	&probe_requests,
+	&probe_sock,
 	&probe_funcs,
 	&probe_sched,
 	&probe_faults,
 	&probe_block,
-	&probe_net,
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
