@@ -210,8 +210,20 @@ static void sock_destroy(void *state)
 	free(p);
 }
 
+static const struct tracepoint_need sock_needs[] = {
+	{ .name = "sock_send_length", .since = "Linux 6.3+" },
+	{ .name = "sock_recv_length", .since = "Linux 6.3+" },
+	{ .name = "inet_sock_set_state" },
+	{ .name = "tcp_retransmit_skb" },
+	{ .name = "tcp_send_reset" },
+	{ .name = "tcp_receive_reset" },
+	{ .name = NULL },
+};
+
 const struct probe_family probe_sock = {
 	.name = "sock",
+	.needs = sock_needs,
+	.provides = "request and network tracking",
 	.wanted = sock_wanted,
 	.load = sock_load,
 	.attach = sock_attach,
