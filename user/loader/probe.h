@@ -33,8 +33,9 @@ struct probe_ctx {
 	/* The processes given as targets (trace__add_tgid), before attach. */
 	pid_t *tgids;
 	int n_tgids;
-	/* The running kernel's BTF: which tracepoints it has. */
-	struct btf *vmlinux;
+	/* The tracepoints families named that the kernel lacks (trace.c). */
+	const char **lacking;
+	int n_lacking;
 	/* A family's one-line reason for failing, shown instead of errno. */
 	char why[512];
 };
@@ -43,14 +44,15 @@ struct probe_ctx {
 struct tracepoint_need {
 	const char *name;
 	const char *since;	/* e.g. "Linux 6.3+"; NULL: any with tp_btf */
+	/* The family has a variant without it: it asks probe_kernel_lacks(). */
+	bool optional;
 };
 
 struct probe_family {
 	const char *name;
 	/*
-	 * The tracepoints the family attaches to whatever its options
-	 * (optional variants are the family's own business), ending with
-	 * { NULL }; NULL: none.
+	 * The tracepoints the family attaches to, whatever its options,
+	 * ending with { NULL }; NULL: none.
 	 */
 	const struct tracepoint_need *needs;
 	/* What is off without it, e.g. "syscall latency". */
@@ -112,14 +114,18 @@ int probe_collect_hists(struct bpf_map *map, int n_cpus, struct model *model,
 			enum res_hist hist);
 
 /* Kernel tracepoints (probe_tracepoints.c). */
-typedef bool (*tracepoint_probe_fn)(const struct probe_ctx *ctx,
-				    const char *name);
-/* Whether the running kernel (ctx->vmlinux) has the BTF tracepoint @name. */
-bool probe_kernel_has_tracepoint(const struct probe_ctx *ctx, const char *name);
-/* The first tracepoint @f needs that @has says is missing; NULL: none. */
-const struct tracepoint_need *probe_missing_tracepoint(const struct probe_family *f,
-						       tracepoint_probe_fn has,
-						       const struct probe_ctx *ctx);
+typedef bool (*tracepoint_probe_fn)(const struct btf *vmlinux, const char *name);
+/* Whether the kernel whose BTF is @vmlinux has the tracepoint @name. */
+bool probe_btf_has_tracepoint(const struct btf *vmlinux, const char *name);
+/*
+ * Checks @f's tracepoints with @has: the ones missing go to ctx->lacking,
+ * and *@missing is the first @f cannot do without (NULL: none).
+ */
+int probe_check_tracepoints(struct probe_ctx *ctx, const struct probe_family *f,
+			    tracepoint_probe_fn has, const struct btf *vmlinux,
+			    const struct tracepoint_need **missing);
+/* Whether a tracepoint a family named is one the kernel lacks. */
+bool probe_kernel_lacks(const struct probe_ctx *ctx, const char *name);
 /* The line (without "latscope: ") that says what @need missing turns off. */
 void probe_describe_missing(const struct probe_family *f,
 			    const struct tracepoint_need *need, char *buf,
