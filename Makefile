@@ -14,7 +14,7 @@ BPFTOOL     ?= bpftool
 CC          ?= cc
 
 CFLAGS      ?= -O2 -g
-CFLAGS      += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE
+CFLAGS      += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -D_GNU_SOURCE
 XML_CFLAGS  := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 CPPFLAGS    += -I$(BUILD) -Ibpf -Iuser $(XML_CFLAGS)
 # ncurses for `latscope top`: the wide-character build and its terminfo library.

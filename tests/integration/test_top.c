@@ -447,7 +447,11 @@ Test(top, resources_view)
 	s = wait_screen("COMMAND", SCREEN_S);
 	cr_assert(strstr(row_line(s, "steady"), strf(" %d ", target)),
 		  "the target's row, with its pid:\n%s", s);
-	cr_assert(strstr(s, "whole trace"), "%s", s);
+	/* Resources take the live window like every other view ('c' toggles). */
+	cr_assert(strstr(s, "last interval"), "%s", s);
+	keys("c");
+	s = wait_screen("cumulative", SCREEN_S);
+	cr_assert(strstr(row_line(s, "steady"), strf(" %d ", target)), "%s", s);
 	keys("q");
 	assert_exited_cleanly(target, 0);
 }

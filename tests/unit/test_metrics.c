@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "base/format.h"
 #include "lat_samples.h"
+#include "loader/overhead_sampler.h"
+#include "res_rows.h"
 #include "views/metrics/config.h"
 #include "views/metrics/exposition.h"
 #include "model/funcs.h"
@@ -41,7 +44,7 @@ static void set_syscall(__u32 nr)
 	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
 		if (samples[i].nr == nr)
 			add_samples(stats, samples[i].ns, samples[i].n, samples[i].failed);
-	model_set_syscall(model, nr, stats);
+	syscalls_set(&model->syscalls, nr, stats);
 	free(stats);
 }
 
@@ -54,7 +57,7 @@ static void setup(void)
 	set_syscall(0);
 	set_syscall(257);
 	set_syscall(39);
-	model->now_ns = model->start_ns + 2000000000ULL;
+	model->clock.now_ns = model->clock.start_ns + 2000000000ULL;
 	metrics_config_init(&cfg);
 }
 
@@ -202,10 +205,10 @@ Test(ladder, seconds_are_exact_decimals)
 {
 	char buf[32];
 
-	cr_assert_str_eq(metrics_format_seconds(0, buf, sizeof(buf)), "0");
-	cr_assert_str_eq(metrics_format_seconds(992, buf, sizeof(buf)), "0.000000992");
-	cr_assert_str_eq(metrics_format_seconds(2500000000ULL, buf, sizeof(buf)), "2.5");
-	cr_assert_str_eq(metrics_format_seconds(3000000000ULL, buf, sizeof(buf)), "3");
+	cr_assert_str_eq(format_exact_seconds(0, buf, sizeof(buf)), "0");
+	cr_assert_str_eq(format_exact_seconds(992, buf, sizeof(buf)), "0.000000992");
+	cr_assert_str_eq(format_exact_seconds(2500000000ULL, buf, sizeof(buf)), "2.5");
+	cr_assert_str_eq(format_exact_seconds(3000000000ULL, buf, sizeof(buf)), "3");
 }
 
 TestSuite(exposition, .init = setup, .fini = teardown);
@@ -232,7 +235,7 @@ Test(exposition, cumulative_counts_exact_at_every_le)
 		for (int k = 0; k < cfg.n_bounds; k++) {
 			snprintf(series, sizeof(series),
 				 "latscope_syscall_duration_seconds_bucket{syscall=\"%s\",le=\"%s\"}",
-				 calls[c].name, metrics_format_seconds(cfg.bounds_ns[k], le, sizeof(le)));
+				 calls[c].name, format_exact_seconds(cfg.bounds_ns[k], le, sizeof(le)));
 			cr_assert_eq(value_of(text, series), expected_below(calls[c].nr, cfg.bounds_ns[k]),
 				     "%s", series);
 		}
@@ -284,7 +287,7 @@ Test(exposition, series_cap_folds_into_other)
 
 	/* A new syscall, now the busiest: admission is sticky, so it folds too. */
 	add_samples(busy, 1000000000ULL, 5, true);
-	model_set_syscall(model, 1, busy); /* write */
+	syscalls_set(&model->syscalls, 1, busy); /* write */
 	text = render(mx, METRICS_PROMETHEUS_TEXT);
 	cr_assert_eq(value_of(text, "latscope_syscall_duration_seconds_count{syscall=\"openat\"}"), 10);
 	cr_assert_eq(value_of(text, "latscope_syscall_duration_seconds_count{syscall=\"other\"}"), 55);
@@ -414,7 +417,7 @@ static void assert_histogram(const char *text, const char *family,
 		for (size_t r = 0; r < n_runs; r++)
 			below += runs[r].ns < cfg.bounds_ns[k] ? runs[r].n : 0;
 		snprintf(series, sizeof(series), "%s_bucket{%s,le=\"%s\"}", family, labels,
-			 metrics_format_seconds(cfg.bounds_ns[k], le, sizeof(le)));
+			 format_exact_seconds(cfg.bounds_ns[k], le, sizeof(le)));
 		cr_assert_eq(value_of(text, series), below, "%s", series);
 	}
 	snprintf(series, sizeof(series), "%s_bucket{%s,le=\"+Inf\"}", family, labels);
@@ -450,7 +453,7 @@ static void set_request_group(__u32 id, enum req_role role, __u16 port, __u64 n)
 
 	cr_assert(lat);
 	lat_samples_add(lat, 1000, n, false);
-	cr_assert_eq(model_set_request_group(model, id, &key, lat, &counts), 0);
+	cr_assert_eq(requests_set_group(model->requests, id, &key, lat, &counts), 0);
 	free(lat);
 }
 
@@ -484,8 +487,8 @@ static void add_functions(void)
 	cr_assert(lat);
 	for (size_t i = 0; i < 2; i++)
 		lat_samples_add(lat, handle_runs[i].ns, handle_runs[i].n, false);
-	cr_assert_eq(model_set_func_info(model, 0, "handle", "/usr/bin/app", "/usr/bin/app", false), 0);
-	cr_assert_eq(model_set_func(model, 0, lat, 500000), 0);
+	cr_assert_eq(funcs_set_info(model->funcs, 0, "handle", "/usr/bin/app", "/usr/bin/app", false), 0);
+	cr_assert_eq(funcs_set(model->funcs, 0, lat, 500000), 0);
 	free(lat);
 }
 
@@ -496,27 +499,27 @@ static void add_resources(void)
 				 .minor_faults = 70, .major_faults = 2 };
 
 	cr_assert(p);
-	model->res.groups = RES_GROUP_BIT(RES_SCHED) | RES_GROUP_BIT(RES_BLOCK) |
-			    RES_GROUP_BIT(RES_NET);
+	model->res.groups = res_group_bit("sched") | res_group_bit("block") |
+			    res_group_bit("net");
 	strcpy(p->comm, "app");
-	p->now.sched.on_cpu_ns = 1500000000ULL;
-	p->now.sched.voluntary = 9;
-	p->now.sched.involuntary = 4;
-	p->now.block.reads = 3;
-	p->now.block.read_bytes = 12288;
-	p->now.net.bytes_sent = 4600;
-	p->now.net.local_closes = 5;
-	p->now.net.aborts = 1;
-	p->now.net.resets_received = 2;
+	SCHED_NOW(p, on_cpu_ns) = 1500000000ULL;
+	SCHED_NOW(p, voluntary) = 9;
+	SCHED_NOW(p, involuntary) = 4;
+	BLOCK_NOW(p, reads) = 3;
+	BLOCK_NOW(p, read_bytes) = 12288;
+	NET_NOW(p, bytes_sent) = 4600;
+	NET_NOW(p, local_closes) = 5;
+	NET_NOW(p, aborts) = 1;
+	NET_NOW(p, resets_received) = 2;
 	for (size_t i = 0; i < 2; i++)
-		lat_samples_add(res_process_hist(p, RES_OFF_CPU), off_cpu_runs[i].ns,
+		lat_samples_add(res_process_hist(p, fam("sched"), 0), off_cpu_runs[i].ns,
 				off_cpu_runs[i].n, false);
-	lat_samples_add(res_process_hist(p, RES_BLOCK_IO), disk_runs[0].ns, disk_runs[0].n, false);
+	lat_samples_add(res_process_hist(p, fam("block"), 0), disk_runs[0].ns, disk_runs[0].n, false);
 	res_process_set_proc(p, &st, false);
 	q = resources_process(&model->res, 43); /* not read from /proc yet */
 	cr_assert(q);
 	strcpy(q->comm, "child");
-	q->now.sched.on_cpu_ns = 1000;
+	SCHED_NOW(q, on_cpu_ns) = 1000;
 }
 
 static void sections_setup(void)

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
-#include "model/requests.h"
+#include "model/model.h"
 
 static struct model *model;
 
@@ -46,7 +46,7 @@ static void set_group(__u32 id, __u64 n)
 	struct lat_stats lat = { .count = n, .min_ns = 1000, .max_ns = 1000 };
 
 	lat.buckets[hist_bucket_of(1000)] = n;
-	cr_assert_eq(model_set_request_group(model, id, &key, &lat, &counts), 0);
+	cr_assert_eq(requests_set_group(model->requests, id, &key, &lat, &counts), 0);
 }
 
 static const struct req_row_view *row(const struct req_group_view *g,
@@ -63,7 +63,7 @@ static const struct req_group_view *server_group(void)
 	const struct req_group_view *views;
 	int n;
 
-	cr_assert_eq(model_request_views(model, WINDOW_TOTAL, REQ_ROLE_SERVER,
+	cr_assert_eq(requests_views(model->requests, WINDOW_TOTAL, REQ_ROLE_SERVER,
 					 &views, &n), 0);
 	cr_assert_eq(n, 1);
 	return &views[0];
@@ -117,7 +117,7 @@ Test(model_requests, slow_requests_logged_over_threshold)
 	const struct ring_log *log = &model->requests->slow;
 	const struct slow_request *s;
 
-	model->slow_threshold_ns = 2000;
+	model_set_slow_threshold(model, 2000);
 	add(0, "GET /a HTTP/1.1\r\n", "HTTP/1.1 200 OK\r\n", 1000, REQ_DONE);
 	cr_assert_null(model->last_event);
 	add(0, "GET /b HTTP/1.1\r\n", "HTTP/1.1 500 x\r\n", 5000, REQ_DONE);
@@ -141,7 +141,7 @@ Test(model_requests, interval_window)
 	add(0, "GET /a HTTP/1.1\r\n", "HTTP/1.1 200 OK\r\n", 1000, REQ_DONE);
 	add(0, "GET /a HTTP/1.1\r\n", "HTTP/1.1 200 OK\r\n", 1000, REQ_DONE);
 	set_group(0, 3);
-	cr_assert_eq(model_request_views(model, WINDOW_INTERVAL, REQ_ROLE_SERVER,
+	cr_assert_eq(requests_views(model->requests, WINDOW_INTERVAL, REQ_ROLE_SERVER,
 					 &views, &n), 0);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(views[0].total.lat.count, 2);

@@ -30,18 +30,18 @@ static void setup(void)
 
 	model = model_new(10);
 	cr_assert(model && read_stats && open_stats);
-	model->slow_threshold_ns = 50000000;
+	model_set_slow_threshold(model, 50000000);
 	model_add_target(model, 42, false);
 	lat_samples_add(read_stats, 2000, 900, false);
 	lat_samples_add(read_stats, 60000000, 100, false);
 	lat_samples_add(open_stats, 5000, 7, true);
-	model_set_syscall(model, 0, read_stats);   /* read */
-	model_set_syscall(model, 257, open_stats); /* openat */
-	model_set_syscall_errno(model, 257, 2, 7);
+	syscalls_set(&model->syscalls, 0, read_stats);   /* read */
+	syscalls_set(&model->syscalls, 257, open_stats); /* openat */
+	syscalls_set_errno(&model->syscalls, 257, 2, 7);
 	cr_assert_eq(model_add_record(model, &slow, sizeof(slow)), REC_SYSCALL_SLOW);
 	cr_assert_eq(model_add_record(model, &exec_rec, sizeof(exec_rec)), REC_PROC_EXEC);
 	cr_assert_eq(model_add_record(model, &exit_rec, sizeof(exit_rec)), REC_PROC_EXIT);
-	model->now_ns = model->start_ns + 2000000000ULL;
+	model->clock.now_ns = model->clock.start_ns + 2000000000ULL;
 	free(read_stats);
 	free(open_stats);
 }
@@ -85,9 +85,9 @@ Test(snapshot, syscalls_carry_counts_and_percentiles)
 	cr_assert(read, "read is keyed by name");
 	cr_assert_eq(json_integer_value(json_object_get(read, "count")), 1000);
 	cr_assert_eq(json_integer_value(json_object_get(read, "p50_ns")),
-		     lat_stats_quantile(&model->syscalls[0]->lat.now, 0.5));
+		     lat_stats_quantile(&model->syscalls.rows[0]->lat.now, 0.5));
 	cr_assert_eq(json_integer_value(json_object_get(read, "p99_ns")),
-		     lat_stats_quantile(&model->syscalls[0]->lat.now, 0.99));
+		     lat_stats_quantile(&model->syscalls.rows[0]->lat.now, 0.99));
 	cr_assert_eq(json_integer_value(json_object_get(read, "max_ns")), 60000000);
 	cr_assert_float_eq(json_real_value(json_object_get(read, "rate_per_s")), 500.0, 1e-6);
 	cr_assert_eq(json_array_size(json_object_get(read, "histogram")), 2);

@@ -92,3 +92,17 @@ const char *format_wait_status(int status, char *buf, size_t len)
 		snprintf(buf, len, "exit %d", WEXITSTATUS(status));
 	return buf;
 }
+
+const char *format_exact_seconds(__u64 ns, char *buf, size_t len)
+{
+	size_t n;
+
+	snprintf(buf, len, "%llu.%09llu", (unsigned long long)(ns / 1000000000ULL),
+		 (unsigned long long)(ns % 1000000000ULL));
+	n = strlen(buf);
+	while (n && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	return buf;
+}

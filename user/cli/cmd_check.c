@@ -53,7 +53,8 @@ static void check_usage(FILE *out)
 		"      --junit FILE         also write the verdicts as JUnit XML\n"
 		"      --snapshot FILE      judge a saved JSON snapshot instead of tracing\n"
 		"  exit: 0 all requirements met, 1 any failed, 2 usage or tracing error\n\n"
-		"tracing options:\n%s", trace_cli_usage);
+		"tracing options:\n");
+	trace_cli_print_usage(out);
 }
 
 /* Judges @snap, shows the verdicts, writes JUnit; returns the exit code. */

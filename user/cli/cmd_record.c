@@ -73,10 +73,10 @@ static const struct extra_option record_options[] = {
 
 static void record_usage(FILE *out)
 {
-	fprintf(out, "usage: latscope record (-p PID[,PID...] | -c CMD) [OPTIONS]\n\n%s"
-		"      --alert EXPR         report each breach and recovery of EXPR,\n"
-		"                           judged every second (repeatable)\n",
-		trace_cli_usage);
+	fprintf(out, "usage: latscope record (-p PID[,PID...] | -c CMD) [OPTIONS]\n\n");
+	trace_cli_print_usage(out);
+	fprintf(out, "      --alert EXPR         report each breach and recovery of EXPR,\n"
+		"                           judged every second (repeatable)\n");
 }
 
 int do_record(int argc, char **argv)

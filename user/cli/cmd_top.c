@@ -97,12 +97,12 @@ static int on_tick(void *ctx, struct model *model)
 	struct top *t = ctx;
 
 	if (!t->next_mark_ns)
-		t->next_mark_ns = model->start_ns + t->interval_ns;
-	if (!t->state.paused && model->now_ns >= t->next_mark_ns) {
+		t->next_mark_ns = model->clock.start_ns + t->interval_ns;
+	if (!t->state.paused && model->clock.now_ns >= t->next_mark_ns) {
 		model_mark_interval(model);
 		t->next_mark_ns += t->interval_ns;
-		if (t->next_mark_ns <= model->now_ns)
-			t->next_mark_ns = model->now_ns + t->interval_ns;
+		if (t->next_mark_ns <= model->clock.now_ns)
+			t->next_mark_ns = model->clock.now_ns + t->interval_ns;
 	}
 	judge_alerts(t, model);
 	redraw(t, model);
@@ -194,7 +194,7 @@ static void finish(struct top *t, struct model *model)
 	t->frame.ended = true;
 	t->state.paused = false;
 	t->state.cumulative = true;
-	if (model->mark_ns < model->now_ns)
+	if (model->clock.mark_ns < model->clock.now_ns)
 		model_mark_interval(model);
 	if (t->cli->output)
 		write_snapshot(t, model);
@@ -209,7 +209,7 @@ static void print_outcome(const struct top *t, const struct model *model)
 	const struct target_info *target = &model->targets[0];
 	char status[32], up[16];
 
-	format_duration(model->now_ns - model->start_ns, up, sizeof(up));
+	format_duration(model->clock.now_ns - model->clock.start_ns, up, sizeof(up));
 	if (target->state == TARGET_EXITED)
 		printf("latscope top: pid %d (%s) exited (%s) after %s\n", target->pid,
 		       target->comm,
@@ -288,11 +288,11 @@ static void top_usage(FILE *out)
 		"is written on 'w' and at the end. With -c, the command's output is\n"
 		"discarded (redirect it inside CMD to keep it). When stdout is not a\n"
 		"terminal, prints record's text report every interval instead.\n"
-		"Keys: h or ? in the view.\n\n%s"
-		"      --warn DURATION      highlight latencies above this (e.g. 10ms)\n"
+		"Keys: h or ? in the view.\n\n");
+	trace_cli_print_usage(out);
+	fprintf(out, "      --warn DURATION      highlight latencies above this (e.g. 10ms)\n"
 		"      --alert EXPR         show each breach and recovery of EXPR,\n"
-		"                           judged every second (repeatable)\n",
-		trace_cli_usage);
+		"                           judged every second (repeatable)\n");
 }
 
 static int take_warn(void *ctx, const char *name, const char *value, char *why,

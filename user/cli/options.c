@@ -15,7 +15,7 @@
 #define DEFAULT_RINGBUF_BYTES (1U << 20)
 #define DEFAULT_KEEP_EVENTS 1000
 
-const char trace_cli_usage[] =
+static const char usage_head[] =
 	"  -p, --pid PID[,PID...]   trace running processes (all their threads)\n"
 	"  -c, --command CMD        start CMD (via /bin/sh -c) and trace it from exec\n"
 	"  -f, --follow             also trace children forked later (default with -c)\n"
@@ -28,11 +28,10 @@ const char trace_cli_usage[] =
 	"  -o, --output FILE        write a JSON snapshot (replaced atomically)\n"
 	"      --json               write the JSON snapshot to stdout\n"
 	"      --jsonl              with -i: one snapshot per line (appended to -o)\n"
-	"      --no-overhead        do not sample BPF run-time statistics\n"
-	"      --sched, --no-sched  CPU time, off-CPU and run-queue latency (default off)\n"
-	"      --faults, --no-faults  page faults at their tracepoints (default off)\n"
-	"      --block, --no-block  block I/O requests, bytes, latency (default on)\n"
-	"      --net, --no-net      network bytes, TCP connections, retransmits (default on)\n"
+	"      --no-overhead        do not sample BPF run-time statistics\n";
+
+/* After the resource families' lines (from their table). */
+static const char usage_tail[] =
 	"      --ringbuf-size SIZE  ring buffer size, power of two (default 1M)\n"
 	"      --keep N             slow calls and process events kept (default 1000)\n"
 	"  -u, --uprobe SPEC        function latency, repeatable: FUNC, LIB:FUNC,\n"
@@ -55,12 +54,12 @@ enum long_only {
 	OPT_KEEP_QUERY,
 	OPT_LISTEN,
 	OPT_BUCKETS,
-	/* --GROUP is OPT_GROUP_ON + group, --no-GROUP OPT_GROUP_OFF + group. */
+	/* --FAMILY is OPT_GROUP_ON + its index, --no-FAMILY OPT_GROUP_OFF + it. */
 	OPT_GROUP_ON = 512,
-	OPT_GROUP_OFF = OPT_GROUP_ON + RES_GROUPS,
+	OPT_GROUP_OFF = OPT_GROUP_ON + RES_MAX_FAMILIES,
 };
 
-static const struct option long_options[] = {
+static const struct option fixed_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "command", required_argument, NULL, 'c' },
 	{ "follow", no_argument, NULL, 'f' },
@@ -79,18 +78,50 @@ static const struct option long_options[] = {
 	{ "uprobe", required_argument, NULL, 'u' },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "buckets", required_argument, NULL, OPT_BUCKETS },
-	{ "sched", no_argument, NULL, OPT_GROUP_ON + RES_SCHED },
-	{ "no-sched", no_argument, NULL, OPT_GROUP_OFF + RES_SCHED },
-	{ "faults", no_argument, NULL, OPT_GROUP_ON + RES_FAULTS },
-	{ "no-faults", no_argument, NULL, OPT_GROUP_OFF + RES_FAULTS },
-	{ "block", no_argument, NULL, OPT_GROUP_ON + RES_BLOCK },
-	{ "no-block", no_argument, NULL, OPT_GROUP_OFF + RES_BLOCK },
-	{ "net", no_argument, NULL, OPT_GROUP_ON + RES_NET },
-	{ "no-net", no_argument, NULL, OPT_GROUP_OFF + RES_NET },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
 };
+
+#define N_FIXED (sizeof(fixed_options) / sizeof(fixed_options[0]))
+
+/* --FAMILY and --no-FAMILY for each optional resource family, and the rest. */
+static const struct option *long_options(void)
+{
+	static char names[RES_MAX_FAMILIES][2][32];
+	static struct option all[N_FIXED + 2 * RES_MAX_FAMILIES + 1];
+	int n = 0;
+
+	if (all[0].name)
+		return all;
+	for (int i = 0; i < res_n_families; i++) {
+		const struct res_family *f = &res_families[i];
+
+		if (!f->optional)
+			continue;
+		snprintf(names[i][0], sizeof(names[i][0]), "%s", f->name);
+		snprintf(names[i][1], sizeof(names[i][1]), "no-%s", f->name);
+		all[n++] = (struct option){ names[i][0], no_argument, NULL, OPT_GROUP_ON + i };
+		all[n++] = (struct option){ names[i][1], no_argument, NULL, OPT_GROUP_OFF + i };
+	}
+	memcpy(&all[n], fixed_options, sizeof(fixed_options));
+	return all;
+}
+
+void trace_cli_print_usage(FILE *out)
+{
+	fputs(usage_head, out);
+	for (int i = 0; i < res_n_families; i++) {
+		const struct res_family *f = &res_families[i];
+		char both[64];
+
+		if (!f->optional)
+			continue;
+		snprintf(both, sizeof(both), "--%s, --no-%s", f->name, f->name);
+		fprintf(out, "      %-19s  %s (default %s)\n", both, f->option_help,
+			f->default_on ? "on" : "off");
+	}
+	fputs(usage_tail, out);
+}
 
 static int fail(char *err, size_t len, const char *fmt, ...)
 {
@@ -146,7 +177,7 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli,
 		cli->resource_groups |= RES_GROUP_BIT(opt - OPT_GROUP_ON);
 		return PARSE_OK;
 	}
-	if (opt >= OPT_GROUP_OFF && opt < OPT_GROUP_OFF + RES_GROUPS) {
+	if (opt >= OPT_GROUP_OFF && opt < OPT_GROUP_OFF + RES_MAX_FAMILIES) {
 		cli->resource_groups &= ~RES_GROUP_BIT(opt - OPT_GROUP_OFF);
 		return PARSE_OK;
 	}
@@ -248,13 +279,13 @@ enum parse_result trace_cli_parse(int argc, char **argv, struct trace_settings *
 	cli->overhead = true;
 	cli->requests = true;
 	cli->syscalls = true;
-	cli->resource_groups = RES_DEFAULT_GROUPS;
+	cli->resource_groups = res_default_groups();
 	cli->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
 	cli->keep_events = DEFAULT_KEEP_EVENTS;
 	metrics_config_init(&cli->metrics);
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":p:c:fd:i:o:u:vh", long_options,
+	while ((opt = getopt_long(argc, argv, ":p:c:fd:i:o:u:vh", long_options(),
 				  NULL)) != -1) {
 		if (opt == '?')
 			return fail(err, err_len, "unknown option '%s'", argv[optind - 1]);

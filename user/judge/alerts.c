@@ -110,7 +110,7 @@ int alerts_judge(struct alerts *alerts, struct model *model, FILE *out)
 	snap = snapshot_build(model, false);
 	if (!snap)
 		return 0;
-	changes = alerts_tick(alerts, snap, model_realtime_ns(model, model->now_ns));
+	changes = alerts_tick(alerts, snap, model_realtime_ns(model, model->clock.now_ns));
 	for (int i = changes; i > 0; i--)
 		alerts_print_event(out, alerts, &alerts->events[alerts->n_events - i]);
 	json_decref(snap);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "judge/expr_fields.h"
+#include "model/resources.h"
 
 #define MAX_FIELD_PATH 128
 
@@ -46,23 +47,69 @@ static const struct metric_def slow_metrics[] = {
 	{ NULL },
 };
 
-/* Per traced process; without a key, summed over all of them. */
-static const struct metric_def resource_metrics[] = {
-	{ "cpu", METRIC_FIELD, "cpu.cpu_share", 1, DIM_FRACTION, COMBINE_SUM },
-	{ "rss", METRIC_FIELD, "memory.rss_kb", 1024, DIM_BYTES, COMBINE_SUM },
-	{ "peak_rss", METRIC_FIELD, "memory.peak_rss_kb", 1024, DIM_BYTES, COMBINE_SUM },
-	{ "threads", METRIC_FIELD, "memory.threads", 1, DIM_NONE, COMBINE_SUM },
-	{ "fds", METRIC_FIELD, "memory.fds", 1, DIM_NONE, COMBINE_SUM },
-	{ "minor_faults", METRIC_FIELD, "memory.minor_faults", 1, DIM_NONE, COMBINE_SUM },
-	{ "major_faults", METRIC_FIELD, "memory.major_faults", 1, DIM_NONE, COMBINE_SUM },
-	{ "disk_read", METRIC_FIELD, "disk.read_bytes", 1, DIM_BYTES, COMBINE_SUM },
-	{ "disk_write", METRIC_FIELD, "disk.write_bytes", 1, DIM_BYTES, COMBINE_SUM },
-	{ "net_sent", METRIC_FIELD, "net.bytes_sent", 1, DIM_BYTES, COMBINE_SUM },
-	{ "net_received", METRIC_FIELD, "net.bytes_received", 1, DIM_BYTES, COMBINE_SUM },
-	{ "off_cpu_p99", METRIC_FIELD, "cpu.off_cpu.p99_ns", 1, DIM_TIME, COMBINE_LARGEST },
-	{ "run_queue_p99", METRIC_FIELD, "cpu.run_queue.p99_ns", 1, DIM_TIME, COMBINE_LARGEST },
-	{ NULL },
-};
+/*
+ * Per traced process; without a key, summed over all of them. Made from
+ * the resource family table: every field that names an expression, and
+ * each family histogram's p99 as NAME_p99.
+ */
+#define RES_METRICS_MAX	(RES_MAX_FAMILIES * 16 + RES_MAX_HISTS + 1)
+static struct metric_def resource_metrics[RES_METRICS_MAX];
+
+static enum expr_dim dim_of(enum res_unit unit)
+{
+	switch (unit) {
+	case RES_UNIT_BYTES:
+	case RES_UNIT_KIB:
+		return DIM_BYTES;
+	case RES_UNIT_NS:
+		return DIM_TIME;
+	case RES_UNIT_SHARE:
+		return DIM_FRACTION;
+	case RES_UNIT_RATE:
+		return DIM_RATE;
+	default:
+		return DIM_NONE;
+	}
+}
+
+static char *joined(const char *a, const char *b, const char *c)
+{
+	char *s;
+
+	return asprintf(&s, "%s.%s%s", a, b, c) < 0 ? NULL : s;
+}
+
+/* Built before main(); the strings live as long as the program. */
+__attribute__((constructor)) static void list_resource_metrics(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < res_n_families; i++) {
+		const struct res_family *f = &res_families[i];
+
+		for (int k = 0; k < f->n_fields && n < RES_METRICS_MAX - 1; k++) {
+			const struct res_field *field = &f->fields[k];
+
+			if (!field->expr)
+				continue;
+			resource_metrics[n++] = (struct metric_def){
+				field->expr, METRIC_FIELD, joined(f->json, field->json, ""),
+				field->unit == RES_UNIT_KIB ? 1024 : 1, dim_of(field->unit),
+				COMBINE_SUM,
+			};
+		}
+		for (int h = 0; h < f->n_hists && n < RES_METRICS_MAX - 1; h++) {
+			char *name = NULL;
+
+			if (asprintf(&name, "%s_p99", f->hists[h].name) < 0)
+				continue;
+			resource_metrics[n++] = (struct metric_def){
+				name, METRIC_FIELD, joined(f->json, f->hists[h].json, ".p99_ns"),
+				1, DIM_TIME, COMBINE_LARGEST,
+			};
+		}
+	}
+}
 
 /* Keys: ":8080" (a port), ":8080 GET /x", or "GET /x" on any port. */
 static const struct rows_def served = { "servers", "port", ":", "endpoints", "endpoint" };

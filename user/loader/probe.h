@@ -76,19 +76,19 @@ int probe_register_object(struct overhead *oh, struct bpf_object *obj,
 /* Sums a per-CPU __u64 value. */
 __u64 probe_sum_percpu(const __u64 *values, int n_cpus);
 
-/* Resource families (probe_resources.c). */
-bool probe_resource_wanted(const struct trace_opts *opts, enum res_group group);
+/* Resource families (probe_resources.c), by their name in the family table. */
+bool probe_resource_wanted(const struct trace_opts *opts, const char *family);
 /* Whether the running kernel has the BTF tracepoint @name. */
 bool probe_kernel_has_tracepoint(const char *name);
 /*
- * Copies a per-CPU hash of __u64 counter structs keyed by tgid into every
- * process's res_counters at @offset (offsetof(struct res_counters, x)),
- * summed over CPUs; @size is the struct's size.
+ * Copies a per-CPU hash keyed by tgid of resource family @family's counter
+ * struct (its slots, every member a __u64) into every process's row,
+ * summed over CPUs.
  */
 int probe_collect_counts(struct bpf_map *map, int n_cpus, struct model *model,
-			 size_t offset, size_t size);
-/* Same for a per-CPU hash of struct lat_stats keyed by tgid. */
+			 const char *family);
+/* Same for a per-CPU hash of struct lat_stats: the family's histogram @h. */
 int probe_collect_hists(struct bpf_map *map, int n_cpus, struct model *model,
-			enum res_hist hist);
+			const char *family, int h);
 
 #endif

@@ -8,7 +8,7 @@
 /* The exception tracepoints are x86's; elsewhere /proc's counters remain. */
 static bool faults_wanted(const struct trace_opts *opts)
 {
-	return probe_resource_wanted(opts, RES_FAULTS) &&
+	return probe_resource_wanted(opts, "faults") &&
 	       probe_kernel_has_tracepoint("page_fault_user");
 }
 
@@ -42,8 +42,7 @@ static int faults_collect(void *state, const struct probe_ctx *ctx,
 	struct faults_bpf *skel = state;
 
 	return probe_collect_counts(skel->maps.fault_counts, ctx->n_cpus, model,
-				    offsetof(struct res_counters, faults),
-				    sizeof(struct fault_counts));
+				   "faults");
 }
 
 static void faults_destroy(void *state)

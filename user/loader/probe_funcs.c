@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include "model/funcs.h"
+#include "model/model.h"
 #include "loader/probe.h"
 #include "loader/uprobe_resolve.h"
 #include "funcs.skel.h"
@@ -169,7 +169,7 @@ static int set_info(struct funcs_probe *p, struct model *model)
 {
 	for (int id = 0; id < p->set->n_sites; id++) {
 		const struct func_site *s = &p->set->sites[id];
-		int err = model_set_func_info(model, id, s->name, s->module,
+		int err = funcs_set_info(model->funcs, id, s->name, s->module,
 					      s->symbols_from, s->stepped);
 
 		if (err)
@@ -206,7 +206,7 @@ static int funcs_collect(void *state, const struct probe_ctx *ctx,
 		memset(&merged, 0, sizeof(merged));
 		for (int cpu = 0; cpu < ctx->n_cpus; cpu++)
 			lat_stats_merge(&merged, &p->percpu[cpu]);
-		err = model_set_func(model, id, &merged,
+		err = funcs_set(model->funcs, id, &merged,
 				     self_ns(p, id, ctx->n_cpus));
 	}
 	return err;

@@ -7,7 +7,7 @@
 
 static bool net_wanted(const struct trace_opts *opts)
 {
-	return probe_resource_wanted(opts, RES_NET);
+	return probe_resource_wanted(opts, "net");
 }
 
 static int net_load(struct probe_ctx *ctx, void **state)
@@ -41,11 +41,10 @@ static int net_collect(void *state, const struct probe_ctx *ctx,
 	int err;
 
 	err = probe_collect_counts(skel->maps.net_counts, ctx->n_cpus, model,
-				   offsetof(struct res_counters, net),
-				   sizeof(struct net_counts));
+				   "net");
 	if (!err)
 		err = probe_collect_hists(skel->maps.connect_stats, ctx->n_cpus,
-					  model, RES_CONNECT);
+					  model, "net", 0);
 	return err;
 }
 

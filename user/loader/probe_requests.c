@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "model/requests.h"
+#include "model/model.h"
 #include "loader/probe.h"
 #include "requests.skel.h"
 
@@ -127,7 +127,7 @@ static int requests_collect(void *state, const struct probe_ctx *ctx,
 					 sizeof(id), 0))
 			continue;
 		read_group(p, ctx->n_cpus, id, &lat, &counts);
-		err = model_set_request_group(model, id, &key, &lat, &counts);
+		err = requests_set_group(model->requests, id, &key, &lat, &counts);
 		if (err && err != -ERANGE)
 			return err;
 	}

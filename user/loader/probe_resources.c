@@ -7,9 +7,9 @@
 #include "model/model.h"
 #include "loader/probe.h"
 
-bool probe_resource_wanted(const struct trace_opts *opts, enum res_group group)
+bool probe_resource_wanted(const struct trace_opts *opts, const char *family)
 {
-	return opts->resource_groups & RES_GROUP_BIT(group);
+	return opts->resource_groups & res_group_bit(family);
 }
 
 bool probe_kernel_has_tracepoint(const char *name)
@@ -57,37 +57,51 @@ static int for_each_tgid(struct bpf_map *map, int n_cpus, size_t value_size,
 	return 0;
 }
 
-struct counts_slot {
-	size_t offset, size; /* in struct res_counters */
-};
-
 static void set_counts(struct res_process *row, const void *percpu, int n_cpus,
 		       const void *arg)
 {
-	const struct counts_slot *slot = arg;
-	__u64 *dst = (__u64 *)((char *)&row->now + slot->offset);
-	size_t fields = slot->size / sizeof(__u64);
+	const struct res_family *f = arg;
 	const __u64 *v = percpu;
 
-	for (size_t f = 0; f < fields; f++) {
-		dst[f] = 0;
+	for (int s = 0; s < f->n_slots; s++) {
+		__u64 sum = 0;
+
 		for (int cpu = 0; cpu < n_cpus; cpu++)
-			dst[f] += v[cpu * fields + f];
+			sum += v[cpu * f->n_slots + s];
+		res_process_slot(row, f, s)->now = sum;
 	}
 }
 
-int probe_collect_counts(struct bpf_map *map, int n_cpus, struct model *model,
-			 size_t offset, size_t size)
+static const struct res_family *family_of(const char *name)
 {
-	struct counts_slot slot = { offset, size };
+	const struct res_family *f = res_family_find(name);
 
-	return for_each_tgid(map, n_cpus, size, model, set_counts, &slot);
+	if (!f)
+		fprintf(stderr, "latscope: no resource family '%s' in the table\n", name);
+	return f;
 }
+
+int probe_collect_counts(struct bpf_map *map, int n_cpus, struct model *model,
+			 const char *family)
+{
+	const struct res_family *f = family_of(family);
+
+	if (!f)
+		return -ENOENT;
+	return for_each_tgid(map, n_cpus, f->n_slots * sizeof(__u64), model,
+			     set_counts, f);
+}
+
+struct hist_slot {
+	const struct res_family *family;
+	int h;
+};
 
 static void set_hist(struct res_process *row, const void *percpu, int n_cpus,
 		     const void *arg)
 {
-	struct lat_stats *dst = res_process_hist(row, *(const enum res_hist *)arg);
+	const struct hist_slot *slot = arg;
+	struct lat_stats *dst = res_process_hist(row, slot->family, slot->h);
 	const struct lat_stats *v = percpu;
 
 	if (!dst)
@@ -98,8 +112,12 @@ static void set_hist(struct res_process *row, const void *percpu, int n_cpus,
 }
 
 int probe_collect_hists(struct bpf_map *map, int n_cpus, struct model *model,
-			enum res_hist hist)
+			const char *family, int h)
 {
+	struct hist_slot slot = { family_of(family), h };
+
+	if (!slot.family || h >= slot.family->n_hists)
+		return -ENOENT;
 	return for_each_tgid(map, n_cpus, sizeof(struct lat_stats), model,
-			     set_hist, &hist);
+			     set_hist, &slot);
 }

@@ -7,7 +7,7 @@
 
 static bool sched_wanted(const struct trace_opts *opts)
 {
-	return probe_resource_wanted(opts, RES_SCHED);
+	return probe_resource_wanted(opts, "sched");
 }
 
 static int sched_load(struct probe_ctx *ctx, void **state)
@@ -41,14 +41,13 @@ static int sched_collect(void *state, const struct probe_ctx *ctx,
 	int err;
 
 	err = probe_collect_counts(skel->maps.sched_counts, ctx->n_cpus, model,
-				   offsetof(struct res_counters, sched),
-				   sizeof(struct sched_counts));
+				   "sched");
 	if (!err)
 		err = probe_collect_hists(skel->maps.off_cpu_stats, ctx->n_cpus,
-					  model, RES_OFF_CPU);
+					  model, "sched", 0);
 	if (!err)
 		err = probe_collect_hists(skel->maps.runq_stats, ctx->n_cpus,
-					  model, RES_RUN_QUEUE);
+					  model, "sched", 1);
 	return err;
 }
 

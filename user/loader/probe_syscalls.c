@@ -66,7 +66,7 @@ static int collect_stats(struct syscalls_probe *p, int n_cpus,
 		memset(&merged, 0, sizeof(merged));
 		for (int cpu = 0; cpu < n_cpus; cpu++)
 			lat_stats_merge(&merged, &p->percpu[cpu]);
-		err = model_set_syscall(model, nr, &merged);
+		err = syscalls_set(&model->syscalls, nr, &merged);
 		if (err)
 			return err;
 	}
@@ -87,7 +87,7 @@ static void collect_errnos(struct syscalls_probe *p, int n_cpus,
 					 sizeof(counts), 0))
 			continue;
 		/* Beyond MODEL_MAX_ERRNOS distinct errnos, the rarest drop out. */
-		model_set_syscall_errno(model, key.nr, key.err,
+		syscalls_set_errno(&model->syscalls, key.nr, key.err,
 					probe_sum_percpu(counts, n_cpus));
 	}
 }

@@ -116,7 +116,7 @@ void proc_stats_refresh_pid(struct model *model, pid_t pid, bool exiting)
 	if (!row || row->proc_gone)
 		return;
 	if (proc_stats_read(pid, &stats)) {
-		row->proc_gone = true;
+		res_process_mark_gone(row);
 		return;
 	}
 	/* Mid-exit, memory is being torn down; fault counters are final. */

@@ -7,7 +7,9 @@
 #ifndef LATSCOPE_MODEL_FUNCS_H
 #define LATSCOPE_MODEL_FUNCS_H
 
-#include "model/model.h"
+#include <stdbool.h>
+#include "base/latency.h"
+#include "model/readings.h"
 
 /*
  * What one hit of a uprobe + uretprobe pair costs the traced thread beyond
@@ -40,29 +42,31 @@ struct func_cost {
 	bool hot;		/* cpu_share > FUNC_HOT_CPU_SHARE */
 };
 
+struct model_funcs;
+
+struct model_funcs *funcs_new(const struct model_clock *clock);
+void funcs_free(struct model_funcs *f);
+
 /* Loader side. */
-int model_set_func_info(struct model *model, __u32 id, const char *name,
-			const char *module, const char *symbols_from,
-			bool stepped);
-int model_set_func(struct model *model, __u32 id,
-		   const struct lat_stats *cumulative, __u64 self_ns);
+int funcs_set_info(struct model_funcs *f, __u32 id, const char *name,
+		   const char *module, const char *symbols_from, bool stepped);
+int funcs_set(struct model_funcs *f, __u32 id,
+	      const struct lat_stats *cumulative, __u64 self_ns);
+void funcs_step(struct model_funcs *f, enum readings_step step);
 
-/* Functions called in the window, by total (inclusive) time, descending. */
-int model_func_views(struct model *model, enum model_window window,
-		     const struct func_view **views, int *n);
-/* The same, keeping only names containing @filter (case-insensitive). */
-int model_func_views_matching(struct model *model, enum model_window window,
-			      const char *filter, const struct func_view **views,
-			      int *n);
-/* Every traced function's probe cost, costliest first; *n may be 0. */
-int model_func_costs(struct model *model, const struct func_cost **costs,
-		     int *n);
+/*
+ * Functions called in the window whose names contain @filter (NULL: all),
+ * by total (inclusive) time, descending; valid until the next call.
+ */
+int funcs_views(struct model_funcs *f, enum model_window window,
+		const char *filter, const struct func_view **views, int *n);
+/*
+ * Every traced function's probe cost over the whole trace, costliest
+ * first, given the BPF run time of one hit (entry + return); *n may be 0.
+ */
+int funcs_costs(struct model_funcs *f, double bpf_ns_per_hit,
+		const struct func_cost **costs, int *n);
 /* Whether any function is traced at all (the section is shown). */
-bool model_has_funcs(const struct model *model);
-
-/* For model.c: interval marks, resets and teardown. */
-void model_funcs_mark(struct model_funcs *funcs);
-void model_funcs_reset(struct model_funcs *funcs);
-void model_funcs_free(struct model_funcs *funcs);
+bool funcs_any(const struct model_funcs *f);
 
 #endif

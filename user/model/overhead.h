@@ -1,12 +1,7 @@
 /*
- * What tracing costs: BPF run time per program (sampled BPF stats) and the
- * loader's own CPU and memory.
- *
- * Enabling BPF stats costs ~80 ns per program run, about what a latscope
- * program itself costs, so leaving them on would double the cost being
- * measured. The sampler turns them on for short windows (a tenth of each
- * tick by default) and scales the window's rates up to the whole trace.
- * If kernel.bpf_stats_enabled is already 1, stats are continuous and exact.
+ * What tracing costs: BPF run time per program (sampled BPF stats, see
+ * loader/overhead_sampler.h) and the loader's own CPU and memory, as the
+ * model keeps them, and the figures views show.
  */
 #ifndef LATSCOPE_OVERHEAD_H
 #define LATSCOPE_OVERHEAD_H
@@ -83,23 +78,9 @@ struct overhead_view {
 	long loader_peak_rss_kb;
 };
 
-void overhead_init(struct overhead *oh, bool enabled, double sample_fraction);
 int overhead_add_prog(struct overhead *oh, const char *name, int fd,
 		      bool per_syscall);
-/*
- * Open or close a sampling window (no-op unless sampled or continuous).
- * @traced_syscalls, the exact count so far, tells how many per-syscall
- * program runs inside the window were for traced processes.
- */
-void overhead_window_open(struct overhead *oh, __u64 now_ns,
-			  __u64 traced_syscalls);
-void overhead_window_close(struct overhead *oh, __u64 now_ns,
-			   __u64 traced_syscalls);
 bool overhead_window_is_open(const struct overhead *oh);
-void overhead_update_loader(struct overhead *oh);
-/* Loader CPU from here on counts as tracing cost, not start-up. */
-void overhead_mark_tracing_start(struct overhead *oh);
-void overhead_close(struct overhead *oh, __u64 now_ns, __u64 traced_syscalls);
 void overhead_view(const struct overhead *oh, double elapsed_s,
 		   struct overhead_view *out);
 const char *overhead_mode_name(enum overhead_mode mode);

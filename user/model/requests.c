@@ -4,28 +4,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/name_filter.h"
 #include "model/requests.h"
 #include "lat_record.h"
 
 static void view_mem_free(struct view_mem *mem);
 
-struct model_requests *model_requests_new(size_t keep_events)
+struct model_requests *requests_new(const struct model_clock *clock,
+				    size_t keep_events)
 {
 	struct model_requests *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return NULL;
+	r->clock = clock;
 	r->endpoints = calloc(MODEL_MAX_ENDPOINTS + LATSCOPE_MAX_REQ_GROUPS,
 			      sizeof(*r->endpoints));
 	if (!r->endpoints ||
 	    ring_log_init(&r->slow, sizeof(struct slow_request), keep_events)) {
-		model_requests_free(r);
+		requests_free(r);
 		return NULL;
 	}
 	return r;
 }
 
-void model_requests_free(struct model_requests *r)
+void requests_free(struct model_requests *r)
 {
 	if (!r)
 		return;
@@ -34,18 +37,17 @@ void model_requests_free(struct model_requests *r)
 	for (int i = 0; i < r->n_endpoints; i++)
 		free(r->endpoints[i]);
 	free(r->endpoints);
-	free(r->slow.items);
+	ring_log_free(&r->slow);
 	view_mem_free(r->view_mem);
 	free(r->flat);
 	free(r);
 }
 
-int model_set_request_group(struct model *model, __u32 id,
-			    const struct req_group_key *key,
-			    const struct lat_stats *lat,
-			    const struct req_group_counts *counts)
+int requests_set_group(struct model_requests *r, __u32 id,
+		       const struct req_group_key *key,
+		       const struct lat_stats *lat,
+		       const struct req_group_counts *counts)
 {
-	struct model_requests *r = model->requests;
 	struct req_group *g;
 
 	if (id >= LATSCOPE_MAX_REQ_GROUPS)
@@ -109,11 +111,10 @@ static void tally_request(struct req_readings *t, const struct request_rec *rec,
 		t->status[class].now++;
 }
 
-static const struct slow_request *log_slow(struct model *model,
+static const struct slow_request *log_slow(struct model_requests *r,
 					   const struct request_rec *rec,
 					   const char *endpoint, int status)
 {
-	struct model_requests *r = model->requests;
 	struct slow_request s = {
 		.ts_ns = rec->hdr.ts_ns,
 		.tgid = rec->hdr.tgid,
@@ -129,7 +130,7 @@ static const struct slow_request *log_slow(struct model *model,
 	memcpy(s.peer_addr, rec->peer_addr, sizeof(s.peer_addr));
 	snprintf(s.endpoint, sizeof(s.endpoint), "%s", endpoint);
 	ring_log_push(&r->slow, &s);
-	return r->slow.len ? ring_log_at(&r->slow, r->slow.len - 1) : NULL;
+	return ring_log_newest(&r->slow);
 }
 
 /* Records end after their request bytes (clamped as below). */
@@ -140,10 +141,9 @@ bool request_rec_fits(const struct request_rec *rec, size_t size)
 					rec->req_len : LATSCOPE_CAPTURE_LEN);
 }
 
-const struct slow_request *model_add_request(struct model *model,
-					     const struct request_rec *rec)
+const struct slow_request *requests_add(struct model_requests *r,
+					const struct request_rec *rec)
 {
-	struct model_requests *r = model->requests;
 	char name[HTTP_ENDPOINT_LEN];
 	struct req_endpoint *e;
 	__u16 req_len = rec->req_len, resp_len = rec->resp_len;
@@ -163,42 +163,28 @@ const struct slow_request *model_add_request(struct model *model,
 	e = endpoint_row(r, rec->group, name);
 	if (e)
 		tally_request(&e->r, rec, status);
-	if (!model->slow_threshold_ns || rec->outcome != REQ_DONE ||
-	    rec->duration_ns < model->slow_threshold_ns)
+	if (!r->slow_ns || rec->outcome != REQ_DONE || rec->duration_ns < r->slow_ns)
 		return NULL;
-	return log_slow(model, rec, e ? e->name : name, status);
+	return log_slow(r, rec, e ? e->name : name, status);
 }
 
-static void readings_mark(struct req_readings *t, bool reset)
+static void readings_step(struct req_readings *t, enum readings_step step)
 {
-	struct count_readings *counts[] = { &t->aborted, &t->bytes_in, &t->bytes_out };
-	void (*mark)(struct count_readings *) =
-		reset ? count_readings_reset : count_readings_mark;
-
-	(reset ? lat_readings_reset : lat_readings_mark)(&t->lat);
-	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
-		mark(counts[i]);
+	lat_readings_step(&t->lat, step);
+	count_readings_step(&t->aborted, step);
+	count_readings_step(&t->bytes_in, step);
+	count_readings_step(&t->bytes_out, step);
 	for (int i = 0; i < LATSCOPE_STATUS_CLASSES; i++)
-		mark(&t->status[i]);
+		count_readings_step(&t->status[i], step);
 }
 
-static void mark_all(struct model_requests *r, bool reset)
+void requests_step(struct model_requests *r, enum readings_step step)
 {
 	for (int i = 0; i < LATSCOPE_MAX_REQ_GROUPS; i++)
 		if (r->groups[i])
-			readings_mark(&r->groups[i]->r, reset);
+			readings_step(&r->groups[i]->r, step);
 	for (int i = 0; i < r->n_endpoints; i++)
-		readings_mark(&r->endpoints[i]->r, reset);
-}
-
-void model_requests_mark(struct model_requests *r)
-{
-	mark_all(r, false);
-}
-
-void model_requests_reset(struct model_requests *r)
-{
-	mark_all(r, true);
+		readings_step(&r->endpoints[i]->r, step);
 }
 
 const char *format_peer_addr(const __u8 addr[16], char *buf, size_t len)
@@ -270,7 +256,7 @@ static int groups_by_count(const void *a, const void *b)
 			     &((const struct req_group_view *)b)->total);
 }
 
-/* Storage behind one model_request_views() answer, sized to the model. */
+/* Storage behind one requests_views() answer, sized to the model. */
 struct view_mem {
 	struct req_group_view *groups;
 	struct req_row_view *rows;
@@ -329,12 +315,11 @@ static int add_endpoint_rows(struct model_requests *r, struct view_mem *mem,
 	return 0;
 }
 
-int model_request_views(struct model *model, enum model_window window,
-			enum req_role role, const struct req_group_view **views,
-			int *n)
+int requests_views(struct model_requests *r, enum model_window window,
+		   enum req_role role, const struct req_group_view **views,
+		   int *n)
 {
-	struct model_requests *r = model->requests;
-	double seconds = model_window_seconds(model, window);
+	double seconds = clock_window_seconds(r->clock, window);
 	int count = 0, n_rows = 0, n_tallies = 0;
 	struct view_mem *mem = view_mem_new(r);
 
@@ -391,7 +376,7 @@ static int flat_rows_of(const struct req_group_view *g, const char *filter,
 		struct req_flat_row *row = &out[n];
 
 		req_row_key(g, g->http ? src->name : NULL, row->key, sizeof(row->key));
-		if (filter && !model_name_matches(row->key, filter))
+		if (!name_matches(row->key, filter))
 			continue;
 		row->role = g->role;
 		row->v = *src;
@@ -403,12 +388,10 @@ static int flat_rows_of(const struct req_group_view *g, const char *filter,
 	return n;
 }
 
-int model_request_rows(struct model *model, enum model_window window,
-		       const char *filter, const struct req_flat_row **rows,
-		       int *n)
+int requests_rows(struct model_requests *r, enum model_window window,
+		  const char *filter, const struct req_flat_row **rows, int *n)
 {
 	static const enum req_role roles[] = { REQ_ROLE_SERVER, REQ_ROLE_CLIENT };
-	struct model_requests *r = model->requests;
 	int count = 0, cap = r->n_endpoints + LATSCOPE_MAX_REQ_GROUPS;
 	struct req_flat_row *flat = realloc(r->flat, cap * sizeof(*flat));
 
@@ -420,7 +403,7 @@ int model_request_rows(struct model *model, enum model_window window,
 		const struct req_group_view *groups;
 		int n_groups = 0, err;
 
-		err = model_request_views(model, window, roles[i], &groups, &n_groups);
+		err = requests_views(r, window, roles[i], &groups, &n_groups);
 		if (err)
 			return err;
 		for (int g = 0; g < n_groups && count < cap; g++)
@@ -431,11 +414,10 @@ int model_request_rows(struct model *model, enum model_window window,
 	return 0;
 }
 
-void model_request_totals(struct model *model, enum model_window window,
-			  enum req_role role, struct req_totals *out)
+void requests_totals(struct model_requests *r, enum model_window window,
+		     enum req_role role, struct req_totals *out)
 {
-	struct model_requests *r = model->requests;
-	double seconds = model_window_seconds(model, window);
+	double seconds = clock_window_seconds(r->clock, window);
 	struct req_tally *t = malloc(sizeof(*t));
 
 	memset(out, 0, sizeof(*out));

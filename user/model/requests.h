@@ -10,7 +10,9 @@
 #define LATSCOPE_MODEL_REQUESTS_H
 
 #include "protocols/http.h"
-#include "model/model.h"
+#include "base/latency.h"
+#include "base/ring_log.h"
+#include "model/readings.h"
 
 /*
  * Distinct endpoints kept over all groups. Past that, a group's new
@@ -61,7 +63,9 @@ struct slow_request {
 struct view_mem;
 
 struct model_requests {
+	const struct model_clock *clock;
 	bool keep_query;
+	__u64 slow_ns;			/* 0: no slow-request log */
 	struct req_group *groups[LATSCOPE_MAX_REQ_GROUPS]; /* by kernel id */
 	/* By id too, as records may arrive before the group is read. */
 	bool http[LATSCOPE_MAX_REQ_GROUPS];	/* an HTTP request line seen */
@@ -116,29 +120,29 @@ struct req_totals {
 	double error_share;		/* errors / count, 0..1 */
 };
 
-struct model_requests *model_requests_new(size_t keep_events);
-void model_requests_free(struct model_requests *r);
+struct model_requests *requests_new(const struct model_clock *clock,
+				    size_t keep_events);
+void requests_free(struct model_requests *r);
 
 /* Loader side: a group's cumulative totals (summed over CPUs). */
-int model_set_request_group(struct model *model, __u32 id,
-			    const struct req_group_key *key,
-			    const struct lat_stats *lat,
-			    const struct req_group_counts *counts);
-/* A finished request; returns the slow-request entry it made, or NULL. */
+int requests_set_group(struct model_requests *r, __u32 id,
+		       const struct req_group_key *key,
+		       const struct lat_stats *lat,
+		       const struct req_group_counts *counts);
 /* Whether @size bytes hold the whole record @rec (its header read). */
 bool request_rec_fits(const struct request_rec *rec, size_t size);
-const struct slow_request *model_add_request(struct model *model,
-					     const struct request_rec *rec);
-void model_requests_mark(struct model_requests *r);
-void model_requests_reset(struct model_requests *r);
+/* A finished request; returns the slow-request entry it made, or NULL. */
+const struct slow_request *requests_add(struct model_requests *r,
+					const struct request_rec *rec);
+void requests_step(struct model_requests *r, enum readings_step step);
 
 /*
  * Groups of one role that saw requests in the window, busiest first.
  * The array lives until the next call or model_free(); *n may be 0.
  */
-int model_request_views(struct model *model, enum model_window window,
-			enum req_role role, const struct req_group_view **views,
-			int *n);
+int requests_views(struct model_requests *r, enum model_window window,
+		   enum req_role role, const struct req_group_view **views,
+		   int *n);
 
 /*
  * Every served endpoint and every called peer/endpoint as one table: HTTP
@@ -146,11 +150,10 @@ int model_request_views(struct model *model, enum model_window window,
  * @filter (case-insensitive; NULL or "" keeps all). The array lives until
  * the next call or model_free(); *n may be 0.
  */
-int model_request_rows(struct model *model, enum model_window window,
-		       const char *filter, const struct req_flat_row **rows,
-		       int *n);
-void model_request_totals(struct model *model, enum model_window window,
-			  enum req_role role, struct req_totals *out);
+int requests_rows(struct model_requests *r, enum model_window window,
+		  const char *filter, const struct req_flat_row **rows, int *n);
+void requests_totals(struct model_requests *r, enum model_window window,
+		     enum req_role role, struct req_totals *out);
 /* @key for a group label ("port 8080" -> ":8080") and endpoint (or NULL). */
 void req_row_key(const struct req_group_view *g, const char *endpoint,
 		 char *key, size_t len);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "model/requests.h"
+#include "loader/overhead_sampler.h"
 #include "session/privileges.h"
 #include "loader/proc_stats.h"
 #include "session/session.h"
@@ -230,9 +230,9 @@ int session_start(struct trace_settings *cli, const struct session_hooks *hooks,
 		return -ENOMEM;
 	}
 	s->model->follow = cli->follow;
-	s->model->slow_threshold_ns = cli->slow_ns;
+	model_set_slow_threshold(s->model, cli->slow_ns);
 	s->model->requests->keep_query = cli->keep_query;
-	s->model->syscalls_off = !cli->syscalls;
+	s->model->syscalls.off = !cli->syscalls;
 	s->model->res.groups = cli->resource_groups;
 	overhead_init(&s->model->overhead, cli->overhead, STATS_SAMPLE_FRACTION);
 	install_signal_handlers();
@@ -272,7 +272,7 @@ static int refresh(struct session *s, __u64 now)
 	int err = trace__collect(s->trace, s->model);
 
 	proc_stats_refresh(s->model);
-	s->model->now_ns = now;
+	model_set_now(s->model, now);
 	overhead_update_loader(&s->model->overhead);
 	if (err)
 		fprintf(stderr, "latscope: reading BPF maps: %s\n", strerror(-err));
@@ -293,7 +293,7 @@ static void close_stats_window(struct session *s, __u64 now)
 {
 	refresh(s, now);
 	overhead_window_close(&s->model->overhead, now,
-			      model_traced_syscalls(s->model));
+			      syscalls_traced(&s->model->syscalls));
 }
 
 struct clock {
@@ -316,7 +316,7 @@ static __u64 earliest(const struct clock *c, bool window_open)
 static void open_stats_window(struct session *s, struct clock *c, __u64 now)
 {
 	overhead_window_open(&s->model->overhead, now,
-			     model_traced_syscalls(s->model));
+			     syscalls_traced(&s->model->syscalls));
 	c->window_close = now + (__u64)(c->tick_ns * STATS_SAMPLE_FRACTION);
 }
 
@@ -389,7 +389,7 @@ int session_run(struct session *s)
 		;
 	now = now_ns();
 	collect(s, now);
-	overhead_close(oh, now, model_traced_syscalls(s->model));
+	overhead_close(oh, now, syscalls_traced(&s->model->syscalls));
 	return err;
 }
 

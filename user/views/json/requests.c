@@ -31,7 +31,7 @@ json_t *snapshot_request_groups(struct model *model, enum model_window window,
 	json_t *arr = json_array();
 	int n = 0;
 
-	model_request_views(model, window, role, &views, &n);
+	requests_views(model->requests, window, role, &views, &n);
 	for (int i = 0; i < n; i++) {
 		const struct req_group_view *g = &views[i];
 		json_t *obj = req_row_json(&g->total), *eps = json_array();
@@ -74,7 +74,7 @@ static json_t *slow_requests_json(const struct model *model)
 				  "duration_ns", (json_int_t)s->duration_ns));
 	}
 	return json_pack("{s:I, s:I, s:o}", "threshold_ns",
-			 (json_int_t)model->slow_threshold_ns, "reported",
+			 (json_int_t)model->syscalls.slow_ns, "reported",
 			 (json_int_t)log->total, "events", kept);
 }
 

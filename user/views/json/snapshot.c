@@ -71,7 +71,7 @@ static json_t *syscalls_json(struct model *model, enum model_window window)
 	json_t *obj = json_object();
 	int n;
 
-	model_syscall_views(model, window, &views, &n);
+	syscalls_views(&model->syscalls, window, NULL, &views, &n);
 	for (int i = 0; i < n; i++) {
 		json_t *row = snapshot_latency_json(&views[i].lat);
 		json_t *errnos = json_array();
@@ -102,7 +102,7 @@ static json_t *functions_json(struct model *model, enum model_window window)
 	char key[256];
 	int n;
 
-	model_func_views(model, window, &views, &n);
+	funcs_views(model->funcs, window, NULL, &views, &n);
 	for (int i = 0; i < n; i++) {
 		json_t *row = snapshot_latency_json(&views[i].lat);
 
@@ -162,7 +162,7 @@ static json_t *targets_json(const struct model *model)
 
 static json_t *slow_calls_json(const struct model *model)
 {
-	const struct ring_log *log = &model->slow_calls;
+	const struct ring_log *log = &model->syscalls.slow;
 	json_t *kept = json_array();
 
 	for (size_t i = 0; i < log->len; i++) {
@@ -179,7 +179,7 @@ static json_t *slow_calls_json(const struct model *model)
 				  "duration_ns", (json_int_t)c->duration_ns));
 	}
 	return json_pack("{s:I, s:I, s:o}", "threshold_ns",
-			 (json_int_t)model->slow_threshold_ns, "reported",
+			 (json_int_t)model->syscalls.slow_ns, "reported",
 			 (json_int_t)log->total, "events", kept);
 }
 
@@ -270,8 +270,8 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 		"{s:s, s:i, s:s, s:{s:o, s:o, s:f}, s:o, s:b, s:{s:s, s:i, s:f}}",
 		"schema", SNAPSHOT_SCHEMA, "version", SNAPSHOT_VERSION,
 		"latscope_version", LATSCOPE_VERSION,
-		"time", "start", iso_time(model, model->start_ns),
-		"end", iso_time(model, model->now_ns),
+		"time", "start", iso_time(model, model->clock.start_ns),
+		"end", iso_time(model, model->clock.now_ns),
 		"duration_s", model_window_seconds(model, WINDOW_TOTAL),
 		"targets", targets_json(model), "follow", model->follow,
 		"histogram", "scheme", "log-linear", "sub_buckets", HIST_SUB_BUCKETS,
@@ -294,7 +294,7 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 	json_object_set_new(snap, "process_events", proc_events_json(model));
 	json_object_set_new(snap, "resources", snapshot_resources(model, WINDOW_TOTAL));
 	json_object_set_new(snap, "overhead", overhead_json(model));
-	if (model_has_funcs(model)) {
+	if (funcs_any(model->funcs)) {
 		json_object_set_new(snap, "functions", functions_json(model, WINDOW_TOTAL));
 		json_object_set_new(json_object_get(snap, "overhead"), "probes",
 				    probes_json(model));

@@ -43,7 +43,5 @@ int metrics_render(struct metrics_exporter *mx, struct model *model,
 /* OpenMetrics when @accept (may be NULL) names it with q > 0. */
 enum metrics_format metrics_format_for_accept(const char *accept);
 const char *metrics_content_type(enum metrics_format fmt);
-/* Exact decimal seconds for integer nanoseconds: 2496 -> "0.000002496". */
-const char *metrics_format_seconds(__u64 ns, char *buf, size_t len);
 
 #endif

@@ -30,9 +30,9 @@ void report_funcs_print(FILE *out, struct model *model,
 	const struct func_view *views;
 	int n;
 
-	if (!model_has_funcs(model))
+	if (!funcs_any(model->funcs))
 		return;
-	model_func_views(model, window, &views, &n);
+	funcs_views(model->funcs, window, NULL, &views, &n);
 	if (!n) {
 		fprintf(out, "no traced function was called\n");
 		return;
@@ -50,7 +50,7 @@ void report_funcs_costs(FILE *out, struct model *model)
 	char rate[16], per_hit[16];
 	int n;
 
-	if (!model_has_funcs(model))
+	if (!funcs_any(model->funcs))
 		return;
 	model_func_costs(model, &c, &n);
 	fprintf(out, "  probes (cost per hit = BPF run time + traps: >= %.0fus, >= %.0fus when the first instruction is single-stepped):\n",

@@ -61,9 +61,9 @@ static void print_syscalls(FILE *out, struct model *model,
 	const struct syscall_view *views;
 	int n;
 
-	if (model->syscalls_off)
+	if (model->syscalls.off)
 		return;
-	model_syscall_views(model, window, &views, &n);
+	syscalls_views(&model->syscalls, window, NULL, &views, &n);
 	if (!n) {
 		fprintf(out, "no syscalls seen\n");
 		return;
@@ -79,11 +79,11 @@ static void print_events_summary(FILE *out, const struct model *model)
 {
 	char threshold[16];
 
-	if (model->slow_threshold_ns)
+	if (model->syscalls.slow_ns)
 		fprintf(out, "slow syscalls (>= %s): %llu reported\n",
-			format_duration(model->slow_threshold_ns, threshold,
+			format_duration(model->syscalls.slow_ns, threshold,
 					sizeof(threshold)),
-			(unsigned long long)model->slow_calls.total);
+			(unsigned long long)model->syscalls.slow.total);
 	if (model->proc_events.total)
 		fprintf(out, "process events: %llu\n",
 			(unsigned long long)model->proc_events.total);

@@ -32,7 +32,7 @@ static void print_role(FILE *out, struct model *model, enum model_window window,
 	const struct req_group_view *groups;
 	int n = 0;
 
-	model_request_views(model, window, role, &groups, &n);
+	requests_views(model->requests, window, role, &groups, &n);
 	if (!n)
 		return;
 	fprintf(out, "%-*s %7s %7s %8s %8s %8s %8s %8s %8s %5s %4s %4s %4s %5s %5s %7s %7s\n",
@@ -59,9 +59,9 @@ void report_requests_print(FILE *out, struct model *model,
 
 	print_role(out, model, window, REQ_ROLE_SERVER, "REQUESTS (served)");
 	print_role(out, model, window, REQ_ROLE_CLIENT, "UPSTREAMS (called)");
-	if (model->slow_threshold_ns && slow->total)
+	if (model->syscalls.slow_ns && slow->total)
 		fprintf(out, "slow requests (>= %s): %llu reported\n",
-			format_duration(model->slow_threshold_ns, threshold,
+			format_duration(model->syscalls.slow_ns, threshold,
 					sizeof(threshold)),
 			(unsigned long long)slow->total);
 }

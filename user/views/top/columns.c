@@ -67,7 +67,7 @@ static void syscall_rows(struct model *model, const struct top_state *st,
 	const struct syscall_view *views;
 	int n;
 
-	model_syscall_views_matching(model, window, st->filter, &views, &n);
+	syscalls_views(&model->syscalls, window, st->filter, &views, &n);
 	point_rows(out, views, n, sizeof(*views));
 	set_window(model, window, out);
 }
@@ -112,7 +112,7 @@ static void request_rows(struct model *model, const struct top_state *st,
 	const struct req_flat_row *rows;
 	int n;
 
-	model_request_rows(model, window, st->filter, &rows, &n);
+	requests_rows(model->requests, window, st->filter, &rows, &n);
 	point_rows(out, rows, n, sizeof(*rows));
 	set_window(model, window, out);
 }
@@ -156,7 +156,7 @@ static void function_rows(struct model *model, const struct top_state *st,
 	const struct func_view *views;
 	int n;
 
-	model_func_views_matching(model, window, st->filter, &views, &n);
+	funcs_views(model->funcs, window, st->filter, &views, &n);
 	point_rows(out, views, n, sizeof(*views));
 	set_window(model, window, out);
 }
@@ -164,7 +164,7 @@ static void function_rows(struct model *model, const struct top_state *st,
 static const struct lat_stats *fn_histogram(const void *r) { return fv(r)->hist; }
 static const struct lat_summary *fn_summary(const void *r) { return &fv(r)->lat; }
 
-/* ---- resources: rows are struct res_view, one per process ---- */
+/* ---- resources: rows are struct res_view; columns from the family table ---- */
 
 static const struct res_view *rv(const void *row)
 {
@@ -173,49 +173,64 @@ static const struct res_view *rv(const void *row)
 
 static const char *rs_comm(const void *r) { return rv(r)->proc->comm; }
 static double rs_pid(const void *r) { return rv(r)->proc->tgid; }
-static double rs_cpu(const void *r) { return rv(r)->cpu_share; }
-static double rs_rss(const void *r) { return rv(r)->proc->proc.rss_kb * 1024.0; }
-static double rs_threads(const void *r) { return rv(r)->proc->proc.threads; }
-static double rs_minflt(const void *r) { return rv(r)->c.minor_faults; }
-static double rs_majflt(const void *r) { return rv(r)->c.major_faults; }
 
-static double rs_block_ios(const void *r)
+static enum top_format format_of(const struct res_field *field)
 {
-	const struct block_counts *b = &rv(r)->c.block;
-
-	return b->reads + b->writes + b->others;
+	switch (field->unit) {
+	case RES_UNIT_SHARE:
+		return TOP_SHARE;
+	case RES_UNIT_BYTES:
+	case RES_UNIT_KIB:
+		return TOP_BYTES;
+	case RES_UNIT_NS:
+		return TOP_DURATION;
+	default:
+		return TOP_COUNT;
+	}
 }
 
-static double rs_sent(const void *r) { return rv(r)->c.net.bytes_sent; }
-static double rs_received(const void *r) { return rv(r)->c.net.bytes_received; }
-
-static const struct top_column resource_columns[] = {
+/* COMMAND, PID, then every family field that names a column. */
+static struct top_column resource_columns[TOP_MAX_COLUMNS] = {
 	{ "COMMAND", 12, TOP_TEXT, NULL, rs_comm, TOP_HL_NONE },
 	{ "PID", 7, TOP_ID, rs_pid, NULL, TOP_HL_NONE },
-	{ "CPU%", 7, TOP_SHARE, rs_cpu, NULL, TOP_HL_NONE },
-	{ "RSS", 7, TOP_BYTES, rs_rss, NULL, TOP_HL_NONE },
-	{ "THR", 4, TOP_COUNT, rs_threads, NULL, TOP_HL_NONE },
-	{ "MINFLT", 7, TOP_COUNT, rs_minflt, NULL, TOP_HL_NONE },
-	{ "MAJFLT", 6, TOP_COUNT, rs_majflt, NULL, TOP_HL_NONZERO },
-	{ "BLK IO", 6, TOP_COUNT, rs_block_ios, NULL, TOP_HL_NONE },
-	{ "NET TX", 7, TOP_BYTES, rs_sent, NULL, TOP_HL_NONE },
-	{ "NET RX", 7, TOP_BYTES, rs_received, NULL, TOP_HL_NONE },
 };
 
-/*
- * Resource rows keep two readings (total and interval), not the live
- * windows: this view shows the whole trace, whatever `c` says.
- */
+static int resource_column_count(void)
+{
+	int n = 2;
+
+	for (int i = 0; i < res_n_families; i++) {
+		const struct res_family *f = &res_families[i];
+
+		for (int k = 0; k < f->n_fields && n < TOP_MAX_COLUMNS; k++) {
+			const struct res_field *field = &f->fields[k];
+
+			if (!field->top_title)
+				continue;
+			resource_columns[n++] = (struct top_column){
+				.title = field->top_title,
+				.width = field->top_width,
+				.format = format_of(field),
+				.highlight = field->alarm_nonzero ? TOP_HL_NONZERO
+								  : TOP_HL_NONE,
+				.family = f,
+				.field = field,
+			};
+		}
+	}
+	return n;
+}
+
 static void resource_rows(struct model *model, const struct top_state *st,
 			  struct top_rows *out)
 {
+	enum model_window window = top_window(st);
 	const struct res_view *views;
 	int n;
 
-	model_resource_views_matching(model, WINDOW_TOTAL, st->filter, &views, &n);
+	resources_views(&model->res, window, st->filter, &views, &n);
 	point_rows(out, views, n, sizeof(*views));
-	out->window_s = model_window_seconds(model, WINDOW_TOTAL);
-	out->window_name = "whole trace";
+	set_window(model, window, out);
 }
 
 /* ---- overhead: rows are struct prog_cost_view ---- */
@@ -253,7 +268,7 @@ static void overhead_rows(struct model *model, const struct top_state *st,
 
 /* ---- the views, in Tab and number-key order ---- */
 
-const struct top_view top_views[] = {
+static struct top_view views[] = {
 	{
 		.name = "syscalls",
 		.columns = syscall_columns,
@@ -288,7 +303,7 @@ const struct top_view top_views[] = {
 	{
 		.name = "resources",
 		.columns = resource_columns,
-		.n_columns = ARRAY_LEN(resource_columns),
+		/* .n_columns: counted from the family table, see below */
 		.default_sort = 2, /* CPU% */
 		.rows = resource_rows,
 		.hint = "no data: no traced process read yet (CPU needs --sched, "
@@ -305,7 +320,27 @@ const struct top_view top_views[] = {
 	},
 };
 
-const int top_n_views = ARRAY_LEN(top_views);
+const struct top_view *const top_views = views;
+const int top_n_views = ARRAY_LEN(views);
+
+/* The resources view's columns come from the family table, before main(). */
+__attribute__((constructor)) static void count_table_columns(void)
+{
+	for (int i = 0; i < ARRAY_LEN(views); i++)
+		if (views[i].columns == resource_columns)
+			views[i].n_columns = resource_column_count();
+}
+
+double top_cell_number(const struct top_column *col, const void *row)
+{
+	double v;
+
+	if (!col->field)
+		return col->number ? col->number(row) : 0;
+	v = res_field_value(row, col->family, col->field);
+	/* Columns of bytes take bytes: /proc's figures are KiB. */
+	return col->field->unit == RES_UNIT_KIB ? v * 1024 : v;
+}
 
 void top_view_rows(const struct top_view *view, struct model *model,
 		   const struct top_state *st, struct top_rows *out)
@@ -338,7 +373,7 @@ static int compare_rows(const void *a, const void *b, void *arg)
 	if (ctx->col->format == TOP_TEXT) {
 		order = strcmp(ctx->col->text(x), ctx->col->text(y));
 	} else {
-		double vx = ctx->col->number(x), vy = ctx->col->number(y);
+		double vx = top_cell_number(ctx->col, x), vy = top_cell_number(ctx->col, y);
 
 		order = vx > vy ? -1 : vx < vy ? 1 : 0; /* largest first */
 	}
@@ -361,7 +396,7 @@ void top_sort_rows(const struct top_view *view, int col, bool reverse,
 const char *top_cell_text(const struct top_column *col, const void *row,
 			  char *buf, size_t len)
 {
-	double v = col->number ? col->number(row) : 0;
+	double v = top_cell_number(col, row);
 
 	switch (col->format) {
 	case TOP_TEXT:
@@ -394,9 +429,9 @@ bool top_cell_alert(const struct top_column *col, const void *row,
 {
 	switch (col->highlight) {
 	case TOP_HL_NONZERO:
-		return col->number(row) > 0;
+		return top_cell_number(col, row) > 0;
 	case TOP_HL_LATENCY:
-		return warn_ns && col->number(row) > (double)warn_ns;
+		return warn_ns && top_cell_number(col, row) > (double)warn_ns;
 	default:
 		return false;
 	}

@@ -37,6 +37,9 @@ struct top_column {
 	double (*number)(const void *row);	/* every column but TOP_TEXT */
 	const char *(*text)(const void *row);	/* TOP_TEXT */
 	enum top_highlight highlight;
+	/* Instead of number(): a resource family's field (resources view). */
+	const struct res_family *family;
+	const struct res_field *field;
 };
 
 /* One frame's rows of a view, pointing into model views (or `overhead`). */
@@ -62,7 +65,7 @@ struct top_view {
 	const struct lat_summary *(*summary)(const void *row);
 };
 
-extern const struct top_view top_views[];
+extern const struct top_view *const top_views;
 extern const int top_n_views;
 
 /* The window the state asks for: the last interval, or since reset. */
@@ -76,6 +79,8 @@ void top_view_rows(const struct top_view *view, struct model *model,
  */
 void top_sort_rows(const struct top_view *view, int col, bool reverse,
 		   const void **rows, int n);
+/* A cell's figure (every column but TOP_TEXT). */
+double top_cell_number(const struct top_column *col, const void *row);
 const char *top_row_name(const struct top_view *view, const void *row);
 const char *top_cell_text(const struct top_column *col, const void *row,
 			  char *buf, size_t len);

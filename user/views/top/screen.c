@@ -115,7 +115,7 @@ static void draw_targets(const struct model *model, const struct top_frame *f)
 	if (model->n_targets > 1)
 		put(" +%d more", model->n_targets - 1);
 	put("  up %s",
-	    format_duration(model->now_ns - model->start_ns, up, sizeof(up)));
+	    format_duration(model->clock.now_ns - model->clock.start_ns, up, sizeof(up)));
 	if (f->ended)
 		put("  [ended: q quits]");
 }
@@ -128,14 +128,14 @@ static void draw_vitals(struct model *model, const struct top_state *st,
 	char rate[16], req_rate[16], slow[16], drops[16];
 
 	/* Tight spacing: with alerts this still fits 80 columns. */
-	model_syscall_totals(model, top_window(st), &totals);
-	model_request_totals(model, top_window(st), REQ_ROLE_SERVER, &req);
+	syscalls_totals(&model->syscalls, top_window(st), &totals);
+	requests_totals(model->requests, top_window(st), REQ_ROLE_SERVER, &req);
 	mvput(line, 0, "syscalls %s/s err %.2f%%  req/s %s 5xx %.2f%%  slow %s drops %s",
 	      format_count(totals.rate_per_s, rate, sizeof(rate)),
 	      totals.error_share * 100,
 	      format_count(req.rate_per_s, req_rate, sizeof(req_rate)),
 	      req.error_share * 100,
-	      format_count(model->slow_calls.total, slow, sizeof(slow)),
+	      format_count(model->syscalls.slow.total, slow, sizeof(slow)),
 	      format_count(model->health[HEALTH_RINGBUF_DROPS], drops, sizeof(drops)));
 	if (!f->n_alerts)
 		return;
