@@ -4,8 +4,8 @@
 #include <string.h>
 #include "judge/alerts.h"
 #include "base/format.h"
+#include "model/model.h"
 #include "views/json/snapshot.h"
-#include "judge/snapshot_window.h"
 
 enum alert_change alert_step(struct alert *a, const struct expr_result *res,
 			     __u64 realtime_ns)
@@ -60,20 +60,16 @@ static void keep_event(struct alerts *alerts, const struct alert_event *ev)
 	alerts->total_events++;
 }
 
-int alerts_tick(struct alerts *alerts, const json_t *cumulative,
-		__u64 realtime_ns)
+int alerts_tick(struct alerts *alerts, struct model *model, __u64 realtime_ns)
 {
-	json_t *window = snapshot_window(alerts->prev, cumulative);
 	int changes = 0;
 
-	if (!window)
-		return -ENOMEM;
 	for (int i = 0; i < alerts->n; i++) {
 		struct alert *a = &alerts->items[i];
 		struct alert_event ev = { .alert = i, .realtime_ns = realtime_ns };
 		struct expr_result res;
 
-		expr_eval(a->expr, window, &res);
+		expr_eval_live(a->expr, model, WINDOW_TICK, &res);
 		ev.change = alert_step(a, &res, realtime_ns);
 		if (ev.change == ALERT_SAME)
 			continue;
@@ -82,9 +78,7 @@ int alerts_tick(struct alerts *alerts, const json_t *cumulative,
 		keep_event(alerts, &ev);
 		changes++;
 	}
-	json_decref(window);
-	json_decref(alerts->prev);
-	alerts->prev = json_deep_copy(cumulative);
+	model_mark_tick(model);
 	return changes;
 }
 
@@ -102,18 +96,14 @@ void alerts_print_event(FILE *out, const struct alerts *alerts,
 
 int alerts_judge(struct alerts *alerts, struct model *model, FILE *out)
 {
-	json_t *snap;
 	int changes;
 
 	if (!alerts->n)
 		return 0;
-	snap = snapshot_build(model, false);
-	if (!snap)
-		return 0;
-	changes = alerts_tick(alerts, snap, model_realtime_ns(model, model->clock.now_ns));
+	changes = alerts_tick(alerts, model,
+			      model_realtime_ns(model, model->clock.now_ns));
 	for (int i = changes; i > 0; i--)
 		alerts_print_event(out, alerts, &alerts->events[alerts->n_events - i]);
-	json_decref(snap);
 	return changes;
 }
 
@@ -162,6 +152,5 @@ void alerts_free(struct alerts *alerts)
 		expr_free(alerts->items[i].expr);
 	free(alerts->items);
 	free(alerts->events);
-	json_decref(alerts->prev);
 	memset(alerts, 0, sizeof(*alerts));
 }

@@ -1,6 +1,7 @@
 /*
  * Live alerts (--alert EXPR in record and top): each tick, every alert's
- * expression is judged over the last tick's window (snapshot_window.h).
+ * expression is judged over the model's last tick (WINDOW_TICK), read live
+ * from the model (judge/expr_model.h).
  * An alert is breached when its expression is false and recovers when it
  * is true again; a window without data (no calls) changes nothing.
  * Breaches and recoveries are kept, newest last, for the snapshot's
@@ -40,7 +41,6 @@ struct alert_event {
 struct alerts {
 	struct alert *items;
 	int n;
-	json_t *prev;		/* the previous tick's cumulative snapshot */
 	struct alert_event *events;
 	size_t n_events;
 	__u64 total_events;
@@ -53,16 +53,16 @@ enum alert_change alert_step(struct alert *a, const struct expr_result *res,
 /* Parses @text; on error @why holds "column N: message". */
 int alerts_add(struct alerts *alerts, const char *text, char *why, size_t len);
 /*
- * Judges every alert over the window since the previous call (the whole
- * of @cumulative on the first). Returns how many events were appended.
+ * Judges every alert over @model's window since the previous call (the
+ * whole trace on the first), then starts the next window (a tick mark).
+ * Returns how many events were appended.
  */
-int alerts_tick(struct alerts *alerts, const json_t *cumulative,
-		__u64 realtime_ns);
+int alerts_tick(struct alerts *alerts, struct model *model, __u64 realtime_ns);
 void alerts_print_event(FILE *out, const struct alerts *alerts,
 			const struct alert_event *ev);
 /*
- * What record and top do each tick: judge @model's snapshot (alerts_tick)
- * and print each breach or recovery to @out. Returns how many there were.
+ * What record and top do each tick: judge @model (alerts_tick) and print
+ * each breach or recovery to @out. Returns how many there were.
  */
 int alerts_judge(struct alerts *alerts, struct model *model, FILE *out);
 /* --alert EXPR as an extra option (extra_options.h); @ctx is the alerts. */

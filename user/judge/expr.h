@@ -1,7 +1,8 @@
 /*
  * The assertion language of `check`, `--alert` and friends: a lexer, a
  * parser and an evaluator over a JSON snapshot (the renderer-neutral form
- * of the model). Pure: no I/O, no globals; the grammar is in README.md.
+ * of the model) or a model's window read live. Pure: no I/O, no globals;
+ * the grammar is in README.md.
  *
  *   syscalls.read.p99 < 1ms and requests["GET /api"].error_rate < 1%
  *
@@ -13,6 +14,9 @@
 #include <jansson.h>
 #include <stddef.h>
 #include "judge/expr_fields.h"
+#include "model/readings.h"
+
+struct model;
 
 struct expr;
 
@@ -42,6 +46,9 @@ const char *expr_text(const struct expr *e);
 /* Evaluates @e against @snapshot; never fails (no data is a verdict). */
 void expr_eval(const struct expr *e, const json_t *snapshot,
 	       struct expr_result *res);
+/* The same against @model's @window, read live (judge/expr_model.h). */
+void expr_eval_live(const struct expr *e, struct model *model,
+		    enum model_window window, struct expr_result *res);
 const char *expr_verdict_name(enum expr_verdict v);
 
 /* A value in an expression's unit: 1.5e6 TIME -> "1.50ms". */

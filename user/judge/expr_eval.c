@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "judge/expr.h"
+#include "judge/expr_model.h"
 #include "judge/expr_tree.h"
 #include "base/format.h"
 
@@ -18,10 +19,21 @@ struct value {
 	double num;
 };
 
+/* Fields come from a snapshot, or (snap NULL) from a model's window. */
 struct eval_ctx {
 	const json_t *snap;
+	struct model *model;
+	enum model_window window;
 	struct expr_result *res;
 };
+
+static int field_value(const struct eval_ctx *c, const struct field_ref *ref,
+		       double *value, char *why, size_t len)
+{
+	if (c->snap)
+		return expr_field_value(ref, c->snap, value, why, len);
+	return expr_model_value(ref, c->model, c->window, value, why, len);
+}
 
 static void append(char *buf, size_t len, const char *text)
 {
@@ -102,7 +114,7 @@ static struct value eval(struct eval_ctx *c, const struct node *n)
 		v.num = n->num;
 		return v;
 	case N_FIELD:
-		if (expr_field_value(&n->field, c->snap, &v.num, why, sizeof(why))) {
+		if (field_value(c, &n->field, &v.num, why, sizeof(why))) {
 			note_no_data(c, why);
 			v.no_data = true;
 		}
@@ -120,15 +132,29 @@ static struct value eval(struct eval_ctx *c, const struct node *n)
 	}
 }
 
+static void judge(struct eval_ctx *c, const struct expr *e)
+{
+	struct value v;
+
+	memset(c->res, 0, sizeof(*c->res));
+	v = eval(c, e->root);
+	c->res->verdict = v.no_data ? EXPR_NO_DATA : v.truth ? EXPR_PASS : EXPR_FAIL;
+}
+
 void expr_eval(const struct expr *e, const json_t *snapshot,
 	       struct expr_result *res)
 {
 	struct eval_ctx c = { .snap = snapshot, .res = res };
-	struct value v;
 
-	memset(res, 0, sizeof(*res));
-	v = eval(&c, e->root);
-	res->verdict = v.no_data ? EXPR_NO_DATA : v.truth ? EXPR_PASS : EXPR_FAIL;
+	judge(&c, e);
+}
+
+void expr_eval_live(const struct expr *e, struct model *model,
+		    enum model_window window, struct expr_result *res)
+{
+	struct eval_ctx c = { .model = model, .window = window, .res = res };
+
+	judge(&c, e);
 }
 
 const char *expr_verdict_name(enum expr_verdict v)

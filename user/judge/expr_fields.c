@@ -184,7 +184,7 @@ static const json_t *dotted_get(const json_t *obj, const char *path)
 	return obj;
 }
 
-static int number_at(const json_t *obj, const char *path, double *v)
+static int json_number_at(const json_t *obj, const char *path, double *v)
 {
 	const json_t *j = dotted_get(obj, path);
 
@@ -194,14 +194,29 @@ static int number_at(const json_t *obj, const char *path, double *v)
 	return 0;
 }
 
+/* A field of either kind of row. */
+static int row_number(const struct expr_row *r, const char *path, double *v)
+{
+	return r->row ? json_number_at(r->row, path, v)
+		      : expr_live_number(r->live, path, v);
+}
+
 int expr_row_value(const struct metric_def *m, const json_t *row, double *value)
+{
+	const struct expr_row r = { .row = row };
+
+	return expr_metric_of(m, &r, value);
+}
+
+int expr_metric_of(const struct metric_def *m, const struct expr_row *row,
+		   double *value)
 {
 	double v, count;
 
-	if (number_at(row, m->field, &v))
+	if (row_number(row, m->field, &v))
 		return -ENODATA;
 	if (m->kind == METRIC_RATIO) {
-		if (number_at(row, "count", &count) || count <= 0)
+		if (row_number(row, "count", &count) || count <= 0)
 			return -ENODATA;
 		v /= count;
 	}
@@ -306,11 +321,11 @@ static int combine(const struct metric_def *m, const struct expr_row *rows,
 	int used = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (!take[i] || number_at(rows[i].row, m->field, &v))
+		if (!take[i] || row_number(&rows[i], m->field, &v))
 			continue;
 		if (m->combine == COMBINE_SUM) {
 			acc += v;
-			if (!number_at(rows[i].row, "count", &c))
+			if (!row_number(&rows[i], "count", &c))
 				count += c;
 		} else if (!used || (m->combine == COMBINE_SMALLEST ? v < acc : v > acc)) {
 			acc = v;
@@ -346,17 +361,13 @@ static int select_rows(const struct expr_row *rows, int n, const char *key,
 	return hits;
 }
 
-static int keyed_value(const struct field_ref *ref, const json_t *obj,
-		       double *value, char *why, size_t len)
+int expr_rows_value(const struct field_ref *ref, const struct expr_row *rows,
+		    int n, double *value, char *why, size_t len)
 {
 	const struct section_def *s = ref->section;
-	struct expr_row *rows;
-	bool *take;
-	int n, err = -ENODATA;
+	bool *take = calloc(n + 1, sizeof(*take));
+	int err = -ENODATA;
 
-	if (expr_section_rows(s, obj, &rows, &n))
-		return -ENOMEM;
-	take = calloc(n + 1, sizeof(*take));
 	if (take && !select_rows(rows, n, ref->key, take)) {
 		if (ref->key)
 			snprintf(why, len, "no data: %s[\"%s\"] not seen in this trace",
@@ -367,10 +378,22 @@ static int keyed_value(const struct field_ref *ref, const json_t *obj,
 	} else if (take) {
 		err = combine(ref->metric, rows, take, n, value);
 		if (err)
-			snprintf(why, len, "no data: no %s in this snapshot's %s",
+			snprintf(why, len, "no data: no %s in this window's %s",
 				 ref->metric->name, s->name);
 	}
 	free(take);
+	return err;
+}
+
+static int keyed_value(const struct field_ref *ref, const json_t *obj,
+		       double *value, char *why, size_t len)
+{
+	struct expr_row *rows;
+	int n, err;
+
+	if (expr_section_rows(ref->section, obj, &rows, &n))
+		return -ENOMEM;
+	err = expr_rows_value(ref, rows, n, value, why, len);
 	free(rows);
 	return err;
 }

@@ -70,11 +70,18 @@ struct section_def {
 	const struct rows_def *layout;	/* NULL: an object keyed by name */
 };
 
-/* One row of a keyed section, however the snapshot nests it. */
+struct expr_live_row;
+
+/*
+ * One row of a keyed section, however the snapshot nests it: an object of
+ * a snapshot, or the same row read live from a model's window
+ * (judge/expr_model.h); its fields are named alike either way.
+ */
 struct expr_row {
 	char key[256];		/* ":8080 GET /x", "read" */
 	const char *name;	/* "GET /x" for a row in a group, else key */
-	const json_t *row;
+	const json_t *row;	/* NULL: a live row */
+	const struct expr_live_row *live;
 	bool group;		/* a group (or a plain row): aggregates sum these */
 };
 
@@ -118,5 +125,21 @@ int expr_field_value(const struct field_ref *ref, const json_t *snap,
 		     double *value, char *why, size_t len);
 /* One metric of one row object; -ENODATA when absent. */
 int expr_row_value(const struct metric_def *m, const json_t *row, double *value);
+/* The same for a row of either kind. */
+int expr_metric_of(const struct metric_def *m, const struct expr_row *row,
+		   double *value);
+/*
+ * The value of @ref (a keyed section) over rows however they were read:
+ * the row @ref->key names, or the rows it combines; -ENODATA with a
+ * one-line reason when none has it.
+ */
+int expr_rows_value(const struct field_ref *ref, const struct expr_row *rows,
+		    int n, double *value, char *why, size_t len);
+/*
+ * A field of a live row (judge/expr_model.c): the same names a snapshot
+ * row has ("p99_ns", "cpu.cpu_share"); -ENODATA when it has none.
+ */
+int expr_live_number(const struct expr_live_row *row, const char *path,
+		     double *value);
 
 #endif
