@@ -59,7 +59,7 @@ BENCH_CASES ?= syscalls uprobe resources requests
 
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
-.PHONY: all deps bench-deps test unit-test integration-test demo bench vmlinux clean
+.PHONY: all deps bench-deps test layers unit-test integration-test demo bench vmlinux clean
 
 all: $(BUILD)/latscope $(WORKLOADS) $(TOOLS_BINS)
 
@@ -132,7 +132,11 @@ $(INTEG_BIN): $(INTEG_SRCS) tests/integration/run.h | $(BUILD)/tests
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(INTEG_BIN)
-	@$(MAKE) --no-print-directory unit-test integration-test
+	@$(MAKE) --no-print-directory layers unit-test integration-test
+
+# Includes point down the layers of user/, with no cycle (README "Layout").
+layers:
+	@tools/check_layers.sh user
 
 unit-test: $(UNIT_BIN)
 	$(UNIT_BIN) --jobs 2
