@@ -13,8 +13,8 @@
 #include <bpf/bpf_endian.h>
 #include "common.bpf.h"
 
+#define SOCK_IO_AF_INET		2
 #define SOCK_IO_AF_INET6	10
-#define SOCK_IO_IPPROTO_TCP	6
 #define SOCK_IO_MSG_PEEK	2
 
 enum sock_io_kind {

@@ -181,6 +181,26 @@ Test(requests, keepalive_only)
 	json_decref(snap);
 }
 
+/*
+ * Request tracking shares its socket programs with the net group; with
+ * that off, the same programs (its part alone) count the same: keep-alive
+ * and one-shot connections, and resets mid-request.
+ */
+Test(requests, exact_with_net_off)
+{
+	struct demo d = demo_start((char *[]){ "--no-net", NULL });
+	struct proc *lg = loadgen(&d, "10", "/fast,/error", "both", "2");
+	json_t *snap = demo_stop(&d);
+	json_t *g = group(snap, "requests.servers", d.http_port);
+
+	cr_assert_null(jpath(snap, "resources.processes.0.net"));
+	cr_assert_eq(jint(g, "count"), 2 * 20);
+	cr_assert_eq(jint(g, "aborted"), 2);
+	assert_endpoint_matches(g, lg, "/fast");
+	assert_endpoint_matches(g, lg, "/error");
+	json_decref(snap);
+}
+
 /* One request per connection, and --slow for requests. */
 Test(requests, close_only_and_slow)
 {

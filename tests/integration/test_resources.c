@@ -217,10 +217,8 @@ Test(resources, direct_writes_reach_the_disk, .fini = unmount_loop_fs)
 }
 
 /* Client and server ends are both in the workload: each side counts K. */
-Test(resources, loopback_connections_counted_exactly)
+static void assert_connections_counted(json_t *snap, int k)
 {
-	const int k = 25;
-	json_t *snap = record_json(strf("connect %d", k), NULL);
 	json_t *row = target_row(snap);
 
 	cr_assert_eq(jint(row, "net.tcp.active_opens"), k);
@@ -237,6 +235,35 @@ Test(resources, loopback_connections_counted_exactly)
 	/* No payload: EOF reads move no bytes. */
 	cr_assert_eq(jint(row, "net.bytes_sent"), 0);
 	cr_assert_eq(jint(row, "net.bytes_received"), 0);
+}
+
+Test(resources, loopback_connections_counted_exactly)
+{
+	const int k = 25;
+	json_t *snap = record_json(strf("connect %d", k), NULL);
+
+	assert_connections_counted(snap, k);
+	json_decref(snap);
+}
+
+/*
+ * Net shares its socket programs with request tracking; with that off,
+ * the same programs (its part alone) count the same.
+ */
+Test(resources, net_alone_counts_the_same)
+{
+	const int k = 25;
+	const long bytes = 3000001;
+	json_t *snap = record_json(strf("connect %d", k), (char *[]){ "--no-requests", NULL });
+	json_t *row;
+
+	assert_connections_counted(snap, k);
+	json_decref(snap);
+	snap = record_json(strf("transfer %ld", bytes), (char *[]){ "--no-requests", NULL });
+	row = target_row(snap);
+	cr_assert_eq(jint(row, "net.bytes_sent"), bytes);
+	cr_assert_eq(jint(row, "net.bytes_received"), bytes);
+	cr_assert_eq(json_array_size(jpath(snap, "requests.servers")), 0);
 	json_decref(snap);
 }
 
@@ -250,7 +277,7 @@ Test(resources, loopback_transfer_bytes_exact)
 	cr_assert_eq(jint(row, "net.bytes_received"), bytes);
 	cr_assert_eq(jint(row, "net.tcp.active_opens"), 1);
 	cr_assert_eq(jint(row, "net.tcp.passive_opens"), 1);
-	cr_assert(has_program(snap, "net_send"));
+	cr_assert(has_program(snap, "net_retransmit"));
 	json_decref(snap);
 }
 
@@ -268,7 +295,7 @@ Test(resources, groups_switch_off)
 	cr_assert_null(jpath(row, "cpu"));
 	/* /proc figures need no probe. */
 	cr_assert_geq(jint(row, "memory.threads"), 1);
-	cr_assert_not(has_program(snap, "net_send"));
+	cr_assert_not(has_program(snap, "net_retransmit"));
 	cr_assert_not(has_program(snap, "block_issue"));
 	cr_assert_null(jpath(snap, "overhead.families.net"));
 	cr_assert_null(jpath(snap, "overhead.families.block"));

@@ -8,6 +8,10 @@
  * The lifecycle family comes first: it creates the maps every object
  * shares (traced tgids, ring buffer, health counters, see common.bpf.h),
  * and later families reuse them through probe_share_common_maps().
+ *
+ * Each family names the tracepoints it attaches to; trace.c skips one the
+ * running kernel cannot load, with one line saying what is off, and goes
+ * on with the others.
  */
 #ifndef LATSCOPE_PROBE_H
 #define LATSCOPE_PROBE_H
@@ -17,6 +21,7 @@
 #include "model/resources.h"
 #include "loader/trace_opts.h"
 
+struct btf;
 struct model;
 struct overhead;
 
@@ -28,12 +33,30 @@ struct probe_ctx {
 	/* The processes given as targets (trace__add_tgid), before attach. */
 	pid_t *tgids;
 	int n_tgids;
+	/* The running kernel's BTF: which tracepoints it has. */
+	struct btf *vmlinux;
 	/* A family's one-line reason for failing, shown instead of errno. */
 	char why[512];
 };
 
+/* A BTF tracepoint, and the kernels that have it when not all do. */
+struct tracepoint_need {
+	const char *name;
+	const char *since;	/* e.g. "Linux 6.3+"; NULL: any with tp_btf */
+};
+
 struct probe_family {
 	const char *name;
+	/*
+	 * The tracepoints the family attaches to whatever its options
+	 * (optional variants are the family's own business), ending with
+	 * { NULL }; NULL: none.
+	 */
+	const struct tracepoint_need *needs;
+	/* What is off without it, e.g. "syscall latency". */
+	const char *provides;
+	/* No trace without it: a missing tracepoint fails the trace. */
+	bool essential;
 	/* NULL means always; otherwise whether these options need it. */
 	bool (*wanted)(const struct trace_opts *opts);
 	/* Open, configure and load; *state is passed to every other hook. */
@@ -45,14 +68,9 @@ struct probe_family {
 	void (*destroy)(void *state);
 };
 
-extern const struct probe_family probe_lifecycle;
-extern const struct probe_family probe_syscalls;
-extern const struct probe_family probe_requests;
-extern const struct probe_family probe_funcs;
-extern const struct probe_family probe_sched;
-extern const struct probe_family probe_faults;
-extern const struct probe_family probe_block;
-extern const struct probe_family probe_net;
+
+/* Every probe family, in load order (trace.c's table). */
+const struct probe_family *const *trace_families(int *n);
 
 /* An object's own declarations of the maps in common.bpf.h. */
 struct common_maps {
@@ -78,8 +96,6 @@ __u64 probe_sum_percpu(const __u64 *values, int n_cpus);
 
 /* Resource families (probe_resources.c), by their name in the family table. */
 bool probe_resource_wanted(const struct trace_opts *opts, const char *family);
-/* Whether the running kernel has the BTF tracepoint @name. */
-bool probe_kernel_has_tracepoint(const char *name);
 /*
  * Copies a per-CPU hash keyed by tgid of resource family @family's counter
  * struct (its slots, every member a __u64) into every process's row,
@@ -90,5 +106,19 @@ int probe_collect_counts(struct bpf_map *map, int n_cpus, struct model *model,
 /* Same for a per-CPU hash of struct lat_stats: the family's histogram @h. */
 int probe_collect_hists(struct bpf_map *map, int n_cpus, struct model *model,
 			const char *family, int h);
+
+/* Kernel tracepoints (probe_tracepoints.c). */
+typedef bool (*tracepoint_probe_fn)(const struct probe_ctx *ctx,
+				    const char *name);
+/* Whether the running kernel (ctx->vmlinux) has the BTF tracepoint @name. */
+bool probe_kernel_has_tracepoint(const struct probe_ctx *ctx, const char *name);
+/* The first tracepoint @f needs that @has says is missing; NULL: none. */
+const struct tracepoint_need *probe_missing_tracepoint(const struct probe_family *f,
+						       tracepoint_probe_fn has,
+						       const struct probe_ctx *ctx);
+/* The line (without "latscope: ") that says what @need missing turns off. */
+void probe_describe_missing(const struct probe_family *f,
+			    const struct tracepoint_need *need, char *buf,
+			    size_t len);
 
 #endif

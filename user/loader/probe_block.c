@@ -19,7 +19,7 @@ static int block_load(struct probe_ctx *ctx, void **state)
 		return -errno;
 	*state = skel;
 	/* Before 6.5 there is no block_io_start: attribute at issue. */
-	if (!probe_kernel_has_tracepoint("block_io_start")) {
+	if (!probe_kernel_has_tracepoint(ctx, "block_io_start")) {
 		skel->rodata->attribute_at_issue = true;
 		bpf_program__set_autoload(skel->progs.block_start, false);
 	}
@@ -58,8 +58,17 @@ static void block_destroy(void *state)
 	block_bpf__destroy(state);
 }
 
+/* block_io_start is optional (see block_load). */
+static const struct tracepoint_need block_needs[] = {
+	{ .name = "block_rq_issue" },
+	{ .name = "block_rq_complete" },
+	{ .name = NULL },
+};
+
 const struct probe_family probe_block = {
 	.name = "block",
+	.needs = block_needs,
+	.provides = "the block group",
 	.wanted = block_wanted,
 	.load = block_load,
 	.attach = block_attach,

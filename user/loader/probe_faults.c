@@ -5,11 +5,9 @@
 #include "model/model.h"
 #include "loader/probe.h"
 
-/* The exception tracepoints are x86's; elsewhere /proc's counters remain. */
 static bool faults_wanted(const struct trace_opts *opts)
 {
-	return probe_resource_wanted(opts, "faults") &&
-	       probe_kernel_has_tracepoint("page_fault_user");
+	return probe_resource_wanted(opts, "faults");
 }
 
 static int faults_load(struct probe_ctx *ctx, void **state)
@@ -50,8 +48,17 @@ static void faults_destroy(void *state)
 	faults_bpf__destroy(state);
 }
 
+/* The exception tracepoints are x86's; elsewhere /proc's counters remain. */
+static const struct tracepoint_need faults_needs[] = {
+	{ .name = "page_fault_user", .since = "x86 only" },
+	{ .name = "page_fault_kernel", .since = "x86 only" },
+	{ .name = NULL },
+};
+
 const struct probe_family probe_faults = {
 	.name = "faults",
+	.needs = faults_needs,
+	.provides = "the faults group (/proc's fault counts remain)",
 	.wanted = faults_wanted,
 	.load = faults_load,
 	.attach = faults_attach,

@@ -58,8 +58,19 @@ static void lifecycle_destroy(void *state)
 	lifecycle_bpf__destroy(state);
 }
 
+static const struct tracepoint_need lifecycle_needs[] = {
+	{ .name = "sched_process_fork" },
+	{ .name = "sched_process_exec" },
+	{ .name = "sched_process_exit" },
+	{ .name = NULL },
+};
+
+/* It owns the shared maps, and target exits come from it. */
 const struct probe_family probe_lifecycle = {
 	.name = "lifecycle",
+	.needs = lifecycle_needs,
+	.provides = "the process lifecycle (exits, forks)",
+	.essential = true,
 	.load = lifecycle_load,
 	.attach = lifecycle_attach,
 	.register_costs = lifecycle_register_costs,

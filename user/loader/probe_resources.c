@@ -1,7 +1,5 @@
 // Helpers the resource probe families share: per-tgid maps into the model.
-#include <bpf/btf.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model/model.h"
@@ -10,20 +8,6 @@
 bool probe_resource_wanted(const struct trace_opts *opts, const char *family)
 {
 	return opts->resource_groups & res_group_bit(family);
-}
-
-bool probe_kernel_has_tracepoint(const char *name)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	char type[128];
-	bool found;
-
-	if (!vmlinux)
-		return false;
-	snprintf(type, sizeof(type), "btf_trace_%s", name);
-	found = btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) > 0;
-	btf__free(vmlinux);
-	return found;
 }
 
 typedef void (*tgid_value_fn)(struct res_process *row, const void *percpu,

@@ -56,8 +56,17 @@ static void sched_destroy(void *state)
 	sched_bpf__destroy(state);
 }
 
+static const struct tracepoint_need sched_needs[] = {
+	{ .name = "sched_switch" },
+	{ .name = "sched_wakeup" },
+	{ .name = "sched_wakeup_new" },
+	{ .name = NULL },
+};
+
 const struct probe_family probe_sched = {
 	.name = "sched",
+	.needs = sched_needs,
+	.provides = "the sched group",
 	.wanted = sched_wanted,
 	.load = sched_load,
 	.attach = sched_attach,

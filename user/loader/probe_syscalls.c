@@ -119,8 +119,16 @@ static bool syscalls_wanted(const struct trace_opts *opts)
 	return opts->syscalls;
 }
 
+static const struct tracepoint_need syscalls_needs[] = {
+	{ .name = "sys_enter" },
+	{ .name = "sys_exit" },
+	{ .name = NULL },
+};
+
 const struct probe_family probe_syscalls = {
 	.name = "syscalls",
+	.needs = syscalls_needs,
+	.provides = "syscall latency",
 	.wanted = syscalls_wanted,
 	.load = syscalls_load,
 	.attach = syscalls_attach,

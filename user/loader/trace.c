@@ -1,26 +1,42 @@
 // Drives the probe families and the shared ring buffer.
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include "latscope.h"
 #include "model/overhead.h"
 #include "loader/probe.h"
 #include "loader/trace.h"
 
+/* One per file (probe_<family>.c). */
+extern const struct probe_family probe_lifecycle;
+extern const struct probe_family probe_syscalls;
+extern const struct probe_family probe_sock;
+extern const struct probe_family probe_funcs;
+extern const struct probe_family probe_sched;
+extern const struct probe_family probe_faults;
+extern const struct probe_family probe_block;
+
 /* Load order; lifecycle first, as it creates the shared maps. */
 static const struct probe_family *const families[] = {
 	&probe_lifecycle,
 	&probe_syscalls,
-	&probe_requests,
+	&probe_sock,
 	&probe_funcs,
 	&probe_sched,
 	&probe_faults,
 	&probe_block,
-	&probe_net,
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
+
+const struct probe_family *const *trace_families(int *n)
+{
+	*n = N_FAMILIES;
+	return families;
+}
 
 struct trace {
 	struct trace_opts opts;
@@ -43,6 +59,25 @@ static bool family_wanted(const struct probe_family *f,
 	return !f->wanted || f->wanted(opts);
 }
 
+/*
+ * Whether the kernel has the tracepoints @f needs. If not, one line says
+ * what is off and the trace goes on without @f, unless it cannot.
+ */
+static int kernel_can_load(const struct probe_ctx *ctx,
+			   const struct probe_family *f, bool *can)
+{
+	const struct tracepoint_need *missing;
+	char line[256];
+
+	missing = probe_missing_tracepoint(f, probe_kernel_has_tracepoint, ctx);
+	*can = !missing;
+	if (!missing)
+		return 0;
+	probe_describe_missing(f, missing, line, sizeof(line));
+	fprintf(stderr, "latscope: %s\n", line);
+	return f->essential ? -EOPNOTSUPP : 0;
+}
+
 int trace__open(const struct trace_opts *opts, struct trace **out)
 {
 	struct trace *trace = calloc(1, sizeof(*trace));
@@ -57,8 +92,19 @@ int trace__open(const struct trace_opts *opts, struct trace **out)
 		err = trace->ctx.n_cpus;
 		goto fail;
 	}
+	/* Every BTF tracepoint program needs it; read it once for them all. */
+	trace->ctx.vmlinux = btf__load_vmlinux_btf();
+	if (!trace->ctx.vmlinux) {
+		err = -errno;
+		goto fail;
+	}
 	for (size_t i = 0; i < N_FAMILIES && !err; i++) {
+		bool can;
+
 		if (!family_wanted(families[i], opts))
+			continue;
+		err = kernel_can_load(&trace->ctx, families[i], &can);
+		if (err || !can)
 			continue;
 		err = families[i]->load(&trace->ctx, &trace->state[i]);
 		trace->loaded[i] = true; /* destroy even a half-loaded family */
@@ -177,5 +223,6 @@ void trace__free(struct trace *trace)
 		if (trace->loaded[i])
 			families[i]->destroy(trace->state[i]);
 	free(trace->ctx.tgids);
+	btf__free(trace->ctx.vmlinux);
 	free(trace);
 }

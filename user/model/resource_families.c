@@ -146,7 +146,7 @@ static const char *const block_text[] = {
 	NULL,
 };
 
-/* ---- net: sockets and TCP connections (bpf/net.bpf.c) ---- */
+/* ---- net: sockets and TCP connections (bpf/sock.bpf.c, its net part) ---- */
 
 #define N struct net_counts
 #define TCP_COUNT(name, member, ...)					\

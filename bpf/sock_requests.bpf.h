@@ -1,7 +1,8 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Request latency of network services, per TCP connection of traced
- * processes, keyed by socket identity (struct sock *), not fd numbers.
+ * The request-tracking part of sock.bpf.c: request latency of network
+ * services, per TCP connection of traced processes, keyed by socket
+ * identity (struct sock *), not fd numbers.
  *
  *   server: first byte of a request read -> last byte of its response
  *           written; the next read after a write starts the next request
@@ -14,17 +15,17 @@
  * Exact totals per group (server port / client peer) are kept here; every
  * finished request also goes to user space with its first bytes, where
  * HTTP is classified into endpoints.
+ *
+ * These helpers work on a socket's struct conn; sock.bpf.c finds, creates
+ * and frees the storage that holds it.
  */
+#ifndef LATSCOPE_SOCK_REQUESTS_BPF_H
+#define LATSCOPE_SOCK_REQUESTS_BPF_H
+
 #include "common.bpf.h"
 #include "lat_stats.bpf.h"
 #include "sock_io.bpf.h"
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-#define TCP_SYN_SENT_STATE 2
-#define TCP_FIN_WAIT1_STATE 4
-#define TCP_CLOSE_STATE 7
-#define TCP_LAST_ACK_STATE 9
 #define SOCK_BINDPORT_LOCK 8
 
 enum conn_phase {
@@ -41,7 +42,11 @@ enum conn_phase {
 struct conn {
 	struct request_rec rec;	/* rec.hdr.ts_ns: first byte of the request */
 	__u64 last_ns;		/* last byte of the answer so far */
-	__u32 owner;		/* traced tgid that made it: no hash lookup */
+	/*
+	 * The traced tgid that made it: its I/O needs no hash lookup. 0: no
+	 * connection tracked (tgid 0 is the idle task, never traced).
+	 */
+	__u32 owner;
 	__u16 phase;
 	__u16 pad;
 };
@@ -50,18 +55,6 @@ struct conn {
 struct sock_op {
 	__u64 buf, buf_len;
 };
-
-/*
- * Per-socket storage, not a hash keyed by the sock pointer: found through
- * the sock itself (no hashing, no bucket walk) and freed with it, so a
- * connection whose close we never see cannot leak.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct conn);
-} conns SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -228,36 +221,43 @@ full:
 	return -1;
 }
 
-/*
- * A fresh connection of traced process @tgid. Storage that cannot be
- * created (no memory, or the socket's option memory used up) is counted
- * like a full map: the connection's requests are missed, never wrong.
- */
-static __always_inline struct conn *conn_new(struct sock *sk, __u16 role,
-					     __u32 tgid)
+static __always_inline bool conn_is_open(const struct conn *c)
 {
-	struct request_rec *rec;
-	struct conn *c;
+	return c->owner != 0;
+}
 
-	c = bpf_sk_storage_get(&conns, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!c) {
-		health_inc(HEALTH_STATS_FULL);
-		return NULL;
-	}
-	/* Created zeroed; existing storage (a reconnect) starts over. */
-	c->owner = tgid;
+/*
+ * Starts tracking @c, the connection of @sk, for traced process @tgid; a
+ * group that cannot be had (all taken) leaves it untracked. The storage is
+ * created zeroed; existing storage (a reconnect, or a connection closed on
+ * our side that moves bytes again) starts over.
+ */
+static __always_inline bool conn_open(struct conn *c, struct sock *sk,
+				      __u16 role, __u32 tgid)
+{
+	struct request_rec *rec = &c->rec;
+
 	c->phase = PHASE_IDLE;
-	rec = &c->rec;
 	rec->hdr.type = REC_REQUEST;
 	rec->role = role;
 	rec->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	rec->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	addr_from_sock(sk, rec->peer_addr);
 	if (group_of(rec, &rec->group)) {
-		bpf_sk_storage_delete(&conns, sk);
-		return NULL;
+		c->owner = 0;
+		return false;
 	}
-	return c;
+	c->owner = tgid;
+	return true;
+}
+
+/* The owner closed, or the connection reset: a request being read aborts. */
+static __always_inline void conn_end(struct conn *c)
+{
+	if (!conn_is_open(c))
+		return;
+	finish_request(c);
+	c->owner = 0;
 }
 
 /* Bytes moved on a connection: turn-arounds start and end requests. */
@@ -297,16 +297,6 @@ static __always_inline void conn_transfer(struct conn *c, bool is_read,
 		rec->bytes_out += done;
 }
 
-static __always_inline void conn_close(struct sock *sk)
-{
-	struct conn *c = bpf_sk_storage_get(&conns, sk, NULL, 0);
-
-	if (!c)
-		return;
-	finish_request(c);
-	bpf_sk_storage_delete(&conns, sk);
-}
-
 /*
  * A connection first seen moving bytes, not connecting (its SYN_SENT was
  * not seen: accepted, or opened before tracing began). Accepted sockets
@@ -315,7 +305,7 @@ static __always_inline void conn_close(struct sock *sk)
  * arriving, a write is a call going out. (A server that speaks first, on
  * a port-0 listener, would be taken for a client.)
  */
-static __always_inline __u16 role_of_unseen(struct sock *sk, bool is_read)
+static __always_inline __u16 conn_role_of_unseen(struct sock *sk, bool is_read)
 {
 	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks) & SOCK_BINDPORT_LOCK)
 		return REQ_ROLE_SERVER;
@@ -344,92 +334,17 @@ static __always_inline void syscall_buffer(struct task_struct *task,
 				    PT_REGS_PARM3_SYSCALL(regs), &op->buf_len);
 }
 
-/*
- * The connection of @sk if the current task is traced. Storage exists only
- * for connections traced tasks used, and a traced process stays traced:
- * when the task is its owner, no traced_tgids lookup is needed.
- */
-static __always_inline struct conn *conn_of(struct sock *sk, __u32 tgid,
-					    bool is_read)
+/* @done bytes moved on open connection @c by @task, the current task. */
+static __always_inline void conn_on_io(struct conn *c, struct task_struct *task,
+				       bool is_read, long done)
 {
-	struct conn *c;
-
-	if (!tgid_may_be_traced(tgid))
-		return NULL;
-	c = bpf_sk_storage_get(&conns, sk, NULL, 0);
-	if (c && c->owner == tgid)
-		return c;
-	if (!tgid_is_traced(tgid))
-		return NULL;
-	if (c)
-		return c;
-	if (sk->sk_protocol != SOCK_IO_IPPROTO_TCP)
-		return NULL;
-	return conn_new(sk, role_of_unseen(sk, is_read), tgid);
-}
-
-/*
- * Bytes moved on @sk by the current task. The socket layer's tracepoints
- * fire inside the syscall, for the task that made it, so neither the
- * syscall tracepoints nor an fdtable walk are needed.
- */
-static __always_inline void on_transfer(struct sock *sk, int ret, bool is_read)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct sock_op op = {};
-	struct conn *c;
 
-	if (ret <= 0)
-		return;
-	c = conn_of(sk, task->tgid, is_read);
-	if (!c)
-		return;
 	/* The buffer matters only when a request or an answer begins. */
 	if (c->phase != (is_read == (c->rec.role == REQ_ROLE_SERVER) ? PHASE_ASK
 								      : PHASE_ANSWER))
 		syscall_buffer(task, is_read, &op);
-	conn_transfer(c, is_read, &op, ret, bpf_ktime_get_ns());
+	conn_transfer(c, is_read, &op, done, bpf_ktime_get_ns());
 }
 
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(requests_recv, struct sock *sk, int ret, int flags)
-{
-	/* A peek leaves the bytes for the read that follows. */
-	if (!(flags & SOCK_IO_MSG_PEEK))
-		on_transfer(sk, ret, true);
-	return 0;
-}
-
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(requests_send, struct sock *sk, int ret, int flags)
-{
-	on_transfer(sk, ret, false);
-	return 0;
-}
-
-/*
- * Connection boundaries from TCP states. A traced task's connect() moves
- * its socket to SYN_SENT in that task's context: a client. The owner
- * closing (FIN_WAIT1, or LAST_ACK after the peer's FIN) or a reset/abort
- * (CLOSE) ends the connection, and a request still being read is aborted.
- */
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(requests_sock_state, struct sock *sk, int oldstate, int newstate)
-{
-	struct task_struct *task;
-
-	switch (newstate) {
-	case TCP_SYN_SENT_STATE:
-		task = bpf_get_current_task_btf();
-		if (sk->sk_protocol == SOCK_IO_IPPROTO_TCP &&
-		    tgid_is_traced(task->tgid))
-			conn_new(sk, REQ_ROLE_CLIENT, task->tgid);
-		break;
-	case TCP_FIN_WAIT1_STATE:
-	case TCP_LAST_ACK_STATE:
-	case TCP_CLOSE_STATE:
-		conn_close(sk);
-		break;
-	}
-	return 0;
-}
+#endif /* LATSCOPE_SOCK_REQUESTS_BPF_H */

@@ -1,0 +1,230 @@
+/*
+ * Probe family "sock": request tracking (--no-requests) and the net
+ * resource group (--no-net), one BPF object with one program per socket
+ * tracepoint (bpf/sock.bpf.c). Its cost is one figure: a fused program's
+ * run time cannot be split between the two honestly.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model/model.h"
+#include "loader/probe.h"
+#include "sock.skel.h"
+
+struct sock_probe {
+	struct sock_bpf *skel;
+	bool requests, net;
+	struct lat_stats *lat;		/* lookup buffers: one value per CPU */
+	struct req_group_counts *counts;
+};
+
+static bool net_wanted(const struct trace_opts *opts)
+{
+	return probe_resource_wanted(opts, "net");
+}
+
+static bool sock_wanted(const struct trace_opts *opts)
+{
+	return opts->requests || net_wanted(opts);
+}
+
+/* As many groups as LATSCOPE_REQ_STATS_BUDGET holds, at least 16. */
+static __u32 max_groups(int n_cpus)
+{
+	__u64 per_group = (__u64)sizeof(struct lat_stats) * n_cpus;
+	__u64 n = LATSCOPE_REQ_STATS_BUDGET / per_group;
+
+	if (n > LATSCOPE_MAX_REQ_GROUPS)
+		n = LATSCOPE_MAX_REQ_GROUPS;
+	return n < 16 ? 16 : n;
+}
+
+/*
+ * Records per CPU between forced wake-ups of the loader: all CPUs together
+ * then fill at most a quarter of the ring buffer before one.
+ */
+static __u32 wakeup_every(__u32 ring_bytes, int n_cpus)
+{
+	__u64 n = ring_bytes / 4 / sizeof(struct request_rec) / n_cpus;
+
+	return n ? n : 1;
+}
+
+/*
+ * Request groups: as many as the histogram budget allows, or, with
+ * request tracking off, one slot each, so that no histogram array is
+ * preallocated for nothing.
+ */
+static int size_request_maps(struct sock_probe *p, const struct probe_ctx *ctx)
+{
+	struct sock_bpf *skel = p->skel;
+	__u32 groups = p->requests ? max_groups(ctx->n_cpus) : 1;
+	int err;
+
+	skel->rodata->max_groups = groups;
+	skel->rodata->wakeup_every = wakeup_every(ctx->opts->ringbuf_bytes,
+						  ctx->n_cpus);
+	err = bpf_map__set_max_entries(skel->maps.req_stats, groups);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.req_counts, groups);
+	if (!err && !p->requests)
+		err = bpf_map__set_max_entries(skel->maps.req_groups, groups);
+	return err;
+}
+
+static int sock_load(struct probe_ctx *ctx, void **state)
+{
+	struct sock_probe *p = calloc(1, sizeof(*p));
+	struct sock_bpf *skel;
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	*state = p;
+	p->requests = ctx->opts->requests;
+	p->net = net_wanted(ctx->opts);
+	if (p->requests) {
+		p->lat = calloc(ctx->n_cpus, sizeof(*p->lat));
+		p->counts = calloc(ctx->n_cpus, sizeof(*p->counts));
+		if (!p->lat || !p->counts)
+			return -ENOMEM;
+	}
+	p->skel = skel = sock_bpf__open();
+	if (!skel)
+		return -errno;
+	skel->rodata->track_requests = p->requests;
+	skel->rodata->count_net = p->net;
+	if (!p->net) {
+		bpf_program__set_autoload(skel->progs.net_retransmit, false);
+		bpf_program__set_autoload(skel->progs.net_send_reset, false);
+		bpf_program__set_autoload(skel->progs.net_receive_reset, false);
+	}
+	err = size_request_maps(p, ctx);
+	if (!err)
+		err = probe_share_common_maps(ctx, PROBE_COMMON_MAPS(skel));
+	return err ? err : sock_bpf__load(skel);
+}
+
+static int sock_attach(void *state)
+{
+	struct sock_probe *p = state;
+
+	return sock_bpf__attach(p->skel);
+}
+
+static int sock_register_costs(void *state, struct overhead *oh)
+{
+	struct sock_probe *p = state;
+
+	return probe_register_object(oh, p->skel->obj, false);
+}
+
+/* Sums group @id's per-CPU values; a group with no sample yet reads as 0. */
+static void read_group(struct sock_probe *p, int n_cpus, __u32 id,
+		       struct lat_stats *lat, struct req_group_counts *counts)
+{
+	struct sock_bpf *skel = p->skel;
+
+	memset(lat, 0, sizeof(*lat));
+	memset(counts, 0, sizeof(*counts));
+	if (!bpf_map__lookup_elem(skel->maps.req_stats, &id, sizeof(id), p->lat,
+				  n_cpus * sizeof(*p->lat), 0))
+		for (int cpu = 0; cpu < n_cpus; cpu++)
+			lat_stats_merge(lat, &p->lat[cpu]);
+	if (bpf_map__lookup_elem(skel->maps.req_counts, &id, sizeof(id),
+				 p->counts, n_cpus * sizeof(*p->counts), 0))
+		return;
+	for (int cpu = 0; cpu < n_cpus; cpu++) {
+		const struct req_group_counts *c = &p->counts[cpu];
+
+		counts->aborted += c->aborted;
+		counts->bytes_in += c->bytes_in;
+		counts->bytes_out += c->bytes_out;
+		for (int i = 0; i < LATSCOPE_STATUS_CLASSES; i++)
+			counts->status[i] += c->status[i];
+	}
+}
+
+static int collect_requests(struct sock_probe *p, int n_cpus,
+			    struct model *model)
+{
+	struct bpf_map *groups = p->skel->maps.req_groups;
+	struct req_group_key key, next, *prev = NULL;
+	struct req_group_counts counts;
+	struct lat_stats lat;
+	__u32 id;
+	int err;
+
+	/* Values are cumulative and never deleted: read, don't drain. */
+	while (!bpf_map__get_next_key(groups, prev, &next, sizeof(next))) {
+		key = next;
+		prev = &key;
+		if (bpf_map__lookup_elem(groups, &key, sizeof(key), &id,
+					 sizeof(id), 0))
+			continue;
+		read_group(p, n_cpus, id, &lat, &counts);
+		err = requests_set_group(model->requests, id, &key, &lat, &counts);
+		if (err && err != -ERANGE)
+			return err;
+	}
+	return 0;
+}
+
+static int collect_net(struct sock_probe *p, int n_cpus, struct model *model)
+{
+	int err;
+
+	err = probe_collect_counts(p->skel->maps.net_counts, n_cpus, model, "net");
+	if (!err)
+		err = probe_collect_hists(p->skel->maps.connect_stats, n_cpus,
+					  model, "net", 0);
+	return err;
+}
+
+static int sock_collect(void *state, const struct probe_ctx *ctx,
+			struct model *model)
+{
+	struct sock_probe *p = state;
+	int err = 0;
+
+	if (p->requests)
+		err = collect_requests(p, ctx->n_cpus, model);
+	if (!err && p->net)
+		err = collect_net(p, ctx->n_cpus, model);
+	return err;
+}
+
+static void sock_destroy(void *state)
+{
+	struct sock_probe *p = state;
+
+	if (!p)
+		return;
+	sock_bpf__destroy(p->skel);
+	free(p->lat);
+	free(p->counts);
+	free(p);
+}
+
+static const struct tracepoint_need sock_needs[] = {
+	{ .name = "sock_send_length", .since = "Linux 6.3+" },
+	{ .name = "sock_recv_length", .since = "Linux 6.3+" },
+	{ .name = "inet_sock_set_state" },
+	{ .name = "tcp_retransmit_skb" },
+	{ .name = "tcp_send_reset" },
+	{ .name = "tcp_receive_reset" },
+	{ .name = NULL },
+};
+
+const struct probe_family probe_sock = {
+	.name = "sock",
+	.needs = sock_needs,
+	.provides = "request and network tracking",
+	.wanted = sock_wanted,
+	.load = sock_load,
+	.attach = sock_attach,
+	.register_costs = sock_register_costs,
+	.collect = sock_collect,
+	.destroy = sock_destroy,
+};
