@@ -15,19 +15,18 @@ static inline const struct res_family *fam(const char *name)
 }
 
 /* The cumulative reading of @member of @type in @row: an lvalue. */
-#define RES_NOW(row, family, type, member)				\
+#define RES_NOW(row, family, type, member) \
 	(res_process_slot((row), fam(family), RES_SLOT(type, member))->now)
-#define SCHED_NOW(row, m)	RES_NOW(row, "sched", struct sched_counts, m)
-#define BLOCK_NOW(row, m)	RES_NOW(row, "block", struct block_counts, m)
-#define NET_NOW(row, m)		RES_NOW(row, "net", struct net_counts, m)
-#define MEMORY_NOW(row, m)	RES_NOW(row, "memory", struct memory_counts, m)
+#define SCHED_NOW(row, m)  RES_NOW(row, "sched", struct sched_counts, m)
+#define BLOCK_NOW(row, m)  RES_NOW(row, "block", struct block_counts, m)
+#define NET_NOW(row, m)	   RES_NOW(row, "net", struct net_counts, m)
+#define MEMORY_NOW(row, m) RES_NOW(row, "memory", struct memory_counts, m)
 
 /* A view's window value of @member of @type. */
-#define RES_VIEW(view, family, type, member)				\
+#define RES_VIEW(view, family, type, member) \
 	((view)->slots[fam(family)->first_slot + RES_SLOT(type, member)])
 
-static inline double res_view_field(const struct res_view *v, const char *family,
-				    const char *json)
+static inline double res_view_field(const struct res_view *v, const char *family, const char *json)
 {
 	const struct res_family *f = fam(family);
 

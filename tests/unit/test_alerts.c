@@ -62,8 +62,7 @@ static void cumulative(struct model *m, int fast, int slow, double seconds)
 	model_set_now(m, m->clock.start_ns + (__u64)(seconds * SEC));
 }
 
-static enum expr_verdict judge_tick(struct model *m, const char *text,
-				    struct expr_result *res)
+static enum expr_verdict judge_tick(struct model *m, const char *text, struct expr_result *res)
 {
 	struct expr_error err;
 	struct expr *e;
@@ -78,8 +77,8 @@ static void expect_tick(struct model *m, const char *text, enum expr_verdict wan
 {
 	struct expr_result res;
 
-	cr_expect_eq(judge_tick(m, text, &res), want, "%s: measured %s (%s)", text,
-		     res.measured, res.reason);
+	cr_expect_eq(judge_tick(m, text, &res), want, "%s: measured %s (%s)", text, res.measured,
+		     res.reason);
 }
 
 Test(alerts, tick_window_differences_two_readings)
@@ -110,8 +109,12 @@ static void served(struct model *m, int n, __u64 ns, struct lat_stats *group)
 	struct req_group_counts counts = {};
 	struct request_rec rec = {
 		.hdr = { .type = REC_REQUEST, .tgid = 10, .tid = 11, .ts_ns = 1 },
-		.role = REQ_ROLE_SERVER, .outcome = REQ_DONE, .local_port = 8080,
-		.duration_ns = ns, .req_len = sizeof(req) - 1, .resp_len = sizeof(resp) - 1,
+		.role = REQ_ROLE_SERVER,
+		.outcome = REQ_DONE,
+		.local_port = 8080,
+		.duration_ns = ns,
+		.req_len = sizeof(req) - 1,
+		.resp_len = sizeof(resp) - 1,
 	};
 
 	memcpy(rec.req, req, sizeof(req) - 1);
@@ -141,8 +144,13 @@ Test(alerts, request_rows_are_windowed_too)
 
 Test(alerts, breach_then_recovery_over_ticks)
 {
-	static const struct { int fast, slow; } ticks[4] = {
-		{ 100, 0 }, { 100, 20 }, { 100, 20 }, { 200, 20 },
+	static const struct {
+		int fast, slow;
+	} ticks[4] = {
+		{ 100, 0 },
+		{ 100, 20 },
+		{ 100, 20 },
+		{ 200, 20 },
 	};
 	struct model *m = model_new(8);
 	struct alerts alerts = {};
@@ -171,9 +179,11 @@ Test(alerts, breach_then_recovery_over_ticks)
 
 	cr_expect_eq(json_array_size(json_object_get(j, "events")), 2);
 	cr_expect_str_eq(json_string_value(json_object_get(
-		json_array_get(json_object_get(j, "events"), 0), "type")), "breach");
+				 json_array_get(json_object_get(j, "events"), 0), "type")),
+			 "breach");
 	cr_expect_eq(json_integer_value(json_object_get(
-		json_array_get(json_object_get(j, "rules"), 0), "breaches")), 1);
+			     json_array_get(json_object_get(j, "rules"), 0), "breaches")),
+		     1);
 	json_decref(j);
 	alerts_free(&alerts);
 	model_free(m);
@@ -183,9 +193,9 @@ Test(alerts, breach_then_recovery_over_ticks)
 Test(alerts, live_fields_of_an_empty_model)
 {
 	static const char *const exprs[] = {
-		"syscalls.read.p99 < 1ms", "syscalls.count > 0", "requests.count > 0",
-		"requests[\":80\"].p99 < 1s", "upstreams.error_rate < 1%",
-		"functions.f.p99 < 1ms", "resources.rss > 0", "resources[\"x\"].cpu < 1%",
+		"syscalls.read.p99 < 1ms",    "syscalls.count > 0",	   "requests.count > 0",
+		"requests[\":80\"].p99 < 1s", "upstreams.error_rate < 1%", "functions.f.p99 < 1ms",
+		"resources.rss > 0",	      "resources[\"x\"].cpu < 1%",
 	};
 	struct model *m = model_new(8);
 	struct expr_result res;
@@ -205,12 +215,13 @@ Test(alerts, live_matches_snapshot)
 {
 	static const char *const exprs[] = {
 		"syscalls.nanosleep.p99 < 20ms", "syscalls.nanosleep.mean > 1ms",
-		"syscalls.count == 120", "syscalls.nanosleep.error_rate < 1%",
+		"syscalls.count == 120",	 "syscalls.nanosleep.error_rate < 1%",
 		"requests[\":8080\"].p50 < 2ms", "requests[\"GET /x\"].count == 30",
-		"requests.error_rate == 0", "functions.handle.p99 < 1s",
-		"functions.handle.errors == 0", "resources[\"app\"].net_sent == 4600",
-		"resources.rss > 1MB", "resources.app.off_cpu_p99 < 1s",
-		"time.duration == 2s", "overhead.dropped == 0", "slow_syscalls.reported == 0",
+		"requests.error_rate == 0",	 "functions.handle.p99 < 1s",
+		"functions.handle.errors == 0",	 "resources[\"app\"].net_sent == 4600",
+		"resources.rss > 1MB",		 "resources.app.off_cpu_p99 < 1s",
+		"time.duration == 2s",		 "overhead.dropped == 0",
+		"slow_syscalls.reported == 0",
 	};
 	struct model *m = model_new(8);
 	struct lat_stats group = {}, func = {};
@@ -226,8 +237,8 @@ Test(alerts, live_matches_snapshot)
 	cr_assert_eq(funcs_set(m->funcs, 0, &func, 100), 0);
 	p = resources_process(&m->res, 42);
 	strcpy(p->comm, "app");
-	res_process_slot(p, res_family_find("net"),
-			 RES_SLOT(struct net_counts, bytes_sent))->now = 4600;
+	res_process_slot(p, res_family_find("net"), RES_SLOT(struct net_counts, bytes_sent))->now =
+		4600;
 	lat_samples_add(res_process_hist(p, res_family_find("sched"), 0), 2000000, 5, false);
 	res_process_set_proc(p, &st, false);
 	snap = snapshot_build(m, false);

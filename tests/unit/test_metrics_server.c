@@ -169,7 +169,8 @@ Test(metrics_server, port_in_use_is_one_clear_error)
 	struct metrics_server *second = NULL;
 	char why[256];
 
-	cr_assert_eq(metrics_parse_listen(metrics_server_address(srv), &cfg.addr, &cfg.addr_len), 0);
+	cr_assert_eq(metrics_parse_listen(metrics_server_address(srv), &cfg.addr, &cfg.addr_len),
+		     0);
 	cr_assert_lt(metrics_server_start(&cfg, &second, why, sizeof(why)), 0);
 	cr_assert_null(second);
 	cr_assert(strstr(why, "Address already in use") && strstr(why, metrics_server_address(srv)),

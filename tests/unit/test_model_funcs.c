@@ -21,8 +21,8 @@ Test(model_funcs, views_sorted_and_windowed)
 	funcs_set_info(model->funcs, 0, "outer", "app", "app", false);
 	funcs_set_info(model->funcs, 1, "inner", "libx.so", "libx.so", false);
 	funcs_set_info(model->funcs, 2, "never", "app", "app", false);
-	add_samples(a, 10000000, 10);	/* 100 ms inclusive */
-	add_samples(b, 4000000, 10);	/* 40 ms */
+	add_samples(a, 10000000, 10); /* 100 ms inclusive */
+	add_samples(b, 4000000, 10);  /* 40 ms */
 	funcs_set(model->funcs, 0, a, 60000000);
 	funcs_set(model->funcs, 1, b, 40000000);
 	model->clock.now_ns = model->clock.start_ns + 2000000000ULL;
@@ -57,9 +57,9 @@ Test(model_funcs, hot_probe_rule)
 	cr_assert(model && s);
 	funcs_set_info(model->funcs, 0, "cold", "app", "app", false);
 	funcs_set_info(model->funcs, 1, "hot", "app", "app", false);
-	s->count = 1000;		/* 1000/s x >= 1 us: 0.1 % of a CPU */
+	s->count = 1000; /* 1000/s x >= 1 us: 0.1 % of a CPU */
 	funcs_set(model->funcs, 0, s, 0);
-	s->count = 100000;		/* 100k/s x >= 1 us: 10 % */
+	s->count = 100000; /* 100k/s x >= 1 us: 10 % */
 	funcs_set(model->funcs, 1, s, 0);
 	model->clock.now_ns = model->clock.start_ns + 1000000000ULL;
 	model_func_costs(model, &c, &n);

@@ -7,10 +7,10 @@
 #include "model/funcs.h"
 #include "lat_samples.h"
 
-#define NR_READ		0
-#define NR_OPENAT	257
-#define SEC		1000000000ULL
-#define ENOENT_ERR	2
+#define NR_READ	   0
+#define NR_OPENAT  257
+#define SEC	   1000000000ULL
+#define ENOENT_ERR 2
 
 static struct model *model;
 static struct lat_stats *reads, *opens;

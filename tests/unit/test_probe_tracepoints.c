@@ -5,7 +5,6 @@
 #include <string.h>
 #include "loader/probe.h"
 
-
 static const struct probe_family *const *families;
 static int n_families;
 
@@ -34,15 +33,13 @@ static bool pretend_kernel_has(const struct probe_ctx *ctx, const char *name)
 	return !lacking || strcmp(name, lacking);
 }
 
-static const struct tracepoint_need *missing_with(const struct probe_family *f,
-						  const char *lack)
+static const struct tracepoint_need *missing_with(const struct probe_family *f, const char *lack)
 {
 	lacking = lack;
 	return probe_missing_tracepoint(f, pretend_kernel_has, NULL);
 }
 
-static const char *describe(const struct probe_family *f,
-			    const struct tracepoint_need *need)
+static const char *describe(const struct probe_family *f, const struct tracepoint_need *need)
 {
 	static char line[256];
 
@@ -69,8 +66,8 @@ Test(probe_tracepoints, before_linux_6_3_sockets_are_off)
 	cr_assert_not(family("sock")->essential);
 	for (int i = 0; i < n_families; i++)
 		if (families[i] != family("sock"))
-			cr_assert_null(missing_with(families[i], "sock_send_length"),
-				       "%s", families[i]->name);
+			cr_assert_null(missing_with(families[i], "sock_send_length"), "%s",
+				       families[i]->name);
 }
 
 /* Every tracepoint a family names counts, not only its first. */
@@ -94,7 +91,8 @@ Test(probe_tracepoints, uprobes_need_no_tracepoint)
 /* Without lifecycle there is no trace (shared maps, exits): an error. */
 Test(probe_tracepoints, lifecycle_is_essential)
 {
-	const struct tracepoint_need *need = missing_with(family("lifecycle"), "sched_process_exit");
+	const struct tracepoint_need *need =
+		missing_with(family("lifecycle"), "sched_process_exit");
 
 	cr_assert(family("lifecycle")->essential);
 	cr_assert_str_eq(describe(family("lifecycle"), need),

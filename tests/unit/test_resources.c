@@ -60,8 +60,9 @@ Test(resources, fault_baseline_only_for_attached)
 {
 	struct res_process *attached = resources_process(&model->res, 1);
 	struct res_process *spawned = resources_process(&model->res, 2);
-	struct proc_stats s = { .has_memory = true, .minor_faults = 100,
-				.major_faults = 3, .rss_kb = 50 };
+	struct proc_stats s = {
+		.has_memory = true, .minor_faults = 100, .major_faults = 3, .rss_kb = 50
+	};
 
 	res_process_set_proc(attached, &s, true);
 	res_process_set_proc(spawned, &s, false);
@@ -77,11 +78,12 @@ Test(resources, fault_baseline_only_for_attached)
 Test(resources, zombie_keeps_memory_updates_faults)
 {
 	struct res_process *row = resources_process(&model->res, 1);
-	struct proc_stats live = { .has_memory = true, .rss_kb = 900,
-				   .peak_rss_kb = 1000, .threads = 4,
+	struct proc_stats live = { .has_memory = true,
+				   .rss_kb = 900,
+				   .peak_rss_kb = 1000,
+				   .threads = 4,
 				   .minor_faults = 10 };
-	struct proc_stats zombie = { .has_memory = false, .threads = 1,
-				     .minor_faults = 25 };
+	struct proc_stats zombie = { .has_memory = false, .threads = 1, .minor_faults = 25 };
 
 	res_process_set_proc(row, &live, false);
 	res_process_set_proc(row, &zombie, false);
@@ -112,8 +114,8 @@ Test(resources, interval_differences_counters_and_histograms)
 	cr_assert_eq(res_view_hist(&views[0], fam("sched"), 0)->count, 4);
 	cr_assert_float_eq(res_view_field(&views[0], "sched", "cpu_share"), 0.25, 1e-9);
 	/* p50 of the window: 20 ms within the histogram's 1.5625 %. */
-	cr_assert_float_eq((double)res_view_hist(&views[0], fam("sched"), 0)->quantile_ns[0],
-			   20e6, 20e6 * HIST_ERROR_PPM / 1e6);
+	cr_assert_float_eq((double)res_view_hist(&views[0], fam("sched"), 0)->quantile_ns[0], 20e6,
+			   20e6 * HIST_ERROR_PPM / 1e6);
 
 	resources_views(&model->res, WINDOW_TOTAL, NULL, &views, &n);
 	cr_assert_eq(RES_VIEW(&views[0], "sched", struct sched_counts, on_cpu_ns), 750000000);
@@ -135,12 +137,12 @@ Test(resources, json_sections_follow_groups)
 	cr_assert(json_is_false(json_object_get(json_object_get(res, "groups"), "block")));
 	proc = json_array_get(json_object_get(res, "processes"), 0);
 	cr_assert_eq(json_integer_value(json_object_get(proc, "pid")), 42);
-	cr_assert_eq(json_integer_value(json_object_get(json_object_get(proc, "net"),
-							"bytes_sent")), 12345);
-	cr_assert_eq(json_integer_value(json_object_get(json_object_get(proc, "cpu"),
-							"on_cpu_ns")), 1000);
-	cr_assert(json_object_get(json_object_get(json_object_get(proc, "net"), "tcp"),
-				  "connect"));
+	cr_assert_eq(
+		json_integer_value(json_object_get(json_object_get(proc, "net"), "bytes_sent")),
+		12345);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(proc, "cpu"), "on_cpu_ns")),
+		     1000);
+	cr_assert(json_object_get(json_object_get(json_object_get(proc, "net"), "tcp"), "connect"));
 	cr_assert_null(json_object_get(proc, "disk"));
 	cr_assert_null(json_object_get(proc, "faults"));
 	json_decref(snap);
@@ -156,20 +158,21 @@ static __u32 groups_of(const char *line)
 	for (char *tok = strtok(buf, " "); tok && argc < 15; tok = strtok(NULL, " "))
 		argv[argc++] = tok;
 	argv[argc] = NULL;
-	cr_assert_eq(trace_cli_parse(argc, argv, &cli, err, sizeof(err)), PARSE_OK,
-		     "%s: %s", line, err);
+	cr_assert_eq(trace_cli_parse(argc, argv, &cli, err, sizeof(err)), PARSE_OK, "%s: %s", line,
+		     err);
 	trace_cli_free(&cli);
 	return cli.resource_groups;
 }
 
 Test(resource_options, defaults_and_switches)
 {
-	__u32 all = res_group_bit("sched") | res_group_bit("faults") |
-		    res_group_bit("block") | res_group_bit("net");
+	__u32 all = res_group_bit("sched") | res_group_bit("faults") | res_group_bit("block") |
+		    res_group_bit("net");
 
 	cr_assert_eq(groups_of(""), res_default_groups());
 	cr_assert_eq(groups_of("--sched --faults --block --net"), all);
 	cr_assert_eq(groups_of("--no-sched --no-faults --no-block --no-net"), 0);
-	cr_assert_eq(groups_of("--sched --no-sched"), res_default_groups() & ~res_group_bit("sched"));
+	cr_assert_eq(groups_of("--sched --no-sched"),
+		     res_default_groups() & ~res_group_bit("sched"));
 	cr_assert_eq(groups_of("--no-net"), res_default_groups() & ~res_group_bit("net"));
 }

@@ -17,15 +17,20 @@ static void setup(void)
 	struct lat_stats *open_stats = calloc(1, sizeof(*open_stats));
 	struct syscall_slow_rec slow = {
 		.hdr = { .type = REC_SYSCALL_SLOW, .tgid = 42, .tid = 43 },
-		.nr = 0, .arg0 = 3, .ret = 17, .duration_ns = 60000000,
+		.nr = 0,
+		.arg0 = 3,
+		.ret = 17,
+		.duration_ns = 60000000,
 	};
 	struct proc_rec exec_rec = {
 		.hdr = { .type = REC_PROC_EXEC, .tgid = 42, .tid = 42 },
-		.comm = "worker", .filename = "/usr/bin/worker",
+		.comm = "worker",
+		.filename = "/usr/bin/worker",
 	};
 	struct proc_rec exit_rec = {
 		.hdr = { .type = REC_PROC_EXIT, .tgid = 42, .tid = 42 },
-		.exit_code = 3 << 8, .comm = "worker",
+		.exit_code = 3 << 8,
+		.comm = "worker",
 	};
 
 	model = model_new(10);
@@ -35,7 +40,7 @@ static void setup(void)
 	lat_samples_add(read_stats, 2000, 900, false);
 	lat_samples_add(read_stats, 60000000, 100, false);
 	lat_samples_add(open_stats, 5000, 7, true);
-	syscalls_set(&model->syscalls, 0, read_stats);   /* read */
+	syscalls_set(&model->syscalls, 0, read_stats);	 /* read */
 	syscalls_set(&model->syscalls, 257, open_stats); /* openat */
 	syscalls_set_errno(&model->syscalls, 257, 2, 7);
 	cr_assert_eq(model_add_record(model, &slow, sizeof(slow)), REC_SYSCALL_SLOW);
@@ -72,8 +77,9 @@ Test(snapshot, schema_and_version)
 
 	cr_assert_str_eq(json_string_value(json_object_get(snap, "schema")), "latscope.snapshot");
 	cr_assert_eq(json_integer_value(json_object_get(snap, "version")), SNAPSHOT_VERSION);
-	cr_assert_float_eq(json_real_value(json_object_get(json_object_get(snap, "time"), "duration_s")),
-			   2.0, 1e-9);
+	cr_assert_float_eq(
+		json_real_value(json_object_get(json_object_get(snap, "time"), "duration_s")), 2.0,
+		1e-9);
 	json_decref(snap);
 }
 
@@ -121,8 +127,9 @@ Test(snapshot, events_and_targets)
 	cr_assert_str_eq(json_string_value(json_object_get(target, "state")), "exited");
 	cr_assert_str_eq(json_string_value(json_object_get(target, "comm")), "worker",
 			 "exec renames the target");
-	cr_assert_eq(json_integer_value(json_object_get(json_object_get(snap, "process_events"),
-							"total")), 2);
+	cr_assert_eq(json_integer_value(
+			     json_object_get(json_object_get(snap, "process_events"), "total")),
+		     2);
 	json_decref(snap);
 }
 

@@ -51,7 +51,8 @@ Test(columns, every_view_is_complete)
 		cr_assert_lt(v->default_sort, v->n_columns, "%s", v->name);
 		cr_assert_eq(v->columns[0].format, TOP_TEXT, "%s: rows are named", v->name);
 		for (int c = 1; c < v->n_columns; c++)
-			cr_assert(v->columns[c].number || v->columns[c].field, "%s column %d", v->name, c);
+			cr_assert(v->columns[c].number || v->columns[c].field, "%s column %d",
+				  v->name, c);
 		cr_assert_eq(!v->histogram, !v->summary, "%s", v->name);
 	}
 	cr_assert_str_eq(top_views[0].name, "syscalls");
@@ -119,8 +120,8 @@ Test(columns, syscall_rows_come_from_the_chosen_model_window)
 	cr_assert(model && s && out);
 	top_state_init(&st, top_n_views, defaults);
 	lat_samples_add(s, 1000, 5, false);
-	syscalls_set(&model->syscalls, 0, s);		/* read */
-	syscalls_set(&model->syscalls, 110, s);	/* getppid */
+	syscalls_set(&model->syscalls, 0, s);	/* read */
+	syscalls_set(&model->syscalls, 110, s); /* getppid */
 	model->clock.now_ns = model->clock.start_ns + 1000000000ULL;
 	top_view_rows(SYSCALLS_VIEW, model, &st, out);
 	cr_assert_eq(out->n, 0, "no interval marked yet");
@@ -142,12 +143,14 @@ Test(columns, syscall_rows_come_from_the_chosen_model_window)
 }
 
 /* A finished request on group @group (port 8080 served, or a peer called). */
-static void add_request(struct model *model, __u32 group, enum req_role role,
-			const char *req, int status, __u64 ns)
+static void add_request(struct model *model, __u32 group, enum req_role role, const char *req,
+			int status, __u64 ns)
 {
 	struct request_rec rec = {
 		.hdr = { .type = REC_REQUEST, .tgid = 10, .tid = 11, .ts_ns = 1 },
-		.group = group, .role = role, .outcome = REQ_DONE,
+		.group = group,
+		.role = role,
+		.outcome = REQ_DONE,
 		.duration_ns = ns,
 	};
 
@@ -157,8 +160,8 @@ static void add_request(struct model *model, __u32 group, enum req_role role,
 	cr_assert_eq(model_add_record(model, &rec, sizeof(rec)), REC_REQUEST);
 }
 
-static void set_group(struct model *model, __u32 id, enum req_role role,
-		      __u16 port, __u64 n, __u64 n_5xx)
+static void set_group(struct model *model, __u32 id, enum req_role role, __u16 port, __u64 n,
+		      __u64 n_5xx)
 {
 	struct req_group_key key = { .role = role, .port = port };
 	struct req_group_counts counts = { .status[2] = n - n_5xx, .status[5] = n_5xx };

@@ -79,8 +79,8 @@ const char *format_clock(__u64 realtime_ns, char *buf, size_t len)
 	struct tm tm;
 
 	localtime_r(&secs, &tm);
-	snprintf(buf, len, "%02d:%02d:%02d.%03llu", tm.tm_hour, tm.tm_min,
-		 tm.tm_sec, (unsigned long long)(realtime_ns / 1000000 % 1000));
+	snprintf(buf, len, "%02d:%02d:%02d.%03llu", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned long long)(realtime_ns / 1000000 % 1000));
 	return buf;
 }
 

@@ -43,8 +43,7 @@ const void *ring_log_at(const struct ring_log *log, size_t i)
 {
 	if (i >= log->len)
 		return NULL;
-	return (const char *)log->items +
-	       ((log->head + i) % log->cap) * log->item_size;
+	return (const char *)log->items + ((log->head + i) % log->cap) * log->item_size;
 }
 
 const void *ring_log_newest(const struct ring_log *log)

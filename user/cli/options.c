@@ -13,7 +13,7 @@
 #include "loader/uprobe_spec.h"
 
 #define DEFAULT_RINGBUF_BYTES (1U << 20)
-#define DEFAULT_KEEP_EVENTS 1000
+#define DEFAULT_KEEP_EVENTS   1000
 
 static const char usage_head[] =
 	"  -p, --pid PID[,PID...]   trace running processes (all their threads)\n"
@@ -138,21 +138,19 @@ static bool is_power_of_two(__u64 v)
 	return v && !(v & (v - 1));
 }
 
-static int parse_seconds_opt(const char *name, const char *arg, double *out,
-			     char *err, size_t len)
+static int parse_seconds_opt(const char *name, const char *arg, double *out, char *err, size_t len)
 {
 	__u64 ns;
 
 	if (parse_duration_ns(arg, 1000000000ULL, &ns) || ns == 0)
-		return fail(err, len, "invalid %s '%s': expected seconds, e.g. 10 or 500ms",
-			    name, arg);
+		return fail(err, len, "invalid %s '%s': expected seconds, e.g. 10 or 500ms", name,
+			    arg);
 	*out = ns / 1e9;
 	return PARSE_OK;
 }
 
 /* Checked here for a usage error (exit 2); resolved once targets exist. */
-static int add_func_spec(struct trace_settings *cli, const char *arg, char *err,
-			 size_t len)
+static int add_func_spec(struct trace_settings *cli, const char *arg, char *err, size_t len)
 {
 	struct uprobe_spec spec;
 	const char **specs;
@@ -168,8 +166,8 @@ static int add_func_spec(struct trace_settings *cli, const char *arg, char *err,
 	return PARSE_OK;
 }
 
-static int parse_one(int opt, const char *arg, struct trace_settings *cli,
-		     bool *follow_given, char *err, size_t len)
+static int parse_one(int opt, const char *arg, struct trace_settings *cli, bool *follow_given,
+		     char *err, size_t len)
 {
 	__u64 value;
 
@@ -202,7 +200,8 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli,
 		return parse_seconds_opt("interval", arg, &cli->interval_s, err, len);
 	case OPT_SLOW:
 		if (parse_duration_ns(arg, 1000000ULL, &cli->slow_ns) || !cli->slow_ns)
-			return fail(err, len, "invalid --slow '%s': expected a duration, e.g. 20ms", arg);
+			return fail(err, len, "invalid --slow '%s': expected a duration, e.g. 20ms",
+				    arg);
 		return PARSE_OK;
 	case 'o':
 		cli->output = arg;
@@ -217,9 +216,11 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli,
 		cli->overhead = false;
 		return PARSE_OK;
 	case OPT_RINGBUF_SIZE:
-		if (parse_size(arg, &value) || !is_power_of_two(value) ||
-		    value < 4096 || value > (1U << 30))
-			return fail(err, len, "invalid --ringbuf-size '%s': a power of two from 4K to 1G", arg);
+		if (parse_size(arg, &value) || !is_power_of_two(value) || value < 4096 ||
+		    value > (1U << 30))
+			return fail(err, len,
+				    "invalid --ringbuf-size '%s': a power of two from 4K to 1G",
+				    arg);
 		cli->ringbuf_bytes = (__u32)value;
 		return PARSE_OK;
 	case OPT_KEEP:
@@ -240,13 +241,18 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli,
 		return add_func_spec(cli, arg, err, len);
 	case OPT_LISTEN:
 		if (metrics_parse_listen(arg, &cli->metrics.addr, &cli->metrics.addr_len))
-			return fail(err, len, "invalid --listen '%s': expected ADDR:PORT, [ADDR]:PORT or :PORT", arg);
+			return fail(
+				err, len,
+				"invalid --listen '%s': expected ADDR:PORT, [ADDR]:PORT or :PORT",
+				arg);
 		cli->metrics.listen = arg;
 		return PARSE_OK;
 	case OPT_BUCKETS:
 		if (metrics_parse_buckets(arg, cli->metrics.bounds_ns, &cli->metrics.n_bounds))
-			return fail(err, len, "invalid --buckets '%s': increasing durations up to 18m, "
-				    "at most %d, e.g. 1ms,10ms,100ms,1s", arg, METRICS_MAX_BOUNDS);
+			return fail(err, len,
+				    "invalid --buckets '%s': increasing durations up to 18m, "
+				    "at most %d, e.g. 1ms,10ms,100ms,1s",
+				    arg, METRICS_MAX_BOUNDS);
 		cli->metrics.custom_buckets = true;
 		return PARSE_OK;
 	case 'v':
@@ -269,8 +275,8 @@ static int check_combination(struct trace_settings *cli, char *err, size_t len)
 	return PARSE_OK;
 }
 
-enum parse_result trace_cli_parse(int argc, char **argv, struct trace_settings *cli,
-				  char *err, size_t err_len)
+enum parse_result trace_cli_parse(int argc, char **argv, struct trace_settings *cli, char *err,
+				  size_t err_len)
 {
 	bool follow_given = false;
 	int opt, rc;
@@ -285,8 +291,7 @@ enum parse_result trace_cli_parse(int argc, char **argv, struct trace_settings *
 	metrics_config_init(&cli->metrics);
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":p:c:fd:i:o:u:vh", long_options(),
-				  NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:c:fd:i:o:u:vh", long_options(), NULL)) != -1) {
 		if (opt == '?')
 			return fail(err, err_len, "unknown option '%s'", argv[optind - 1]);
 		if (opt == ':')

@@ -25,13 +25,13 @@ enum alert_change { ALERT_SAME, ALERT_BREACH, ALERT_RECOVERY };
 struct alert {
 	struct expr *expr;
 	bool breached;
-	__u64 since_ns;		/* realtime of the last breach or recovery */
+	__u64 since_ns; /* realtime of the last breach or recovery */
 	unsigned int breaches;
 	struct expr_result last;
 };
 
 struct alert_event {
-	int alert;		/* index into alerts.items */
+	int alert; /* index into alerts.items */
 	enum alert_change change;
 	__u64 realtime_ns;
 	char measured[128];
@@ -47,8 +47,7 @@ struct alerts {
 };
 
 /* The state machine, on its own: pure. */
-enum alert_change alert_step(struct alert *a, const struct expr_result *res,
-			     __u64 realtime_ns);
+enum alert_change alert_step(struct alert *a, const struct expr_result *res, __u64 realtime_ns);
 
 /* Parses @text; on error @why holds "column N: message". */
 int alerts_add(struct alerts *alerts, const char *text, char *why, size_t len);
@@ -58,16 +57,14 @@ int alerts_add(struct alerts *alerts, const char *text, char *why, size_t len);
  * Returns how many events were appended.
  */
 int alerts_tick(struct alerts *alerts, struct model *model, __u64 realtime_ns);
-void alerts_print_event(FILE *out, const struct alerts *alerts,
-			const struct alert_event *ev);
+void alerts_print_event(FILE *out, const struct alerts *alerts, const struct alert_event *ev);
 /*
  * What record and top do each tick: judge @model (alerts_tick) and print
  * each breach or recovery to @out. Returns how many there were.
  */
 int alerts_judge(struct alerts *alerts, struct model *model, FILE *out);
 /* --alert EXPR as an extra option (extra_options.h); @ctx is the alerts. */
-int alerts_take_option(void *ctx, const char *name, const char *value,
-		       char *why, size_t len);
+int alerts_take_option(void *ctx, const char *name, const char *value, char *why, size_t len);
 json_t *alerts_json(const struct alerts *alerts);
 void alerts_free(struct alerts *alerts);
 

@@ -12,8 +12,7 @@ struct live_rows {
 	int n, cap;
 };
 
-static struct expr_row *add_row(struct live_rows *r, const char *key,
-				const char *name, bool group)
+static struct expr_row *add_row(struct live_rows *r, const char *key, const char *name, bool group)
 {
 	struct expr_row *row;
 
@@ -134,8 +133,8 @@ static int resource_rows(struct model *m, enum model_window w, struct live_rows 
 	return 0;
 }
 
-static int section_rows(const struct section_def *s, struct model *m,
-			enum model_window w, struct live_rows *r)
+static int section_rows(const struct section_def *s, struct model *m, enum model_window w,
+			struct live_rows *r)
 {
 	if (!strcmp(s->json_key, "syscalls"))
 		return syscall_rows(m, w, r);
@@ -150,8 +149,7 @@ static int section_rows(const struct section_def *s, struct model *m,
 	return -ENOENT;
 }
 
-static int latency_number(const struct expr_live_row *row, const char *path,
-			  double *value)
+static int latency_number(const struct expr_live_row *row, const char *path, double *value)
 {
 	static const char *const quantiles[LAT_QUANTILES] = {
 		"p50_ns", "p90_ns", "p95_ns", "p99_ns", "p999_ns",
@@ -177,8 +175,7 @@ static int latency_number(const struct expr_live_row *row, const char *path,
 }
 
 /* "disk.read_bytes", "cpu.off_cpu.p99_ns": a family's field or histogram. */
-static int resource_number(const struct res_view *v, const char *path,
-			   double *value)
+static int resource_number(const struct res_view *v, const char *path, double *value)
 {
 	for (int i = 0; i < res_n_families; i++) {
 		const struct res_family *f = &res_families[i];
@@ -202,8 +199,7 @@ static int resource_number(const struct res_view *v, const char *path,
 }
 
 /* The unkeyed sections, by their snapshot paths. */
-static int section_number(const struct expr_live_row *row, const char *path,
-			  double *value)
+static int section_number(const struct expr_live_row *row, const char *path, double *value)
 {
 	const struct overhead_view *ov = row->overhead;
 	const struct model *m = row->model;
@@ -228,8 +224,7 @@ static int section_number(const struct expr_live_row *row, const char *path,
 	return -ENODATA;
 }
 
-int expr_live_number(const struct expr_live_row *row, const char *path,
-		     double *value)
+int expr_live_number(const struct expr_live_row *row, const char *path, double *value)
 {
 	if (row->lat)
 		return latency_number(row, path, value);
@@ -240,9 +235,8 @@ int expr_live_number(const struct expr_live_row *row, const char *path,
 	return -ENODATA;
 }
 
-int expr_model_value(const struct field_ref *ref, struct model *model,
-		     enum model_window window, double *value, char *why,
-		     size_t len)
+int expr_model_value(const struct field_ref *ref, struct model *model, enum model_window window,
+		     double *value, char *why, size_t len)
 {
 	const struct section_def *s = ref->section;
 	struct live_rows r = {};
@@ -251,15 +245,16 @@ int expr_model_value(const struct field_ref *ref, struct model *model,
 	if (!s->keyed) {
 		struct overhead_view ov;
 		struct expr_live_row live = {
-			.model = model, .overhead = &ov,
+			.model = model,
+			.overhead = &ov,
 			.seconds = model_window_seconds(model, window),
 		};
 		struct expr_row row = { .live = &live };
 
 		model_overhead_view(model, &ov);
 		if (expr_metric_of(ref->metric, &row, value)) {
-			snprintf(why, len, "no data: no %s in this window's %s",
-				 ref->metric->name, s->name);
+			snprintf(why, len, "no data: no %s in this window's %s", ref->metric->name,
+				 s->name);
 			return -ENODATA;
 		}
 		return 0;

@@ -12,9 +12,9 @@
 
 /* What a live row reads its fields from. */
 struct expr_live_row {
-	const struct lat_summary *lat;	/* latency rows */
-	bool no_errors;			/* functions: errors are not measured */
-	const struct res_view *res;	/* resource rows */
+	const struct lat_summary *lat; /* latency rows */
+	bool no_errors;		       /* functions: errors are not measured */
+	const struct res_view *res;    /* resource rows */
 	/* Unkeyed sections (overhead, time, slow_syscalls). */
 	const struct model *model;
 	const struct overhead_view *overhead;
@@ -25,8 +25,7 @@ struct expr_live_row {
  * The value of @ref in @model's @window: 0, or -ENODATA with a one-line
  * reason when the section, row or field has nothing in it.
  */
-int expr_model_value(const struct field_ref *ref, struct model *model,
-		     enum model_window window, double *value, char *why,
-		     size_t len);
+int expr_model_value(const struct field_ref *ref, struct model *model, enum model_window window,
+		     double *value, char *why, size_t len);
 
 #endif

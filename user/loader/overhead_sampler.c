@@ -46,8 +46,7 @@ static int read_prog_stats(int fd, __u64 *runs, __u64 *run_ns)
 	return 0;
 }
 
-void overhead_window_open(struct overhead *oh, __u64 now_ns,
-			  __u64 traced_syscalls)
+void overhead_window_open(struct overhead *oh, __u64 now_ns, __u64 traced_syscalls)
 {
 	if (oh->mode != OVERHEAD_SAMPLED && oh->mode != OVERHEAD_CONTINUOUS)
 		return;
@@ -57,8 +56,8 @@ void overhead_window_open(struct overhead *oh, __u64 now_ns,
 		oh->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (oh->stats_fd < 0) {
 			oh->mode = OVERHEAD_UNAVAILABLE;
-			snprintf(oh->reason, sizeof(oh->reason),
-				 "bpf_enable_stats: %s", strerror(errno));
+			snprintf(oh->reason, sizeof(oh->reason), "bpf_enable_stats: %s",
+				 strerror(errno));
 			return;
 		}
 	}
@@ -71,8 +70,7 @@ void overhead_window_open(struct overhead *oh, __u64 now_ns,
 	oh->traced_at_open = traced_syscalls;
 }
 
-void overhead_window_close(struct overhead *oh, __u64 now_ns,
-			   __u64 traced_syscalls)
+void overhead_window_close(struct overhead *oh, __u64 now_ns, __u64 traced_syscalls)
 {
 	if (!overhead_window_is_open(oh))
 		return;
@@ -101,8 +99,8 @@ void overhead_update_loader(struct overhead *oh)
 
 	if (getrusage(RUSAGE_SELF, &ru))
 		return;
-	oh->loader_cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
-			   ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	oh->loader_cpu_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+			   ru.ru_stime.tv_usec / 1e6;
 	oh->loader_peak_rss_kb = ru.ru_maxrss;
 }
 

@@ -19,10 +19,8 @@ void overhead_init(struct overhead *oh, bool enabled, double sample_fraction);
  * @traced_syscalls, the exact count so far, tells how many per-syscall
  * program runs inside the window were for traced processes.
  */
-void overhead_window_open(struct overhead *oh, __u64 now_ns,
-			  __u64 traced_syscalls);
-void overhead_window_close(struct overhead *oh, __u64 now_ns,
-			   __u64 traced_syscalls);
+void overhead_window_open(struct overhead *oh, __u64 now_ns, __u64 traced_syscalls);
+void overhead_window_close(struct overhead *oh, __u64 now_ns, __u64 traced_syscalls);
 void overhead_update_loader(struct overhead *oh);
 /* Loader CPU from here on counts as tracing cost, not start-up. */
 void overhead_mark_tracing_start(struct overhead *oh);

@@ -42,7 +42,7 @@ struct probe_ctx {
 /* A BTF tracepoint, and the kernels that have it when not all do. */
 struct tracepoint_need {
 	const char *name;
-	const char *since;	/* e.g. "Linux 6.3+"; NULL: any with tp_btf */
+	const char *since; /* e.g. "Linux 6.3+"; NULL: any with tp_btf */
 };
 
 struct probe_family {
@@ -68,7 +68,6 @@ struct probe_family {
 	void (*destroy)(void *state);
 };
 
-
 /* Every probe family, in load order (trace.c's table). */
 const struct probe_family *const *trace_families(int *n);
 
@@ -78,19 +77,18 @@ struct common_maps {
 };
 
 /* The common maps of any skeleton (they have the same names in each). */
-#define PROBE_COMMON_MAPS(skel) (&(const struct common_maps){		\
-	.traced_tgids = (skel)->maps.traced_tgids,			\
-	.tgid_filter = (skel)->maps.tgid_filter,			\
-	.events = (skel)->maps.events,					\
-	.health = (skel)->maps.health,					\
-})
+#define PROBE_COMMON_MAPS(skel)                            \
+	(&(const struct common_maps){                      \
+		.traced_tgids = (skel)->maps.traced_tgids, \
+		.tgid_filter = (skel)->maps.tgid_filter,   \
+		.events = (skel)->maps.events,             \
+		.health = (skel)->maps.health,             \
+	})
 
 /* Points an object's copies of the shared maps at the lifecycle object's. */
-int probe_share_common_maps(const struct probe_ctx *ctx,
-			    const struct common_maps *maps);
+int probe_share_common_maps(const struct probe_ctx *ctx, const struct common_maps *maps);
 /* Registers every loaded program of @obj with the overhead sampler. */
-int probe_register_object(struct overhead *oh, struct bpf_object *obj,
-			  bool per_syscall);
+int probe_register_object(struct overhead *oh, struct bpf_object *obj, bool per_syscall);
 /* Sums a per-CPU __u64 value. */
 __u64 probe_sum_percpu(const __u64 *values, int n_cpus);
 
@@ -101,15 +99,13 @@ bool probe_resource_wanted(const struct trace_opts *opts, const char *family);
  * struct (its slots, every member a __u64) into every process's row,
  * summed over CPUs.
  */
-int probe_collect_counts(struct bpf_map *map, int n_cpus, struct model *model,
-			 const char *family);
+int probe_collect_counts(struct bpf_map *map, int n_cpus, struct model *model, const char *family);
 /* Same for a per-CPU hash of struct lat_stats: the family's histogram @h. */
-int probe_collect_hists(struct bpf_map *map, int n_cpus, struct model *model,
-			const char *family, int h);
+int probe_collect_hists(struct bpf_map *map, int n_cpus, struct model *model, const char *family,
+			int h);
 
 /* Kernel tracepoints (probe_tracepoints.c). */
-typedef bool (*tracepoint_probe_fn)(const struct probe_ctx *ctx,
-				    const char *name);
+typedef bool (*tracepoint_probe_fn)(const struct probe_ctx *ctx, const char *name);
 /* Whether the running kernel (ctx->vmlinux) has the BTF tracepoint @name. */
 bool probe_kernel_has_tracepoint(const struct probe_ctx *ctx, const char *name);
 /* The first tracepoint @f needs that @has says is missing; NULL: none. */
@@ -117,8 +113,7 @@ const struct tracepoint_need *probe_missing_tracepoint(const struct probe_family
 						       tracepoint_probe_fn has,
 						       const struct probe_ctx *ctx);
 /* The line (without "latscope: ") that says what @need missing turns off. */
-void probe_describe_missing(const struct probe_family *f,
-			    const struct tracepoint_need *need, char *buf,
-			    size_t len);
+void probe_describe_missing(const struct probe_family *f, const struct tracepoint_need *need,
+			    char *buf, size_t len);
 
 #endif

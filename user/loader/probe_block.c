@@ -39,17 +39,15 @@ static int block_register_costs(void *state, struct overhead *oh)
 	return probe_register_object(oh, skel->obj, false);
 }
 
-static int block_collect(void *state, const struct probe_ctx *ctx,
-			 struct model *model)
+static int block_collect(void *state, const struct probe_ctx *ctx, struct model *model)
 {
 	struct block_bpf *skel = state;
 	int err;
 
-	err = probe_collect_counts(skel->maps.block_counts, ctx->n_cpus, model,
-				   "block");
+	err = probe_collect_counts(skel->maps.block_counts, ctx->n_cpus, model, "block");
 	if (!err)
-		err = probe_collect_hists(skel->maps.block_lat_stats, ctx->n_cpus,
-					  model, "block", 0);
+		err = probe_collect_hists(skel->maps.block_lat_stats, ctx->n_cpus, model, "block",
+					  0);
 	return err;
 }
 

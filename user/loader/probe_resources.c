@@ -10,12 +10,12 @@ bool probe_resource_wanted(const struct trace_opts *opts, const char *family)
 	return opts->resource_groups & res_group_bit(family);
 }
 
-typedef void (*tgid_value_fn)(struct res_process *row, const void *percpu,
-			      int n_cpus, const void *arg);
+typedef void (*tgid_value_fn)(struct res_process *row, const void *percpu, int n_cpus,
+			      const void *arg);
 
 /* Calls @fn with each tgid's per-CPU values; values are never deleted. */
-static int for_each_tgid(struct bpf_map *map, int n_cpus, size_t value_size,
-			 struct model *model, tgid_value_fn fn, const void *arg)
+static int for_each_tgid(struct bpf_map *map, int n_cpus, size_t value_size, struct model *model,
+			 tgid_value_fn fn, const void *arg)
 {
 	size_t size = n_cpus * value_size;
 	__u32 key, next, *prev = NULL;
@@ -41,8 +41,7 @@ static int for_each_tgid(struct bpf_map *map, int n_cpus, size_t value_size,
 	return 0;
 }
 
-static void set_counts(struct res_process *row, const void *percpu, int n_cpus,
-		       const void *arg)
+static void set_counts(struct res_process *row, const void *percpu, int n_cpus, const void *arg)
 {
 	const struct res_family *f = arg;
 	const __u64 *v = percpu;
@@ -65,15 +64,13 @@ static const struct res_family *family_of(const char *name)
 	return f;
 }
 
-int probe_collect_counts(struct bpf_map *map, int n_cpus, struct model *model,
-			 const char *family)
+int probe_collect_counts(struct bpf_map *map, int n_cpus, struct model *model, const char *family)
 {
 	const struct res_family *f = family_of(family);
 
 	if (!f)
 		return -ENOENT;
-	return for_each_tgid(map, n_cpus, f->n_slots * sizeof(__u64), model,
-			     set_counts, f);
+	return for_each_tgid(map, n_cpus, f->n_slots * sizeof(__u64), model, set_counts, f);
 }
 
 struct hist_slot {
@@ -81,8 +78,7 @@ struct hist_slot {
 	int h;
 };
 
-static void set_hist(struct res_process *row, const void *percpu, int n_cpus,
-		     const void *arg)
+static void set_hist(struct res_process *row, const void *percpu, int n_cpus, const void *arg)
 {
 	const struct hist_slot *slot = arg;
 	struct lat_stats *dst = res_process_hist(row, slot->family, slot->h);
@@ -95,13 +91,12 @@ static void set_hist(struct res_process *row, const void *percpu, int n_cpus,
 		lat_stats_merge(dst, &v[cpu]);
 }
 
-int probe_collect_hists(struct bpf_map *map, int n_cpus, struct model *model,
-			const char *family, int h)
+int probe_collect_hists(struct bpf_map *map, int n_cpus, struct model *model, const char *family,
+			int h)
 {
 	struct hist_slot slot = { family_of(family), h };
 
 	if (!slot.family || h >= slot.family->n_hists)
 		return -ENOENT;
-	return for_each_tgid(map, n_cpus, sizeof(struct lat_stats), model,
-			     set_hist, &slot);
+	return for_each_tgid(map, n_cpus, sizeof(struct lat_stats), model, set_hist, &slot);
 }

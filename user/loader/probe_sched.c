@@ -34,20 +34,16 @@ static int sched_register_costs(void *state, struct overhead *oh)
 	return probe_register_object(oh, skel->obj, false);
 }
 
-static int sched_collect(void *state, const struct probe_ctx *ctx,
-			 struct model *model)
+static int sched_collect(void *state, const struct probe_ctx *ctx, struct model *model)
 {
 	struct sched_bpf *skel = state;
 	int err;
 
-	err = probe_collect_counts(skel->maps.sched_counts, ctx->n_cpus, model,
-				   "sched");
+	err = probe_collect_counts(skel->maps.sched_counts, ctx->n_cpus, model, "sched");
 	if (!err)
-		err = probe_collect_hists(skel->maps.off_cpu_stats, ctx->n_cpus,
-					  model, "sched", 0);
+		err = probe_collect_hists(skel->maps.off_cpu_stats, ctx->n_cpus, model, "sched", 0);
 	if (!err)
-		err = probe_collect_hists(skel->maps.runq_stats, ctx->n_cpus,
-					  model, "sched", 1);
+		err = probe_collect_hists(skel->maps.runq_stats, ctx->n_cpus, model, "sched", 1);
 	return err;
 }
 

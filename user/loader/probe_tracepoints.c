@@ -22,9 +22,8 @@ const struct tracepoint_need *probe_missing_tracepoint(const struct probe_family
 	return NULL;
 }
 
-void probe_describe_missing(const struct probe_family *f,
-			    const struct tracepoint_need *need, char *buf,
-			    size_t len)
+void probe_describe_missing(const struct probe_family *f, const struct tracepoint_need *need,
+			    char *buf, size_t len)
 {
 	char since[64] = "";
 
@@ -34,6 +33,6 @@ void probe_describe_missing(const struct probe_family *f,
 		snprintf(buf, len, "kernel lacks tracepoint %s%s: cannot trace without %s",
 			 need->name, since, f->provides);
 	else
-		snprintf(buf, len, "kernel lacks tracepoint %s%s: %s off",
-			 need->name, since, f->provides);
+		snprintf(buf, len, "kernel lacks tracepoint %s%s: %s off", need->name, since,
+			 f->provides);
 }

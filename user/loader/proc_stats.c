@@ -45,8 +45,7 @@ int proc_parse_stat(const char *text, struct proc_stats *out)
 	if (!p)
 		return -EINVAL;
 	/* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt */
-	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu %*u %llu",
-		   &minflt, &majflt) != 2)
+	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu %*u %llu", &minflt, &majflt) != 2)
 		return -EINVAL;
 	out->minor_faults = minflt;
 	out->major_faults = majflt;

@@ -21,13 +21,8 @@ extern const struct probe_family probe_block;
 
 /* Load order; lifecycle first, as it creates the shared maps. */
 static const struct probe_family *const families[] = {
-	&probe_lifecycle,
-	&probe_syscalls,
-	&probe_sock,
-	&probe_funcs,
-	&probe_sched,
-	&probe_faults,
-	&probe_block,
+	&probe_lifecycle, &probe_syscalls, &probe_sock,	 &probe_funcs,
+	&probe_sched,	  &probe_faults,   &probe_block,
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
@@ -53,8 +48,7 @@ static int handle_record(void *ctx, void *data, size_t size)
 	return opts->on_record(opts->ctx, data, size);
 }
 
-static bool family_wanted(const struct probe_family *f,
-			  const struct trace_opts *opts)
+static bool family_wanted(const struct probe_family *f, const struct trace_opts *opts)
 {
 	return !f->wanted || f->wanted(opts);
 }
@@ -63,8 +57,7 @@ static bool family_wanted(const struct probe_family *f,
  * Whether the kernel has the tracepoints @f needs. If not, one line says
  * what is off and the trace goes on without @f, unless it cannot.
  */
-static int kernel_can_load(const struct probe_ctx *ctx,
-			   const struct probe_family *f, bool *can)
+static int kernel_can_load(const struct probe_ctx *ctx, const struct probe_family *f, bool *can)
 {
 	const struct tracepoint_need *missing;
 	char line[256];
@@ -111,8 +104,8 @@ int trace__open(const struct trace_opts *opts, struct trace **out)
 	}
 	if (err)
 		goto fail;
-	trace->ring = ring_buffer__new(bpf_map__fd(trace->ctx.events),
-				       handle_record, &trace->opts, NULL);
+	trace->ring =
+		ring_buffer__new(bpf_map__fd(trace->ctx.events), handle_record, &trace->opts, NULL);
 	if (!trace->ring) {
 		err = -errno;
 		goto fail;
@@ -133,14 +126,12 @@ int trace__add_tgid(struct trace *trace, pid_t tgid)
 	__u8 one = 1;
 	pid_t *tgids;
 
-	if (bpf_map__lookup_elem(ctx->tgid_filter, &zero, sizeof(zero),
-				 &filter, sizeof(filter), 0))
+	if (bpf_map__lookup_elem(ctx->tgid_filter, &zero, sizeof(zero), &filter, sizeof(filter), 0))
 		return -errno;
 	filter.words[(key % LATSCOPE_TGID_FILTER_BITS) / 64] |= 1ULL << (key % 64);
-	if (bpf_map__update_elem(ctx->tgid_filter, &zero, sizeof(zero),
-				 &filter, sizeof(filter), BPF_ANY) ||
-	    bpf_map__update_elem(ctx->traced_tgids, &key, sizeof(key),
-				 &one, sizeof(one), BPF_ANY))
+	if (bpf_map__update_elem(ctx->tgid_filter, &zero, sizeof(zero), &filter, sizeof(filter),
+				 BPF_ANY) ||
+	    bpf_map__update_elem(ctx->traced_tgids, &key, sizeof(key), &one, sizeof(one), BPF_ANY))
 		return -errno;
 	tgids = realloc(ctx->tgids, (ctx->n_tgids + 1) * sizeof(*tgids));
 	if (!tgids)

@@ -49,8 +49,8 @@ static struct func_row *func_row(struct model_funcs *f, __u32 id)
 	return f->rows[id];
 }
 
-int funcs_set_info(struct model_funcs *f, __u32 id, const char *name,
-		   const char *module, const char *symbols_from, bool stepped)
+int funcs_set_info(struct model_funcs *f, __u32 id, const char *name, const char *module,
+		   const char *symbols_from, bool stepped)
 {
 	struct func_row *row = func_row(f, id);
 
@@ -63,8 +63,7 @@ int funcs_set_info(struct model_funcs *f, __u32 id, const char *name,
 	return 0;
 }
 
-int funcs_set(struct model_funcs *f, __u32 id,
-	      const struct lat_stats *cumulative, __u64 self_ns)
+int funcs_set(struct model_funcs *f, __u32 id, const struct lat_stats *cumulative, __u64 self_ns)
 {
 	struct func_row *row = func_row(f, id);
 
@@ -89,8 +88,8 @@ static int by_total_desc(const void *a, const void *b)
 	return (int)x->id - (int)y->id;
 }
 
-int funcs_views(struct model_funcs *f, enum model_window window,
-		const char *filter, const struct func_view **views, int *n)
+int funcs_views(struct model_funcs *f, enum model_window window, const char *filter,
+		const struct func_view **views, int *n)
 {
 	double seconds = clock_window_seconds(f->clock, window);
 	int count = 0;
@@ -129,8 +128,7 @@ static int by_cost_desc(const void *a, const void *b)
 	return x->cpu_share < y->cpu_share ? 1 : x->cpu_share > y->cpu_share ? -1 : 0;
 }
 
-int funcs_costs(struct model_funcs *f, double bpf_ns,
-		const struct func_cost **costs, int *n)
+int funcs_costs(struct model_funcs *f, double bpf_ns, const struct func_cost **costs, int *n)
 {
 	double seconds = clock_window_seconds(f->clock, WINDOW_TOTAL);
 	int count = 0;
@@ -148,8 +146,7 @@ int funcs_costs(struct model_funcs *f, double bpf_ns,
 		c->module = row->module;
 		c->hits_per_s = seconds > 0 ? row->lat.now.count / seconds : 0;
 		c->stepped = row->stepped;
-		c->ns_per_hit = bpf_ns + (row->stepped ? FUNC_STEP_NS_FLOOR
-						       : FUNC_TRAP_NS_FLOOR);
+		c->ns_per_hit = bpf_ns + (row->stepped ? FUNC_STEP_NS_FLOOR : FUNC_TRAP_NS_FLOOR);
 		c->cpu_share = c->hits_per_s * c->ns_per_hit / 1e9;
 		c->hot = c->cpu_share > FUNC_HOT_CPU_SHARE;
 		count++;

@@ -21,15 +21,13 @@ struct model *model_new(size_t keep_events)
 	if (!model)
 		return NULL;
 	model_start(model, clock_ns(CLOCK_MONOTONIC));
-	model->realtime_offset_ns = (__s64)(clock_ns(CLOCK_REALTIME) -
-					    model->clock.start_ns);
+	model->realtime_offset_ns = (__s64)(clock_ns(CLOCK_REALTIME) - model->clock.start_ns);
 	resources_init(&model->res, &model->clock, 0);
 	model->requests = requests_new(&model->clock, keep_events);
 	model->funcs = funcs_new(&model->clock);
-	if (syscalls_init(&model->syscalls, &model->clock, keep_events) ||
-	    !model->requests || !model->funcs ||
-	    ring_log_init(&model->proc_events, sizeof(struct proc_event),
-			  keep_events)) {
+	if (syscalls_init(&model->syscalls, &model->clock, keep_events) || !model->requests ||
+	    !model->funcs ||
+	    ring_log_init(&model->proc_events, sizeof(struct proc_event), keep_events)) {
 		model_free(model);
 		return NULL;
 	}
@@ -53,8 +51,7 @@ int model_add_target(struct model *model, pid_t pid, bool spawned)
 {
 	struct target_info *targets, *t;
 
-	targets = realloc(model->targets,
-			  (model->n_targets + 1) * sizeof(*targets));
+	targets = realloc(model->targets, (model->n_targets + 1) * sizeof(*targets));
 	if (!targets)
 		return -ENOMEM;
 	model->targets = targets;
@@ -98,8 +95,7 @@ static void note_exit(struct model *model, const struct proc_event *ev)
 	t->exit_code = ev->exit_code;
 }
 
-static const struct proc_event *add_proc_event(struct model *model,
-					       const struct proc_rec *rec)
+static const struct proc_event *add_proc_event(struct model *model, const struct proc_rec *rec)
 {
 	static const enum proc_event_kind kinds[] = {
 		[REC_PROC_FORK] = PROC_FORK,
@@ -196,8 +192,7 @@ void model_mark_tick(struct model *model)
 	model_step(model, STEP_TICK);
 }
 
-double model_window_seconds(const struct model *model,
-			    enum model_window window)
+double model_window_seconds(const struct model *model, enum model_window window)
 {
 	return clock_window_seconds(&model->clock, window);
 }
@@ -209,8 +204,7 @@ __u64 model_realtime_ns(const struct model *model, __u64 mono_ns)
 
 void model_overhead_view(const struct model *model, struct overhead_view *out)
 {
-	overhead_view(&model->overhead, model_window_seconds(model, WINDOW_TOTAL),
-		      out);
+	overhead_view(&model->overhead, model_window_seconds(model, WINDOW_TOTAL), out);
 }
 
 void model_overhead_view_matching(const struct model *model, const char *filter,
@@ -239,8 +233,7 @@ static double func_bpf_ns_per_hit(const struct model *model)
 	return ns;
 }
 
-int model_func_costs(struct model *model, const struct func_cost **costs,
-		     int *n)
+int model_func_costs(struct model *model, const struct func_cost **costs, int *n)
 {
 	return funcs_costs(model->funcs, func_bpf_ns_per_hit(model), costs, n);
 }

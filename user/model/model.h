@@ -20,7 +20,7 @@
 #include "model/resources.h"
 #include "model/syscalls.h"
 
-#define MODEL_DEFAULT_KEEP	1000	/* slow calls / process events kept */
+#define MODEL_DEFAULT_KEEP 1000 /* slow calls / process events kept */
 
 enum proc_event_kind { PROC_FORK, PROC_EXEC, PROC_EXIT };
 
@@ -39,13 +39,13 @@ struct target_info {
 	pid_t pid;
 	char comm[LATSCOPE_COMM_LEN];
 	enum target_state state;
-	int exit_code;		/* wait(2) encoding; valid once exited */
-	bool spawned;		/* started by latscope (-c) */
+	int exit_code; /* wait(2) encoding; valid once exited */
+	bool spawned;  /* started by latscope (-c) */
 };
 
 struct model {
-	struct model_clock clock;		/* monotonic */
-	__s64 realtime_offset_ns;		/* realtime = monotonic + offset */
+	struct model_clock clock; /* monotonic */
+	__s64 realtime_offset_ns; /* realtime = monotonic + offset */
 	struct target_info *targets;
 	int n_targets;
 	bool follow;
@@ -53,13 +53,13 @@ struct model {
 	struct model_syscalls syscalls;
 	struct model_requests *requests;
 	struct model_funcs *funcs;
-	struct resources res;			/* per-process resource use */
+	struct resources res; /* per-process resource use */
 	struct ring_log proc_events;
 	/* The slow call, request or process event the last record logged. */
 	const void *last_event;
 
 	__u64 records_received;
-	__u64 health[HEALTH_COUNTERS];		/* kernel's own counters */
+	__u64 health[HEALTH_COUNTERS]; /* kernel's own counters */
 	struct overhead overhead;
 };
 
@@ -88,15 +88,13 @@ void model_reset(struct model *model);
 /* Live alerts judged WINDOW_TICK: the next one starts here. */
 void model_mark_tick(struct model *model);
 
-double model_window_seconds(const struct model *model,
-			    enum model_window window);
+double model_window_seconds(const struct model *model, enum model_window window);
 __u64 model_realtime_ns(const struct model *model, __u64 mono_ns);
 void model_overhead_view(const struct model *model, struct overhead_view *out);
 /* The same, keeping only programs whose name contains @filter. */
 void model_overhead_view_matching(const struct model *model, const char *filter,
 				  struct overhead_view *out);
 /* Probe costs of traced functions, from their hits and the BPF stats. */
-int model_func_costs(struct model *model, const struct func_cost **costs,
-		     int *n);
+int model_func_costs(struct model *model, const struct func_cost **costs, int *n);
 
 #endif

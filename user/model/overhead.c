@@ -4,8 +4,7 @@
 #include <string.h>
 #include "model/overhead.h"
 
-int overhead_add_prog(struct overhead *oh, const char *name, int fd,
-		      bool per_syscall)
+int overhead_add_prog(struct overhead *oh, const char *name, int fd, bool per_syscall)
 {
 	struct prog_cost *p;
 
@@ -24,8 +23,7 @@ bool overhead_window_is_open(const struct overhead *oh)
 	return oh->window_opened_ns != 0;
 }
 
-static void add_family_cost(struct overhead_view *out, const char *family,
-			    double ns_per_s)
+static void add_family_cost(struct overhead_view *out, const char *family, double ns_per_s)
 {
 	int i;
 
@@ -40,8 +38,7 @@ static void add_family_cost(struct overhead_view *out, const char *family,
 	out->families[i].cpu_share += ns_per_s / 1e9;
 }
 
-void overhead_view(const struct overhead *oh, double elapsed_s,
-		   struct overhead_view *out)
+void overhead_view(const struct overhead *oh, double elapsed_s, struct overhead_view *out)
 {
 	double sampled_s = oh->sampled_ns / 1e9;
 	__u64 per_syscall_runs = 0;
@@ -50,11 +47,10 @@ void overhead_view(const struct overhead *oh, double elapsed_s,
 	memset(out, 0, sizeof(*out));
 	out->mode = oh->mode;
 	out->reason = oh->reason;
-	out->sample_fraction = oh->mode == OVERHEAD_SAMPLED ?
-				       oh->sample_fraction : 1.0;
+	out->sample_fraction = oh->mode == OVERHEAD_SAMPLED ? oh->sample_fraction : 1.0;
 	out->loader_cpu_s = oh->loader_cpu_s;
-	out->loader_cpu_share = elapsed_s > 0 ?
-		(oh->loader_cpu_s - oh->loader_cpu_at_start) / elapsed_s : 0;
+	out->loader_cpu_share =
+		elapsed_s > 0 ? (oh->loader_cpu_s - oh->loader_cpu_at_start) / elapsed_s : 0;
 	out->loader_peak_rss_kb = oh->loader_peak_rss_kb;
 	if (sampled_s <= 0)
 		return;
@@ -90,10 +86,14 @@ void overhead_view(const struct overhead *oh, double elapsed_s,
 const char *overhead_mode_name(enum overhead_mode mode)
 {
 	switch (mode) {
-	case OVERHEAD_OFF: return "off";
-	case OVERHEAD_SAMPLED: return "sampled";
-	case OVERHEAD_CONTINUOUS: return "continuous";
-	case OVERHEAD_UNAVAILABLE: return "unavailable";
+	case OVERHEAD_OFF:
+		return "off";
+	case OVERHEAD_SAMPLED:
+		return "sampled";
+	case OVERHEAD_CONTINUOUS:
+		return "continuous";
+	case OVERHEAD_UNAVAILABLE:
+		return "unavailable";
 	}
 	return "?";
 }

@@ -24,8 +24,7 @@ static enum reading window_from(enum model_window w)
 
 static enum reading window_to(enum model_window w)
 {
-	return w == WINDOW_LAST_INTERVAL || w == WINDOW_SINCE_RESET ? READ_MARK
-								      : READ_NOW;
+	return w == WINDOW_LAST_INTERVAL || w == WINDOW_SINCE_RESET ? READ_MARK : READ_NOW;
 }
 
 /*
@@ -35,7 +34,7 @@ static enum reading window_to(enum model_window w)
 static void step(void *readings, size_t size, enum readings_step s)
 {
 	char *at = readings;
-#define AT(r) (at + (r) * size)
+#define AT(r) (at + (r)*size)
 
 	switch (s) {
 	case STEP_INTERVAL:
@@ -63,33 +62,32 @@ void clock_start(struct model_clock *c, __u64 now_ns)
 void clock_step(struct model_clock *c, enum readings_step s)
 {
 	_Static_assert(offsetof(struct model_clock, tick_ns) -
-			       offsetof(struct model_clock, now_ns) ==
-		       READ_TICK * sizeof(__u64), "clock in reading order");
+				       offsetof(struct model_clock, now_ns) ==
+			       READ_TICK * sizeof(__u64),
+		       "clock in reading order");
 	step(&c->now_ns, sizeof(__u64), s);
 }
 
 double clock_window_seconds(const struct model_clock *c, enum model_window w)
 {
-	const __u64 at[] = { c->now_ns, c->mark_ns, c->prev_ns, c->base_ns,
-			     c->tick_ns, c->start_ns };
+	const __u64 at[] = {
+		c->now_ns, c->mark_ns, c->prev_ns, c->base_ns, c->tick_ns, c->start_ns
+	};
 
 	return (at[window_to(w)] - at[window_from(w)]) / 1e9;
 }
 
 _Static_assert(sizeof(struct count_readings) == (READ_TICK + 1) * sizeof(__u64),
 	       "count readings in reading order");
-_Static_assert(sizeof(struct lat_readings) ==
-		       (READ_TICK + 1) * sizeof(struct lat_stats),
+_Static_assert(sizeof(struct lat_readings) == (READ_TICK + 1) * sizeof(struct lat_stats),
 	       "latency readings in reading order");
 
-static const struct lat_stats *lat_at(const struct lat_readings *r,
-				      enum reading which)
+static const struct lat_stats *lat_at(const struct lat_readings *r, enum reading which)
 {
 	return &r->now + which;
 }
 
-__u64 lat_readings_window(const struct lat_readings *r, enum model_window w,
-			  struct lat_stats *out)
+__u64 lat_readings_window(const struct lat_readings *r, enum model_window w, struct lat_stats *out)
 {
 	enum reading from = window_from(w), to = window_to(w);
 
@@ -100,16 +98,14 @@ __u64 lat_readings_window(const struct lat_readings *r, enum model_window w,
 	return out->count;
 }
 
-__u64 lat_readings_counter(const struct lat_readings *r, enum model_window w,
-			   size_t offset)
+__u64 lat_readings_counter(const struct lat_readings *r, enum model_window w, size_t offset)
 {
 	enum reading from = window_from(w);
 	const char *to = (const char *)lat_at(r, window_to(w)) + offset;
 
 	if (from == READ_START)
 		return *(const __u64 *)to;
-	return *(const __u64 *)to -
-	       *(const __u64 *)((const char *)lat_at(r, from) + offset);
+	return *(const __u64 *)to - *(const __u64 *)((const char *)lat_at(r, from) + offset);
 }
 
 __u64 count_readings_window(const struct count_readings *r, enum model_window w)

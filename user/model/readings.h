@@ -18,8 +18,8 @@
 #include "latscope.h"
 
 enum model_window {
-	WINDOW_TOTAL,		/* since the trace started */
-	WINDOW_INTERVAL,	/* since the last interval mark */
+	WINDOW_TOTAL,	 /* since the trace started */
+	WINDOW_INTERVAL, /* since the last interval mark */
 	/*
 	 * The last complete interval (between the two latest marks) and
 	 * everything from the last reset up to the latest mark: both stand
@@ -28,14 +28,14 @@ enum model_window {
 	 */
 	WINDOW_LAST_INTERVAL,
 	WINDOW_SINCE_RESET,
-	WINDOW_TICK,		/* since the last tick mark */
+	WINDOW_TICK, /* since the last tick mark */
 };
 
 /* What moves the readings on. */
 enum readings_step {
-	STEP_INTERVAL,		/* prev = mark, mark = now */
-	STEP_RESET,		/* base = prev = mark = now */
-	STEP_TICK,		/* tick = now */
+	STEP_INTERVAL, /* prev = mark, mark = now */
+	STEP_RESET,    /* base = prev = mark = now */
+	STEP_TICK,     /* tick = now */
 };
 
 /* When each reading was taken (monotonic ns); start_ns opens every window. */
@@ -56,11 +56,9 @@ void clock_step(struct model_clock *c, enum readings_step step);
 double clock_window_seconds(const struct model_clock *c, enum model_window w);
 
 /* The window's histogram in @out; returns its sample count. */
-__u64 lat_readings_window(const struct lat_readings *r, enum model_window w,
-			  struct lat_stats *out);
+__u64 lat_readings_window(const struct lat_readings *r, enum model_window w, struct lat_stats *out);
 /* One __u64 member of struct lat_stats (at @offset) over the window. */
-__u64 lat_readings_counter(const struct lat_readings *r, enum model_window w,
-			   size_t offset);
+__u64 lat_readings_counter(const struct lat_readings *r, enum model_window w, size_t offset);
 __u64 count_readings_window(const struct count_readings *r, enum model_window w);
 /* A gauge (memory, threads): its value at the window's end, not a difference. */
 __u64 count_readings_at_end(const struct count_readings *r, enum model_window w);

@@ -10,18 +10,15 @@
 
 static void view_mem_free(struct view_mem *mem);
 
-struct model_requests *requests_new(const struct model_clock *clock,
-				    size_t keep_events)
+struct model_requests *requests_new(const struct model_clock *clock, size_t keep_events)
 {
 	struct model_requests *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return NULL;
 	r->clock = clock;
-	r->endpoints = calloc(MODEL_MAX_ENDPOINTS + LATSCOPE_MAX_REQ_GROUPS,
-			      sizeof(*r->endpoints));
-	if (!r->endpoints ||
-	    ring_log_init(&r->slow, sizeof(struct slow_request), keep_events)) {
+	r->endpoints = calloc(MODEL_MAX_ENDPOINTS + LATSCOPE_MAX_REQ_GROUPS, sizeof(*r->endpoints));
+	if (!r->endpoints || ring_log_init(&r->slow, sizeof(struct slow_request), keep_events)) {
 		requests_free(r);
 		return NULL;
 	}
@@ -43,10 +40,8 @@ void requests_free(struct model_requests *r)
 	free(r);
 }
 
-int requests_set_group(struct model_requests *r, __u32 id,
-		       const struct req_group_key *key,
-		       const struct lat_stats *lat,
-		       const struct req_group_counts *counts)
+int requests_set_group(struct model_requests *r, __u32 id, const struct req_group_key *key,
+		       const struct lat_stats *lat, const struct req_group_counts *counts)
 {
 	struct req_group *g;
 
@@ -69,8 +64,7 @@ int requests_set_group(struct model_requests *r, __u32 id,
 	return 0;
 }
 
-static struct req_endpoint *endpoint_row(struct model_requests *r, __u32 group,
-					 const char *name)
+static struct req_endpoint *endpoint_row(struct model_requests *r, __u32 group, const char *name)
 {
 	bool other = !strcmp(name, ENDPOINT_OTHER);
 	struct req_endpoint *e;
@@ -95,8 +89,7 @@ static struct req_endpoint *endpoint_row(struct model_requests *r, __u32 group,
 	return e;
 }
 
-static void tally_request(struct req_readings *t, const struct request_rec *rec,
-			  int status)
+static void tally_request(struct req_readings *t, const struct request_rec *rec, int status)
 {
 	__u32 class = status / 100;
 
@@ -111,8 +104,7 @@ static void tally_request(struct req_readings *t, const struct request_rec *rec,
 		t->status[class].now++;
 }
 
-static const struct slow_request *log_slow(struct model_requests *r,
-					   const struct request_rec *rec,
+static const struct slow_request *log_slow(struct model_requests *r, const struct request_rec *rec,
 					   const char *endpoint, int status)
 {
 	struct slow_request s = {
@@ -137,12 +129,11 @@ static const struct slow_request *log_slow(struct model_requests *r,
 bool request_rec_fits(const struct request_rec *rec, size_t size)
 {
 	return size >= request_rec_size(0) &&
-	       size >= request_rec_size(rec->req_len < LATSCOPE_CAPTURE_LEN ?
-					rec->req_len : LATSCOPE_CAPTURE_LEN);
+	       size >= request_rec_size(rec->req_len < LATSCOPE_CAPTURE_LEN ? rec->req_len
+									    : LATSCOPE_CAPTURE_LEN);
 }
 
-const struct slow_request *requests_add(struct model_requests *r,
-					const struct request_rec *rec)
+const struct slow_request *requests_add(struct model_requests *r, const struct request_rec *rec)
 {
 	char name[HTTP_ENDPOINT_LEN];
 	struct req_endpoint *e;
@@ -199,8 +190,7 @@ const char *format_peer_addr(const __u8 addr[16], char *buf, size_t len)
 }
 
 /* The window's tally, in @out. */
-static const struct req_tally *tally_window(const struct req_readings *t,
-					    enum model_window window,
+static const struct req_tally *tally_window(const struct req_readings *t, enum model_window window,
 					    struct req_tally *out)
 {
 	lat_readings_window(&t->lat, window, &out->lat);
@@ -212,8 +202,8 @@ static const struct req_tally *tally_window(const struct req_readings *t,
 	return out;
 }
 
-static void fill_row(struct req_row_view *v, const char *name,
-		     const struct req_tally *t, double seconds)
+static void fill_row(struct req_row_view *v, const char *name, const struct req_tally *t,
+		     double seconds)
 {
 	v->name = name;
 	lat_stats_summarize(&t->lat, seconds, &v->lat);
@@ -225,16 +215,15 @@ static void fill_row(struct req_row_view *v, const char *name,
 	v->hist = &t->lat;
 }
 
-static void label_group(struct req_group_view *v, const struct req_group *g,
-			bool http)
+static void label_group(struct req_group_view *v, const struct req_group *g, bool http)
 {
 	v->role = g->key.role;
 	v->port = g->key.port;
 	v->http = http;
 	if (v->role == REQ_ROLE_CLIENT) {
 		format_peer_addr((const __u8 *)g->key.addr, v->addr, sizeof(v->addr));
-		snprintf(v->label, sizeof(v->label), strchr(v->addr, ':') ?
-			 "[%s]:%u" : "%s:%u", v->addr, v->port);
+		snprintf(v->label, sizeof(v->label), strchr(v->addr, ':') ? "[%s]:%u" : "%s:%u",
+			 v->addr, v->port);
 	} else {
 		snprintf(v->label, sizeof(v->label), "port %u", v->port);
 	}
@@ -293,9 +282,8 @@ static struct view_mem *view_mem_new(const struct model_requests *r)
 }
 
 static int add_endpoint_rows(struct model_requests *r, struct view_mem *mem,
-			     struct req_group_view *gv, __u32 group,
-			     enum model_window window, double seconds,
-			     int *n_rows, int *n_tallies)
+			     struct req_group_view *gv, __u32 group, enum model_window window,
+			     double seconds, int *n_rows, int *n_tallies)
 {
 	gv->endpoints = &mem->rows[*n_rows];
 	for (int i = 0; i < r->n_endpoints; i++) {
@@ -310,14 +298,12 @@ static int add_endpoint_rows(struct model_requests *r, struct view_mem *mem,
 		fill_row(&mem->rows[(*n_rows)++], e->name, t, seconds);
 		gv->n_endpoints++;
 	}
-	qsort(gv->endpoints, gv->n_endpoints, sizeof(*gv->endpoints),
-	      rows_by_count);
+	qsort(gv->endpoints, gv->n_endpoints, sizeof(*gv->endpoints), rows_by_count);
 	return 0;
 }
 
-int requests_views(struct model_requests *r, enum model_window window,
-		   enum req_role role, const struct req_group_view **views,
-		   int *n)
+int requests_views(struct model_requests *r, enum model_window window, enum req_role role,
+		   const struct req_group_view **views, int *n)
 {
 	double seconds = clock_window_seconds(r->clock, window);
 	int count = 0, n_rows = 0, n_tallies = 0;
@@ -340,8 +326,7 @@ int requests_views(struct model_requests *r, enum model_window window,
 		memset(gv, 0, sizeof(*gv));
 		label_group(gv, g, r->http[g->id]);
 		fill_row(&gv->total, gv->label, t, seconds);
-		add_endpoint_rows(r, mem, gv, g->id, window, seconds, &n_rows,
-				  &n_tallies);
+		add_endpoint_rows(r, mem, gv, g->id, window, seconds, &n_rows, &n_tallies);
 		count++;
 	}
 	qsort(mem->groups, count, sizeof(mem->groups[0]), groups_by_count);
@@ -350,8 +335,7 @@ int requests_views(struct model_requests *r, enum model_window window,
 	return 0;
 }
 
-void req_row_key(const struct req_group_view *g, const char *endpoint,
-		 char *key, size_t len)
+void req_row_key(const struct req_group_view *g, const char *endpoint, char *key, size_t len)
 {
 	char group[64];
 
@@ -388,8 +372,8 @@ static int flat_rows_of(const struct req_group_view *g, const char *filter,
 	return n;
 }
 
-int requests_rows(struct model_requests *r, enum model_window window,
-		  const char *filter, const struct req_flat_row **rows, int *n)
+int requests_rows(struct model_requests *r, enum model_window window, const char *filter,
+		  const struct req_flat_row **rows, int *n)
 {
 	static const enum req_role roles[] = { REQ_ROLE_SERVER, REQ_ROLE_CLIENT };
 	int count = 0, cap = r->n_endpoints + LATSCOPE_MAX_REQ_GROUPS;
@@ -414,8 +398,8 @@ int requests_rows(struct model_requests *r, enum model_window window,
 	return 0;
 }
 
-void requests_totals(struct model_requests *r, enum model_window window,
-		     enum req_role role, struct req_totals *out)
+void requests_totals(struct model_requests *r, enum model_window window, enum req_role role,
+		     struct req_totals *out)
 {
 	double seconds = clock_window_seconds(r->clock, window);
 	struct req_tally *t = malloc(sizeof(*t));

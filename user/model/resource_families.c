@@ -3,16 +3,15 @@
 #include <stdlib.h>
 #include "model/resources.h"
 
-#define ARRAY_LEN(a)	(int)(sizeof(a) / sizeof((a)[0]))
+#define ARRAY_LEN(a) (int)(sizeof(a) / sizeof((a)[0]))
 /* A field over one slot of @type, or over several. */
-#define SLOT(type, m)		.slots = { RES_SLOT(type, m) }, .n_slots = 1
-#define SLOTS2(type, a, b)	.slots = { RES_SLOT(type, a), RES_SLOT(type, b) }, .n_slots = 2
-#define SLOTS3(type, a, b, c)						\
-	.slots = { RES_SLOT(type, a), RES_SLOT(type, b), RES_SLOT(type, c) }, \
-	.n_slots = 3
-#define FAMILY_FIELDS(f)	.fields = (f), .n_fields = ARRAY_LEN(f)
-#define FAMILY_HISTS(h)		.hists = (h), .n_hists = ARRAY_LEN(h)
-#define COUNTERS(type)		.n_slots = sizeof(type) / sizeof(__u64)
+#define SLOT(type, m)	   .slots = { RES_SLOT(type, m) }, .n_slots = 1
+#define SLOTS2(type, a, b) .slots = { RES_SLOT(type, a), RES_SLOT(type, b) }, .n_slots = 2
+#define SLOTS3(type, a, b, c) \
+	.slots = { RES_SLOT(type, a), RES_SLOT(type, b), RES_SLOT(type, c) }, .n_slots = 3
+#define FAMILY_FIELDS(f) .fields = (f), .n_fields = ARRAY_LEN(f)
+#define FAMILY_HISTS(h)	 .hists = (h), .n_hists = ARRAY_LEN(h)
+#define COUNTERS(type)	 .n_slots = sizeof(type) / sizeof(__u64)
 
 /* ---- sched: CPU time and scheduling delays (bpf/sched.bpf.c) ---- */
 
@@ -21,8 +20,8 @@ static const struct res_field sched_fields[] = {
 	{ "on_cpu_ns", RES_SUM, RES_UNIT_NS, SLOT(S, on_cpu_ns),
 	  .metric = "latscope_process_cpu_seconds",
 	  .help = "On-CPU time of the process's threads." },
-	{ "cpu_share", RES_PER_SECOND, RES_UNIT_SHARE, SLOT(S, on_cpu_ns),
-	  .expr = "cpu", .top_title = "CPU%", .top_width = 7 },
+	{ "cpu_share", RES_PER_SECOND, RES_UNIT_SHARE, SLOT(S, on_cpu_ns), .expr = "cpu",
+	  .top_title = "CPU%", .top_width = 7 },
 	{ "voluntary_switches", RES_SUM, RES_UNIT_COUNT, SLOT(S, voluntary),
 	  .metric = "latscope_process_context_switches", .label = "kind",
 	  .label_value = "voluntary",
@@ -52,26 +51,22 @@ static const char *const sched_text[] = {
 static const struct res_field memory_fields[] = {
 	{ "rss_kb", RES_GAUGE, RES_UNIT_KIB, SLOT(M, rss_kb), .expr = "rss",
 	  .metric = "latscope_process_resident_memory_bytes",
-	  .help = "Resident memory (VmRSS) at the latest /proc reading.",
-	  .top_title = "RSS", .top_width = 7 },
-	{ "peak_rss_kb", RES_GAUGE, RES_UNIT_KIB, SLOT(M, peak_rss_kb),
-	  .expr = "peak_rss" },
-	{ "threads", RES_GAUGE, RES_UNIT_COUNT, SLOT(M, threads),
-	  .expr = "threads", .top_title = "THR", .top_width = 4 },
+	  .help = "Resident memory (VmRSS) at the latest /proc reading.", .top_title = "RSS",
+	  .top_width = 7 },
+	{ "peak_rss_kb", RES_GAUGE, RES_UNIT_KIB, SLOT(M, peak_rss_kb), .expr = "peak_rss" },
+	{ "threads", RES_GAUGE, RES_UNIT_COUNT, SLOT(M, threads), .expr = "threads",
+	  .top_title = "THR", .top_width = 4 },
 	{ "fds", RES_GAUGE, RES_UNIT_COUNT, SLOT(M, fds), .expr = "fds" },
-	{ "minor_faults", RES_SUM, RES_UNIT_COUNT, SLOT(M, minor_faults),
-	  .expr = "minor_faults", .metric = "latscope_process_page_faults",
-	  .label = "kind", .label_value = "minor",
+	{ "minor_faults", RES_SUM, RES_UNIT_COUNT, SLOT(M, minor_faults), .expr = "minor_faults",
+	  .metric = "latscope_process_page_faults", .label = "kind", .label_value = "minor",
 	  .help = "Page faults since tracing began, from /proc (major: needed I/O).",
 	  .top_title = "MINFLT", .top_width = 7 },
-	{ "major_faults", RES_SUM, RES_UNIT_COUNT, SLOT(M, major_faults),
-	  .expr = "major_faults", .metric = "latscope_process_page_faults",
-	  .label = "kind", .label_value = "major",
+	{ "major_faults", RES_SUM, RES_UNIT_COUNT, SLOT(M, major_faults), .expr = "major_faults",
+	  .metric = "latscope_process_page_faults", .label = "kind", .label_value = "major",
 	  .top_title = "MAJFLT", .top_width = 6, .alarm_nonzero = true },
 	{ "minor_faults_per_s", RES_PER_SECOND, RES_UNIT_RATE, SLOT(M, minor_faults) },
 	{ "major_faults_per_s", RES_PER_SECOND, RES_UNIT_RATE, SLOT(M, major_faults) },
-	{ "final", RES_GAUGE, RES_UNIT_FLAG, SLOT(M, final),
-	  .text_true = " (at exit)" },
+	{ "final", RES_GAUGE, RES_UNIT_FLAG, SLOT(M, final), .text_true = " (at exit)" },
 };
 #undef M
 
@@ -87,8 +82,7 @@ static const char *const memory_text[] = {
 #define F struct fault_counts
 static const struct res_field fault_fields[] = {
 	{ "user", RES_SUM, RES_UNIT_COUNT, SLOT(F, user),
-	  .metric = "latscope_process_traced_page_faults", .label = "mode",
-	  .label_value = "user",
+	  .metric = "latscope_process_traced_page_faults", .label = "mode", .label_value = "user",
 	  .help = "Page faults seen by the faults probes, by the mode they were taken in." },
 	{ "kernel", RES_SUM, RES_UNIT_COUNT, SLOT(F, kernel),
 	  .metric = "latscope_process_traced_page_faults", .label = "mode",
@@ -108,35 +102,29 @@ static const char *const fault_text[] = {
 #define B struct block_counts
 static const struct res_field block_fields[] = {
 	{ "reads", RES_SUM, RES_UNIT_COUNT, SLOT(B, reads),
-	  .metric = "latscope_process_disk_requests", .label = "op",
-	  .label_value = "read",
+	  .metric = "latscope_process_disk_requests", .label = "op", .label_value = "read",
 	  .help = "Block I/O requests completed, by operation." },
 	{ "writes", RES_SUM, RES_UNIT_COUNT, SLOT(B, writes),
-	  .metric = "latscope_process_disk_requests", .label = "op",
-	  .label_value = "write" },
+	  .metric = "latscope_process_disk_requests", .label = "op", .label_value = "write" },
 	{ "others", RES_SUM, RES_UNIT_COUNT, SLOT(B, others),
-	  .metric = "latscope_process_disk_requests", .label = "op",
-	  .label_value = "other" },
-	{ "read_bytes", RES_SUM, RES_UNIT_BYTES, SLOT(B, read_bytes),
-	  .expr = "disk_read", .metric = "latscope_process_disk_bytes",
-	  .label = "op", .label_value = "read",
+	  .metric = "latscope_process_disk_requests", .label = "op", .label_value = "other" },
+	{ "read_bytes", RES_SUM, RES_UNIT_BYTES, SLOT(B, read_bytes), .expr = "disk_read",
+	  .metric = "latscope_process_disk_bytes", .label = "op", .label_value = "read",
 	  .help = "Bytes moved by completed block I/O requests." },
-	{ "write_bytes", RES_SUM, RES_UNIT_BYTES, SLOT(B, write_bytes),
-	  .expr = "disk_write", .metric = "latscope_process_disk_bytes",
-	  .label = "op", .label_value = "write" },
+	{ "write_bytes", RES_SUM, RES_UNIT_BYTES, SLOT(B, write_bytes), .expr = "disk_write",
+	  .metric = "latscope_process_disk_bytes", .label = "op", .label_value = "write" },
 	{ "read_bytes_per_s", RES_PER_SECOND, RES_UNIT_RATE, SLOT(B, read_bytes) },
 	{ "write_bytes_per_s", RES_PER_SECOND, RES_UNIT_RATE, SLOT(B, write_bytes) },
 	{ "errors", RES_SUM, RES_UNIT_COUNT, SLOT(B, errors),
 	  .metric = "latscope_process_disk_errors",
 	  .help = "Block I/O requests that completed with an error." },
-	{ NULL, RES_SUM, RES_UNIT_COUNT, SLOTS3(B, reads, writes, others),
-	  .top_title = "BLK IO", .top_width = 6 },
+	{ NULL, RES_SUM, RES_UNIT_COUNT, SLOTS3(B, reads, writes, others), .top_title = "BLK IO",
+	  .top_width = 6 },
 };
 #undef B
 
 static const struct res_hist_def block_hists[] = {
-	{ "block_io", "latency", "block I/O",
-	  "latscope_process_disk_request_duration_seconds",
+	{ "block_io", "latency", "block I/O", "latscope_process_disk_request_duration_seconds",
 	  "Block I/O request latency: issue to completion." },
 };
 
@@ -149,35 +137,34 @@ static const char *const block_text[] = {
 /* ---- net: sockets and TCP connections (bpf/sock.bpf.c, its net part) ---- */
 
 #define N struct net_counts
-#define TCP_COUNT(name, member, ...)					\
-	{ "tcp." name, RES_SUM, RES_UNIT_COUNT, SLOT(N, member), __VA_ARGS__ }
+#define TCP_COUNT(name, member, ...)                                               \
+	{                                                                          \
+		"tcp." name, RES_SUM, RES_UNIT_COUNT, SLOT(N, member), __VA_ARGS__ \
+	}
 static const struct res_field net_fields[] = {
-	{ "bytes_sent", RES_SUM, RES_UNIT_BYTES, SLOT(N, bytes_sent),
-	  .expr = "net_sent", .metric = "latscope_process_network_bytes",
-	  .label = "direction", .label_value = "sent",
-	  .help = "Bytes moved by IPv4/IPv6 socket calls.",
-	  .top_title = "NET TX", .top_width = 7 },
+	{ "bytes_sent", RES_SUM, RES_UNIT_BYTES, SLOT(N, bytes_sent), .expr = "net_sent",
+	  .metric = "latscope_process_network_bytes", .label = "direction", .label_value = "sent",
+	  .help = "Bytes moved by IPv4/IPv6 socket calls.", .top_title = "NET TX", .top_width = 7 },
 	{ "bytes_received", RES_SUM, RES_UNIT_BYTES, SLOT(N, bytes_received),
-	  .expr = "net_received", .metric = "latscope_process_network_bytes",
-	  .label = "direction", .label_value = "received",
-	  .top_title = "NET RX", .top_width = 7 },
+	  .expr = "net_received", .metric = "latscope_process_network_bytes", .label = "direction",
+	  .label_value = "received", .top_title = "NET RX", .top_width = 7 },
 	{ "sends", RES_SUM, RES_UNIT_COUNT, SLOT(N, sends) },
 	{ "receives", RES_SUM, RES_UNIT_COUNT, SLOT(N, receives) },
 	{ "sent_bytes_per_s", RES_PER_SECOND, RES_UNIT_RATE, SLOT(N, bytes_sent) },
-	{ "received_bytes_per_s", RES_PER_SECOND, RES_UNIT_RATE,
-	  SLOT(N, bytes_received) },
+	{ "received_bytes_per_s", RES_PER_SECOND, RES_UNIT_RATE, SLOT(N, bytes_received) },
 	TCP_COUNT("active_opens", active_opens, .metric = "latscope_process_tcp_opens",
 		  .label = "side", .label_value = "active",
 		  .help = "TCP connections established: active (connect) or passive (accepted)."),
 	TCP_COUNT("passive_opens", passive_opens, .metric = "latscope_process_tcp_opens",
 		  .label = "side", .label_value = "passive"),
-	TCP_COUNT("local_closes", local_closes, .metric = "latscope_process_tcp_closes",
-		  .label = "kind", .label_value = "local_fin",
-		  .help = "Established TCP connections closed: local or remote FIN first, or aborted without one."),
+	TCP_COUNT(
+		"local_closes", local_closes, .metric = "latscope_process_tcp_closes",
+		.label = "kind", .label_value = "local_fin",
+		.help = "Established TCP connections closed: local or remote FIN first, or aborted without one."),
 	TCP_COUNT("remote_closes", remote_closes, .metric = "latscope_process_tcp_closes",
 		  .label = "kind", .label_value = "remote_fin"),
-	TCP_COUNT("aborts", aborts, .metric = "latscope_process_tcp_closes",
-		  .label = "kind", .label_value = "abort"),
+	TCP_COUNT("aborts", aborts, .metric = "latscope_process_tcp_closes", .label = "kind",
+		  .label_value = "abort"),
 	TCP_COUNT("connect_failures", connect_failures,
 		  .metric = "latscope_process_tcp_connect_failures",
 		  .help = "TCP connects that failed."),
@@ -186,16 +173,14 @@ static const struct res_field net_fields[] = {
 	TCP_COUNT("resets_sent", resets_sent, .metric = "latscope_process_tcp_resets",
 		  .label = "direction", .label_value = "sent",
 		  .help = "TCP resets sent or received."),
-	TCP_COUNT("resets_received", resets_received,
-		  .metric = "latscope_process_tcp_resets", .label = "direction",
-		  .label_value = "received"),
+	TCP_COUNT("resets_received", resets_received, .metric = "latscope_process_tcp_resets",
+		  .label = "direction", .label_value = "received"),
 };
 #undef TCP_COUNT
 #undef N
 
 static const struct res_hist_def net_hists[] = {
-	{ "connect", "tcp.connect", "connect",
-	  "latscope_process_tcp_connect_duration_seconds",
+	{ "connect", "tcp.connect", "connect", "latscope_process_tcp_connect_duration_seconds",
 	  "TCP connect latency: SYN_SENT to ESTABLISHED." },
 };
 
@@ -218,24 +203,44 @@ static const char *const net_text[] = {
  * README "Resources").
  */
 static struct res_family families[] = {
-	{ .name = "sched", .json = "cpu", .optional = true,
+	{ .name = "sched",
+	  .json = "cpu",
+	  .optional = true,
 	  .option_help = "CPU time, off-CPU and run-queue latency",
-	  COUNTERS(struct sched_counts), .text = sched_text,
-	  FAMILY_FIELDS(sched_fields), FAMILY_HISTS(sched_hists) },
-	{ .name = "memory", .json = "memory", COUNTERS(struct memory_counts),
-	  .text = memory_text, FAMILY_FIELDS(memory_fields) },
-	{ .name = "faults", .json = "faults", .optional = true,
+	  COUNTERS(struct sched_counts),
+	  .text = sched_text,
+	  FAMILY_FIELDS(sched_fields),
+	  FAMILY_HISTS(sched_hists) },
+	{ .name = "memory",
+	  .json = "memory",
+	  COUNTERS(struct memory_counts),
+	  .text = memory_text,
+	  FAMILY_FIELDS(memory_fields) },
+	{ .name = "faults",
+	  .json = "faults",
+	  .optional = true,
 	  .option_help = "page faults at their tracepoints",
-	  COUNTERS(struct fault_counts), .text = fault_text,
+	  COUNTERS(struct fault_counts),
+	  .text = fault_text,
 	  FAMILY_FIELDS(fault_fields) },
-	{ .name = "block", .json = "disk", .optional = true, .default_on = true,
+	{ .name = "block",
+	  .json = "disk",
+	  .optional = true,
+	  .default_on = true,
 	  .option_help = "block I/O requests, bytes, latency",
-	  COUNTERS(struct block_counts), .text = block_text,
-	  FAMILY_FIELDS(block_fields), FAMILY_HISTS(block_hists) },
-	{ .name = "net", .json = "net", .optional = true, .default_on = true,
+	  COUNTERS(struct block_counts),
+	  .text = block_text,
+	  FAMILY_FIELDS(block_fields),
+	  FAMILY_HISTS(block_hists) },
+	{ .name = "net",
+	  .json = "net",
+	  .optional = true,
+	  .default_on = true,
 	  .option_help = "network bytes, TCP connections, retransmits",
-	  COUNTERS(struct net_counts), .text = net_text,
-	  FAMILY_FIELDS(net_fields), FAMILY_HISTS(net_hists) },
+	  COUNTERS(struct net_counts),
+	  .text = net_text,
+	  FAMILY_FIELDS(net_fields),
+	  FAMILY_HISTS(net_hists) },
 };
 
 const struct res_family *const res_families = families;
@@ -257,7 +262,8 @@ __attribute__((constructor)) static void lay_out_families(void)
 	}
 	_Static_assert(ARRAY_LEN(families) <= RES_MAX_FAMILIES, "too many families");
 	if (slot > RES_MAX_SLOTS || hist > RES_MAX_HISTS) {
-		fprintf(stderr, "latscope: resource families need %d slots and %d histograms: raise RES_MAX_SLOTS/RES_MAX_HISTS\n",
+		fprintf(stderr,
+			"latscope: resource families need %d slots and %d histograms: raise RES_MAX_SLOTS/RES_MAX_HISTS\n",
 			slot, hist);
 		abort();
 	}

@@ -35,8 +35,7 @@ __u32 res_group_bit(const char *name)
 	return f && f->optional ? RES_GROUP_BIT(res_family_index(f)) : 0;
 }
 
-void resources_init(struct resources *res, const struct model_clock *clock,
-		    __u32 groups)
+void resources_init(struct resources *res, const struct model_clock *clock, __u32 groups)
 {
 	memset(res, 0, sizeof(*res));
 	res->clock = clock;
@@ -98,22 +97,20 @@ struct res_process *resources_process(struct resources *res, __u32 tgid)
 	if (!row)
 		return NULL;
 	row->tgid = tgid;
-	memmove(&res->procs[i + 1], &res->procs[i],
-		(res->n - i) * sizeof(res->procs[0]));
+	memmove(&res->procs[i + 1], &res->procs[i], (res->n - i) * sizeof(res->procs[0]));
 	res->procs[i] = row;
 	res->n++;
 	return row;
 }
 
-struct count_readings *res_process_slot(struct res_process *row,
-					const struct res_family *f, int slot)
+struct count_readings *res_process_slot(struct res_process *row, const struct res_family *f,
+					int slot)
 {
 	return &row->slots[f->first_slot + slot];
 }
 
 /* Each histogram's readings are ~48 KB: allocated once it has samples. */
-struct lat_stats *res_process_hist(struct res_process *row,
-				   const struct res_family *f, int h)
+struct lat_stats *res_process_hist(struct res_process *row, const struct res_family *f, int h)
 {
 	struct lat_readings **r = &row->hists[f->first_hist + h];
 
@@ -131,8 +128,7 @@ static void set_memory(struct res_process *row, int slot, __u64 value)
 	res_process_slot(row, memory, slot)->now = value;
 }
 
-void res_process_set_proc(struct res_process *row,
-			  const struct proc_stats *stats, bool ran_before)
+void res_process_set_proc(struct res_process *row, const struct proc_stats *stats, bool ran_before)
 {
 	typedef struct memory_counts M;
 
@@ -183,8 +179,8 @@ bool res_family_shown(const struct resources *res, const struct res_family *f,
 /* Shown for histograms without samples. */
 static const struct lat_stats no_samples;
 
-static void fill_view(struct res_view *v, const struct res_process *row,
-		      enum model_window window, struct lat_stats *hists)
+static void fill_view(struct res_view *v, const struct res_process *row, enum model_window window,
+		      struct lat_stats *hists)
 {
 	for (int i = 0; i < res_n_families; i++) {
 		const struct res_family *f = &res_families[i];
@@ -200,8 +196,7 @@ static void fill_view(struct res_view *v, const struct res_process *row,
 			for (int s = 0; s < field->n_slots; s++) {
 				int slot = f->first_slot + field->slots[s];
 
-				v->slots[slot] = count_readings_at_end(&row->slots[slot],
-								       window);
+				v->slots[slot] = count_readings_at_end(&row->slots[slot], window);
 			}
 		}
 	}
@@ -215,8 +210,8 @@ static void fill_view(struct res_view *v, const struct res_process *row,
 	}
 }
 
-int resources_views(struct resources *res, enum model_window window,
-		    const char *filter, const struct res_view **views, int *n)
+int resources_views(struct resources *res, enum model_window window, const char *filter,
+		    const struct res_view **views, int *n)
 {
 	double seconds = clock_window_seconds(res->clock, window);
 	int count = 0;
@@ -256,8 +251,7 @@ double res_field_value(const struct res_view *v, const struct res_family *f,
 	return sum;
 }
 
-const struct lat_summary *res_view_hist(const struct res_view *v,
-					const struct res_family *f, int h)
+const struct lat_summary *res_view_hist(const struct res_view *v, const struct res_family *f, int h)
 {
 	return &v->lat[f->first_hist + h];
 }

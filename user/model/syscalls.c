@@ -6,8 +6,7 @@
 #include "base/syscall_names.h"
 #include "model/syscalls.h"
 
-int syscalls_init(struct model_syscalls *s, const struct model_clock *clock,
-		  size_t keep_slow)
+int syscalls_init(struct model_syscalls *s, const struct model_clock *clock, size_t keep_slow)
 {
 	memset(s, 0, sizeof(*s));
 	s->clock = clock;
@@ -46,8 +45,7 @@ static struct syscall_row *row_of(struct model_syscalls *s, __u32 nr)
 	return row;
 }
 
-int syscalls_set(struct model_syscalls *s, __u32 nr,
-		 const struct lat_stats *cumulative)
+int syscalls_set(struct model_syscalls *s, __u32 nr, const struct lat_stats *cumulative)
 {
 	struct syscall_row *row = row_of(s, nr);
 
@@ -57,8 +55,7 @@ int syscalls_set(struct model_syscalls *s, __u32 nr,
 	return 0;
 }
 
-int syscalls_set_errno(struct model_syscalls *s, __u32 nr, int err,
-		       __u64 cumulative)
+int syscalls_set_errno(struct model_syscalls *s, __u32 nr, int err, __u64 cumulative)
 {
 	struct syscall_row *row = row_of(s, nr);
 	struct errno_count *e;
@@ -117,8 +114,8 @@ static int by_count_desc(const void *a, const void *b)
 	return x->count < y->count ? 1 : x->count > y->count ? -1 : x->err - y->err;
 }
 
-static void fill_top_errnos(const struct syscall_row *row,
-			    enum model_window window, struct syscall_view *v)
+static void fill_top_errnos(const struct syscall_row *row, enum model_window window,
+			    struct syscall_view *v)
 {
 	struct errno_count all[MODEL_MAX_ERRNOS];
 	int n = 0;
@@ -143,9 +140,8 @@ static int by_total_desc(const void *a, const void *b)
 	return (int)x->nr - (int)y->nr;
 }
 
-int syscalls_views(struct model_syscalls *s, enum model_window window,
-		   const char *filter, const struct syscall_view **views,
-		   int *n)
+int syscalls_views(struct model_syscalls *s, enum model_window window, const char *filter,
+		   const struct syscall_view **views, int *n)
 {
 	double seconds = clock_window_seconds(s->clock, window);
 	int count = 0;
@@ -183,10 +179,10 @@ void syscalls_totals(const struct model_syscalls *s, enum model_window window,
 
 		if (!row)
 			continue;
-		out->count += lat_readings_counter(&row->lat, window,
-						   offsetof(struct lat_stats, count));
-		out->errors += lat_readings_counter(&row->lat, window,
-						    offsetof(struct lat_stats, errors));
+		out->count +=
+			lat_readings_counter(&row->lat, window, offsetof(struct lat_stats, count));
+		out->errors +=
+			lat_readings_counter(&row->lat, window, offsetof(struct lat_stats, errors));
 	}
 	if (out->seconds > 0)
 		out->rate_per_s = out->count / out->seconds;

@@ -41,13 +41,11 @@ static json_t *field_json(const struct res_view *v, const struct res_family *f,
 }
 
 /* A latency summary with its histogram, as the syscall rows have it. */
-static json_t *hist_json(const struct res_view *v, const struct res_family *f,
-			 int h)
+static json_t *hist_json(const struct res_view *v, const struct res_family *f, int h)
 {
 	json_t *obj = snapshot_latency_json(res_view_hist(v, f, h));
 
-	json_object_set_new(obj, "histogram",
-			    snapshot_hist_json(v->hist[f->first_hist + h]));
+	json_object_set_new(obj, "histogram", snapshot_hist_json(v->hist[f->first_hist + h]));
 	return obj;
 }
 
@@ -74,8 +72,7 @@ static json_t *family_json(const struct res_view *v, const struct res_family *f)
 
 static json_t *process_json(const struct resources *res, const struct res_view *v)
 {
-	json_t *obj = json_pack("{s:i, s:s}", "pid", (int)v->proc->tgid,
-				"comm", v->proc->comm);
+	json_t *obj = json_pack("{s:i, s:s}", "pid", (int)v->proc->tgid, "comm", v->proc->comm);
 
 	for (int i = 0; i < res_n_families; i++)
 		if (res_family_shown(res, &res_families[i], v))

@@ -22,8 +22,7 @@ static const char *const fold_families[FOLD_GROUPS] = {
 	[FOLD_TARGETS] = "latscope_target_up",
 };
 
-struct metrics_exporter *metrics_exporter_new(const __u64 *bounds_ns,
-					      int n_bounds, int series_cap)
+struct metrics_exporter *metrics_exporter_new(const __u64 *bounds_ns, int n_bounds, int series_cap)
 {
 	struct metrics_exporter *mx = calloc(1, sizeof(*mx));
 
@@ -69,15 +68,18 @@ void metrics_exporter_free(struct metrics_exporter *mx)
 	free(mx);
 }
 
-static void render_syscalls(struct metrics_exporter *mx, struct writer *w,
-			    struct model *model)
+static void render_syscalls(struct metrics_exporter *mx, struct writer *w, struct model *model)
 {
 	static const struct family duration = {
-		"latscope_syscall_duration_seconds", "histogram", "seconds",
+		"latscope_syscall_duration_seconds",
+		"histogram",
+		"seconds",
 		"System call latency: sys_enter to sys_exit of the same thread.",
 	};
 	static const struct family errors = {
-		"latscope_syscall_errors", "counter", NULL,
+		"latscope_syscall_errors",
+		"counter",
+		NULL,
 		"System calls that returned an error (-4095..-1).",
 	};
 	struct fold_table *t = &mx->folds[FOLD_SYSCALLS];
@@ -107,68 +109,92 @@ static const char *const status_classes[] = {
 enum { COL_ABORTED, COL_SENT_BYTES, COL_REPLY_BYTES, COL_STATUS };
 
 /* A counter of one column, and one split over columns by a label. */
-#define COUNT(fam, col)			{ .f = &(fam), .first = (col) }
-#define SPLIT(fam, col, name, vals)	{ .f = &(fam), .first = (col), .label = (name), .values = (vals) }
+#define COUNT(fam, col)                     \
+	{                                   \
+		.f = &(fam), .first = (col) \
+	}
+#define SPLIT(fam, col, name, vals)                                            \
+	{                                                                      \
+		.f = &(fam), .first = (col), .label = (name), .values = (vals) \
+	}
 
 /* Server requests and client calls: the same families under two names. */
 struct req_section {
 	enum req_role role;
 	enum fold_group fold;
-	const char *group_label;	/* "port" (server) or "peer" (client) */
+	const char *group_label; /* "port" (server) or "peer" (client) */
 	struct family duration;
 	struct column columns[4];
 };
 
 static const struct family requests_total = {
-	"latscope_requests", "counter", NULL,
+	"latscope_requests",
+	"counter",
+	NULL,
 	"Completed server requests by HTTP status class (none: no HTTP status line); they sum to the duration histogram's _count.",
 };
 static const struct family requests_aborted = {
-	"latscope_requests_aborted", "counter", NULL,
+	"latscope_requests_aborted",
+	"counter",
+	NULL,
 	"Server requests whose connection closed or was reset before any response.",
 };
 static const struct family request_bytes = {
-	"latscope_request_bytes", "counter", "bytes",
+	"latscope_request_bytes",
+	"counter",
+	"bytes",
 	"Bytes the server read in requests.",
 };
 static const struct family response_bytes = {
-	"latscope_response_bytes", "counter", "bytes",
+	"latscope_response_bytes",
+	"counter",
+	"bytes",
 	"Bytes the server wrote in responses.",
 };
 static const struct family upstream_total = {
-	"latscope_upstream_requests", "counter", NULL,
+	"latscope_upstream_requests",
+	"counter",
+	NULL,
 	"Completed client calls by HTTP status class of the reply (none: no HTTP status line); they sum to the duration histogram's _count.",
 };
 static const struct family upstream_aborted = {
-	"latscope_upstream_requests_aborted", "counter", NULL,
+	"latscope_upstream_requests_aborted",
+	"counter",
+	NULL,
 	"Client calls whose connection closed or was reset before any reply.",
 };
 static const struct family upstream_request_bytes = {
-	"latscope_upstream_request_bytes", "counter", "bytes",
+	"latscope_upstream_request_bytes",
+	"counter",
+	"bytes",
 	"Bytes the client wrote in calls.",
 };
 static const struct family upstream_response_bytes = {
-	"latscope_upstream_response_bytes", "counter", "bytes",
+	"latscope_upstream_response_bytes",
+	"counter",
+	"bytes",
 	"Bytes the client read in replies.",
 };
 
 static const struct req_section server_requests = {
-	REQ_ROLE_SERVER, FOLD_REQUESTS, "port",
+	REQ_ROLE_SERVER,
+	FOLD_REQUESTS,
+	"port",
 	{ "latscope_request_duration_seconds", "histogram", "seconds",
 	  "Server request latency: first byte of the request read to last byte of the response written, per listening port and endpoint (ids folded)." },
 	{ SPLIT(requests_total, COL_STATUS, "status_class", status_classes),
-	  COUNT(requests_aborted, COL_ABORTED),
-	  COUNT(request_bytes, COL_SENT_BYTES),
+	  COUNT(requests_aborted, COL_ABORTED), COUNT(request_bytes, COL_SENT_BYTES),
 	  COUNT(response_bytes, COL_REPLY_BYTES) },
 };
 
 static const struct req_section client_requests = {
-	REQ_ROLE_CLIENT, FOLD_UPSTREAMS, "peer",
+	REQ_ROLE_CLIENT,
+	FOLD_UPSTREAMS,
+	"peer",
 	{ "latscope_upstream_duration_seconds", "histogram", "seconds",
 	  "Client call latency: first byte written to a peer to last byte of its reply read, per peer and endpoint (ids folded)." },
 	{ SPLIT(upstream_total, COL_STATUS, "status_class", status_classes),
-	  COUNT(upstream_aborted, COL_ABORTED),
-	  COUNT(upstream_request_bytes, COL_SENT_BYTES),
+	  COUNT(upstream_aborted, COL_ABORTED), COUNT(upstream_request_bytes, COL_SENT_BYTES),
 	  COUNT(upstream_response_bytes, COL_REPLY_BYTES) },
 };
 
@@ -182,10 +208,8 @@ struct req_row_text {
  * "GET /users/{id}" -> method "GET", endpoint "/users/{id}". The model's
  * own rows, "(other)" and "(not http)", have no method: method="".
  */
-static void add_request_row(struct metrics_exporter *mx,
-			    const struct req_section *sec,
-			    const struct req_group_view *g,
-			    const struct req_row_view *row,
+static void add_request_row(struct metrics_exporter *mx, const struct req_section *sec,
+			    const struct req_group_view *g, const struct req_row_view *row,
 			    struct req_row_text *text)
 {
 	const char *space = row->name[0] != '(' ? strchr(row->name, ' ') : NULL;
@@ -205,16 +229,15 @@ static void add_request_row(struct metrics_exporter *mx,
 	};
 
 	snprintf(text->port, sizeof(text->port), "%u", g->port);
-	snprintf(text->method, sizeof(text->method), "%.*s",
-		 space ? (int)(space - row->name) : 0, row->name);
+	snprintf(text->method, sizeof(text->method), "%.*s", space ? (int)(space - row->name) : 0,
+		 row->name);
 	memcpy(&s.counts[COL_STATUS], row->status, sizeof(row->status));
 	snprintf(key, sizeof(key), "%s %s", g->label, row->name);
 	series_add(mx, &mx->folds[sec->fold], key, &s);
 }
 
 /* Per endpoint rows (from ring-buffer records), never the group totals. */
-static void render_request_role(struct metrics_exporter *mx, struct writer *w,
-				struct model *model,
+static void render_request_role(struct metrics_exporter *mx, struct writer *w, struct model *model,
 				const struct req_section *sec)
 {
 	struct fold_table *t = &mx->folds[sec->fold];
@@ -232,37 +255,36 @@ static void render_request_role(struct metrics_exporter *mx, struct writer *w,
 	series_begin(mx, t);
 	for (int g = 0; g < n; g++)
 		for (int e = 0; e < groups[g].n_endpoints; e++)
-			add_request_row(mx, sec, &groups[g], &groups[g].endpoints[e],
-					&text[k++]);
+			add_request_row(mx, sec, &groups[g], &groups[g].endpoints[e], &text[k++]);
 	series_end(mx, t);
 	write_latency_families(mx, w, &sec->duration, NULL);
-	write_columns(mx, w, sec->columns,
-		      sizeof(sec->columns) / sizeof(sec->columns[0]));
+	write_columns(mx, w, sec->columns, sizeof(sec->columns) / sizeof(sec->columns[0]));
 	free(text);
 }
 
-static void render_requests(struct metrics_exporter *mx, struct writer *w,
-			    struct model *model)
+static void render_requests(struct metrics_exporter *mx, struct writer *w, struct model *model)
 {
 	render_request_role(mx, w, model, &server_requests);
 }
 
-static void render_upstreams(struct metrics_exporter *mx, struct writer *w,
-			     struct model *model)
+static void render_upstreams(struct metrics_exporter *mx, struct writer *w, struct model *model)
 {
 	render_request_role(mx, w, model, &client_requests);
 }
 
 /* Calls are the histogram's _count; self time is a counter of its own. */
-static void render_functions(struct metrics_exporter *mx, struct writer *w,
-			     struct model *model)
+static void render_functions(struct metrics_exporter *mx, struct writer *w, struct model *model)
 {
 	static const struct family duration = {
-		"latscope_function_duration_seconds", "histogram", "seconds",
+		"latscope_function_duration_seconds",
+		"histogram",
+		"seconds",
 		"Traced function latency (uprobes): entry to return, callees included.",
 	};
 	static const struct family self_seconds = {
-		"latscope_function_self_seconds", "counter", "seconds",
+		"latscope_function_self_seconds",
+		"counter",
+		"seconds",
 		"Time in traced functions minus the time in traced functions they called.",
 	};
 	static const struct column self = { .f = &self_seconds, .ns = true };
@@ -275,8 +297,7 @@ static void render_functions(struct metrics_exporter *mx, struct writer *w,
 	series_begin(mx, t);
 	for (int i = 0; i < n; i++) {
 		struct lat_series row = {
-			.labels = { { "function", views[i].name },
-				    { "module", views[i].module } },
+			.labels = { { "function", views[i].name }, { "module", views[i].module } },
 			.n_labels = 2,
 			.hist = views[i].hist,
 			.counts = { views[i].self_ns },
@@ -303,11 +324,15 @@ static void render_bpf_programs(struct metrics_exporter *mx, struct writer *w,
 				const struct overhead_view *ov)
 {
 	static const struct family runs = {
-		"latscope_bpf_program_runs", "counter", NULL,
+		"latscope_bpf_program_runs",
+		"counter",
+		NULL,
 		"Runs of each latscope BPF program (estimated from sampled BPF stats).",
 	};
 	static const struct family run_time = {
-		"latscope_bpf_program_run_seconds", "counter", "seconds",
+		"latscope_bpf_program_run_seconds",
+		"counter",
+		"seconds",
 		"Kernel CPU time in each latscope BPF program (estimated from sampled BPF stats).",
 	};
 	char value[32];
@@ -317,33 +342,38 @@ static void render_bpf_programs(struct metrics_exporter *mx, struct writer *w,
 		struct label l = { "program", ov->progs[i].name };
 
 		write_counter(w, &runs, &l, 1,
-			      u64_str(high_water(&mx->prog_runs[i], ov->progs[i].est_runs),
-				      value, sizeof(value)));
+			      u64_str(high_water(&mx->prog_runs[i], ov->progs[i].est_runs), value,
+				      sizeof(value)));
 	}
 	write_header(w, &run_time);
 	for (int i = 0; i < ov->n_progs; i++) {
 		struct label l = { "program", ov->progs[i].name };
 
-		write_counter(w, &run_time, &l, 1,
-			      format_exact_seconds(high_water(&mx->prog_ns[i],
-								ov->progs[i].est_run_ns),
-						     value, sizeof(value)));
+		write_counter(
+			w, &run_time, &l, 1,
+			format_exact_seconds(high_water(&mx->prog_ns[i], ov->progs[i].est_run_ns),
+					     value, sizeof(value)));
 	}
 }
 
-static void render_health(struct metrics_exporter *mx, struct writer *w,
-			  struct model *model)
+static void render_health(struct metrics_exporter *mx, struct writer *w, struct model *model)
 {
 	static const struct family dropped = {
-		"latscope_ringbuf_dropped", "counter", NULL,
+		"latscope_ringbuf_dropped",
+		"counter",
+		NULL,
 		"Ring-buffer records lost because the buffer was full (counts stay exact).",
 	};
 	static const struct family cpu = {
-		"latscope_loader_cpu_seconds", "counter", "seconds",
+		"latscope_loader_cpu_seconds",
+		"counter",
+		"seconds",
 		"CPU time of the latscope process, start-up included.",
 	};
 	static const struct family rss = {
-		"latscope_loader_peak_rss_bytes", "gauge", "bytes",
+		"latscope_loader_peak_rss_bytes",
+		"gauge",
+		"bytes",
 		"Peak resident memory of the latscope process.",
 	};
 	struct overhead_view ov;
@@ -363,11 +393,12 @@ static void render_health(struct metrics_exporter *mx, struct writer *w,
 }
 
 /* Targets beyond the cap are left out (an "other" up/down means nothing). */
-static void render_targets(struct metrics_exporter *mx, struct writer *w,
-			   struct model *model)
+static void render_targets(struct metrics_exporter *mx, struct writer *w, struct model *model)
 {
 	static const struct family up = {
-		"latscope_target_up", "gauge", NULL,
+		"latscope_target_up",
+		"gauge",
+		NULL,
 		"1 while a traced process is running, 0 once it has exited.",
 	};
 	struct fold_table *t = &mx->folds[FOLD_TARGETS];
@@ -385,11 +416,12 @@ static void render_targets(struct metrics_exporter *mx, struct writer *w,
 	}
 }
 
-static void render_folds(struct metrics_exporter *mx, struct writer *w,
-			 struct model *model)
+static void render_folds(struct metrics_exporter *mx, struct writer *w, struct model *model)
 {
 	static const struct family folded = {
-		"latscope_metrics_folded", "counter", NULL,
+		"latscope_metrics_folded",
+		"counter",
+		NULL,
 		"Distinct label values folded into \"other\" (or left out) by the series cap, per metric family.",
 	};
 	char value[32];
@@ -403,23 +435,16 @@ static void render_folds(struct metrics_exporter *mx, struct writer *w,
 	}
 }
 
-typedef void (*section_fn)(struct metrics_exporter *mx, struct writer *w,
-			   struct model *model);
+typedef void (*section_fn)(struct metrics_exporter *mx, struct writer *w, struct model *model);
 
 /* One function per model section; the fold counts come last. */
 static const section_fn sections[] = {
-	render_syscalls,
-	render_requests,
-	render_upstreams,
-	render_functions,
-	render_resources,
-	render_health,
-	render_targets,
-	render_folds,
+	render_syscalls,  render_requests, render_upstreams, render_functions,
+	render_resources, render_health,   render_targets,   render_folds,
 };
 
-int metrics_render(struct metrics_exporter *mx, struct model *model,
-		   enum metrics_format fmt, char **text, size_t *len)
+int metrics_render(struct metrics_exporter *mx, struct model *model, enum metrics_format fmt,
+		   char **text, size_t *len)
 {
 	struct writer w = { .openmetrics = fmt == METRICS_OPENMETRICS };
 

@@ -7,16 +7,15 @@
 /* A family is exported when switched on; /proc's always is. */
 static bool family_on(const struct model *model, const struct res_family *f)
 {
-	return !f->optional ||
-	       (model->res.groups & RES_GROUP_BIT(res_family_index(f)));
+	return !f->optional || (model->res.groups & RES_GROUP_BIT(res_family_index(f)));
 }
 
 /*
  * The processes' series, histogram @hist (a global index) attached. The
  * counts are the view's slots, so folded processes sum into "other".
  */
-static void build_process_series(struct metrics_exporter *mx,
-				 const struct res_view *views, int n, int hist)
+static void build_process_series(struct metrics_exporter *mx, const struct res_view *views, int n,
+				 int hist)
 {
 	struct fold_table *t = &mx->folds[FOLD_PROCESSES];
 
@@ -35,8 +34,8 @@ static void build_process_series(struct metrics_exporter *mx,
 }
 
 /* @field's value in @s: a view rebuilt from the series' slots. */
-static double series_value(const struct lat_series *s, double seconds,
-			   const struct res_family *f, const struct res_field *field)
+static double series_value(const struct lat_series *s, double seconds, const struct res_family *f,
+			   const struct res_field *field)
 {
 	struct res_view v = { .seconds = seconds };
 
@@ -45,8 +44,7 @@ static double series_value(const struct lat_series *s, double seconds,
 }
 
 /* Seconds for durations, bytes for KiB; a gauge of 0 is "not read yet". */
-static bool metric_text(const struct res_field *field, double x, char *buf,
-			size_t len)
+static bool metric_text(const struct res_field *field, double x, char *buf, size_t len)
 {
 	if (field->how == RES_GAUGE && x <= 0)
 		return false;
@@ -74,13 +72,14 @@ static const char *metric_unit(const struct res_field *field)
 
 /* One metric family: @n fields in a row with the same metric name. */
 static void write_field_family(struct metrics_exporter *mx, struct writer *w,
-			       const struct res_family *f,
-			       const struct res_field *fields, int n,
+			       const struct res_family *f, const struct res_field *fields, int n,
 			       double seconds)
 {
 	const struct family fam = {
-		fields[0].metric, fields[0].how == RES_GAUGE ? "gauge" : "counter",
-		metric_unit(&fields[0]), fields[0].help,
+		fields[0].metric,
+		fields[0].how == RES_GAUGE ? "gauge" : "counter",
+		metric_unit(&fields[0]),
+		fields[0].help,
 	};
 	char value[32];
 
@@ -94,10 +93,10 @@ static void write_field_family(struct metrics_exporter *mx, struct writer *w,
 
 			memcpy(labels, s->labels, n_labels * sizeof(*labels));
 			if (fields[k].label)
-				labels[n_labels++] = (struct label){ fields[k].label,
-								     fields[k].label_value };
-			if (!metric_text(&fields[k], series_value(s, seconds, f, &fields[k]),
-					 value, sizeof(value)))
+				labels[n_labels++] =
+					(struct label){ fields[k].label, fields[k].label_value };
+			if (!metric_text(&fields[k], series_value(s, seconds, f, &fields[k]), value,
+					 sizeof(value)))
 				continue;
 			write_sample(w, fam.name, fields[k].how == RES_GAUGE ? "" : "_total",
 				     labels, n_labels, NULL, value);
@@ -123,11 +122,10 @@ static void write_family_counters(struct metrics_exporter *mx, struct writer *w,
 	}
 }
 
-static bool label_pids(struct metrics_exporter *mx, const struct res_view *views,
-		       int n)
+static bool label_pids(struct metrics_exporter *mx, const struct res_view *views, int n)
 {
 	if (n > mx->n_pids) {
-		char (*grown)[12] = realloc(mx->pids, n * sizeof(*grown));
+		char(*grown)[12] = realloc(mx->pids, n * sizeof(*grown));
 
 		if (!grown)
 			return false;
@@ -139,8 +137,7 @@ static bool label_pids(struct metrics_exporter *mx, const struct res_view *views
 	return true;
 }
 
-void render_resources(struct metrics_exporter *mx, struct writer *w,
-		      struct model *model)
+void render_resources(struct metrics_exporter *mx, struct writer *w, struct model *model)
 {
 	const struct res_view *views;
 	int n = 0;
@@ -154,8 +151,8 @@ void render_resources(struct metrics_exporter *mx, struct writer *w,
 		if (!family_on(model, f))
 			continue;
 		for (int h = 0; h < f->n_hists; h++) {
-			const struct family fam = { f->hists[h].metric, "histogram",
-						    "seconds", f->hists[h].help };
+			const struct family fam = { f->hists[h].metric, "histogram", "seconds",
+						    f->hists[h].help };
 
 			build_process_series(mx, views, n, f->first_hist + h);
 			write_latency_families(mx, w, &fam, NULL);

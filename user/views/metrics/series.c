@@ -47,8 +47,8 @@ void series_begin(struct metrics_exporter *mx, struct fold_table *t)
 }
 
 /* @row's own series, or its histogram merged into the group's "other". */
-void series_add(struct metrics_exporter *mx, struct fold_table *t,
-		       const char *key, const struct lat_series *row)
+void series_add(struct metrics_exporter *mx, struct fold_table *t, const char *key,
+		const struct lat_series *row)
 {
 	if (fold_admit(t, mx->series_cap, key)) {
 		mx->series[mx->n_series++] = *row;
@@ -97,8 +97,7 @@ static void write_escaped(FILE *out, const char *s)
 
 /* fputs rather than fprintf: this runs for every line, ~25 per histogram. */
 void write_sample(struct writer *w, const char *name, const char *suffix,
-			 const struct label *labels, int n, const char *le,
-			 const char *value)
+		  const struct label *labels, int n, const char *le, const char *value)
 {
 	FILE *out = w->out;
 
@@ -135,8 +134,8 @@ void write_header(struct writer *w, const struct family *f)
 		fprintf(w->out, "# UNIT %s %s\n", f->name, f->unit);
 }
 
-void write_counter(struct writer *w, const struct family *f,
-			  const struct label *labels, int n, const char *value)
+void write_counter(struct writer *w, const struct family *f, const struct label *labels, int n,
+		   const char *value)
 {
 	write_sample(w, f->name, "_total", labels, n, NULL, value);
 }
@@ -147,8 +146,8 @@ void write_counter(struct writer *w, const struct family *f,
  * of exactly B ns stands for a duration in [B, B + 1 ns); it lands above
  * `le` B, as a duration just over B would.)
  */
-void write_histogram(struct metrics_exporter *mx, struct writer *w,
-			    const struct family *f, const struct lat_series *s)
+void write_histogram(struct metrics_exporter *mx, struct writer *w, const struct family *f,
+		     const struct lat_series *s)
 {
 	char sum[32], value[32];
 	__u64 cumulative = 0;
@@ -159,8 +158,8 @@ void write_histogram(struct metrics_exporter *mx, struct writer *w,
 
 		for (; b < end; b++)
 			cumulative += s->hist->buckets[b];
-		write_sample(w, f->name, "_bucket", s->labels, s->n_labels,
-			     mx->le[k], u64_str(cumulative, value, sizeof(value)));
+		write_sample(w, f->name, "_bucket", s->labels, s->n_labels, mx->le[k],
+			     u64_str(cumulative, value, sizeof(value)));
 	}
 	/* _count is the bucket sum, so it always equals the +Inf bucket. */
 	for (; b < HIST_BUCKETS; b++)
@@ -173,10 +172,8 @@ void write_histogram(struct metrics_exporter *mx, struct writer *w,
 }
 
 /* A histogram family and its error counter (if any) over the section's series. */
-void write_latency_families(struct metrics_exporter *mx,
-				   struct writer *w,
-				   const struct family *duration,
-				   const struct family *errors)
+void write_latency_families(struct metrics_exporter *mx, struct writer *w,
+			    const struct family *duration, const struct family *errors)
 {
 	char value[32];
 
@@ -191,8 +188,7 @@ void write_latency_families(struct metrics_exporter *mx,
 			      u64_str(mx->series[i].hist->errors, value, sizeof(value)));
 }
 
-void write_column(struct metrics_exporter *mx, struct writer *w,
-			 const struct column *c)
+void write_column(struct metrics_exporter *mx, struct writer *w, const struct column *c)
 {
 	bool gauge = !strcmp(c->f->type, "gauge");
 	char value[32];
@@ -221,8 +217,8 @@ void write_column(struct metrics_exporter *mx, struct writer *w,
 	}
 }
 
-void write_columns(struct metrics_exporter *mx, struct writer *w,
-			  const struct column *columns, size_t n)
+void write_columns(struct metrics_exporter *mx, struct writer *w, const struct column *columns,
+		   size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		write_column(mx, w, &columns[i]);

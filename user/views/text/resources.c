@@ -28,8 +28,7 @@ static void print_groups(FILE *out, const struct resources *res)
 	fprintf(out, ")\n");
 }
 
-static const struct res_field *field_named(const struct res_family *f,
-					   const char *name, size_t len)
+static const struct res_field *field_named(const struct res_family *f, const char *name, size_t len)
 {
 	for (int i = 0; i < f->n_fields; i++)
 		if (f->fields[i].json && strlen(f->fields[i].json) == len &&
@@ -38,8 +37,8 @@ static const struct res_field *field_named(const struct res_family *f,
 	return NULL;
 }
 
-static void print_value(FILE *out, const struct res_view *v,
-			const struct res_family *f, const struct res_field *field)
+static void print_value(FILE *out, const struct res_view *v, const struct res_family *f,
+			const struct res_field *field)
 {
 	double x = res_field_value(v, f, field);
 	char buf[32];
@@ -70,8 +69,8 @@ static void print_value(FILE *out, const struct res_view *v,
 }
 
 /* One report line: "{field}" placeholders replaced by the fields' values. */
-static void print_line(FILE *out, const struct res_view *v,
-		       const struct res_family *f, const char *line)
+static void print_line(FILE *out, const struct res_view *v, const struct res_family *f,
+		       const char *line)
 {
 	fputs("    ", out);
 	while (*line) {
@@ -107,23 +106,19 @@ static void print_latencies(FILE *out, const struct res_view *v)
 			if (!l->count)
 				continue;
 			if (!header)
-				fprintf(out, "    %-12s %8s %8s %8s %8s %8s %8s %8s\n",
-					"LATENCY", "COUNT", "P50", "P90", "P95",
-					"P99", "P99.9", "MAX");
+				fprintf(out, "    %-12s %8s %8s %8s %8s %8s %8s %8s\n", "LATENCY",
+					"COUNT", "P50", "P90", "P95", "P99", "P99.9", "MAX");
 			header = true;
 			for (int k = 0; k < LAT_QUANTILES; k++)
 				format_duration(l->quantile_ns[k], q[k], sizeof(q[k]));
-			fprintf(out, "    %-12s %8s %8s %8s %8s %8s %8s %8s\n",
-				f->hists[h].title,
-				format_count(l->count, count, sizeof(count)), q[0],
-				q[1], q[2], q[3], q[4],
-				format_duration(l->max_ns, max, sizeof(max)));
+			fprintf(out, "    %-12s %8s %8s %8s %8s %8s %8s %8s\n", f->hists[h].title,
+				format_count(l->count, count, sizeof(count)), q[0], q[1], q[2],
+				q[3], q[4], format_duration(l->max_ns, max, sizeof(max)));
 		}
 	}
 }
 
-static void print_process(FILE *out, const struct resources *res,
-			  const struct res_view *v)
+static void print_process(FILE *out, const struct resources *res, const struct res_view *v)
 {
 	fprintf(out, "  pid %u (%s)\n", v->proc->tgid, v->proc->comm);
 	for (int i = 0; i < res_n_families; i++) {
@@ -137,8 +132,7 @@ static void print_process(FILE *out, const struct resources *res,
 	print_latencies(out, v);
 }
 
-void report_text_resources(FILE *out, struct model *model,
-			   enum model_window window)
+void report_text_resources(FILE *out, struct model *model, enum model_window window)
 {
 	const struct res_view *views;
 	int n;
