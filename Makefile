@@ -14,7 +14,7 @@ BPFTOOL     ?= bpftool
 CC          ?= cc
 
 CFLAGS      ?= -O2 -g
-CFLAGS      += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE
+CFLAGS      += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -D_GNU_SOURCE
 XML_CFLAGS  := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 CPPFLAGS    += -I$(BUILD) -Ibpf -Iuser $(XML_CFLAGS)
 # ncurses for `latscope top`: the wide-character build and its terminfo library.
@@ -51,7 +51,7 @@ TOOLS_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 libcriterion-dev libjansson-dev libxml2-dev make gcc util-linux \
                 libmicrohttpd-dev prometheus libstdc++6 e2fsprogs mount \
-                libncurses-dev tmux \
+                libncurses-dev tmux clang-format \
                 nginx wrk
 BENCH_PACKAGES := libbpf-tools bpftrace
 # make bench runs tools/bench/CASE.sh for each; BENCH_CASES=syscalls picks one.
@@ -59,7 +59,7 @@ BENCH_CASES ?= syscalls uprobe resources requests
 
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
-.PHONY: all deps bench-deps test unit-test integration-test demo bench vmlinux clean
+.PHONY: all deps bench-deps test format format-check layers unit-test integration-test demo bench vmlinux clean
 
 all: $(BUILD)/latscope $(WORKLOADS) $(TOOLS_BINS)
 
@@ -132,7 +132,22 @@ $(INTEG_BIN): $(INTEG_SRCS) tests/integration/run.h | $(BUILD)/tests
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(INTEG_BIN)
-	@$(MAKE) --no-print-directory unit-test integration-test
+	@$(MAKE) --no-print-directory format-check layers unit-test integration-test
+
+# C sources follow .clang-format (the kernel's style, as latscope writes it).
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^vmlinux/' || \
+		find bpf user tests tools -name '*.[ch]')
+format:
+	@clang-format -i $(FORMAT_SRCS)
+
+format-check:
+	@clang-format --dry-run -Werror $(FORMAT_SRCS) || \
+		{ echo "format-check: run 'make format'"; exit 1; }
+	@echo "format-check: sources follow .clang-format"
+
+# Includes point down the layers of user/, with no cycle (README "Layout").
+layers:
+	@tools/check_layers.sh user
 
 unit-test: $(UNIT_BIN)
 	$(UNIT_BIN) --jobs 2

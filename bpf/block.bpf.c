@@ -15,7 +15,7 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-#define REQ_OP_MASK	0xff	/* (1 << REQ_OP_BITS) - 1 */
+#define REQ_OP_MASK 0xff /* (1 << REQ_OP_BITS) - 1 */
 
 const volatile bool attribute_at_issue = false;
 
@@ -72,16 +72,15 @@ SEC("tp_btf/block_rq_issue")
 int BPF_PROG(block_issue, struct request *rq)
 {
 	__u64 key = (__u64)rq;
-	struct block_req *req = attribute_at_issue ? remember(rq) :
-			bpf_map_lookup_elem(&block_reqs, &key);
+	struct block_req *req = attribute_at_issue ? remember(rq)
+						   : bpf_map_lookup_elem(&block_reqs, &key);
 
 	if (req)
 		req->issue_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
-static __always_inline void count_request(struct block_counts *c, __u32 op,
-					  bool failed)
+static __always_inline void count_request(struct block_counts *c, __u32 op, bool failed)
 {
 	if (op == REQ_OP_READ)
 		c->reads++;
@@ -93,8 +92,7 @@ static __always_inline void count_request(struct block_counts *c, __u32 op,
 		c->errors++;
 }
 
-static __always_inline void count_bytes(struct block_counts *c, __u32 op,
-					__u64 bytes)
+static __always_inline void count_bytes(struct block_counts *c, __u32 op, __u64 bytes)
 {
 	if (op == REQ_OP_READ)
 		c->read_bytes += bytes;
@@ -109,8 +107,7 @@ static __always_inline void count_bytes(struct block_counts *c, __u32 op,
  * advanced when the tracepoint fires).
  */
 SEC("tp_btf/block_rq_complete")
-int BPF_PROG(block_complete, struct request *rq, blk_status_t error,
-	     unsigned int nr_bytes)
+int BPF_PROG(block_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
 {
 	__u64 key = (__u64)rq, now = bpf_ktime_get_ns();
 	struct block_req *req = bpf_map_lookup_elem(&block_reqs, &key);
@@ -129,8 +126,7 @@ int BPF_PROG(block_complete, struct request *rq, blk_status_t error,
 	if (!last)
 		return 0;
 	if (req->issue_ns)
-		lat_stats_add(&block_lat_stats, req->tgid, now - req->issue_ns,
-			      error != 0);
+		lat_stats_add(&block_lat_stats, req->tgid, now - req->issue_ns, error != 0);
 	bpf_map_delete_elem(&block_reqs, &key);
 	return 0;
 }

@@ -63,14 +63,12 @@ static __always_inline bool tgid_may_be_traced(__u32 tgid)
 	__u32 zero = 0;
 	struct tgid_filter *filter = bpf_map_lookup_elem(&tgid_filter, &zero);
 
-	return filter &&
-	       (filter->words[tgid_filter_word(tgid)] & tgid_filter_bit(tgid));
+	return filter && (filter->words[tgid_filter_word(tgid)] & tgid_filter_bit(tgid));
 }
 
 static __always_inline bool tgid_is_traced(__u32 tgid)
 {
-	return tgid_may_be_traced(tgid) &&
-	       bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
+	return tgid_may_be_traced(tgid) && bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
 }
 
 /* Adds @tgid to the traced set; false if the set is full. */
@@ -81,8 +79,7 @@ static __always_inline bool tgid_trace(__u32 tgid)
 	__u8 one = 1;
 
 	if (filter)
-		__sync_fetch_and_or(&filter->words[tgid_filter_word(tgid)],
-				    tgid_filter_bit(tgid));
+		__sync_fetch_and_or(&filter->words[tgid_filter_word(tgid)], tgid_filter_bit(tgid));
 	return bpf_map_update_elem(&traced_tgids, &tgid, &one, BPF_NOEXIST) == 0;
 }
 
@@ -99,8 +96,8 @@ static __always_inline void health_inc(enum health_counter which)
  * Reserve a ring-buffer record and fill its header; a full buffer is
  * counted, never silent. Callers submit with bpf_ringbuf_submit().
  */
-static __always_inline void *record_reserve(__u32 size, enum rec_type type,
-					    __u64 pid_tgid, __u64 ts_ns)
+static __always_inline void *record_reserve(__u32 size, enum rec_type type, __u64 pid_tgid,
+					    __u64 ts_ns)
 {
 	struct rec_header *hdr = bpf_ringbuf_reserve(&events, size, 0);
 
@@ -133,8 +130,7 @@ static __always_inline void record_output(void *rec, __u32 size, __u64 flags)
  * fail (the kernel's per-CPU storage lock busy under preemption, or no
  * memory); the event is then counted as missed, never dropped silently.
  */
-static __always_inline void *traced_task_storage(void *map,
-						 struct task_struct *task)
+static __always_inline void *traced_task_storage(void *map, struct task_struct *task)
 {
 	void *value;
 
@@ -143,8 +139,7 @@ static __always_inline void *traced_task_storage(void *map,
 	value = bpf_task_storage_get(map, task, NULL, 0);
 	if (value || !tgid_is_traced(task->tgid))
 		return value;
-	value = bpf_task_storage_get(map, task, NULL,
-				     BPF_LOCAL_STORAGE_GET_F_CREATE);
+	value = bpf_task_storage_get(map, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!value)
 		health_inc(HEALTH_TASK_STORAGE_MISSED);
 	return value;

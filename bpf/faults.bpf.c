@@ -24,8 +24,7 @@ static __always_inline struct fault_counts *traced_counts(void)
 }
 
 SEC("tp_btf/page_fault_user")
-int BPF_PROG(fault_user, unsigned long address, struct pt_regs *regs,
-	     unsigned long error_code)
+int BPF_PROG(fault_user, unsigned long address, struct pt_regs *regs, unsigned long error_code)
 {
 	struct fault_counts *c = traced_counts();
 
@@ -35,8 +34,7 @@ int BPF_PROG(fault_user, unsigned long address, struct pt_regs *regs,
 }
 
 SEC("tp_btf/page_fault_kernel")
-int BPF_PROG(fault_kernel, unsigned long address, struct pt_regs *regs,
-	     unsigned long error_code)
+int BPF_PROG(fault_kernel, unsigned long address, struct pt_regs *regs, unsigned long error_code)
 {
 	struct fault_counts *c = traced_counts();
 

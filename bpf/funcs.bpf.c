@@ -66,8 +66,8 @@ int func_entry(struct pt_regs *ctx)
 	__u32 depth;
 
 	/* The uprobe is attached for the target's pid only: no tgid filter. */
-	stack = bpf_task_storage_get(&func_stacks, bpf_get_current_task_btf(),
-				     NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	stack = bpf_task_storage_get(&func_stacks, bpf_get_current_task_btf(), NULL,
+				     BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!stack) {
 		health_inc(HEALTH_TASK_STORAGE_MISSED);
 		return 0;
@@ -100,8 +100,7 @@ __noinline int func_record(__u32 id, __u64 duration, __u64 self_ns)
 }
 
 /* Pops frame @top and returns its duration. */
-static __always_inline __u64 pop_frame(struct func_stack *stack, __u32 top,
-				       __u64 now, __u64 *self)
+static __always_inline __u64 pop_frame(struct func_stack *stack, __u32 top, __u64 now, __u64 *self)
 {
 	struct func_frame *frame = &stack->frames[top & (LATSCOPE_FUNC_DEPTH - 1)];
 	__u64 duration = now - frame->start_ns;
@@ -129,8 +128,7 @@ int func_return(struct pt_regs *ctx)
 	struct func_stack *stack;
 	__u32 top;
 
-	stack = bpf_task_storage_get(&func_stacks, bpf_get_current_task_btf(),
-				     NULL, 0);
+	stack = bpf_task_storage_get(&func_stacks, bpf_get_current_task_btf(), NULL, 0);
 	if (!stack || !stack->depth) {
 		health_inc(HEALTH_FUNC_UNPAIRED);
 		return 0;

@@ -17,23 +17,40 @@
 #ifndef LATSCOPE_HIST_H
 #define LATSCOPE_HIST_H
 
-#define HIST_SUB_BITS		5
-#define HIST_SUB_BUCKETS	(1U << HIST_SUB_BITS)
-#define HIST_MAX_MSB		40
-#define HIST_BUCKETS		((HIST_MAX_MSB - HIST_SUB_BITS + 2) * HIST_SUB_BUCKETS)
+#define HIST_SUB_BITS	 5
+#define HIST_SUB_BUCKETS (1U << HIST_SUB_BITS)
+#define HIST_MAX_MSB	 40
+#define HIST_BUCKETS	 ((HIST_MAX_MSB - HIST_SUB_BITS + 2) * HIST_SUB_BUCKETS)
 /* Relative error of a bucket's midpoint, in parts per million. */
-#define HIST_ERROR_PPM		(1000000U / (2 * HIST_SUB_BUCKETS))
+#define HIST_ERROR_PPM (1000000U / (2 * HIST_SUB_BUCKETS))
 
 static inline __u32 hist_msb64(__u64 v)
 {
 	__u32 msb = 0;
 
-	if (v >> 32) { v >>= 32; msb += 32; }
-	if (v >> 16) { v >>= 16; msb += 16; }
-	if (v >> 8) { v >>= 8; msb += 8; }
-	if (v >> 4) { v >>= 4; msb += 4; }
-	if (v >> 2) { v >>= 2; msb += 2; }
-	if (v >> 1) { msb += 1; }
+	if (v >> 32) {
+		v >>= 32;
+		msb += 32;
+	}
+	if (v >> 16) {
+		v >>= 16;
+		msb += 16;
+	}
+	if (v >> 8) {
+		v >>= 8;
+		msb += 8;
+	}
+	if (v >> 4) {
+		v >>= 4;
+		msb += 4;
+	}
+	if (v >> 2) {
+		v >>= 2;
+		msb += 2;
+	}
+	if (v >> 1) {
+		msb += 1;
+	}
 	return msb;
 }
 
@@ -47,8 +64,7 @@ static inline __u32 hist_bucket_of(__u64 ns)
 	if (msb > HIST_MAX_MSB)
 		return HIST_BUCKETS - 1;
 	shift = msb - HIST_SUB_BITS;
-	return (shift + 1) * HIST_SUB_BUCKETS +
-	       (__u32)(ns >> shift) - HIST_SUB_BUCKETS;
+	return (shift + 1) * HIST_SUB_BUCKETS + (__u32)(ns >> shift) - HIST_SUB_BUCKETS;
 }
 
 /* Smallest value that falls into @bucket. */

@@ -10,8 +10,7 @@
 #include "latscope.h"
 
 /* Adds one sample to @stats (NULL: the sample has nowhere to go). */
-static inline void lat_stats_record(struct lat_stats *stats, __u64 ns,
-				    bool failed)
+static inline void lat_stats_record(struct lat_stats *stats, __u64 ns, bool failed)
 {
 	__u32 bucket = hist_bucket_of(ns);
 

@@ -14,8 +14,7 @@
 /* Seeds new map entries; too large for the 512-byte BPF stack. */
 static const struct lat_stats lat_stats_zero;
 
-static __always_inline struct lat_stats *lat_stats_lookup_or_init(void *map,
-								   __u32 key)
+static __always_inline struct lat_stats *lat_stats_lookup_or_init(void *map, __u32 key)
 {
 	struct lat_stats *stats = bpf_map_lookup_elem(map, &key);
 
@@ -29,8 +28,7 @@ static __always_inline struct lat_stats *lat_stats_lookup_or_init(void *map,
 	return stats;
 }
 
-static __always_inline void lat_stats_add(void *map, __u32 key, __u64 ns,
-					  bool failed)
+static __always_inline void lat_stats_add(void *map, __u32 key, __u64 ns, bool failed)
 {
 	lat_stats_record(lat_stats_lookup_or_init(map, key), ns, failed);
 }

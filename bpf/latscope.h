@@ -11,23 +11,23 @@
 
 #include "hist.h"
 
-#define LATSCOPE_COMM_LEN	16
-#define LATSCOPE_PATH_LEN	128
+#define LATSCOPE_COMM_LEN 16
+#define LATSCOPE_PATH_LEN 128
 
 /* Syscall numbers above this are not tracked (x86_64 tops out near 470). */
-#define LATSCOPE_MAX_SYSCALLS	512
+#define LATSCOPE_MAX_SYSCALLS 512
 /* Distinct syscalls with a histogram (~9.5 KB per CPU each). */
-#define LATSCOPE_SYSCALL_SLOTS	64
+#define LATSCOPE_SYSCALL_SLOTS 64
 /* Distinct (syscall, errno) pairs remembered for "top errnos". */
-#define LATSCOPE_MAX_ERRNO_KEYS	1024
+#define LATSCOPE_MAX_ERRNO_KEYS 1024
 /* Processes (tgids) traced at once, including children followed on fork. */
-#define LATSCOPE_MAX_TGIDS	4096
+#define LATSCOPE_MAX_TGIDS 4096
 /* Functions traced with uprobes at once (ids 0..MAX-1, the BPF cookie). */
-#define LATSCOPE_MAX_FUNCS	1024
+#define LATSCOPE_MAX_FUNCS 1024
 /* Nested traced calls remembered per thread; deeper ones are counted only. */
-#define LATSCOPE_FUNC_DEPTH	32
+#define LATSCOPE_FUNC_DEPTH 32
 /* Bits in the traced-tgid prefilter (see tgid_may_be_traced()). */
-#define LATSCOPE_TGID_FILTER_BITS	4096
+#define LATSCOPE_TGID_FILTER_BITS 4096
 
 /*
  * A bitmap over tgid % LATSCOPE_TGID_FILTER_BITS: a clear bit proves a
@@ -58,48 +58,48 @@ struct syscall_errno_key {
  * over CPUs by the loader. Every field is a __u64 so that user space can
  * difference two readings field by field.
  */
-#define LATSCOPE_MAX_REQUESTS	4096	/* block requests in flight, traced */
+#define LATSCOPE_MAX_REQUESTS 4096 /* block requests in flight, traced */
 /*
  * Processes with resource histograms (off-CPU, run queue, block, connect).
  * A per-CPU histogram is ~9.5 KB per CPU: 256 processes on 64 CPUs would
  * be 150 MB per map. Beyond this, samples count in HEALTH_STATS_FULL.
  */
-#define LATSCOPE_MAX_HIST_TGIDS	256
+#define LATSCOPE_MAX_HIST_TGIDS 256
 
 struct sched_counts {
-	__u64 on_cpu_ns;	/* summed when each on-CPU slice ends */
-	__u64 voluntary;	/* switched out blocked (sleep, I/O, lock) */
-	__u64 involuntary;	/* switched out still runnable (preempted) */
+	__u64 on_cpu_ns;   /* summed when each on-CPU slice ends */
+	__u64 voluntary;   /* switched out blocked (sleep, I/O, lock) */
+	__u64 involuntary; /* switched out still runnable (preempted) */
 };
 
 struct fault_counts {
-	__u64 user;		/* taken in user mode */
-	__u64 kernel;		/* taken in kernel mode (e.g. copy_to_user) */
+	__u64 user;   /* taken in user mode */
+	__u64 kernel; /* taken in kernel mode (e.g. copy_to_user) */
 };
 
 struct block_counts {
-	__u64 reads, writes, others;	/* others: flush, discard, ... */
+	__u64 reads, writes, others; /* others: flush, discard, ... */
 	__u64 read_bytes, write_bytes;
 	__u64 errors;
 };
 
 struct net_counts {
-	__u64 bytes_sent, bytes_received;	/* IPv4/IPv6 sockets */
-	__u64 sends, receives;			/* calls that moved bytes */
-	__u64 active_opens, passive_opens;	/* connect() / accepted */
-	__u64 local_closes, remote_closes;	/* who sent the first FIN */
-	__u64 aborts;				/* established, closed without FIN */
+	__u64 bytes_sent, bytes_received;  /* IPv4/IPv6 sockets */
+	__u64 sends, receives;		   /* calls that moved bytes */
+	__u64 active_opens, passive_opens; /* connect() / accepted */
+	__u64 local_closes, remote_closes; /* who sent the first FIN */
+	__u64 aborts;			   /* established, closed without FIN */
 	__u64 connect_failures;
 	__u64 retransmits, resets_sent, resets_received;
 };
 
 /* Counters the kernel keeps about itself; indices into the `health` map. */
 enum health_counter {
-	HEALTH_RINGBUF_DROPS,	/* records lost because the ring buffer was full */
-	HEALTH_TGIDS_FULL,	/* children not followed: traced_tgids was full */
-	HEALTH_STATS_FULL,	/* samples lost: a stats map was full */
-	HEALTH_FUNC_TOO_DEEP,	/* traced calls nested deeper than FUNC_DEPTH */
-	HEALTH_FUNC_UNPAIRED,	/* a return not matching the entry on top */
+	HEALTH_RINGBUF_DROPS,	    /* records lost because the ring buffer was full */
+	HEALTH_TGIDS_FULL,	    /* children not followed: traced_tgids was full */
+	HEALTH_STATS_FULL,	    /* samples lost: a stats map was full */
+	HEALTH_FUNC_TOO_DEEP,	    /* traced calls nested deeper than FUNC_DEPTH */
+	HEALTH_FUNC_UNPAIRED,	    /* a return not matching the entry on top */
 	HEALTH_TASK_STORAGE_MISSED, /* events lost: task storage not created */
 	HEALTH_COUNTERS,
 };
@@ -139,11 +139,11 @@ struct proc_rec {
 };
 
 /*
- * Request tracking (requests.bpf.c). A connection's role decides what a
+ * Request tracking (sock_requests.bpf.h). A connection's role decides what a
  * "request" is: a server reads a request and writes its response; a client
  * writes a call and reads its reply.
  */
-#define LATSCOPE_CAPTURE_LEN	128	/* first bytes kept of a request (call) */
+#define LATSCOPE_CAPTURE_LEN 128 /* first bytes kept of a request (call) */
 /*
  * First bytes kept of a response (reply): its status line's start, which
  * is all a status is parsed from (13 bytes). Small, because every byte of
@@ -154,38 +154,38 @@ struct proc_rec {
  * Listening ports + peers tracked: each costs a ~9.5 KB histogram per CPU,
  * preallocated, so the loader lowers this on machines with many CPUs.
  */
-#define LATSCOPE_MAX_REQ_GROUPS	256
+#define LATSCOPE_MAX_REQ_GROUPS	  256
 #define LATSCOPE_REQ_STATS_BUDGET (64U << 20) /* bytes, over all CPUs */
 
 enum req_role {
-	REQ_ROLE_SERVER = 1,	/* accepted, or first operation was a read */
-	REQ_ROLE_CLIENT = 2,	/* connect()ed, or first operation was a write */
+	REQ_ROLE_SERVER = 1, /* accepted, or first operation was a read */
+	REQ_ROLE_CLIENT = 2, /* connect()ed, or first operation was a write */
 };
 
 enum req_outcome {
-	REQ_DONE = 1,		/* the response (reply) was seen */
-	REQ_ABORTED = 2,	/* the connection closed before any response */
+	REQ_DONE = 1,	 /* the response (reply) was seen */
+	REQ_ABORTED = 2, /* the connection closed before any response */
 };
 
 /* HTTP status classes counted in the kernel; 0 is "no HTTP status line". */
-#define LATSCOPE_STATUS_CLASSES	6
+#define LATSCOPE_STATUS_CLASSES 6
 
 /*
  * A request group: a server's local port, or a client's peer. Addresses
  * are IPv6; IPv4 is stored v4-mapped (::ffff:a.b.c.d).
  */
 struct req_group_key {
-	__u16 role;	/* enum req_role */
-	__u16 port;	/* server: local port; client: peer port (host order) */
+	__u16 role; /* enum req_role */
+	__u16 port; /* server: local port; client: peer port (host order) */
 	__u32 pad;
-	__u8 addr[16];	/* client: peer address; server: zero */
+	__u8 addr[16]; /* client: peer address; server: zero */
 };
 
 /* Exact per-group counters beside the group's lat_stats, per CPU. */
 struct req_group_counts {
 	__u64 aborted;
-	__u64 bytes_in;		/* server: request bytes; client: reply bytes */
-	__u64 bytes_out;	/* server: response bytes; client: call bytes */
+	__u64 bytes_in;	 /* server: request bytes; client: reply bytes */
+	__u64 bytes_out; /* server: response bytes; client: call bytes */
 	__u64 status[LATSCOPE_STATUS_CLASSES];
 };
 
@@ -195,10 +195,10 @@ struct req_group_counts {
  * (request_rec_size()), so a short request line costs a short record.
  */
 struct request_rec {
-	struct rec_header hdr;	/* ts_ns: first byte of the request */
-	__u32 group;		/* id in the req_groups map */
-	__u16 role;		/* enum req_role */
-	__u16 outcome;		/* enum req_outcome */
+	struct rec_header hdr; /* ts_ns: first byte of the request */
+	__u32 group;	       /* id in the req_groups map */
+	__u16 role;	       /* enum req_role */
+	__u16 outcome;	       /* enum req_outcome */
 	__u16 local_port, peer_port;
 	__u8 peer_addr[16];
 	__u64 duration_ns;
@@ -206,11 +206,10 @@ struct request_rec {
 	__u16 req_len, resp_len; /* bytes captured (<= LATSCOPE_CAPTURE_LEN) */
 	__u32 pad2;
 	char resp[LATSCOPE_RESP_CAPTURE_LEN]; /* server: response; client: reply */
-	char req[LATSCOPE_CAPTURE_LEN];	 /* server: request; client: call */
+	char req[LATSCOPE_CAPTURE_LEN];	      /* server: request; client: call */
 };
 
 /* The bytes a record with @req_len bytes of request takes. */
-#define request_rec_size(req_len) \
-	(__builtin_offsetof(struct request_rec, req) + (req_len))
+#define request_rec_size(req_len) (__builtin_offsetof(struct request_rec, req) + (req_len))
 
 #endif /* LATSCOPE_H */

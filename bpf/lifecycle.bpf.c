@@ -13,8 +13,7 @@ const volatile bool follow_children = false;
 static __always_inline struct proc_rec *proc_rec_reserve(enum rec_type type,
 							 struct task_struct *task)
 {
-	__u64 pid_tgid = ((__u64)BPF_CORE_READ(task, tgid) << 32) |
-			 (__u32)BPF_CORE_READ(task, pid);
+	__u64 pid_tgid = ((__u64)BPF_CORE_READ(task, tgid) << 32) | (__u32)BPF_CORE_READ(task, pid);
 	struct proc_rec *rec;
 
 	rec = record_reserve(sizeof(*rec), type, pid_tgid, bpf_ktime_get_ns());
@@ -49,8 +48,7 @@ int BPF_PROG(lifecycle_fork, struct task_struct *parent, struct task_struct *chi
 }
 
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(lifecycle_exec, struct task_struct *task, pid_t old_pid,
-	     struct linux_binprm *bprm)
+int BPF_PROG(lifecycle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	struct proc_rec *rec;
 

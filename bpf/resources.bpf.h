@@ -32,21 +32,19 @@ static __always_inline __u32 current_tgid(void)
 }
 
 /* Declares a per-CPU hash of @value_type, for up to @n tgids. */
-#define TGID_MAP(name, value_type, n)					\
-	struct {							\
-		__uint(type, BPF_MAP_TYPE_PERCPU_HASH);			\
-		__uint(map_flags, BPF_F_NO_PREALLOC);			\
-		__uint(max_entries, n);					\
-		__type(key, __u32);					\
-		__type(value, value_type);				\
+#define TGID_MAP(name, value_type, n)                   \
+	struct {                                        \
+		__uint(type, BPF_MAP_TYPE_PERCPU_HASH); \
+		__uint(map_flags, BPF_F_NO_PREALLOC);   \
+		__uint(max_entries, n);                 \
+		__type(key, __u32);                     \
+		__type(value, value_type);              \
 	} name SEC(".maps")
 
 /* Per-tgid counter structs: small, as many as traced processes. */
-#define TGID_COUNTS_MAP(name, value_type)				\
-	TGID_MAP(name, value_type, LATSCOPE_MAX_TGIDS)
+#define TGID_COUNTS_MAP(name, value_type) TGID_MAP(name, value_type, LATSCOPE_MAX_TGIDS)
 
 /* Per-tgid latency histograms (lat_stats_add()): large, fewer. */
-#define TGID_LAT_MAP(name)						\
-	TGID_MAP(name, struct lat_stats, LATSCOPE_MAX_HIST_TGIDS)
+#define TGID_LAT_MAP(name) TGID_MAP(name, struct lat_stats, LATSCOPE_MAX_HIST_TGIDS)
 
 #endif /* LATSCOPE_RESOURCES_BPF_H */

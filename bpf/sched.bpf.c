@@ -18,9 +18,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define TASK_RUNNING 0
 
 struct sched_task {
-	__u64 on_since;		/* switched in at; 0: not running */
-	__u64 off_since;	/* blocked since; 0: not blocked */
-	__u64 wait_since;	/* runnable since (woken or preempted) */
+	__u64 on_since;	  /* switched in at; 0: not running */
+	__u64 off_since;  /* blocked since; 0: not blocked */
+	__u64 wait_since; /* runnable since (woken or preempted) */
 };
 
 struct {
@@ -43,7 +43,7 @@ TGID_LAT_MAP(runq_stats);
  * array never does, so no slice is lost.
  */
 struct cpu_slot {
-	__u32 pid;	/* 0: none of ours */
+	__u32 pid; /* 0: none of ours */
 	__u32 pad;
 	__u64 since;
 };
@@ -62,8 +62,8 @@ static __always_inline struct sched_task *task_state(struct task_struct *task)
 }
 
 /* Returns the clock it read (0: @prev is none of ours). */
-static __always_inline __u64 switch_out(struct task_struct *prev,
-					struct cpu_slot *slot, bool runnable)
+static __always_inline __u64 switch_out(struct task_struct *prev, struct cpu_slot *slot,
+					bool runnable)
 {
 	bool ran_here = slot->pid && slot->pid == prev->pid;
 	struct sched_task *st = task_state(prev);
@@ -95,8 +95,7 @@ static __always_inline __u64 switch_out(struct task_struct *prev,
 	return now;
 }
 
-static __always_inline void switch_in(struct task_struct *next,
-				      struct cpu_slot *slot, __u64 now)
+static __always_inline void switch_in(struct task_struct *next, struct cpu_slot *slot, __u64 now)
 {
 	struct sched_task *st = task_state(next);
 	__u32 tgid = next->tgid;
@@ -119,8 +118,8 @@ static __always_inline void switch_in(struct task_struct *next,
 
 /* prev_state is the tracepoint's own argument since 5.18. */
 SEC("tp_btf/sched_switch")
-int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev,
-	     struct task_struct *next, unsigned int prev_state)
+int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
 {
 	__u32 zero = 0;
 	struct cpu_slot *slot = bpf_map_lookup_elem(&cpu_running, &zero);

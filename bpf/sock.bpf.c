@@ -25,8 +25,8 @@ const volatile bool track_requests;
 const volatile bool count_net;
 
 struct sock_state {
-	struct sock_owner owner;	/* net: whom TCP events count for */
-	struct conn conn;		/* requests: the request in flight */
+	struct sock_owner owner; /* net: whom TCP events count for */
+	struct conn conn;	 /* requests: the request in flight */
 };
 
 /*
@@ -50,8 +50,7 @@ static __always_inline struct sock_state *sock_state_of(const struct sock *sk)
 /* Created zeroed: neither part knows the socket yet. */
 static __always_inline struct sock_state *sock_state_create(const struct sock *sk)
 {
-	return bpf_sk_storage_get(&socks, (struct sock *)sk, NULL,
-				  BPF_SK_STORAGE_GET_F_CREATE);
+	return bpf_sk_storage_get(&socks, (struct sock *)sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
 }
 
 static __always_inline bool is_inet(const struct sock *sk)
@@ -68,8 +67,8 @@ static __always_inline bool is_inet(const struct sock *sk)
  */
 static __always_inline bool io_is_traced(const struct sock_state *s, __u32 tgid)
 {
-	if (s && ((count_net && s->owner.tgid == tgid) ||
-		  (track_requests && s->conn.owner == tgid)))
+	if (s &&
+	    ((count_net && s->owner.tgid == tgid) || (track_requests && s->conn.owner == tgid)))
 		return true;
 	return tgid_is_traced(tgid);
 }
@@ -80,8 +79,7 @@ static __always_inline bool io_is_traced(const struct sock_state *s, __u32 tgid)
  * map: the connection's requests are missed, never wrong.
  */
 static __always_inline void track_io(struct sock *sk, struct sock_state *s,
-				     struct task_struct *task, bool is_read,
-				     int bytes)
+				     struct task_struct *task, bool is_read, int bytes)
 {
 	if (!s || !conn_is_open(&s->conn)) {
 		if (sk->sk_protocol != IPPROTO_TCP)
@@ -91,8 +89,7 @@ static __always_inline void track_io(struct sock *sk, struct sock_state *s,
 			health_inc(HEALTH_STATS_FULL);
 			return;
 		}
-		if (!conn_open(&s->conn, sk, conn_role_of_unseen(sk, is_read),
-			       task->tgid))
+		if (!conn_open(&s->conn, sk, conn_role_of_unseen(sk, is_read), task->tgid))
 			return;
 	}
 	conn_on_io(&s->conn, task, is_read, bytes);
@@ -104,8 +101,7 @@ static __always_inline void track_io(struct sock *sk, struct sock_state *s,
  * syscall tracepoints nor an fdtable walk are needed. Only IPv4/IPv6
  * sockets count: a TCP connection is one, and net counts no others.
  */
-static __always_inline void on_transfer(struct sock *sk, int ret, int flags,
-					bool is_read)
+static __always_inline void on_transfer(struct sock *sk, int ret, int flags, bool is_read)
 {
 	struct task_struct *task;
 	struct sock_state *s = NULL;
@@ -123,8 +119,7 @@ static __always_inline void on_transfer(struct sock *sk, int ret, int flags,
 		s = sock_state_of(sk);
 	if (!io_is_traced(s, task->tgid))
 		return;
-	if (count_net && net_count_io(s ? &s->owner : NULL, tcp, task->tgid,
-				      ret, !is_read)) {
+	if (count_net && net_count_io(s ? &s->owner : NULL, tcp, task->tgid, ret, !is_read)) {
 		s = s ?: sock_state_create(sk);
 		if (s)
 			net_set_owner(&s->owner, task->tgid, 0, 0);
@@ -199,15 +194,14 @@ static __always_inline void accepting(const struct sock *sk)
  * tracking; net counts the close at CLOSE. Only then, with both parts
  * done, is the storage freed.
  */
-static __always_inline void state_change(const struct sock *sk, int oldstate,
-					 int newstate)
+static __always_inline void state_change(const struct sock *sk, int oldstate, int newstate)
 {
 	struct sock_state *s = sock_state_of(sk);
 
 	if (!s)
 		return;
-	if (track_requests && (newstate == TCP_FIN_WAIT1 ||
-			       newstate == TCP_LAST_ACK || newstate == TCP_CLOSE))
+	if (track_requests &&
+	    (newstate == TCP_FIN_WAIT1 || newstate == TCP_LAST_ACK || newstate == TCP_CLOSE))
 		conn_end(&s->conn);
 	if (count_net && net_owner_known(&s->owner))
 		net_state_change(&s->owner, oldstate, newstate);
@@ -241,13 +235,13 @@ int BPF_PROG(sock_state, struct sock *sk, int oldstate, int newstate)
 }
 
 /* Counts one event on @sk's owner; @field is a net_counts member. */
-#define COUNT_ON_OWNER(sk, field)					\
-	do {								\
-		struct sock_state *s = (sk) ? sock_state_of(sk) : NULL;	\
-		struct net_counts *c = s && net_owner_known(&s->owner) ? \
-			net_counts_of(s->owner.tgid) : NULL;		\
-		if (c)							\
-			c->field++;					\
+#define COUNT_ON_OWNER(sk, field)                                                              \
+	do {                                                                                   \
+		struct sock_state *s = (sk) ? sock_state_of(sk) : NULL;                        \
+		struct net_counts *c =                                                         \
+			s && net_owner_known(&s->owner) ? net_counts_of(s->owner.tgid) : NULL; \
+		if (c)                                                                         \
+			c->field++;                                                            \
 	} while (0)
 
 /* Net only: the loader leaves these unloaded when net is off. */

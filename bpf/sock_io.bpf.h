@@ -13,19 +13,19 @@
 #include <bpf/bpf_endian.h>
 #include "common.bpf.h"
 
-#define SOCK_IO_AF_INET		2
-#define SOCK_IO_AF_INET6	10
-#define SOCK_IO_MSG_PEEK	2
+#define SOCK_IO_AF_INET	 2
+#define SOCK_IO_AF_INET6 10
+#define SOCK_IO_MSG_PEEK 2
 
 enum sock_io_kind {
 	SOCK_IO_NONE,
-	SOCK_IO_READ,		/* (fd, buf, len): read, recvfrom */
-	SOCK_IO_WRITE,		/* (fd, buf, len): write, sendto */
-	SOCK_IO_READV,		/* (fd, iov, n) */
+	SOCK_IO_READ,  /* (fd, buf, len): read, recvfrom */
+	SOCK_IO_WRITE, /* (fd, buf, len): write, sendto */
+	SOCK_IO_READV, /* (fd, iov, n) */
 	SOCK_IO_WRITEV,
-	SOCK_IO_RECVMSG,	/* (fd, msghdr, flags) */
+	SOCK_IO_RECVMSG, /* (fd, msghdr, flags) */
 	SOCK_IO_SENDMSG,
-	SOCK_IO_SENDFILE,	/* (out_fd, in_fd, ...): no user buffer */
+	SOCK_IO_SENDFILE, /* (out_fd, in_fd, ...): no user buffer */
 };
 
 /* Syscall numbers per architecture; every other call is SOCK_IO_NONE. */
@@ -33,21 +33,39 @@ static __always_inline enum sock_io_kind sock_io_kind_of(long nr)
 {
 	switch (nr) {
 #if defined(__TARGET_ARCH_x86)
-	case 0: case 45: return SOCK_IO_READ;		/* read, recvfrom */
-	case 1: case 44: return SOCK_IO_WRITE;		/* write, sendto */
-	case 19: return SOCK_IO_READV;
-	case 20: return SOCK_IO_WRITEV;
-	case 47: return SOCK_IO_RECVMSG;
-	case 46: return SOCK_IO_SENDMSG;
-	case 40: return SOCK_IO_SENDFILE;
+	case 0:
+	case 45:
+		return SOCK_IO_READ; /* read, recvfrom */
+	case 1:
+	case 44:
+		return SOCK_IO_WRITE; /* write, sendto */
+	case 19:
+		return SOCK_IO_READV;
+	case 20:
+		return SOCK_IO_WRITEV;
+	case 47:
+		return SOCK_IO_RECVMSG;
+	case 46:
+		return SOCK_IO_SENDMSG;
+	case 40:
+		return SOCK_IO_SENDFILE;
 #elif defined(__TARGET_ARCH_arm64)
-	case 63: case 207: return SOCK_IO_READ;
-	case 64: case 206: return SOCK_IO_WRITE;
-	case 65: return SOCK_IO_READV;
-	case 66: return SOCK_IO_WRITEV;
-	case 212: return SOCK_IO_RECVMSG;
-	case 211: return SOCK_IO_SENDMSG;
-	case 71: return SOCK_IO_SENDFILE;
+	case 63:
+	case 207:
+		return SOCK_IO_READ;
+	case 64:
+	case 206:
+		return SOCK_IO_WRITE;
+	case 65:
+		return SOCK_IO_READV;
+	case 66:
+		return SOCK_IO_WRITEV;
+	case 212:
+		return SOCK_IO_RECVMSG;
+	case 211:
+		return SOCK_IO_SENDMSG;
+	case 71:
+		return SOCK_IO_SENDFILE;
 #endif
 	}
 	return SOCK_IO_NONE;
@@ -67,16 +85,14 @@ static __always_inline long sock_io_syscall_nr(struct pt_regs *regs)
 
 static __always_inline bool sock_io_is_read(enum sock_io_kind kind)
 {
-	return kind == SOCK_IO_READ || kind == SOCK_IO_READV ||
-	       kind == SOCK_IO_RECVMSG;
+	return kind == SOCK_IO_READ || kind == SOCK_IO_READV || kind == SOCK_IO_RECVMSG;
 }
 
 /*
  * The first user buffer of an I/O call and its length: the buffer itself,
  * the first iovec of readv/writev, or the first iovec of a msghdr.
  */
-static __always_inline __u64 sock_io_first_buf(enum sock_io_kind kind,
-					       __u64 arg1, __u64 arg2,
+static __always_inline __u64 sock_io_first_buf(enum sock_io_kind kind, __u64 arg1, __u64 arg2,
 					       __u64 *len)
 {
 	struct iovec iov = {};
@@ -94,8 +110,7 @@ static __always_inline __u64 sock_io_first_buf(enum sock_io_kind kind,
 		break;
 	case SOCK_IO_RECVMSG:
 	case SOCK_IO_SENDMSG:
-		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)arg1) ||
-		    !msg.msg_iovlen ||
+		if (bpf_probe_read_user(&msg, sizeof(msg), (void *)arg1) || !msg.msg_iovlen ||
 		    bpf_probe_read_user(&iov, sizeof(iov), msg.msg_iov))
 			return 0;
 		break;
@@ -110,8 +125,8 @@ static __always_inline __u64 sock_io_first_buf(enum sock_io_kind kind,
  * Copies up to @cap (a power of two) of the @done bytes a call moved
  * through @buf into @dst; returns the number copied.
  */
-static __always_inline __u16 sock_io_capture(char *dst, __u32 cap, __u64 buf,
-					     __u64 buf_len, long done)
+static __always_inline __u16 sock_io_capture(char *dst, __u32 cap, __u64 buf, __u64 buf_len,
+					     long done)
 {
 	__u32 n = done < (long)buf_len ? done : buf_len;
 

@@ -23,18 +23,18 @@
 #include "resources.bpf.h"
 
 enum owner_flags {
-	OWNER_ACTIVE = 1,	/* we connected */
-	OWNER_PASSIVE = 2,	/* accepted on a traced listener */
-	OWNER_OPEN = 4,		/* reached ESTABLISHED while traced */
-	OWNER_LOCAL_CLOSE = 8,	/* we sent the first FIN */
-	OWNER_REMOTE_CLOSE = 16,	/* the peer did */
+	OWNER_ACTIVE = 1,	 /* we connected */
+	OWNER_PASSIVE = 2,	 /* accepted on a traced listener */
+	OWNER_OPEN = 4,		 /* reached ESTABLISHED while traced */
+	OWNER_LOCAL_CLOSE = 8,	 /* we sent the first FIN */
+	OWNER_REMOTE_CLOSE = 16, /* the peer did */
 };
 
 struct sock_owner {
 	/* 0: not recorded (tgid 0 is the idle task, never traced) */
 	__u32 tgid;
-	__u32 flags;		/* enum owner_flags */
-	__u64 connect_ns;	/* SYN_SENT at */
+	__u32 flags;	  /* enum owner_flags */
+	__u64 connect_ns; /* SYN_SENT at */
 };
 
 /* Listening ports of traced processes: port -> tgid. */
@@ -59,8 +59,8 @@ static __always_inline bool net_owner_known(const struct sock_owner *o)
 	return o->tgid != 0;
 }
 
-static __always_inline void net_set_owner(struct sock_owner *o, __u32 tgid,
-					  __u32 flags, __u64 connect_ns)
+static __always_inline void net_set_owner(struct sock_owner *o, __u32 tgid, __u32 flags,
+					  __u64 connect_ns)
 {
 	o->tgid = tgid;
 	o->flags = flags;
@@ -71,8 +71,8 @@ static __always_inline void net_set_owner(struct sock_owner *o, __u32 tgid,
  * Counts @bytes moved by traced task @tgid. Returns whether the socket
  * should get @tgid as its owner: a TCP socket nobody owns yet.
  */
-static __always_inline bool net_count_io(const struct sock_owner *o, bool tcp,
-					 __u32 tgid, int bytes, bool sent)
+static __always_inline bool net_count_io(const struct sock_owner *o, bool tcp, __u32 tgid,
+					 int bytes, bool sent)
 {
 	struct net_counts *c = net_counts_of(tgid);
 
@@ -112,28 +112,28 @@ static __always_inline void net_stopped_listening(const struct sock *sk)
 	bpf_map_delete_elem(&listen_ports, &port);
 }
 
-static __always_inline void net_established(struct sock_owner *o,
-					    struct net_counts *c, int oldstate)
+static __always_inline void net_established(struct sock_owner *o, struct net_counts *c,
+					    int oldstate)
 {
 	o->flags |= OWNER_OPEN;
 	if (oldstate == TCP_SYN_SENT) {
 		c->active_opens++;
 		if (o->connect_ns)
-			lat_stats_add(&connect_stats, o->tgid,
-				      bpf_ktime_get_ns() - o->connect_ns, false);
+			lat_stats_add(&connect_stats, o->tgid, bpf_ktime_get_ns() - o->connect_ns,
+				      false);
 	} else if (oldstate == TCP_SYN_RECV) {
 		c->passive_opens++;
 	}
 }
 
-static __always_inline void net_closed(const struct sock_owner *o,
-				       struct net_counts *c, int oldstate)
+static __always_inline void net_closed(const struct sock_owner *o, struct net_counts *c,
+				       int oldstate)
 {
 	if (oldstate == TCP_SYN_SENT) {
 		c->connect_failures++;
 		if (o->connect_ns)
-			lat_stats_add(&connect_stats, o->tgid,
-				      bpf_ktime_get_ns() - o->connect_ns, true);
+			lat_stats_add(&connect_stats, o->tgid, bpf_ktime_get_ns() - o->connect_ns,
+				      true);
 	} else if (o->flags & OWNER_LOCAL_CLOSE) {
 		c->local_closes++;
 	} else if (o->flags & OWNER_REMOTE_CLOSE) {
@@ -147,8 +147,7 @@ static __always_inline void net_closed(const struct sock_owner *o,
  * A state change of an owned connection, other than its opening. The
  * caller frees the storage after a change to CLOSE.
  */
-static __always_inline void net_state_change(struct sock_owner *o, int oldstate,
-					     int newstate)
+static __always_inline void net_state_change(struct sock_owner *o, int oldstate, int newstate)
 {
 	struct net_counts *c = net_counts_of(o->tgid);
 

@@ -29,9 +29,9 @@
 #define SOCK_BINDPORT_LOCK 8
 
 enum conn_phase {
-	PHASE_IDLE,	/* nothing in flight */
-	PHASE_ASK,	/* server: reading a request; client: writing a call */
-	PHASE_ANSWER,	/* server: writing a response; client: reading a reply */
+	PHASE_IDLE,   /* nothing in flight */
+	PHASE_ASK,    /* server: reading a request; client: writing a call */
+	PHASE_ANSWER, /* server: writing a response; client: reading a reply */
 };
 
 /*
@@ -40,7 +40,7 @@ enum conn_phase {
  * it is when the request ends: one copy, done by the kernel.
  */
 struct conn {
-	struct request_rec rec;	/* rec.hdr.ts_ns: first byte of the request */
+	struct request_rec rec; /* rec.hdr.ts_ns: first byte of the request */
 	__u64 last_ns;		/* last byte of the answer so far */
 	/*
 	 * The traced tgid that made it: its I/O needs no hash lookup. 0: no
@@ -108,8 +108,8 @@ static __always_inline __u32 status_class(const struct request_rec *rec)
 {
 	const char *r = rec->resp;
 
-	if (rec->resp_len < 10 || r[0] != 'H' || r[1] != 'T' || r[2] != 'T' ||
-	    r[3] != 'P' || r[4] != '/' || r[8] != ' ')
+	if (rec->resp_len < 10 || r[0] != 'H' || r[1] != 'T' || r[2] != 'T' || r[3] != 'P' ||
+	    r[4] != '/' || r[8] != ' ')
 		return 0;
 	if (r[9] < '1' || r[9] > '5')
 		return 0;
@@ -127,8 +127,7 @@ static __always_inline __u64 wakeup_flags(void)
 }
 
 /* The record as it stands goes up: header, outcome and duration first. */
-static __always_inline void send_record(struct conn *c, __u32 outcome,
-					__u64 duration)
+static __always_inline void send_record(struct conn *c, __u32 outcome, __u64 duration)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 len;
@@ -161,8 +160,7 @@ static __always_inline void finish_request(struct conn *c)
 	} else {
 		class = status_class(&c->rec);
 		duration = c->last_ns - c->rec.hdr.ts_ns;
-		lat_stats_record(bpf_map_lookup_elem(&req_stats, &key), duration,
-				 class == 5);
+		lat_stats_record(bpf_map_lookup_elem(&req_stats, &key), duration, class == 5);
 		if (counts && class < LATSCOPE_STATUS_CLASSES)
 			counts->status[class]++;
 		send_record(c, REQ_DONE, duration);
@@ -232,8 +230,7 @@ static __always_inline bool conn_is_open(const struct conn *c)
  * created zeroed; existing storage (a reconnect, or a connection closed on
  * our side that moves bytes again) starts over.
  */
-static __always_inline bool conn_open(struct conn *c, struct sock *sk,
-				      __u16 role, __u32 tgid)
+static __always_inline bool conn_open(struct conn *c, struct sock *sk, __u16 role, __u32 tgid)
 {
 	struct request_rec *rec = &c->rec;
 
@@ -261,9 +258,8 @@ static __always_inline void conn_end(struct conn *c)
 }
 
 /* Bytes moved on a connection: turn-arounds start and end requests. */
-static __always_inline void conn_transfer(struct conn *c, bool is_read,
-					  const struct sock_op *op, long done,
-					  __u64 now)
+static __always_inline void conn_transfer(struct conn *c, bool is_read, const struct sock_op *op,
+					  long done, __u64 now)
 {
 	struct request_rec *rec = &c->rec;
 	/* A server asks by reading; a client by writing. */
@@ -276,18 +272,16 @@ static __always_inline void conn_transfer(struct conn *c, bool is_read,
 			rec->hdr.ts_ns = now;
 			rec->bytes_in = rec->bytes_out = 0;
 			rec->resp_len = 0;
-			rec->req_len = sock_io_capture(rec->req, sizeof(rec->req),
-						       op->buf, op->buf_len, done);
+			rec->req_len = sock_io_capture(rec->req, sizeof(rec->req), op->buf,
+						       op->buf_len, done);
 		}
 	} else {
 		if (c->phase == PHASE_IDLE)
 			return; /* an answer to nothing we saw: a greeting */
 		if (c->phase == PHASE_ASK) {
 			c->phase = PHASE_ANSWER;
-			rec->resp_len = sock_io_capture(rec->resp,
-							sizeof(rec->resp),
-							op->buf, op->buf_len,
-							done);
+			rec->resp_len = sock_io_capture(rec->resp, sizeof(rec->resp), op->buf,
+							op->buf_len, done);
 		}
 		c->last_ns = now;
 	}
@@ -319,8 +313,8 @@ static __always_inline __u16 conn_role_of_unseen(struct sock *sk, bool is_read)
  * task's behalf) capture nothing and still count. The registers are read
  * directly (a BTF pointer), not with bpf_probe_read_kernel() calls.
  */
-static __always_inline void syscall_buffer(struct task_struct *task,
-					   bool is_read, struct sock_op *op)
+static __always_inline void syscall_buffer(struct task_struct *task, bool is_read,
+					   struct sock_op *op)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	enum sock_io_kind kind;
@@ -330,19 +324,18 @@ static __always_inline void syscall_buffer(struct task_struct *task,
 	kind = sock_io_kind_of(sock_io_syscall_nr(regs));
 	if (kind == SOCK_IO_NONE || sock_io_is_read(kind) != is_read)
 		return;
-	op->buf = sock_io_first_buf(kind, PT_REGS_PARM2_SYSCALL(regs),
-				    PT_REGS_PARM3_SYSCALL(regs), &op->buf_len);
+	op->buf = sock_io_first_buf(kind, PT_REGS_PARM2_SYSCALL(regs), PT_REGS_PARM3_SYSCALL(regs),
+				    &op->buf_len);
 }
 
 /* @done bytes moved on open connection @c by @task, the current task. */
-static __always_inline void conn_on_io(struct conn *c, struct task_struct *task,
-				       bool is_read, long done)
+static __always_inline void conn_on_io(struct conn *c, struct task_struct *task, bool is_read,
+				       long done)
 {
 	struct sock_op op = {};
 
 	/* The buffer matters only when a request or an answer begins. */
-	if (c->phase != (is_read == (c->rec.role == REQ_ROLE_SERVER) ? PHASE_ASK
-								      : PHASE_ANSWER))
+	if (c->phase != (is_read == (c->rec.role == REQ_ROLE_SERVER) ? PHASE_ASK : PHASE_ANSWER))
 		syscall_buffer(task, is_read, &op);
 	conn_transfer(c, is_read, &op, done, bpf_ktime_get_ns());
 }

@@ -104,13 +104,12 @@ static __always_inline void count_errno(__u32 nr, long ret)
 		health_inc(HEALTH_STATS_FULL);
 }
 
-static __always_inline void report_slow(const struct syscall_entry *entry,
-					long ret, __u64 now, __u64 duration)
+static __always_inline void report_slow(const struct syscall_entry *entry, long ret, __u64 now,
+					__u64 duration)
 {
 	struct syscall_slow_rec *rec;
 
-	rec = record_reserve(sizeof(*rec), REC_SYSCALL_SLOW,
-			     bpf_get_current_pid_tgid(), now);
+	rec = record_reserve(sizeof(*rec), REC_SYSCALL_SLOW, bpf_get_current_pid_tgid(), now);
 	if (!rec)
 		return;
 	rec->nr = entry->nr;

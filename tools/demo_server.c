@@ -53,8 +53,7 @@ static int listen_on(unsigned short port, unsigned short *bound)
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    listen(fd, 512) ||
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 512) ||
 	    getsockname(fd, (struct sockaddr *)&addr, &len)) {
 		close(fd);
 		return -1;
@@ -104,8 +103,8 @@ static int call_upstream(void)
 
 	if (fd < 0)
 		return -1;
-	if (!connect(fd, (struct sockaddr *)&addr, sizeof(addr)) &&
-	    !write_all(fd, "PING\n", 5) && read(fd, buf, sizeof(buf)) == 5)
+	if (!connect(fd, (struct sockaddr *)&addr, sizeof(addr)) && !write_all(fd, "PING\n", 5) &&
+	    read(fd, buf, sizeof(buf)) == 5)
 		ok = 0;
 	close(fd);
 	return ok;
@@ -151,8 +150,7 @@ static int serve(int fd, char *req)
 	len = snprintf(resp, sizeof(resp),
 		       "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
 		       "Content-Length: %zu\r\nConnection: %s\r\n\r\n%s\n",
-		       status, reason, strlen(reason) + 1,
-		       keep ? "keep-alive" : "close", reason);
+		       status, reason, strlen(reason) + 1, keep ? "keep-alive" : "close", reason);
 	return !write_all(fd, resp, len) && keep;
 }
 
@@ -230,14 +228,24 @@ static void parse_args(int argc, char **argv, unsigned short *port)
 
 	while ((opt = getopt_long(argc, argv, "p:u:s:m:e:", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'p': *port = atoi(optarg); break;
-		case 'u': cfg.upstream_port = atoi(optarg); break;
-		case 's': cfg.slow_ms = atoi(optarg); break;
-		case 'm': cfg.upstream_ms = atoi(optarg); break;
-		case 'e': cfg.error_every = atoi(optarg); break;
+		case 'p':
+			*port = atoi(optarg);
+			break;
+		case 'u':
+			cfg.upstream_port = atoi(optarg);
+			break;
+		case 's':
+			cfg.slow_ms = atoi(optarg);
+			break;
+		case 'm':
+			cfg.upstream_ms = atoi(optarg);
+			break;
+		case 'e':
+			cfg.error_every = atoi(optarg);
+			break;
 		default:
 			fprintf(stderr, "usage: demo_server [--port N] [--upstream-port N] "
-				"[--slow-ms MS] [--upstream-ms MS] [--error-every N]\n");
+					"[--slow-ms MS] [--upstream-ms MS] [--error-every N]\n");
 			exit(2);
 		}
 	}
@@ -245,8 +253,7 @@ static void parse_args(int argc, char **argv, unsigned short *port)
 
 int main(int argc, char **argv)
 {
-	struct acceptor http = { .handler = http_conn },
-			upstream = { .handler = upstream_conn };
+	struct acceptor http = { .handler = http_conn }, upstream = { .handler = upstream_conn };
 	unsigned short port = 0;
 	pthread_t t;
 	sigset_t set;

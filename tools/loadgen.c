@@ -153,14 +153,24 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "p:n:e:m:r:", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'p': port = atoi(optarg); break;
-		case 'n': n = atoi(optarg); break;
-		case 'e': snprintf(paths, sizeof(paths), "%s", optarg); break;
-		case 'm': mode = optarg; break;
-		case 'r': resets = atoi(optarg); break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'n':
+			n = atoi(optarg);
+			break;
+		case 'e':
+			snprintf(paths, sizeof(paths), "%s", optarg);
+			break;
+		case 'm':
+			mode = optarg;
+			break;
+		case 'r':
+			resets = atoi(optarg);
+			break;
 		default:
 			fprintf(stderr, "usage: loadgen --port N [--count N] [--paths P,...] "
-				"[--mode both|keepalive|close] [--resets N]\n");
+					"[--mode both|keepalive|close] [--resets N]\n");
 			return 2;
 		}
 	}
@@ -168,14 +178,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "loadgen: --port is required\n");
 		return 2;
 	}
-	for (path = strtok_r(paths, ",", &save); path;
-	     path = strtok_r(NULL, ",", &save)) {
+	for (path = strtok_r(paths, ",", &save); path; path = strtok_r(NULL, ",", &save)) {
 		struct tally t = {};
 
 		run_path(path, n, mode, &t);
 		printf("path %s sent %lu keepalive %lu close %lu 2xx %lu 3xx %lu 4xx %lu 5xx %lu failed %lu\n",
-		       path, t.keepalive + t.close, t.keepalive, t.close, t.status[2],
-		       t.status[3], t.status[4], t.status[5], t.failed);
+		       path, t.keepalive + t.close, t.keepalive, t.close, t.status[2], t.status[3],
+		       t.status[4], t.status[5], t.failed);
 		failed += t.failed;
 	}
 	if (resets)

@@ -17,9 +17,9 @@
 #include <unistd.h>
 #include "run.h"
 
-#define MAX_PROCS 8
+#define MAX_PROCS     8
 #define MAX_TEMP_DIRS 4
-#define MAX_ARGS 64
+#define MAX_ARGS      64
 /* Poll slice: how late we notice an exit while no output arrives. */
 #define PUMP_SLICE_MS 20
 /*
@@ -44,8 +44,10 @@ void require_root(void)
 	if (geteuid() == 0)
 		return;
 	if (ci && !strcmp(ci, "true"))
-		cr_assert_fail("integration tests need root (CAP_BPF+CAP_PERFMON) and CI=true: they must run, not skip");
-	cr_skip_test("integration tests need root (CAP_BPF+CAP_PERFMON); run as root or set CI=true");
+		cr_assert_fail(
+			"integration tests need root (CAP_BPF+CAP_PERFMON) and CI=true: they must run, not skip");
+	cr_skip_test(
+		"integration tests need root (CAP_BPF+CAP_PERFMON); run as root or set CI=true");
 }
 
 /* Tests only create plain files (or a device node) directly inside. */
@@ -119,8 +121,7 @@ static const char *env_path(const char *name)
 {
 	const char *v = getenv(name);
 
-	cr_assert(v && *v,
-		  "%s is not set: run the tests with `make integration-test`", name);
+	cr_assert(v && *v, "%s is not set: run the tests with `make integration-test`", name);
 	return v;
 }
 
@@ -255,8 +256,8 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static void __attribute__((noreturn)) child_exec(char *const argv[], int out[2],
-						 int err[2], pid_t parent)
+static void __attribute__((noreturn))
+child_exec(char *const argv[], int out[2], int err[2], pid_t parent)
 {
 	int null = open("/dev/null", O_RDONLY);
 
@@ -272,8 +273,7 @@ static void __attribute__((noreturn)) child_exec(char *const argv[], int out[2],
 	dup2(out[1], STDOUT_FILENO);
 	dup2(err[1], STDERR_FILENO);
 	execvp(argv[0], argv);
-	dprintf(STDERR_FILENO, "harness: cannot run %s: %s\n", argv[0],
-		strerror(errno));
+	dprintf(STDERR_FILENO, "harness: cannot run %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
 
@@ -284,8 +284,7 @@ struct proc *proc_start(char *const argv[])
 	int out[2], err[2];
 
 	cr_assert(p && n_procs < MAX_PROCS, "harness: too many processes");
-	cr_assert(!pipe2(out, O_CLOEXEC) && !pipe2(err, O_CLOEXEC),
-		  "pipe: %s", strerror(errno));
+	cr_assert(!pipe2(out, O_CLOEXEC) && !pipe2(err, O_CLOEXEC), "pipe: %s", strerror(errno));
 	p->started_s = mono_s();
 	p->pid = fork();
 	cr_assert(p->pid >= 0, "fork: %s", strerror(errno));
@@ -322,8 +321,7 @@ static int slice_ms(double deadline)
 	return left * 1000 < PUMP_SLICE_MS ? (int)(left * 1000) + 1 : PUMP_SLICE_MS;
 }
 
-bool proc_wait_output(struct proc *p, bool on_stderr, const char *needle,
-		      double timeout_s)
+bool proc_wait_output(struct proc *p, bool on_stderr, const char *needle, double timeout_s)
 {
 	struct capture *c = on_stderr ? &p->err : &p->out;
 	double deadline = mono_s() + timeout_s;
@@ -377,8 +375,7 @@ struct proc *run_command(char *const argv[], double timeout_s)
 	return p;
 }
 
-struct traced trace_pid_start(const char *workload, char *const workload_args[],
-			      char *const opts[])
+struct traced trace_pid_start(const char *workload, char *const workload_args[], char *const opts[])
 {
 	char *wargv[MAX_ARGS] = { (char *)workload_bin(workload), "--wait-signal" };
 	char *largv[MAX_ARGS] = { (char *)latscope_bin(), "record", "-p" };
@@ -387,8 +384,7 @@ struct traced trace_pid_start(const char *workload, char *const workload_args[],
 	copy_args(wargv, 2, workload_args);
 	t.workload = proc_start(wargv);
 	cr_assert(proc_wait_output(t.workload, false, "ready ", RUN_START_TIMEOUT_S),
-		  "%s never printed 'ready PID'; stderr:\n%s", workload,
-		  t.workload->err.data);
+		  "%s never printed 'ready PID'; stderr:\n%s", workload, t.workload->err.data);
 
 	largv[3] = (char *)strf("%d", t.workload->pid);
 	copy_args(largv, 4, opts);
@@ -397,16 +393,14 @@ struct traced trace_pid_start(const char *workload, char *const workload_args[],
 	if (!proc_wait_output(t.tracer, true, "latscope: tracing ", RUN_TIMEOUT_S)) {
 		proc_wait(t.tracer, 1);
 		cr_assert_fail("latscope never attached (exit %d, signal %d); stderr:\n%s",
-			       t.tracer->exit_code, t.tracer->term_signal,
-			       t.tracer->err.data);
+			       t.tracer->exit_code, t.tracer->term_signal, t.tracer->err.data);
 	}
 	proc_signal(t.workload, SIGUSR1);
 	t.attached = true;
 	return t;
 }
 
-struct traced trace_pid(const char *workload, char *const workload_args[],
-			char *const opts[])
+struct traced trace_pid(const char *workload, char *const workload_args[], char *const opts[])
 {
 	struct traced t = trace_pid_start(workload, workload_args, opts);
 
@@ -417,8 +411,7 @@ struct traced trace_pid(const char *workload, char *const workload_args[],
 
 struct proc *record_command(const char *cmd, char *const opts[])
 {
-	char *argv[MAX_ARGS] = { (char *)latscope_bin(), "record", "-c",
-				 (char *)cmd };
+	char *argv[MAX_ARGS] = { (char *)latscope_bin(), "record", "-c", (char *)cmd };
 
 	copy_args(argv, 4, opts);
 	return run_command(argv, RUN_TIMEOUT_S);
@@ -437,12 +430,11 @@ json_t *snapshot_of(const struct proc *tracer)
 
 void assert_exit(const struct proc *p, int code)
 {
-	cr_assert(!p->timed_out,
-		  "pid %d still running at its deadline: killed; stderr:\n%s",
+	cr_assert(!p->timed_out, "pid %d still running at its deadline: killed; stderr:\n%s",
 		  p->pid, p->err.data);
 	cr_assert(p->term_signal == 0 && p->exit_code == code,
-		  "exit code %d (signal %d), expected %d; stderr:\n%s",
-		  p->exit_code, p->term_signal, code, p->err.data);
+		  "exit code %d (signal %d), expected %d; stderr:\n%s", p->exit_code,
+		  p->term_signal, code, p->err.data);
 }
 
 json_t *json_parse(const char *text)
@@ -450,8 +442,8 @@ json_t *json_parse(const char *text)
 	json_error_t error;
 	json_t *root = json_loads(text, 0, &error);
 
-	cr_assert(root, "invalid JSON (line %d: %s); text starts:\n%.2000s",
-		  error.line, error.text, text);
+	cr_assert(root, "invalid JSON (line %d: %s); text starts:\n%.2000s", error.line, error.text,
+		  text);
 	return root;
 }
 
@@ -460,8 +452,7 @@ json_t *json_parse_file(const char *path)
 	json_error_t error;
 	json_t *root = json_load_file(path, 0, &error);
 
-	cr_assert(root, "%s: invalid JSON (line %d: %s)", path, error.line,
-		  error.text);
+	cr_assert(root, "%s: invalid JSON (line %d: %s)", path, error.line, error.text);
 	return root;
 }
 
@@ -486,8 +477,8 @@ long long jint(json_t *root, const char *path)
 {
 	json_t *v = jpath(root, path);
 
-	cr_assert(json_is_integer(v), "snapshot: %s is %s, expected an integer",
-		  path, v ? "not an integer" : "missing");
+	cr_assert(json_is_integer(v), "snapshot: %s is %s, expected an integer", path,
+		  v ? "not an integer" : "missing");
 	return json_integer_value(v);
 }
 
@@ -495,8 +486,8 @@ const char *jstr(json_t *root, const char *path)
 {
 	json_t *v = jpath(root, path);
 
-	cr_assert(json_is_string(v), "snapshot: %s is %s, expected a string",
-		  path, v ? "not a string" : "missing");
+	cr_assert(json_is_string(v), "snapshot: %s is %s, expected a string", path,
+		  v ? "not a string" : "missing");
 	return json_string_value(v);
 }
 
@@ -505,7 +496,7 @@ json_t *jfind_str(json_t *array, const char *key, const char *value)
 	json_t *elem;
 	size_t i;
 
-	json_array_foreach(array, i, elem) {
+	json_array_foreach (array, i, elem) {
 		const char *s = json_string_value(json_object_get(elem, key));
 
 		if (s && !strcmp(s, value))
@@ -519,7 +510,7 @@ json_t *jfind_int(json_t *array, const char *key, long long value)
 	json_t *elem;
 	size_t i;
 
-	json_array_foreach(array, i, elem) {
+	json_array_foreach (array, i, elem) {
 		json_t *v = json_object_get(elem, key);
 
 		if (json_is_integer(v) && json_integer_value(v) == value)
@@ -534,25 +525,25 @@ long long jhist_total(json_t *row)
 	long long sum = 0;
 	size_t i;
 
-	json_array_foreach(json_object_get(row, "histogram"), i, bucket)
+	json_array_foreach (json_object_get(row, "histogram"), i, bucket)
 		sum += json_integer_value(json_array_get(bucket, 2));
 	return sum;
 }
 
 void assert_latency_row(json_t *row, const char *what)
 {
-	static const char *const order[] = { "min_ns", "p50_ns", "p90_ns", "p95_ns",
+	static const char *const order[] = { "min_ns", "p50_ns",  "p90_ns", "p95_ns",
 					     "p99_ns", "p999_ns", "max_ns" };
 	long long sum;
 
 	cr_assert(json_is_object(row), "no %s row", what);
 	sum = jhist_total(row);
-	cr_assert_eq(sum, jint(row, "count"), "%s: histogram holds %lld of %lld calls",
-		     what, sum, jint(row, "count"));
+	cr_assert_eq(sum, jint(row, "count"), "%s: histogram holds %lld of %lld calls", what, sum,
+		     jint(row, "count"));
 	for (size_t i = 1; i < sizeof(order) / sizeof(order[0]); i++)
-		cr_assert(jint(row, order[i - 1]) <= jint(row, order[i]),
-			  "%s: %s %lld > %s %lld", what, order[i - 1],
-			  jint(row, order[i - 1]), order[i], jint(row, order[i]));
+		cr_assert(jint(row, order[i - 1]) <= jint(row, order[i]), "%s: %s %lld > %s %lld",
+			  what, order[i - 1], jint(row, order[i - 1]), order[i],
+			  jint(row, order[i]));
 }
 
 long long syscall_count(json_t *snap, const char *name)

@@ -52,8 +52,7 @@ void require_root(void);
 void harness_cleanup(void);
 
 /* Every integration suite: the skip policy before, the clean-up after. */
-#define INTEGRATION_SUITE(name) \
-	TestSuite(name, .init = require_root, .fini = harness_cleanup)
+#define INTEGRATION_SUITE(name) TestSuite(name, .init = require_root, .fini = harness_cleanup)
 
 /* $LATSCOPE; fails the test when it is unset. */
 const char *latscope_bin(void);
@@ -80,8 +79,7 @@ struct proc *proc_start(char *const argv[]);
  * Read every running process's output until @needle shows in @p's stdout
  * (or stderr when @on_stderr). False on timeout or when @p ends first.
  */
-bool proc_wait_output(struct proc *p, bool on_stderr, const char *needle,
-		      double timeout_s);
+bool proc_wait_output(struct proc *p, bool on_stderr, const char *needle, double timeout_s);
 /* Wait for @p to end; at the deadline kill its process group and reap it. */
 void proc_wait(struct proc *p, double timeout_s);
 void proc_signal(struct proc *p, int sig);
@@ -110,8 +108,7 @@ struct traced {
 
 struct traced trace_pid_start(const char *workload, char *const workload_args[],
 			      char *const opts[]);
-struct traced trace_pid(const char *workload, char *const workload_args[],
-			char *const opts[]);
+struct traced trace_pid(const char *workload, char *const workload_args[], char *const opts[]);
 
 /*
  * latscope record -c @cmd with @opts (NULL-terminated, may be NULL), run to

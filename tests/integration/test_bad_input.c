@@ -36,11 +36,10 @@ static int count_lines(const char *s)
 static void assert_one_line_error(const struct proc *p, int code, const char *what)
 {
 	assert_exit(p, code);
-	cr_assert_eq(count_lines(p->err.data), 1, "expected one error line, got:\n%s",
-		     p->err.data);
+	cr_assert_eq(count_lines(p->err.data), 1, "expected one error line, got:\n%s", p->err.data);
 	cr_assert(!strncmp(p->err.data, "latscope: ", 10), "stderr: %s", p->err.data);
-	cr_assert(strstr(p->err.data, what), "stderr does not mention \"%s\": %s",
-		  what, p->err.data);
+	cr_assert(strstr(p->err.data, what), "stderr does not mention \"%s\": %s", what,
+		  p->err.data);
 	cr_assert_str_eq(p->out.data, "");
 }
 
@@ -75,9 +74,11 @@ Test(bad_input, kernel_thread)
 Test(bad_input, unprivileged)
 {
 	const char *self = strf("%d", getpid());
-	char *argv[] = { "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-			 "--inh-caps=-all", (char *)latscope_bin(), "record", "-p",
-			 (char *)self, NULL };
+	char *argv[] = { "setpriv",	    "--reuid=65534",
+			 "--regid=65534",   "--clear-groups",
+			 "--inh-caps=-all", (char *)latscope_bin(),
+			 "record",	    "-p",
+			 (char *)self,	    NULL };
 
 	assert_one_line_error(run_command(argv, RUN_TIMEOUT_S), 1, "CAP_BPF");
 }
@@ -86,8 +87,8 @@ Test(bad_input, unprivileged)
 Test(bad_input, unwritable_output)
 {
 	const char *self = strf("%d", getpid());
-	struct proc *p = latscope((char *[]){ "record", "-p", (char *)self, "-o",
-					      "/proc/latscope-test.json", NULL });
+	struct proc *p = latscope(
+		(char *[]){ "record", "-p", (char *)self, "-o", "/proc/latscope-test.json", NULL });
 
 	assert_one_line_error(p, 1, "cannot write /proc/latscope-test.json");
 	cr_assert_null(strstr(p->err.data, "tracing"));
@@ -97,8 +98,8 @@ Test(bad_input, unwritable_output)
 Test(bad_input, output_is_directory)
 {
 	const char *self = strf("%d", getpid()), *dir = temp_dir();
-	struct proc *p = latscope((char *[]){ "record", "-p", (char *)self, "-d", "1",
-					      "-o", (char *)dir, NULL });
+	struct proc *p = latscope(
+		(char *[]){ "record", "-p", (char *)self, "-d", "1", "-o", (char *)dir, NULL });
 
 	assert_one_line_error(p, 1, strf("cannot write %s", dir));
 	cr_assert_null(strstr(p->err.data, "tracing"));
@@ -111,8 +112,7 @@ Test(bad_input, output_is_directory)
  */
 Test(bad_input, thread_id_not_silently_ignored)
 {
-	char *wargv[] = { (char *)workload_bin("sysload"), "thread-wait", "3000",
-			  NULL };
+	char *wargv[] = { (char *)workload_bin("sysload"), "thread-wait", "3000", NULL };
 	struct proc *workload = proc_start(wargv), *tracer;
 	const char *tid;
 	json_t *snap;
@@ -121,8 +121,8 @@ Test(bad_input, thread_id_not_silently_ignored)
 		  "sysload thread-wait printed no thread id");
 	tid = strstr(workload->out.data, "thread ") + strlen("thread ");
 	tid = strf("%ld", strtol(tid, NULL, 10));
-	tracer = proc_start((char *[]){ (char *)latscope_bin(), "record", "-p",
-					(char *)tid, "--json", NULL });
+	tracer = proc_start(
+		(char *[]){ (char *)latscope_bin(), "record", "-p", (char *)tid, "--json", NULL });
 	if (!proc_wait_output(tracer, true, "latscope: tracing ", RUN_TIMEOUT_S)) {
 		proc_wait(tracer, RUN_TIMEOUT_S);
 		assert_one_line_error(tracer, 1, "thread");
@@ -144,10 +144,9 @@ static void assert_usage_error(const struct proc *p, const char *what)
 {
 	assert_exit(p, 2);
 	cr_assert(!strncmp(p->err.data, "latscope: ", 10), "stderr: %s", p->err.data);
-	cr_assert(strstr(p->err.data, what), "stderr does not mention \"%s\": %s",
-		  what, p->err.data);
-	cr_assert(strstr(p->err.data, "usage: latscope record"), "no usage: %s",
+	cr_assert(strstr(p->err.data, what), "stderr does not mention \"%s\": %s", what,
 		  p->err.data);
+	cr_assert(strstr(p->err.data, "usage: latscope record"), "no usage: %s", p->err.data);
 	cr_assert_str_eq(p->out.data, "");
 }
 

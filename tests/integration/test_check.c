@@ -56,10 +56,10 @@ Test(check, live_pass_fail_and_saved_snapshot)
 	struct proc *p;
 	json_t *snap;
 
-	p = check_command(sysload_cmd("sleep 40 2"), (char *[]){
-		"--assert", SLEEP ".count == 40",
-		"--assert", SLEEP ".p50 < 50ms and " SLEEP ".p50 >= 2ms",
-		"-o", (char *)snap_path, "--junit", (char *)xml, NULL });
+	p = check_command(sysload_cmd("sleep 40 2"),
+			  (char *[]){ "--assert", SLEEP ".count == 40", "--assert",
+				      SLEEP ".p50 < 50ms and " SLEEP ".p50 >= 2ms", "-o",
+				      (char *)snap_path, "--junit", (char *)xml, NULL });
 	assert_exit(p, 0);
 	cr_assert(strstr(p->out.data, "2 of 2 requirements met: PASS"), "%s", p->out.data);
 	snap = json_parse_file(snap_path);
@@ -71,9 +71,9 @@ Test(check, live_pass_fail_and_saved_snapshot)
 	cr_assert(strstr(read_file(xml), "tests=\"2\" failures=\"0\""), "%s", read_file(xml));
 
 	/* A 2 ms sleep never returns within 1 ms: exit 1, and JUnit says so. */
-	p = check_command(sysload_cmd("sleep 40 2"), (char *[]){
-		"--assert", SLEEP ".count == 40",
-		"--assert", SLEEP ".p50 < 1ms", "--junit", (char *)xml, NULL });
+	p = check_command(sysload_cmd("sleep 40 2"),
+			  (char *[]){ "--assert", SLEEP ".count == 40", "--assert",
+				      SLEEP ".p50 < 1ms", "--junit", (char *)xml, NULL });
 	assert_exit(p, 1);
 	cr_assert(strstr(p->out.data, "1 of 2 requirements met"), "%s", p->out.data);
 	cr_assert(strstr(read_file(xml), "tests=\"2\" failures=\"1\""), "%s", read_file(xml));
@@ -84,8 +84,8 @@ Test(check, live_pass_fail_and_saved_snapshot)
 			RUN_TIMEOUT_S);
 	assert_exit(p, 1);
 	p = run_command((char *[]){ (char *)latscope_bin(), "check", "--snapshot",
-				    (char *)snap_path, "--assert", SLEEP ".count == 40",
-				    "--assert", "syscalls.getppid.count == 0", NULL },
+				    (char *)snap_path, "--assert", SLEEP ".count == 40", "--assert",
+				    "syscalls.getppid.count == 0", NULL },
 			RUN_TIMEOUT_S);
 	assert_exit(p, 1); /* getppid never ran: no data, which fails */
 	cr_assert(strstr(p->out.data, "no data"), "%s", p->out.data);
@@ -97,13 +97,12 @@ Test(check, requirements_file)
 	const char *req = strf("%s/perf.txt", dir), *bad = strf("%s/bad.txt", dir);
 	struct proc *p;
 
-	write_file(req,
-		   "# requirements of the sleeper\n"
-		   "sleep count: " SLEEP ".count == 30     # exact\n"
-		   "sleep p99:   " SLEEP ".p99 < 50ms\n"
-		   "\n"
-		   "no errors:   " SLEEP ".error_rate < 1%\n"
-		   "too fast:    " SLEEP ".max < 1ms\n");
+	write_file(req, "# requirements of the sleeper\n"
+			"sleep count: " SLEEP ".count == 30     # exact\n"
+			"sleep p99:   " SLEEP ".p99 < 50ms\n"
+			"\n"
+			"no errors:   " SLEEP ".error_rate < 1%\n"
+			"too fast:    " SLEEP ".max < 1ms\n");
 	p = check_command(sysload_cmd("sleep 30 2"),
 			  (char *[]){ "--requirements", (char *)req, NULL });
 	assert_exit(p, 1);
@@ -135,8 +134,9 @@ static long long iso_ms(const char *iso)
  */
 Test(check, alert_fires_and_recovers)
 {
-	struct proc *p = record_command(strf("%s 5 60 200 40 400", workload_bin("phases")),
-		(char *[]){ "--alert", SLEEP ".p99 < 20ms", "--json", NULL });
+	struct proc *p =
+		record_command(strf("%s 5 60 200 40 400", workload_bin("phases")),
+			       (char *[]){ "--alert", SLEEP ".p99 < 20ms", "--json", NULL });
 	json_t *snap = snapshot_of(p);
 	long long breach, recovery;
 
@@ -162,23 +162,29 @@ Test(check, diff_flags_a_slowed_run)
 {
 	const char *dir = temp_dir();
 	const char *base = strf("%s/base.json", dir), *slow = strf("%s/slow.json", dir);
-	char *const diff_json[] = { (char *)latscope_bin(), "diff", (char *)base,
-				    (char *)slow, "--json", NULL };
+	char *const diff_json[] = { (char *)latscope_bin(), "diff",   (char *)base,
+				    (char *)slow,	    "--json", NULL };
 	struct proc *p;
 	json_t *res, *row;
 	size_t i;
 	bool flagged = false;
 
-	assert_exit(record_command(sysload_cmd("sleep 50 2"), (char *[]){ "-o", (char *)base, NULL }), 0);
-	assert_exit(record_command(sysload_cmd("sleep 50 4"), (char *[]){ "-o", (char *)slow, NULL }), 0);
+	assert_exit(record_command(sysload_cmd("sleep 50 2"),
+				   (char *[]){ "-o", (char *)base, NULL }),
+		    0);
+	assert_exit(record_command(sysload_cmd("sleep 50 4"),
+				   (char *[]){ "-o", (char *)slow, NULL }),
+		    0);
 
-	p = run_command((char *[]){ (char *)latscope_bin(), "diff", (char *)base,
-				    (char *)base, NULL }, RUN_TIMEOUT_S);
+	p = run_command((char *[]){ (char *)latscope_bin(), "diff", (char *)base, (char *)base,
+				    NULL },
+			RUN_TIMEOUT_S);
 	assert_exit(p, 0);
 	cr_assert(strstr(p->out.data, "0 regressions"), "%s", p->out.data);
 
-	p = run_command((char *[]){ (char *)latscope_bin(), "diff", (char *)base,
-				    (char *)slow, NULL }, RUN_TIMEOUT_S);
+	p = run_command((char *[]){ (char *)latscope_bin(), "diff", (char *)base, (char *)slow,
+				    NULL },
+			RUN_TIMEOUT_S);
 	assert_exit(p, 1);
 	cr_assert(strstr(p->out.data, "REGRESSION"), "%s", p->out.data);
 
@@ -186,8 +192,9 @@ Test(check, diff_flags_a_slowed_run)
 	assert_exit(p, 1);
 	res = json_parse(p->out.data);
 	cr_assert_str_eq(jstr(res, "schema"), "latscope.diff");
-	json_array_foreach(jpath(res, "rows"), i, row) {
-		if (strcmp(jstr(row, "key"), "clock_nanosleep") || strcmp(jstr(row, "metric"), "p50"))
+	json_array_foreach (jpath(res, "rows"), i, row) {
+		if (strcmp(jstr(row, "key"), "clock_nanosleep") ||
+		    strcmp(jstr(row, "metric"), "p50"))
 			continue;
 		/* 2 ms -> 4 ms: +100 %, give or take the sleeps' overshoot */
 		cr_assert(json_number_value(jpath(row, "change")) > 0.6, "change %f",
@@ -198,8 +205,8 @@ Test(check, diff_flags_a_slowed_run)
 	json_decref(res);
 
 	/* A threshold above the slowdown: no regression. */
-	p = run_command((char *[]){ (char *)latscope_bin(), "diff", (char *)base,
-				    (char *)slow, "--max-regression", "400%", NULL },
+	p = run_command((char *[]){ (char *)latscope_bin(), "diff", (char *)base, (char *)slow,
+				    "--max-regression", "400%", NULL },
 			RUN_TIMEOUT_S);
 	assert_exit(p, 0);
 }
@@ -207,13 +214,13 @@ Test(check, diff_flags_a_slowed_run)
 /* The demo service (tools/demo_server), /slow taking @slow_ms; its ports. */
 static struct proc *start_demo(int slow_ms, int *http_port, int *up_port)
 {
-	struct proc *server = proc_start((char *[]){ (char *)tool_bin("demo_server"),
-		"--slow-ms", (char *)strf("%d", slow_ms), "--upstream-ms", "30", NULL });
+	struct proc *server =
+		proc_start((char *[]){ (char *)tool_bin("demo_server"), "--slow-ms",
+				       (char *)strf("%d", slow_ms), "--upstream-ms", "30", NULL });
 
 	cr_assert(proc_wait_output(server, false, "upstream ", RUN_START_TIMEOUT_S),
 		  "demo_server did not start; stderr:\n%s", server->err.data);
-	cr_assert_eq(sscanf(server->out.data, "http %d upstream %d", http_port,
-			    up_port), 2);
+	cr_assert_eq(sscanf(server->out.data, "http %d upstream %d", http_port, up_port), 2);
 	return server;
 }
 
@@ -222,11 +229,11 @@ static struct proc *start_demo(int slow_ms, int *http_port, int *up_port)
  * traced by `latscope check -p` until SIGINT with @args (NULL-terminated).
  * The snapshot goes to @snap_path; returns the check run, @server ended.
  */
-static struct proc *check_demo(struct proc *server, int http_port,
-			       const char *snap_path, char *const args[])
+static struct proc *check_demo(struct proc *server, int http_port, const char *snap_path,
+			       char *const args[])
 {
-	char *argv[32] = { (char *)latscope_bin(), "check", "-p",
-			   (char *)strf("%d", server->pid), "-o", (char *)snap_path };
+	char *argv[32] = { (char *)latscope_bin(),	    "check", "-p",
+			   (char *)strf("%d", server->pid), "-o",    (char *)snap_path };
 	struct proc *tracer;
 	int n = 6;
 
@@ -236,9 +243,11 @@ static struct proc *check_demo(struct proc *server, int http_port,
 	cr_assert(proc_wait_output(tracer, true, "latscope: tracing ", RUN_TIMEOUT_S),
 		  "latscope never attached; stderr:\n%s", tracer->err.data);
 	assert_exit(run_command((char *[]){ (char *)tool_bin("loadgen"), "--port",
-		(char *)strf("%d", http_port), "--count", "12", "--paths",
-		"/fast,/slow,/error,/upstream", "--mode", "keepalive", "--resets", "0",
-		NULL }, 30), 0);
+					    (char *)strf("%d", http_port), "--count", "12",
+					    "--paths", "/fast,/slow,/error,/upstream", "--mode",
+					    "keepalive", "--resets", "0", NULL },
+				30),
+		    0);
 	proc_signal(tracer, SIGINT);
 	proc_wait(tracer, RUN_TIMEOUT_S);
 	proc_signal(server, SIGTERM);
@@ -262,34 +271,36 @@ Test(check, requests_on_the_demo_server)
 	size_t i;
 
 	/* 48 HTTP requests + 12 to the upstream service: 3 5xx (every 4th /error). */
-	p = check_demo(server, http, base, (char *[]){
-		"--assert", "requests[\"GET /slow\"].count == 12",
-		"--assert", (char *)strf("requests[\":%d GET /slow\"].p50 >= 60ms", http),
-		"--assert", "requests[\"GET /fast\"].p95 < 60ms",
-		"--assert", "requests.error_rate == 5%",
-		"--assert", "requests.rate > 0/s",
-		"--assert", (char *)strf("upstreams[\"127.0.0.1:%d\"].count == 12", up),
-		"--assert", (char *)strf("upstreams[\"127.0.0.1:%d\"].p50 >= 30ms", up),
-		"--assert", "resources.rss > 0MB and resources.rss < 200MB",
-		"--assert", "overhead.kernel_cpu < 50%", NULL });
+	p = check_demo(
+		server, http, base,
+		(char *[]){ "--assert", "requests[\"GET /slow\"].count == 12", "--assert",
+			    (char *)strf("requests[\":%d GET /slow\"].p50 >= 60ms", http),
+			    "--assert", "requests[\"GET /fast\"].p95 < 60ms", "--assert",
+			    "requests.error_rate == 5%", "--assert", "requests.rate > 0/s",
+			    "--assert", (char *)strf("upstreams[\"127.0.0.1:%d\"].count == 12", up),
+			    "--assert", (char *)strf("upstreams[\"127.0.0.1:%d\"].p50 >= 30ms", up),
+			    "--assert", "resources.rss > 0MB and resources.rss < 200MB", "--assert",
+			    "overhead.kernel_cpu < 50%", NULL });
 	assert_exit(p, 0);
 	cr_assert(strstr(p->out.data, "9 of 9 requirements met: PASS"), "%s", p->out.data);
 
-	p = run_command((char *[]){ (char *)latscope_bin(), "check", "--snapshot",
-		(char *)base, "--assert", "requests[\"GET /slow\"].p95 < 10ms",
-		"--assert", "requests[\"GET /nope\"].p95 < 10ms", NULL }, RUN_TIMEOUT_S);
+	p = run_command((char *[]){ (char *)latscope_bin(), "check", "--snapshot", (char *)base,
+				    "--assert", "requests[\"GET /slow\"].p95 < 10ms", "--assert",
+				    "requests[\"GET /nope\"].p95 < 10ms", NULL },
+			RUN_TIMEOUT_S);
 	assert_exit(p, 1);
 	cr_assert(strstr(p->out.data, "0 of 2 requirements met"), "%s", p->out.data);
 
 	server = start_demo(120, &http, &up);
-	p = check_demo(server, http, slow, (char *[]){
-		"--assert", "requests[\"GET /slow\"].p50 >= 120ms", NULL });
+	p = check_demo(server, http, slow,
+		       (char *[]){ "--assert", "requests[\"GET /slow\"].p50 >= 120ms", NULL });
 	assert_exit(p, 0);
-	p = run_command((char *[]){ (char *)latscope_bin(), "diff", "--json", "--min-count",
-		"10", (char *)base, (char *)slow, NULL }, RUN_TIMEOUT_S);
+	p = run_command((char *[]){ (char *)latscope_bin(), "diff", "--json", "--min-count", "10",
+				    (char *)base, (char *)slow, NULL },
+			RUN_TIMEOUT_S);
 	assert_exit(p, 1);
 	res = json_parse(p->out.data);
-	json_array_foreach(jpath(res, "rows"), i, row) {
+	json_array_foreach (jpath(res, "rows"), i, row) {
 		/* Each run has its own ports: the endpoint pairs by name. */
 		if (strcmp(jstr(row, "section"), "requests") ||
 		    strcmp(jstr(row, "key"), "GET /slow") || strcmp(jstr(row, "metric"), "p50"))

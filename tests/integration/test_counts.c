@@ -10,8 +10,8 @@ INTEGRATION_SUITE(counts);
 /* -c holds the command until the programs are attached: nothing is lost. */
 Test(counts, getppid_exact_with_command)
 {
-	json_t *snap = snapshot_of(record_command(sysload_cmd("getppid 10000"),
-						  (char *[]){ "--json", NULL }));
+	json_t *snap = snapshot_of(
+		record_command(sysload_cmd("getppid 10000"), (char *[]){ "--json", NULL }));
 
 	cr_assert_eq(jint(snap, "syscalls.getppid.count"), 10000);
 	cr_assert_eq(jint(snap, "syscalls.getppid.errors"), 0);
@@ -42,8 +42,7 @@ Test(counts, failing_opens_count_errno)
 /* Threads created after attach belong to the traced tgid from birth. */
 Test(counts, threads_created_after_attach)
 {
-	struct traced t = trace_pid("sysload",
-				    (char *[]){ "threads", "4", "5000", NULL },
+	struct traced t = trace_pid("sysload", (char *[]){ "threads", "4", "5000", NULL },
 				    (char *[]){ "--json", NULL });
 	json_t *snap = snapshot_of(t.tracer);
 
@@ -62,7 +61,7 @@ static json_t *find_fork(json_t *snap, long long parent)
 	json_t *events = jpath(snap, "process_events.events"), *ev;
 	size_t i;
 
-	json_array_foreach(events, i, ev)
+	json_array_foreach (events, i, ev)
 		if (!strcmp(jstr(ev, "type"), "fork") && jint(ev, "pid") == parent)
 			return ev;
 	return NULL;
@@ -73,7 +72,7 @@ static bool has_exit_of(json_t *snap, long long pid)
 	json_t *events = jpath(snap, "process_events.events"), *ev;
 	size_t i;
 
-	json_array_foreach(events, i, ev)
+	json_array_foreach (events, i, ev)
 		if (!strcmp(jstr(ev, "type"), "exit") && jint(ev, "pid") == pid)
 			return true;
 	return false;
@@ -82,8 +81,8 @@ static bool has_exit_of(json_t *snap, long long pid)
 /* All 3000 getppid() calls are the forked child's: only -f can see them. */
 Test(counts, follow_counts_forked_child)
 {
-	struct proc *tracer = record_command(sysload_cmd("fork 3000"),
-					     (char *[]){ "-f", "--json", NULL });
+	struct proc *tracer =
+		record_command(sysload_cmd("fork 3000"), (char *[]){ "-f", "--json", NULL });
 	json_t *snap = snapshot_of(tracer);
 	json_t *fork_ev = find_fork(snap, jint(snap, "targets.0.pid"));
 

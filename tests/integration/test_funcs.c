@@ -12,17 +12,15 @@ INTEGRATION_SUITE(funcs);
 
 #define MS 1000000LL
 
-static struct proc *record_funcs(const char *binary, const char *args,
-				 char *const opts[])
+static struct proc *record_funcs(const char *binary, const char *args, char *const opts[])
 {
 	return record_command(strf("%s %s", workload_bin(binary), args), opts);
 }
 
-static json_t *funcs_snapshot(const char *binary, const char *args,
-			      const char *spec)
+static json_t *funcs_snapshot(const char *binary, const char *args, const char *spec)
 {
-	return snapshot_of(record_funcs(binary, args,
-					(char *[]){ "--json", "-u", (char *)spec, NULL }));
+	return snapshot_of(
+		record_funcs(binary, args, (char *[]){ "--json", "-u", (char *)spec, NULL }));
 }
 
 static long long func_int(json_t *snap, const char *func, const char *field)
@@ -39,13 +37,12 @@ static void assert_func_consistent(json_t *snap, const char *func)
 	cr_assert(jint(row, "self_ns") <= jint(row, "total_ns"));
 }
 
-static void assert_within(long long got, long long want, double tolerance,
-			  const char *what)
+static void assert_within(long long got, long long want, double tolerance, const char *what)
 {
 	double err = (double)llabs(got - want) / (double)want;
 
-	cr_assert(err <= tolerance, "%s: %lld ns, expected %lld ns within %.0f%%",
-		  what, got, want, tolerance * 100);
+	cr_assert(err <= tolerance, "%s: %lld ns, expected %lld ns within %.0f%%", what, got, want,
+		  tolerance * 100);
 }
 
 Test(funcs, exact_count_pie)
@@ -77,8 +74,8 @@ Test(funcs, sleeping_function_p50)
 
 	cr_assert_not_null(median, "the workload prints its median: %s", p->err.data);
 	cr_assert_eq(func_int(snap, "sleep_fixed", "count"), 15);
-	assert_within(func_int(snap, "sleep_fixed", "p50_ns"),
-		      atoll(median + strlen("median_ns ")), 0.05, "p50");
+	assert_within(func_int(snap, "sleep_fixed", "p50_ns"), atoll(median + strlen("median_ns ")),
+		      0.05, "p50");
 	json_decref(snap);
 }
 
@@ -91,8 +88,9 @@ Test(funcs, sleeping_function_p50)
  */
 Test(funcs, recursion_each_level)
 {
-	struct proc *p = record_funcs("funcs", "recurse 5 20",
-		(char *[]){ "--json", "-u", "recurse", "-u", "sleep_fixed", NULL });
+	struct proc *p =
+		record_funcs("funcs", "recurse 5 20",
+			     (char *[]){ "--json", "-u", "recurse", "-u", "sleep_fixed", NULL });
 	json_t *snap = snapshot_of(p);
 	const char *line = strstr(p->err.data, "sleep_ns ");
 	long long sleep[5], level[5], total = 0;
@@ -113,8 +111,7 @@ Test(funcs, recursion_each_level)
 	assert_within(func_int(snap, "recurse", "max_ns"), level[0], 0.05, "level 1");
 	assert_within(func_int(snap, "recurse", "total_ns"), total, 0.05, "total");
 	cr_assert_lt(func_int(snap, "recurse", "self_ns"), 5 * MS,
-		     "recurse's own code is cheap: %lld ns",
-		     func_int(snap, "recurse", "self_ns"));
+		     "recurse's own code is cheap: %lld ns", func_int(snap, "recurse", "self_ns"));
 	cr_assert_eq(func_int(snap, "sleep_fixed", "self_ns"),
 		     func_int(snap, "sleep_fixed", "total_ns"), "a leaf is all self");
 	cr_assert_eq(jint(snap, "overhead.probes.unpaired"), 0);
@@ -127,7 +124,7 @@ Test(funcs, recursion_each_level)
 Test(funcs, recursion_deeper_than_stack)
 {
 	json_t *snap = snapshot_of(record_funcs("funcs", "recurse 40 0",
-		(char *[]){ "--json", "-u", "recurse", NULL }));
+						(char *[]){ "--json", "-u", "recurse", NULL }));
 
 	cr_assert_eq(func_int(snap, "recurse", "count"), 32);
 	cr_assert_eq(jint(snap, "overhead.probes.too_deep"), 8);
@@ -155,8 +152,7 @@ Test(funcs, own_shared_library)
 /* The overhead section's entry for @func, from overhead.probes.functions. */
 static json_t *probe_of(json_t *snap, const char *func)
 {
-	json_t *p = jfind_str(jpath(snap, "overhead.probes.functions"),
-			      "function", func);
+	json_t *p = jfind_str(jpath(snap, "overhead.probes.functions"), "function", func);
 
 	cr_assert(p, "no overhead.probes entry for %s", func);
 	return p;
@@ -164,8 +160,8 @@ static json_t *probe_of(json_t *snap, const char *func)
 
 Test(funcs, glob_says_how_many)
 {
-	struct proc *p = record_funcs("funcs", "hot 300",
-				      (char *[]){ "--json", "-u", "funcs:hot_*", NULL });
+	struct proc *p =
+		record_funcs("funcs", "hot 300", (char *[]){ "--json", "-u", "funcs:hot_*", NULL });
 	json_t *snap = snapshot_of(p);
 
 	cr_assert(strstr(p->err.data, "-u funcs:hot_*: 2 functions in "), "%s", p->err.data);
@@ -186,15 +182,16 @@ Test(funcs, hot_probe_warned)
 {
 	const char *out = strf("%s/snap.json", temp_dir());
 	struct proc *p = record_funcs("funcs", "push 200000",
-		(char *[]){ "-o", (char *)out, "-u", "hot_push", "-u", "count_me", NULL });
+				      (char *[]){ "-o", (char *)out, "-u", "hot_push", "-u",
+						  "count_me", NULL });
 	json_t *snap;
 
 	assert_exit(p, 0);
 	snap = json_parse_file(out);
 	cr_assert(json_is_true(json_object_get(probe_of(snap, "hot_push"), "hot")));
 	cr_assert(json_is_false(json_object_get(probe_of(snap, "count_me"), "hot")));
-	cr_assert(strstr(p->out.data, "warning: the probe on hot_push (funcs) fires "),
-		  "%s", p->out.data);
+	cr_assert(strstr(p->out.data, "warning: the probe on hot_push (funcs) fires "), "%s",
+		  p->out.data);
 	cr_assert_null(strstr(p->out.data, "warning: the probe on count_me"));
 }
 
@@ -207,8 +204,7 @@ Test(funcs, libc_malloc_difference)
 	json_t *one = funcs_snapshot("funcs", "malloc 1000", "libc:malloc");
 	json_t *two = funcs_snapshot("funcs", "malloc 2000", "libc:malloc");
 
-	cr_assert_eq(func_int(two, "malloc", "count") - func_int(one, "malloc", "count"),
-		     1000);
+	cr_assert_eq(func_int(two, "malloc", "count") - func_int(one, "malloc", "count"), 1000);
 	json_decref(one);
 	json_decref(two);
 }
@@ -236,20 +232,22 @@ Test(funcs, separate_debug_file)
 Test(funcs, check_asserts_on_functions)
 {
 	const char *cmd = strf("%s count 100", workload_bin("funcs"));
-	struct proc *pass = run_command((char *[]){ (char *)latscope_bin(), "check", "-c",
-		(char *)cmd, "-u", "count_me", "--assert", "functions.count_me.count == 100",
-		"--assert", "functions.count_me.p99 < 1s", NULL }, RUN_TIMEOUT_S);
+	struct proc *pass =
+		run_command((char *[]){ (char *)latscope_bin(), "check", "-c", (char *)cmd, "-u",
+					"count_me", "--assert", "functions.count_me.count == 100",
+					"--assert", "functions.count_me.p99 < 1s", NULL },
+			    RUN_TIMEOUT_S);
 	struct proc *fail = run_command((char *[]){ (char *)latscope_bin(), "check", "-c",
-		(char *)cmd, "-u", "count_me", "--assert", "functions.count_me.count > 100",
-		NULL }, RUN_TIMEOUT_S);
+						    (char *)cmd, "-u", "count_me", "--assert",
+						    "functions.count_me.count > 100", NULL },
+					RUN_TIMEOUT_S);
 
 	assert_exit(pass, 0);
 	assert_exit(fail, 1);
 	cr_assert(strstr(fail->out.data, "FAIL"), "%s", fail->out.data);
 }
 
-static void assert_error(const char *binary, const char *spec,
-			 const char *needle)
+static void assert_error(const char *binary, const char *spec, const char *needle)
 {
 	struct proc *p = record_funcs(binary, "count 1", (char *[]){ "-u", (char *)spec, NULL });
 
@@ -289,8 +287,8 @@ Test(funcs, by_pid_exe_and_mapped_library)
 {
 	const char *by_path = strf("%s:lib_work", workload_bin("libfuncs.so"));
 	struct traced t = trace_pid("funcs", (char *[]){ "lib", "400", NULL },
-				    (char *[]){ "--json", "-u", "libfuncs:lib_work",
-						"-u", (char *)by_path, "-u", "main", NULL });
+				    (char *[]){ "--json", "-u", "libfuncs:lib_work", "-u",
+						(char *)by_path, "-u", "main", NULL });
 	json_t *snap = snapshot_of(t.tracer);
 
 	assert_exit(t.workload, 0);
@@ -302,18 +300,19 @@ Test(funcs, by_pid_exe_and_mapped_library)
 
 Test(funcs, by_pid_library_not_mapped)
 {
-	struct proc *w = proc_start((char *[]){ (char *)workload_bin("funcs"),
-						"--wait-signal", "count", "1", NULL });
+	struct proc *w = proc_start(
+		(char *[]){ (char *)workload_bin("funcs"), "--wait-signal", "count", "1", NULL });
 	struct proc *p;
 
 	cr_assert(proc_wait_output(w, false, "ready ", RUN_START_TIMEOUT_S));
 	p = run_command((char *[]){ (char *)latscope_bin(), "record", "-p",
-				    (char *)strf("%d", w->pid), "-u", "libssl:SSL_write",
-				    NULL }, RUN_TIMEOUT_S);
+				    (char *)strf("%d", w->pid), "-u", "libssl:SSL_write", NULL },
+			RUN_TIMEOUT_S);
 	proc_signal(w, SIGUSR1);
 	proc_wait(w, RUN_TIMEOUT_S);
 	assert_exit(p, 1);
-	cr_assert(strstr(p->err.data, strf("library 'libssl' is not mapped in pid %d (mapped: ",
-					   w->pid)), "%s", p->err.data);
+	cr_assert(strstr(p->err.data,
+			 strf("library 'libssl' is not mapped in pid %d (mapped: ", w->pid)),
+		  "%s", p->err.data);
 	cr_assert(strstr(p->err.data, "libfuncs.so"), "lists what is mapped: %s", p->err.data);
 }

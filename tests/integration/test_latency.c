@@ -34,8 +34,7 @@ static long long workload_median_ns(const struct proc *workload)
 
 Test(latency, sleep_p50_matches_workload_median)
 {
-	struct traced t = trace_pid("sysload",
-				    (char *[]){ "sleep", "200", "2", NULL },
+	struct traced t = trace_pid("sysload", (char *[]){ "sleep", "200", "2", NULL },
 				    (char *[]){ "--json", NULL });
 	json_t *snap = snapshot_of(t.tracer);
 	const char *name = sleep_syscall(snap);
@@ -45,11 +44,10 @@ Test(latency, sleep_p50_matches_workload_median)
 	median = workload_median_ns(t.workload);
 	cr_assert_eq(syscall_count(snap, name), 200);
 	p50 = jint(snap, strf("syscalls.%s.p50_ns", name));
-	cr_assert(median >= 2000000, "the workload slept %lld ns, less than asked",
-		  median);
+	cr_assert(median >= 2000000, "the workload slept %lld ns, less than asked", median);
 	cr_assert(llabs(p50 - median) <= median * P50_TOLERANCE,
-		  "%s p50 %lld ns is more than %.0f%% from the workload's median %lld ns",
-		  name, p50, P50_TOLERANCE * 100, median);
+		  "%s p50 %lld ns is more than %.0f%% from the workload's median %lld ns", name,
+		  p50, P50_TOLERANCE * 100, median);
 	json_decref(snap);
 }
 
@@ -57,7 +55,7 @@ Test(latency, sleep_p50_matches_workload_median)
 Test(latency, slow_calls_reported_exactly)
 {
 	json_t *snap = snapshot_of(record_command(sysload_cmd("slowmix 5 50 1000"),
-			(char *[]){ "--slow", "20ms", "--json", NULL }));
+						  (char *[]){ "--slow", "20ms", "--json", NULL }));
 	json_t *events = jpath(snap, "slow_syscalls.events"), *ev;
 	const char *name = sleep_syscall(snap);
 	size_t i;
@@ -65,7 +63,7 @@ Test(latency, slow_calls_reported_exactly)
 	cr_assert_eq(jint(snap, "slow_syscalls.threshold_ns"), 20000000);
 	cr_assert_eq(jint(snap, "slow_syscalls.reported"), 5);
 	cr_assert_eq(json_array_size(events), 5);
-	json_array_foreach(events, i, ev) {
+	json_array_foreach (events, i, ev) {
 		cr_assert(jint(ev, "duration_ns") >= 20000000,
 			  "slow event %zu lasted %lld ns, under the threshold", i,
 			  jint(ev, "duration_ns"));

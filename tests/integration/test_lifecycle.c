@@ -15,7 +15,7 @@ static json_t *find_event(json_t *snap, const char *type, long long pid)
 	json_t *events = jpath(snap, "process_events.events"), *ev;
 	size_t i;
 
-	json_array_foreach(events, i, ev)
+	json_array_foreach (events, i, ev)
 		if (!strcmp(jstr(ev, "type"), type) && jint(ev, "pid") == pid)
 			return ev;
 	return NULL;
@@ -24,8 +24,8 @@ static json_t *find_event(json_t *snap, const char *type, long long pid)
 /* A -c target is traced from its execve on, dynamic loader included. */
 Test(lifecycle, command_traced_from_exec)
 {
-	json_t *snap = snapshot_of(record_command(sysload_cmd("getppid 1"),
-						  (char *[]){ "--json", NULL }));
+	json_t *snap =
+		snapshot_of(record_command(sysload_cmd("getppid 1"), (char *[]){ "--json", NULL }));
 	long long pid = jint(snap, "targets.0.pid");
 	json_t *exec_ev = find_event(snap, "exec", pid);
 
@@ -50,10 +50,8 @@ Test(lifecycle, command_traced_from_exec)
 Test(lifecycle, target_exit_ends_trace)
 {
 	const char *dir = temp_dir(), *path = strf("%s/snap.json", dir);
-	struct traced t = trace_pid("sysload",
-				    (char *[]){ "exit-after", "300", NULL },
-				    (char *[]){ "-d", "30", "-o", (char *)path,
-						NULL });
+	struct traced t = trace_pid("sysload", (char *[]){ "exit-after", "300", NULL },
+				    (char *[]){ "-d", "30", "-o", (char *)path, NULL });
 	json_t *snap;
 
 	assert_exit(t.workload, 0);
@@ -66,27 +64,24 @@ Test(lifecycle, target_exit_ends_trace)
 	cr_assert_eq(jint(snap, "targets.0.wait_status"), 0);
 	cr_assert(json_is_number(jpath(snap, "time.duration_s")));
 	cr_assert(json_number_value(jpath(snap, "time.duration_s")) < 30);
-	cr_assert_eq(syscall_count(snap, "clock_nanosleep") +
-		     syscall_count(snap, "nanosleep"), 1);
+	cr_assert_eq(syscall_count(snap, "clock_nanosleep") + syscall_count(snap, "nanosleep"), 1);
 	json_decref(snap);
 }
 
 /* Ctrl-C detaches and reports; the target keeps running and ends normally. */
 Test(lifecycle, sigint_reports_and_spares_target)
 {
-	struct traced t = trace_pid_start("sysload",
-					  (char *[]){ "exit-after", "1500", NULL }, NULL);
+	struct traced t =
+		trace_pid_start("sysload", (char *[]){ "exit-after", "1500", NULL }, NULL);
 	char header[64];
 
 	usleep(200 * 1000);
 	proc_signal(t.tracer, SIGINT);
 	proc_wait(t.tracer, RUN_START_TIMEOUT_S);
 	assert_exit(t.tracer, 0);
-	snprintf(header, sizeof(header), "== latscope: pid %d (sysload) |",
-		 t.workload->pid);
+	snprintf(header, sizeof(header), "== latscope: pid %d (sysload) |", t.workload->pid);
 	cr_assert(strstr(t.tracer->out.data, header),
-		  "no final report for a running target on stdout:\n%s",
-		  t.tracer->out.data);
+		  "no final report for a running target on stdout:\n%s", t.tracer->out.data);
 	cr_assert(!t.workload->reaped, "the target died with the tracer");
 	proc_wait(t.workload, RUN_START_TIMEOUT_S);
 	assert_exit(t.workload, 0);
@@ -96,8 +91,7 @@ Test(lifecycle, sigint_reports_and_spares_target)
 Test(lifecycle, sigterm_writes_snapshot)
 {
 	const char *dir = temp_dir(), *path = strf("%s/snap.json", dir);
-	struct traced t = trace_pid_start("sysload",
-					  (char *[]){ "exit-after", "1500", NULL },
+	struct traced t = trace_pid_start("sysload", (char *[]){ "exit-after", "1500", NULL },
 					  (char *[]){ "-o", (char *)path, NULL });
 	json_t *snap;
 

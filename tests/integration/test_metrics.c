@@ -19,15 +19,15 @@
 #include "run.h"
 
 /* The workload: N getppid, FAST sleeps of FAST_MS, SLOW of SLOW_MS. */
-#define N_GETPPID	20000
-#define FAST		190
-#define FAST_MS		1
-#define SLOW		10
-#define SLOW_MS		6
+#define N_GETPPID 20000
+#define FAST	  190
+#define FAST_MS	  1
+#define SLOW	  10
+#define SLOW_MS	  6
 /* Prometheus takes a few seconds to start; scrapes come every second. */
-#define PROM_READY_TIMEOUT_S	30.0
-#define SCRAPE_TIMEOUT_S	20.0
-#define HTTP_TIMEOUT_S		3
+#define PROM_READY_TIMEOUT_S 30.0
+#define SCRAPE_TIMEOUT_S     20.0
+#define HTTP_TIMEOUT_S	     3
 
 INTEGRATION_SUITE(metrics);
 
@@ -70,8 +70,7 @@ static void require_tool(const char *tool)
 }
 
 /* The value of header @name in [@head, @end), or "" when absent. */
-static void header_value(const char *head, const char *end, const char *name,
-			 char *out, size_t len)
+static void header_value(const char *head, const char *end, const char *name, char *out, size_t len)
 {
 	size_t n = strlen(name);
 
@@ -95,8 +94,8 @@ static void header_value(const char *head, const char *end, const char *name,
  * Content-Type goes to @type when given. Sockets rather than curl(1):
  * polling would spawn a process a try.
  */
-static char *http_get_as(int port, const char *target, const char *accept,
-			 int *status, char *type, size_t type_len)
+static char *http_get_as(int port, const char *target, const char *accept, int *status, char *type,
+			 size_t type_len)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
 	struct timeval tv = { .tv_sec = HTTP_TIMEOUT_S };
@@ -165,15 +164,16 @@ static struct proc *start_prometheus(int prom_port, int latscope_port)
 	FILE *f = fopen(config, "w");
 
 	cr_assert(f);
-	fprintf(f, "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-		   "scrape_configs:\n  - job_name: latscope\n    static_configs:\n"
-		   "      - targets: ['127.0.0.1:%d']\n", latscope_port);
+	fprintf(f,
+		"global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+		"scrape_configs:\n  - job_name: latscope\n    static_configs:\n"
+		"      - targets: ['127.0.0.1:%d']\n",
+		latscope_port);
 	fclose(f);
-	return proc_start((char *[]){ "prometheus",
-		(char *)strf("--config.file=%s", config),
-		(char *)strf("--storage.tsdb.path=%s/data", dir),
-		(char *)strf("--web.listen-address=127.0.0.1:%d", prom_port),
-		"--log.level=warn", NULL });
+	return proc_start((char *[]){ "prometheus", (char *)strf("--config.file=%s", config),
+				      (char *)strf("--storage.tsdb.path=%s/data", dir),
+				      (char *)strf("--web.listen-address=127.0.0.1:%d", prom_port),
+				      "--log.level=warn", NULL });
 }
 
 static void wait_ready(struct proc *prom, int port)
@@ -189,16 +189,15 @@ static void wait_ready(struct proc *prom, int port)
 		cr_assert(!prom->reaped, "prometheus exited; stderr:\n%s", prom->err.data);
 		usleep(200000);
 	}
-	cr_assert_fail("prometheus not ready after %.0fs; stderr:\n%s",
-		       PROM_READY_TIMEOUT_S, prom->err.data);
+	cr_assert_fail("prometheus not ready after %.0fs; stderr:\n%s", PROM_READY_TIMEOUT_S,
+		       prom->err.data);
 }
 
 /* An instant query's single value; NAN when it has no result (yet). */
 static double query(int port, const char *promql)
 {
 	int status;
-	char *text = http_get(port, strf("/api/v1/query?query=%s", url_encode(promql)),
-			      &status);
+	char *text = http_get(port, strf("/api/v1/query?query=%s", url_encode(promql)), &status);
 	json_t *reply, *value;
 	double v = NAN;
 
@@ -226,8 +225,8 @@ static void wait_value(int port, const char *promql, double want)
 			return;
 		usleep(250000);
 	}
-	cr_assert_fail("%s = %g after %.0fs, expected %g; targets: %s", promql, v,
-		       SCRAPE_TIMEOUT_S, want, http_get(port, "/api/v1/targets", &status));
+	cr_assert_fail("%s = %g after %.0fs, expected %g; targets: %s", promql, v, SCRAPE_TIMEOUT_S,
+		       want, http_get(port, "/api/v1/targets", &status));
 }
 
 /* Samples of a snapshot histogram below @bound_ns ([low, width, count] rows). */
@@ -238,7 +237,7 @@ static long long snapshot_below(json_t *snap, const char *syscall, long long bou
 	size_t i;
 
 	cr_assert(rows, "no histogram for %s", syscall);
-	json_array_foreach(rows, i, row)
+	json_array_foreach (rows, i, row)
 		if (json_integer_value(json_array_get(row, 0)) < bound_ns)
 			n += json_integer_value(json_array_get(row, 2));
 	return n;
@@ -246,9 +245,10 @@ static long long snapshot_below(json_t *snap, const char *syscall, long long bou
 
 /* The default ladder's `le` bounds around @ns (exact bucket boundaries). */
 static const long long ladder_ns[] = {
-	992, 2496, 4992, 9984, 25088, 50176, 100352, 249856, 499712, 999424,
-	2490368, 4980736, 9961472, 25165824, 50331648, 100663296, 251658240,
-	503316480, 1006632960, 2483027968LL, 4966055936LL, 9932111872LL,
+	992,	    2496,	  4992,		9984,	      25088,	 50176,
+	100352,	    249856,	  499712,	999424,	      2490368,	 4980736,
+	9961472,    25165824,	  50331648,	100663296,    251658240, 503316480,
+	1006632960, 2483027968LL, 4966055936LL, 9932111872LL,
 };
 
 static void ladder_bucket(long long ns, double *lo_s, double *hi_s)
@@ -275,14 +275,15 @@ static void check_endpoint(int port, const char *dir)
 	cr_assert(strstr(type, "text/plain; version=0.0.4"), "Content-Type: %s", type);
 	cr_assert(f && fputs(text, f) >= 0 && !fclose(f));
 	free(text);
-	p = run_command((char *[]){ "sh", "-c",
-		(char *)strf("promtool check metrics < %s", file), NULL }, RUN_TIMEOUT_S);
+	p = run_command((char *[]){ "sh", "-c", (char *)strf("promtool check metrics < %s", file),
+				    NULL },
+			RUN_TIMEOUT_S);
 	assert_exit(p, 0);
 	free(http_get(port, "/nothing", &status));
 	cr_assert_eq(status, 404);
 	/* Content negotiation, as Prometheus (and the test above) relies on. */
-	text = http_get_as(port, "/metrics", "application/openmetrics-text;version=1.0.0",
-			   &status, type, sizeof(type));
+	text = http_get_as(port, "/metrics", "application/openmetrics-text;version=1.0.0", &status,
+			   type, sizeof(type));
 	cr_assert_eq(status, 200);
 	cr_assert(strstr(type, "application/openmetrics-text"), "Content-Type: %s", type);
 	cr_assert(strlen(text) > 6 && !strcmp(text + strlen(text) - 6, "# EOF\n"));
@@ -303,10 +304,10 @@ Test(metrics, prometheus_scrapes_agree_with_the_snapshot, .timeout = 90)
 	dir = temp_dir();
 	snap_path = strf("%s/snap.json", dir);
 	t = trace_pid_start("scrapeload",
-		(char *[]){ (char *)strf("%d", N_GETPPID), (char *)strf("%d", FAST),
-			    (char *)strf("%d", FAST_MS), (char *)strf("%d", SLOW),
-			    (char *)strf("%d", SLOW_MS), NULL },
-		(char *[]){ "--listen", "127.0.0.1:0", "-o", (char *)snap_path, NULL });
+			    (char *[]){ (char *)strf("%d", N_GETPPID), (char *)strf("%d", FAST),
+					(char *)strf("%d", FAST_MS), (char *)strf("%d", SLOW),
+					(char *)strf("%d", SLOW_MS), NULL },
+			    (char *[]){ "--listen", "127.0.0.1:0", "-o", (char *)snap_path, NULL });
 	port = announced_port(t.tracer);
 	prom_port = free_port();
 	prom = start_prometheus(prom_port, port);
@@ -316,19 +317,23 @@ Test(metrics, prometheus_scrapes_agree_with_the_snapshot, .timeout = 90)
 
 	wait_value(prom_port, "latscope_syscall_duration_seconds_count{syscall=\"getppid\"}",
 		   N_GETPPID);
-	wait_value(prom_port, "latscope_syscall_duration_seconds_count{syscall=\"clock_nanosleep\"}",
+	wait_value(prom_port,
+		   "latscope_syscall_duration_seconds_count{syscall=\"clock_nanosleep\"}",
 		   FAST + SLOW);
 	wait_value(prom_port, "count_over_time(up{job=\"latscope\"}[1m]) >= bool 2", 1);
-	cr_assert_eq(query(prom_port, "latscope_syscall_duration_seconds_count{syscall=\"getppid\"}"),
+	cr_assert_eq(query(prom_port,
+			   "latscope_syscall_duration_seconds_count{syscall=\"getppid\"}"),
 		     N_GETPPID, "stable over later scrapes");
 	cr_assert_eq(query(prom_port, "up{job=\"latscope\"}"), 1,
 		     "the scrape (OpenMetrics, as Prometheus asks) failed");
 	cr_assert_eq(query(prom_port, strf("latscope_target_up{pid=\"%d\",comm=\"scrapeload\"}",
-					   t.workload->pid)), 1);
+					   t.workload->pid)),
+		     1);
 	scraped_below = query(prom_port, strf("latscope_syscall_duration_seconds_bucket"
 					      "{syscall=\"clock_nanosleep\",le=\"0.004980736\"}"));
-	p99 = query(prom_port, "histogram_quantile(0.99, "
-			       "latscope_syscall_duration_seconds_bucket{syscall=\"clock_nanosleep\"})");
+	p99 = query(prom_port,
+		    "histogram_quantile(0.99, "
+		    "latscope_syscall_duration_seconds_bucket{syscall=\"clock_nanosleep\"})");
 	check_endpoint(port, dir);
 
 	/* End the trace: the workload exits, latscope writes its snapshot. */
@@ -352,8 +357,8 @@ Test(metrics, prometheus_scrapes_agree_with_the_snapshot, .timeout = 90)
 	 */
 	ladder_bucket(jint(snap, "syscalls.clock_nanosleep.p99_ns"), &lo, &hi);
 	cr_assert(p99 >= lo && p99 <= hi,
-		  "Prometheus p99 %.6fs outside latscope's p99 ladder bucket [%.6f, %.6f]s",
-		  p99, lo, hi);
+		  "Prometheus p99 %.6fs outside latscope's p99 ladder bucket [%.6f, %.6f]s", p99,
+		  lo, hi);
 	json_decref(snap);
 }
 
@@ -400,28 +405,33 @@ Test(metrics, request_metrics_of_the_demo_server, .timeout = 60)
 	server = proc_start((char *[]){ (char *)tool_bin("demo_server"), NULL });
 	cr_assert(proc_wait_output(server, false, "upstream ", RUN_START_TIMEOUT_S),
 		  "demo_server did not start; stderr:\n%s", server->err.data);
-	cr_assert_eq(sscanf(server->out.data, "http %d upstream %d", &http_port,
-			    &upstream_port), 2);
+	cr_assert_eq(sscanf(server->out.data, "http %d upstream %d", &http_port, &upstream_port),
+		     2);
 	tracer = proc_start((char *[]){ (char *)latscope_bin(), "record", "-p",
-		(char *)strf("%d", server->pid), "--listen", "127.0.0.1:0", NULL });
+					(char *)strf("%d", server->pid), "--listen", "127.0.0.1:0",
+					NULL });
 	cr_assert(proc_wait_output(tracer, true, "latscope: tracing ", RUN_TIMEOUT_S),
 		  "latscope never attached; stderr:\n%s", tracer->err.data);
 	port = announced_port(tracer);
 	lg = run_command((char *[]){ (char *)tool_bin("loadgen"), "--port",
-		(char *)strf("%d", http_port), "--count", "10", "--paths", "/fast",
-		"--mode", "keepalive", "--resets", "1", NULL }, 30);
+				     (char *)strf("%d", http_port), "--count", "10", "--paths",
+				     "/fast", "--mode", "keepalive", "--resets", "1", NULL },
+			 30);
 	assert_exit(lg, 0);
 
 	fast = strf("port=\"%d\",method=\"GET\",endpoint=\"/fast\"", http_port);
 	/* Counters never fall: once both read their final value, all do. */
 	free(wait_scrape(port, strf("latscope_requests_aborted_total{%s}", fast), 1));
 	text = wait_scrape(port, strf("latscope_request_duration_seconds_count{%s}", fast), 10);
-	cr_assert_eq(scraped(text, strf("latscope_requests_total{%s,status_class=\"2xx\"}", fast)), 10);
-	cr_assert_eq(scraped(text, strf("latscope_requests_total{%s,status_class=\"5xx\"}", fast)), 0);
+	cr_assert_eq(scraped(text, strf("latscope_requests_total{%s,status_class=\"2xx\"}", fast)),
+		     10);
+	cr_assert_eq(scraped(text, strf("latscope_requests_total{%s,status_class=\"5xx\"}", fast)),
+		     0);
 	cr_assert_eq(scraped(text, strf("latscope_requests_aborted_total{%s}", fast)), 1,
 		     "the reset connection's half request");
 	cr_assert_eq(scraped(text, strf("latscope_request_duration_seconds_bucket{%s,le=\"+Inf\"}",
-				       fast)), 10);
+					fast)),
+		     10);
 	free(text);
 	check_endpoint(port, temp_dir()); /* promtool accepts the request families */
 	proc_signal(tracer, SIGINT);
@@ -442,9 +452,9 @@ Test(metrics, port_in_use_fails_cleanly)
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	cr_assert(fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) && !listen(fd, 1) &&
 		  !getsockname(fd, (struct sockaddr *)&a, &len));
-	tracer = record_command(sysload_cmd("getppid 10"),
-				(char *[]){ "--listen", (char *)strf("127.0.0.1:%d", ntohs(a.sin_port)),
-					    NULL });
+	tracer = record_command(
+		sysload_cmd("getppid 10"),
+		(char *[]){ "--listen", (char *)strf("127.0.0.1:%d", ntohs(a.sin_port)), NULL });
 	close(fd);
 	assert_exit(tracer, 1);
 	cr_assert(strstr(tracer->err.data, "Address already in use"), "%s", tracer->err.data);

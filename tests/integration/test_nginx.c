@@ -25,8 +25,7 @@ INTEGRATION_SUITE(nginx);
 /* A port nobody listens on right now (bound, read back, released). */
 static int free_port(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(a);
 	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
 
@@ -49,7 +48,8 @@ static void write_file(const char *path, const char *text)
 
 static bool port_open(int port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	bool ok = fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof(a));
@@ -64,18 +64,20 @@ static struct proc *nginx_start(const char *dir, int port)
 {
 	struct proc *p;
 
-	cr_assert(!system(strf("mkdir -p %s/www && head -c 2048 /dev/zero | tr '\\0' x > %s/www/index.html",
-			       dir, dir)));
-	write_file(strf("%s/nginx.conf", dir), strf(
-		"daemon off; master_process off; worker_processes 1;\n"
-		"pid %s/nginx.pid; error_log %s/error.log;\n"
-		"events { worker_connections 256; }\n"
-		"http {\n"
-		"  access_log %s/access.log; keepalive_requests 1000000;\n"
-		"  client_body_temp_path %s; proxy_temp_path %s; fastcgi_temp_path %s;\n"
-		"  uwsgi_temp_path %s; scgi_temp_path %s;\n"
-		"  server { listen 127.0.0.1:%d; root %s/www; }\n"
-		"}\n", dir, dir, dir, dir, dir, dir, dir, dir, port, dir));
+	cr_assert(!system(
+		strf("mkdir -p %s/www && head -c 2048 /dev/zero | tr '\\0' x > %s/www/index.html",
+		     dir, dir)));
+	write_file(strf("%s/nginx.conf", dir),
+		   strf("daemon off; master_process off; worker_processes 1;\n"
+			"pid %s/nginx.pid; error_log %s/error.log;\n"
+			"events { worker_connections 256; }\n"
+			"http {\n"
+			"  access_log %s/access.log; keepalive_requests 1000000;\n"
+			"  client_body_temp_path %s; proxy_temp_path %s; fastcgi_temp_path %s;\n"
+			"  uwsgi_temp_path %s; scgi_temp_path %s;\n"
+			"  server { listen 127.0.0.1:%d; root %s/www; }\n"
+			"}\n",
+			dir, dir, dir, dir, dir, dir, dir, dir, port, dir));
 	p = proc_start((char *[]){ "nginx", "-p", (char *)dir, "-e",
 				   (char *)strf("%s/error.log", dir), "-c",
 				   (char *)strf("%s/nginx.conf", dir), NULL });
@@ -136,12 +138,14 @@ Test(nginx, wrk_counts_and_percentiles)
 	json_t *snap, *groups, *g;
 
 	tracer = proc_start((char *[]){ (char *)latscope_bin(), "record", "-p",
-		(char *)strf("%d", nginx->pid), "--json", "--no-overhead", NULL });
+					(char *)strf("%d", nginx->pid), "--json", "--no-overhead",
+					NULL });
 	cr_assert(proc_wait_output(tracer, true, "latscope: tracing ", RUN_TIMEOUT_S),
 		  "latscope never attached; stderr:\n%s", tracer->err.data);
-	wrk = run_command((char *[]){ "wrk", "-t1",
-		(char *)strf("-c%d", WRK_CONNECTIONS), "-d2s", "--latency",
-		(char *)strf("http://127.0.0.1:%d/index.html", port), NULL }, 20);
+	wrk = run_command((char *[]){ "wrk", "-t1", (char *)strf("-c%d", WRK_CONNECTIONS), "-d2s",
+				      "--latency",
+				      (char *)strf("http://127.0.0.1:%d/index.html", port), NULL },
+			  20);
 	assert_exit(wrk, 0);
 	usleep(300000); /* nginx sees wrk's connections close */
 	proc_signal(tracer, SIGINT);
@@ -159,17 +163,16 @@ Test(nginx, wrk_counts_and_percentiles)
 	logged = file_lines(strf("%s/access.log", dir));
 	wrk_count = wrk_requests(wrk->out.data);
 	cr_log_info("nginx: latscope %lld (+%lld aborted), access log %lld, wrk %lld; "
-		    "p50 %lld/%lld ns, p99 %lld/%lld ns (latscope/wrk)", count, aborted,
-		    logged, wrk_count, jint(g, "p50_ns"),
+		    "p50 %lld/%lld ns, p99 %lld/%lld ns (latscope/wrk)",
+		    count, aborted, logged, wrk_count, jint(g, "p50_ns"),
 		    wrk_percentile(wrk->out.data, "50%"), jint(g, "p99_ns"),
 		    wrk_percentile(wrk->out.data, "99%"));
 	/* Every logged request was read; one wrk cut off mid-write is aborted. */
-	cr_assert_eq(count + aborted, logged,
-		     "latscope saw %lld + %lld aborted, nginx logged %lld", count,
-		     aborted, logged);
+	cr_assert_eq(count + aborted, logged, "latscope saw %lld + %lld aborted, nginx logged %lld",
+		     count, aborted, logged);
 	cr_assert(count >= wrk_count && count <= wrk_count + WRK_CONNECTIONS,
-		  "latscope %lld requests, wrk %lld (+ at most %d in flight)", count,
-		  wrk_count, WRK_CONNECTIONS);
+		  "latscope %lld requests, wrk %lld (+ at most %d in flight)", count, wrk_count,
+		  WRK_CONNECTIONS);
 	cr_assert(count > 1000, "wrk made only %lld requests", count);
 	cr_assert_eq(jint(g, "status.2xx"), count, "a static file: all 200");
 	/* Endpoints come through the ring buffer: exact unless it dropped. */

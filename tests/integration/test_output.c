@@ -47,8 +47,8 @@ Test(output, snapshot_file_replaced_atomically)
 	json_t *snap;
 
 	write_text(path, "not a snapshot\n");
-	tracer = record_command(sysload_cmd("getppid 1000"),
-				(char *[]){ "-o", (char *)path, NULL });
+	tracer =
+		record_command(sysload_cmd("getppid 1000"), (char *[]){ "-o", (char *)path, NULL });
 	assert_exit(tracer, 0);
 	snap = json_parse_file(path);
 	cr_assert_str_eq(jstr(snap, "schema"), "latscope.snapshot");
@@ -66,8 +66,8 @@ Test(output, jsonl_one_snapshot_per_interval)
 {
 	const char *dir = temp_dir(), *path = strf("%s/snap.jsonl", dir);
 	struct proc *tracer = record_command(sysload_cmd("exit-after 10000"),
-		(char *[]){ "-i", "1", "-d", "3", "--jsonl", "-o", (char *)path,
-			    NULL });
+					     (char *[]){ "-i", "1", "-d", "3", "--jsonl", "-o",
+							 (char *)path, NULL });
 	char *line = NULL;
 	size_t cap = 0;
 	long long child = 0;
@@ -91,8 +91,8 @@ Test(output, jsonl_one_snapshot_per_interval)
 	fclose(f);
 	free(line);
 	cr_assert(lines >= 2, "%d snapshot lines in 3 s at -i 1", lines);
-	cr_assert(kill(child, 0) && errno == ESRCH,
-		  "the -c child %lld outlived latscope's -d", child);
+	cr_assert(kill(child, 0) && errno == ESRCH, "the -c child %lld outlived latscope's -d",
+		  child);
 	assert_only_file(dir, "snap.jsonl");
 }
 
@@ -107,17 +107,15 @@ Test(output, device_output_not_replaced)
 	struct proc *tracer;
 	struct stat st;
 
-	cr_assert(!mknod(node, S_IFCHR | 0666, makedev(1, 3)), "mknod: %s",
-		  strerror(errno));
-	tracer = record_command(sysload_cmd("getppid 1"),
-				(char *[]){ "-o", (char *)node, NULL });
+	cr_assert(!mknod(node, S_IFCHR | 0666, makedev(1, 3)), "mknod: %s", strerror(errno));
+	tracer = record_command(sysload_cmd("getppid 1"), (char *[]){ "-o", (char *)node, NULL });
 	cr_assert(!tracer->timed_out);
 	cr_assert(!stat(node, &st), "stat %s: %s", node, strerror(errno));
 	cr_assert(S_ISCHR(st.st_mode),
-		  "-o %s turned a character device into a regular file (mode %o, exit %d)",
-		  node, st.st_mode, tracer->exit_code);
+		  "-o %s turned a character device into a regular file (mode %o, exit %d)", node,
+		  st.st_mode, tracer->exit_code);
 	cr_assert(tracer->exit_code == 0 ||
-		  (tracer->exit_code == 1 && !strstr(tracer->err.data, "tracing")),
+			  (tracer->exit_code == 1 && !strstr(tracer->err.data, "tracing")),
 		  "exit %d; stderr:\n%s", tracer->exit_code, tracer->err.data);
 	assert_only_file(dir, "null");
 }
@@ -125,8 +123,8 @@ Test(output, device_output_not_replaced)
 /* --json owns stdout: what a -c target prints must not corrupt the JSON. */
 Test(output, json_stdout_not_mixed_with_target_output)
 {
-	struct proc *tracer = record_command("echo hello-from-target",
-					     (char *[]){ "--json", NULL });
+	struct proc *tracer =
+		record_command("echo hello-from-target", (char *[]){ "--json", NULL });
 	json_t *snap = snapshot_of(tracer);
 
 	cr_assert(strstr(tracer->err.data, "hello-from-target"),

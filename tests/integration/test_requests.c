@@ -18,8 +18,8 @@ INTEGRATION_SUITE(requests);
  * 50-60 ms): 5 % hides neither a wrong bucket nor a wrong unit.
  */
 #define P50_TOLERANCE 0.05
-#define SLOW_MS 60
-#define UPSTREAM_MS 50
+#define SLOW_MS	      60
+#define UPSTREAM_MS   50
 
 struct demo {
 	struct proc *server, *tracer;
@@ -32,13 +32,14 @@ static struct demo demo_start(char *const opts[])
 	char *argv[16] = { (char *)latscope_bin(), "record", "-p" };
 	int n = 3;
 
-	d.server = proc_start((char *[]){ (char *)tool_bin("demo_server"),
-		"--slow-ms", (char *)strf("%d", SLOW_MS), "--upstream-ms",
-		(char *)strf("%d", UPSTREAM_MS), "--error-every", "4", NULL });
+	d.server = proc_start((char *[]){
+		(char *)tool_bin("demo_server"), "--slow-ms", (char *)strf("%d", SLOW_MS),
+		"--upstream-ms", (char *)strf("%d", UPSTREAM_MS), "--error-every", "4", NULL });
 	cr_assert(proc_wait_output(d.server, false, "upstream ", RUN_START_TIMEOUT_S),
 		  "demo_server did not start; stderr:\n%s", d.server->err.data);
-	cr_assert_eq(sscanf(d.server->out.data, "http %d upstream %d",
-			    &d.http_port, &d.upstream_port), 2);
+	cr_assert_eq(sscanf(d.server->out.data, "http %d upstream %d", &d.http_port,
+			    &d.upstream_port),
+		     2);
 	argv[n++] = (char *)strf("%d", d.server->pid);
 	argv[n++] = "--json";
 	for (int i = 0; opts && opts[i] && n < 15; i++)
@@ -62,14 +63,14 @@ static json_t *demo_stop(struct demo *d)
 	return snap;
 }
 
-static struct proc *loadgen(const struct demo *d, const char *count,
-			    const char *paths, const char *mode,
-			    const char *resets)
+static struct proc *loadgen(const struct demo *d, const char *count, const char *paths,
+			    const char *mode, const char *resets)
 {
-	struct proc *p = run_command((char *[]){ (char *)tool_bin("loadgen"),
-		"--port", (char *)strf("%d", d->http_port), "--count", (char *)count,
-		"--paths", (char *)paths, "--mode", (char *)mode, "--resets",
-		(char *)resets, NULL }, 30);
+	struct proc *p = run_command((char *[]){ (char *)tool_bin("loadgen"), "--port",
+						 (char *)strf("%d", d->http_port), "--count",
+						 (char *)count, "--paths", (char *)paths, "--mode",
+						 (char *)mode, "--resets", (char *)resets, NULL },
+				     30);
 
 	assert_exit(p, 0);
 	return p;
@@ -108,12 +109,11 @@ static void assert_p50_near(json_t *row, long long expect_ns, const char *what)
 	long long p50 = jint(row, "p50_ns");
 
 	cr_assert(p50 >= expect_ns && p50 - expect_ns <= expect_ns * P50_TOLERANCE,
-		  "%s p50 %lld ns is not within %.0f%% above the injected %lld ns",
-		  what, p50, P50_TOLERANCE * 100, expect_ns);
+		  "%s p50 %lld ns is not within %.0f%% above the injected %lld ns", what, p50,
+		  P50_TOLERANCE * 100, expect_ns);
 }
 
-static void assert_endpoint_matches(json_t *g, const struct proc *lg,
-				    const char *path)
+static void assert_endpoint_matches(json_t *g, const struct proc *lg, const char *path)
 {
 	json_t *e = endpoint(g, strf("GET %s", path));
 
@@ -159,8 +159,7 @@ Test(requests, demo_endpoints_exact)
 	cr_assert_geq(jint(endpoint(g, "GET /upstream"), "p50_ns"), jint(up, "p50_ns"),
 		      "a request includes its upstream call");
 	/* ... and from the upstream service's side (not HTTP). */
-	cr_assert_str_eq(jstr(group(snap, "requests.servers", d.upstream_port),
-			      "protocol"), "tcp");
+	cr_assert_str_eq(jstr(group(snap, "requests.servers", d.upstream_port), "protocol"), "tcp");
 	cr_assert_eq(jint(group(snap, "requests.servers", d.upstream_port), "count"), 24);
 	json_decref(snap);
 }
@@ -213,7 +212,7 @@ Test(requests, close_only_and_slow)
 	cr_assert_eq(jint(g, "count"), 20);
 	assert_endpoint_matches(g, lg, "/fast");
 	assert_endpoint_matches(g, lg, "/slow");
-	json_array_foreach(jpath(snap, "requests.slow.events"), i, ev) {
+	json_array_foreach (jpath(snap, "requests.slow.events"), i, ev) {
 		if (strcmp(jstr(ev, "side"), "server"))
 			continue;
 		cr_assert_str_eq(jstr(ev, "endpoint"), "GET /slow");
@@ -236,13 +235,14 @@ Test(requests, client_side_http_endpoints)
 	json_t *snap, *up;
 	const char *cmd;
 
-	d.server = proc_start((char *[]){ (char *)tool_bin("demo_server"),
-				"--error-every", "4", NULL });
+	d.server = proc_start(
+		(char *[]){ (char *)tool_bin("demo_server"), "--error-every", "4", NULL });
 	cr_assert(proc_wait_output(d.server, false, "upstream ", RUN_START_TIMEOUT_S));
-	cr_assert_eq(sscanf(d.server->out.data, "http %d upstream %d",
-			    &d.http_port, &d.upstream_port), 2);
-	cmd = strf("%s --port %d --count 8 --paths /fast,/error --resets 1",
-		   tool_bin("loadgen"), d.http_port);
+	cr_assert_eq(sscanf(d.server->out.data, "http %d upstream %d", &d.http_port,
+			    &d.upstream_port),
+		     2);
+	cmd = strf("%s --port %d --count 8 --paths /fast,/error --resets 1", tool_bin("loadgen"),
+		   d.http_port);
 	snap = snapshot_of(record_command(cmd, (char *[]){ "--json", "--no-syscalls", NULL }));
 	proc_signal(d.server, SIGTERM);
 	proc_wait(d.server, 2);

@@ -22,9 +22,9 @@ INTEGRATION_SUITE(resources);
  * and on this VM under load on-CPU/charged was seen from 0.90 to 1.29; 15 %
  * below it still catches lost or halved slices.
  */
-#define BURN_MS 1000
+#define BURN_MS		   1000
 #define BURN_BELOW_CHARGED 0.15
-#define BURN_ABOVE_WALL 0.05
+#define BURN_ABOVE_WALL	   0.05
 
 /*
  * Off-CPU p50 of 20 ms sleeps against the workload's own median sleep (which
@@ -32,7 +32,7 @@ INTEGRATION_SUITE(resources);
  * a loaded machine): the histogram's 1.5625 % plus the syscall entry and
  * exit, against 20 ms; 5 % holds both without hiding a wrong bucket or unit.
  */
-#define SLEEP_MS 20
+#define SLEEP_MS	20
 #define SLEEP_TOLERANCE 0.05
 
 static const char *resload(const char *args)
@@ -84,12 +84,13 @@ Test(resources, cpu_burner_on_cpu_matches_busy_loop)
 
 	cr_assert(wall >= BURN_MS * 1000000LL);
 	cr_assert(on >= cpu * (1 - BURN_BELOW_CHARGED),
-		  "on-CPU %lld ns, less than the %lld ns the kernel charged (-%.0f%%)",
-		  on, cpu, BURN_BELOW_CHARGED * 100);
+		  "on-CPU %lld ns, less than the %lld ns the kernel charged (-%.0f%%)", on, cpu,
+		  BURN_BELOW_CHARGED * 100);
 	cr_assert(on <= wall * (1 + BURN_ABOVE_WALL),
-		  "on-CPU %lld ns, more than the loop's wall time %lld ns (+%.0f%%)",
-		  on, wall, BURN_ABOVE_WALL * 100);
-	fprintf(stderr, "resources: burner on-CPU %.0f%% of one CPU over its busy loop, %.2f x the CPU time charged\n",
+		  "on-CPU %lld ns, more than the loop's wall time %lld ns (+%.0f%%)", on, wall,
+		  BURN_ABOVE_WALL * 100);
+	fprintf(stderr,
+		"resources: burner on-CPU %.0f%% of one CPU over its busy loop, %.2f x the CPU time charged\n",
 		100.0 * on / wall, (double)on / cpu);
 	/* The overhead section carries the sched group's programs and total. */
 	cr_assert(has_program(snap, "sched_switch"));
@@ -110,8 +111,8 @@ Test(resources, sleeper_off_cpu_p50_is_the_sleep)
 	/* 21 sleeps, and the workload's final 200 ms pause. */
 	cr_assert_geq(jint(row, "cpu.off_cpu.count"), 21);
 	cr_assert(llabs(p50 - median) <= median * SLEEP_TOLERANCE,
-		  "off-CPU p50 %lld ns, the workload's median sleep %lld ns (within %.0f%%)",
-		  p50, median, SLEEP_TOLERANCE * 100);
+		  "off-CPU p50 %lld ns, the workload's median sleep %lld ns (within %.0f%%)", p50,
+		  median, SLEEP_TOLERANCE * 100);
 	cr_assert_geq(jint(row, "cpu.voluntary_switches"), 21);
 	json_decref(snap);
 }
@@ -134,8 +135,7 @@ Test(resources, fresh_pages_fault)
 	json_t *snap = record_json(strf("touch %d", pages), (char *[]){ "--faults", NULL });
 	json_t *row = target_row(snap);
 
-	cr_assert_geq(jint(row, "faults.user"), pages,
-		      "%lld user-mode faults for %d fresh pages",
+	cr_assert_geq(jint(row, "faults.user"), pages, "%lld user-mode faults for %d fresh pages",
 		      jint(row, "faults.user"), pages);
 	cr_assert_geq(jint(row, "memory.minor_faults"), pages,
 		      "/proc: %lld minor faults for %d fresh pages",
@@ -150,8 +150,7 @@ static bool on_block_device(const char *dir)
 
 	if (stat(dir, &st))
 		return false;
-	return access(strf("/sys/dev/block/%u:%u", major(st.st_dev),
-			   minor(st.st_dev)), F_OK) == 0;
+	return access(strf("/sys/dev/block/%u:%u", major(st.st_dev), minor(st.st_dev)), F_OK) == 0;
 }
 
 static void run_ok(char *const argv[])
@@ -171,8 +170,7 @@ static const char *mount_loop_fs(void)
 	loop_mnt = strf("%s/mnt", dir);
 	cr_assert_eq(mkdir(loop_mnt, 0700), 0);
 	run_ok((char *[]){ "truncate", "-s", "32M", (char *)img, NULL });
-	p = run_command((char *[]){ "losetup", "-f", "--show", (char *)img, NULL },
-			RUN_TIMEOUT_S);
+	p = run_command((char *[]){ "losetup", "-f", "--show", (char *)img, NULL }, RUN_TIMEOUT_S);
 	assert_exit(p, 0);
 	loop_dev = strf("%.*s", (int)strcspn(p->out.data, "\n"), p->out.data);
 	run_ok((char *[]){ "mkfs.ext4", "-q", (char *)loop_dev, NULL });
@@ -185,8 +183,7 @@ static void unmount_loop_fs(void)
 	if (loop_mnt)
 		run_command((char *[]){ "umount", (char *)loop_mnt, NULL }, RUN_TIMEOUT_S);
 	if (loop_dev)
-		run_command((char *[]){ "losetup", "-d", (char *)loop_dev, NULL },
-			    RUN_TIMEOUT_S);
+		run_command((char *[]){ "losetup", "-d", (char *)loop_dev, NULL }, RUN_TIMEOUT_S);
 	loop_mnt = loop_dev = NULL;
 }
 
@@ -201,14 +198,15 @@ Test(resources, direct_writes_reach_the_disk, .fini = unmount_loop_fs)
 		fprintf(stderr, "resources: block test writes to %s (on a block device)\n", dir);
 	} else {
 		dir = mount_loop_fs();
-		fprintf(stderr, "resources: %s is not on a block device (or RESOURCES_FORCE_LOOP is set); block test uses %s on %s\n",
+		fprintf(stderr,
+			"resources: %s is not on a block device (or RESOURCES_FORCE_LOOP is set); block test uses %s on %s\n",
 			tmp, dir, loop_dev);
 	}
 	snap = record_json(strf("write %s %ld", dir, kib), NULL);
 	row = target_row(snap);
 	/* O_DIRECT: at least the data itself, in 4 KiB writes or merged ones. */
-	cr_assert_geq(jint(row, "disk.write_bytes"), kib * 1024,
-		      "%lld bytes written for %ld KiB", jint(row, "disk.write_bytes"), kib);
+	cr_assert_geq(jint(row, "disk.write_bytes"), kib * 1024, "%lld bytes written for %ld KiB",
+		      jint(row, "disk.write_bytes"), kib);
 	cr_assert_gt(jint(row, "disk.writes"), 0);
 	cr_assert_gt(jint(row, "disk.latency.count"), 0);
 	cr_assert_gt(jint(row, "disk.latency.p50_ns"), 0);
@@ -311,7 +309,8 @@ Test(resources, text_report_has_the_section)
 	cr_assert(strstr(p->out.data, "resources (groups: sched block net; off: --faults)"),
 		  "no resources header in:\n%s", p->out.data);
 	cr_assert(strstr(p->out.data, "net: sent 97.7KB in"), "stdout:\n%s", p->out.data);
-	cr_assert(strstr(p->out.data, "tcp: opened 1 active, 1 passive"), "stdout:\n%s", p->out.data);
+	cr_assert(strstr(p->out.data, "tcp: opened 1 active, 1 passive"), "stdout:\n%s",
+		  p->out.data);
 	cr_assert(strstr(p->out.data, "sched_switch"), "no sched cost in:\n%s", p->out.data);
 	cr_assert(strstr(p->out.data, "by probe family: lifecycle"), "no family costs in:\n%s",
 		  p->out.data);

@@ -11,7 +11,7 @@ static long long sum_syscall_counts(json_t *snap)
 	const char *name;
 	long long sum = 0;
 
-	json_object_foreach(jpath(snap, "syscalls"), name, row)
+	json_object_foreach (jpath(snap, "syscalls"), name, row)
 		sum += jint(row, "count");
 	return sum;
 }
@@ -30,8 +30,8 @@ static long long sum_syscall_counts(json_t *snap)
 Test(ringbuf, drops_counted_and_counts_exact)
 {
 	struct proc *tracer = record_command(sysload_cmd("getppid 100000"),
-		(char *[]){ "--ringbuf-size", "4K", "--slow", "1ns", "--json",
-			    NULL });
+					     (char *[]){ "--ringbuf-size", "4K", "--slow", "1ns",
+							 "--json", NULL });
 	json_t *snap = snapshot_of(tracer);
 	long long records = jint(snap, "overhead.ringbuf.records");
 	long long dropped = jint(snap, "overhead.ringbuf.dropped");
@@ -42,8 +42,8 @@ Test(ringbuf, drops_counted_and_counts_exact)
 	cr_assert(dropped > 0, "a 4K ring buffer took 100000 records without a drop");
 	cr_assert_eq(jint(snap, "overhead.ringbuf.stats_map_full"), 0);
 	cr_assert_eq(records, reported + proc_events,
-		     "records %lld != slow %lld + process events %lld", records,
-		     reported, proc_events);
+		     "records %lld != slow %lld + process events %lld", records, reported,
+		     proc_events);
 	cr_assert_eq(sum_syscall_counts(snap) + 2, records + dropped,
 		     "syscalls %lld + 2 process events != records %lld + dropped %lld",
 		     sum_syscall_counts(snap), records, dropped);

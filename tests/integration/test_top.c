@@ -12,13 +12,13 @@
 #include <unistd.h>
 #include "run.h"
 
-#define TMUX_TIMEOUT_S	5.0
+#define TMUX_TIMEOUT_S 5.0
 /* Loading BPF on a busy machine, then the first 1 s interval. */
-#define FIRST_FRAME_S	10.0
-#define SCREEN_S	5.0
-#define MAX_TMUX_ARGS	24
+#define FIRST_FRAME_S 10.0
+#define SCREEN_S      5.0
+#define MAX_TMUX_ARGS 24
 
-static const char *sock;	/* this test's tmux server */
+static const char *sock; /* this test's tmux server */
 
 static void top_cleanup(void)
 {
@@ -47,8 +47,8 @@ static const char *tmux(const char *arg, ...)
 	va_end(ap);
 	argv[argc] = NULL;
 	p = run_command(argv, TMUX_TIMEOUT_S);
-	cr_assert(p->reaped && !p->timed_out && p->exit_code == 0,
-		  "tmux %s failed: %s", argv[3], p->err.data);
+	cr_assert(p->reaped && !p->timed_out && p->exit_code == 0, "tmux %s failed: %s", argv[3],
+		  p->err.data);
 	proc_forget(p); /* screens are polled: many short tmux runs */
 	return p->out.data;
 }
@@ -69,12 +69,12 @@ static void start_top(const char *args)
 	fputs("set -g status off\n", f);
 	fclose(f);
 	sock = strf("%s/tmux.sock", dir);
-	script = strf("cd %s; %s top %s; rc=$?; "
-		      "if stty -a | grep -Eq -- '(^| )-(icanon|echo)( |$)'; then t=raw; else t=sane; fi; "
-		      "echo \"latscope-exit=$rc tty=$t\"; exec sleep 120",
-		      dir, latscope_bin(), args);
-	tmux("-f", conf, "new-session", "-d", "-x", "80", "-y", "24", "-s", "top",
-	     script, NULL);
+	script = strf(
+		"cd %s; %s top %s; rc=$?; "
+		"if stty -a | grep -Eq -- '(^| )-(icanon|echo)( |$)'; then t=raw; else t=sane; fi; "
+		"echo \"latscope-exit=$rc tty=$t\"; exec sleep 120",
+		dir, latscope_bin(), args);
+	tmux("-f", conf, "new-session", "-d", "-x", "80", "-y", "24", "-s", "top", script, NULL);
 }
 
 static const char *steady_cmd(int ticks)
@@ -208,8 +208,8 @@ static void assert_exited_cleanly(pid_t target, int rc)
 	cr_assert(strstr(s, strf("latscope-exit=%d tty=sane", rc)),
 		  "exit status or terminal modes wrong:\n%s", s);
 	cr_assert_null(strstr(s, "SYSCALL "), "the live view is still on screen:\n%s", s);
-	cr_assert(kill(target, 0) == -1 && errno == ESRCH,
-		  "the -c target %d outlived latscope", target);
+	cr_assert(kill(target, 0) == -1 && errno == ESRCH, "the -c target %d outlived latscope",
+		  target);
 }
 
 Test(top, header_rows_and_plausible_figures)
@@ -225,8 +225,8 @@ Test(top, header_rows_and_plausible_figures)
 	/* 10 ticks of 10 calls in a 1 s interval; a tick either side is timing. */
 	cr_assert(row_count(s, "getppid") >= 80 && row_count(s, "getppid") <= 120,
 		  "getppid count %lld:\n%s", row_count(s, "getppid"), s);
-	cr_assert(row_count(s, "clock_nanosleep") >= 8 &&
-		  row_count(s, "clock_nanosleep") <= 12, "sleeps:\n%s", s);
+	cr_assert(row_count(s, "clock_nanosleep") >= 8 && row_count(s, "clock_nanosleep") <= 12,
+		  "sleeps:\n%s", s);
 	cr_assert(strstr(s, "100ms"), "sleep percentiles near 100ms:\n%s", s);
 	keys("q");
 	assert_exited_cleanly(target_pid(s), 0);
@@ -239,18 +239,16 @@ Test(top, sort_keys_change_the_order)
 	start_top(steady_cmd(600));
 	s = wait_steady();
 	/* By total time (the default): 10 sleeps of 100 ms beat 100 getppid. */
-	cr_assert_lt(row_index(s, "clock_nanosleep"), row_index(s, "getppid"),
-		     "default sort:\n%s", s);
+	cr_assert_lt(row_index(s, "clock_nanosleep"), row_index(s, "getppid"), "default sort:\n%s",
+		     s);
 	keys("<");
 	keys("<");
 	keys("<");
 	s = wait_screen("sort COUNT", SCREEN_S);
-	cr_assert_lt(row_index(s, "getppid"), row_index(s, "clock_nanosleep"),
-		     "by count:\n%s", s);
+	cr_assert_lt(row_index(s, "getppid"), row_index(s, "clock_nanosleep"), "by count:\n%s", s);
 	keys("R");
 	s = wait_screen("(reversed)", SCREEN_S);
-	cr_assert_gt(row_index(s, "getppid"), row_index(s, "clock_nanosleep"),
-		     "reversed:\n%s", s);
+	cr_assert_gt(row_index(s, "getppid"), row_index(s, "clock_nanosleep"), "reversed:\n%s", s);
 	keys("q");
 	assert_exited_cleanly(target_pid(s), 0);
 }
@@ -304,8 +302,7 @@ Test(top, colours_for_errors_and_warn_threshold)
 	/* Yellow (SGR 33) on the 100 ms percentiles; red (31) on ENOENTs. */
 	cr_assert(memmem(sleeps, strcspn(sleeps, "\n"), "\033[33m", 5), "warn colour:\n%s", s);
 	cr_assert(memmem(opens, strcspn(opens, "\n"), "\033[31m", 5), "error colour:\n%s", s);
-	cr_assert_null(memmem(ppid, strcspn(ppid, "\n"), "\033[33m", 5),
-		       "getppid is fast:\n%s", s);
+	cr_assert_null(memmem(ppid, strcspn(ppid, "\n"), "\033[33m", 5), "getppid is fast:\n%s", s);
 	keys("q");
 }
 
@@ -426,7 +423,8 @@ Test(top, functions_view)
 	cr_assert_eq(row_count(s, "sleep_fixed"), 15, "15 calls:\n%s", s);
 	/* A sleep overshoots, never undershoots: 20 ms to 25 ms on a busy box. */
 	cr_assert(sscanf(row_line(s, "sleep_fixed"), "%*s %*s %*s %*s %*s %lfms", &p50) == 1 &&
-		  p50 >= 19.7 && p50 <= 25, "p50 near the 20 ms sleep:\n%s", s);
+			  p50 >= 19.7 && p50 <= 25,
+		  "p50 near the 20 ms sleep:\n%s", s);
 	keys("Enter");
 	s = wait_screen("sleep_fixed: 15 calls", SCREEN_S);
 	cr_assert(strstr(s, "<p50"), "%s", s);
@@ -447,7 +445,11 @@ Test(top, resources_view)
 	s = wait_screen("COMMAND", SCREEN_S);
 	cr_assert(strstr(row_line(s, "steady"), strf(" %d ", target)),
 		  "the target's row, with its pid:\n%s", s);
-	cr_assert(strstr(s, "whole trace"), "%s", s);
+	/* Resources take the live window like every other view ('c' toggles). */
+	cr_assert(strstr(s, "last interval"), "%s", s);
+	keys("c");
+	s = wait_screen("cumulative", SCREEN_S);
+	cr_assert(strstr(row_line(s, "steady"), strf(" %d ", target)), "%s", s);
 	keys("q");
 	assert_exited_cleanly(target, 0);
 }
@@ -491,21 +493,21 @@ Test(top, requests_view_on_the_demo_server)
 	int http_port, up_port;
 	const char *s, *slow, *err;
 
-	server = proc_start((char *[]){ (char *)tool_bin("demo_server"), "--slow-ms",
-		"60", "--upstream-ms", "30", "--error-every", "4", NULL });
+	server = proc_start((char *[]){ (char *)tool_bin("demo_server"), "--slow-ms", "60",
+					"--upstream-ms", "30", "--error-every", "4", NULL });
 	cr_assert(proc_wait_output(server, false, "upstream ", RUN_START_TIMEOUT_S),
 		  "demo_server did not start; stderr:\n%s", server->err.data);
-	cr_assert_eq(sscanf(server->out.data, "http %d upstream %d", &http_port,
-			    &up_port), 2);
+	cr_assert_eq(sscanf(server->out.data, "http %d upstream %d", &http_port, &up_port), 2);
 	start_top(strf("-p %d", server->pid));
 	wait_screen("syscalls ", FIRST_FRAME_S);
 	keys("2");
 	keys("c");
 	wait_screen("no requests in this window", SCREEN_S);
 	lg = run_command((char *[]){ (char *)tool_bin("loadgen"), "--port",
-		(char *)strf("%d", http_port), "--count", "12", "--paths",
-		"/fast,/slow,/error,/upstream", "--mode", "keepalive", "--resets", "0",
-		NULL }, 30);
+				     (char *)strf("%d", http_port), "--count", "12", "--paths",
+				     "/fast,/slow,/error,/upstream", "--mode", "keepalive",
+				     "--resets", "0", NULL },
+			 30);
 	assert_exit(lg, 0);
 	slow = strf(":%d GET /slow", http_port);
 	err = strf(":%d GET /error", http_port);
@@ -561,8 +563,13 @@ Test(top, bad_options_are_usage_errors)
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char *argv[] = { (char *)latscope_bin(), "top", (char *)bad[i][0],
-				 (char *)bad[i][1], "-p", "1", NULL };
+		char *argv[] = { (char *)latscope_bin(),
+				 "top",
+				 (char *)bad[i][0],
+				 (char *)bad[i][1],
+				 "-p",
+				 "1",
+				 NULL };
 		struct proc *p = run_command(argv, RUN_TIMEOUT_S);
 
 		assert_exit(p, 2);
@@ -580,8 +587,13 @@ Test(top, bad_options_are_usage_errors)
  */
 Test(top, not_a_terminal_prints_text_reports)
 {
-	char *argv[] = { (char *)latscope_bin(), "top", "--warn", "10ms", "-c",
-			 (char *)strf("%s 25", workload_bin("steady")), NULL };
+	char *argv[] = { (char *)latscope_bin(),
+			 "top",
+			 "--warn",
+			 "10ms",
+			 "-c",
+			 (char *)strf("%s 25", workload_bin("steady")),
+			 NULL };
 	struct proc *p = run_command(argv, RUN_TIMEOUT_S);
 	const char *last = NULL, *row;
 	long long count = 0;

@@ -19,8 +19,7 @@ static inline void lat_sample_add(struct lat_stats *s, __u64 ns, bool failed)
 }
 
 /* @n samples of @ns each. */
-static inline void lat_samples_add(struct lat_stats *s, __u64 ns, int n,
-				   bool failed)
+static inline void lat_samples_add(struct lat_stats *s, __u64 ns, int n, bool failed)
 {
 	for (int i = 0; i < n; i++)
 		lat_sample_add(s, ns, failed);

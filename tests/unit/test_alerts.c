@@ -1,12 +1,15 @@
-// Live alerts: the breach/recovery state machine, the windowed snapshot
-// it judges, and a breach that recovers across crafted ticks.
+// Live alerts: the breach/recovery state machine, the model's tick window
+// it judges live, and a breach that recovers across crafted ticks.
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "judge/alerts.h"
+#include "base/syscall_names.h"
 #include "hist.h"
-#include "judge/snapshot_window.h"
+#include "model/model.h"
+#include "views/json/snapshot.h"
+#include "lat_samples.h"
 
 static struct expr_result verdict(enum expr_verdict v)
 {
@@ -35,113 +38,132 @@ Test(alerts, state_machine)
 	cr_expect_eq(a.breaches, 2);
 }
 
-/* Cumulative "syscalls.nanosleep" after @fast 1 ms calls and @slow 50 ms. */
-static json_t *cumulative(int fast, int slow, double seconds)
-{
-	json_t *hist = json_array();
-	__u32 fb = hist_bucket_of(1000000), sb = hist_bucket_of(50000000);
+#define SEC 1000000000ULL
 
-	if (fast)
-		json_array_append_new(hist, json_pack("[I, I, i]", (json_int_t)hist_bucket_low(fb),
-						      (json_int_t)hist_bucket_width(fb), fast));
-	if (slow)
-		json_array_append_new(hist, json_pack("[I, I, i]", (json_int_t)hist_bucket_low(sb),
-						      (json_int_t)hist_bucket_width(sb), slow));
-	return json_pack("{s:{s:f}, s:{s:{s:i, s:i, s:I, s:I, s:I, s:I, s:o}}}",
-			 "time", "duration_s", seconds,
-			 "syscalls", "nanosleep", "count", fast + slow, "errors", 0,
-			 "total_ns", (json_int_t)fast * 1000000 + (json_int_t)slow * 50000000,
-			 "min_ns", (json_int_t)(fast ? 1000000 : 50000000),
-			 "max_ns", (json_int_t)(slow ? 50000000 : 1000000),
-			 "p99_ns", (json_int_t)0, "histogram", hist);
+static __u32 nanosleep_nr(void)
+{
+	char buf[32];
+
+	for (__u32 nr = 0; nr < LATSCOPE_MAX_SYSCALLS; nr++)
+		if (!strcmp(syscall_name(nr, buf, sizeof(buf)), "nanosleep"))
+			return nr;
+	cr_assert_fail("no nanosleep in the syscall table");
+	return 0;
 }
 
-static json_int_t window_field(const json_t *w, const char *name)
+/* The kernel's cumulative "nanosleep" after @fast 1 ms calls and @slow 50 ms, at @seconds. */
+static void cumulative(struct model *m, int fast, int slow, double seconds)
 {
-	return json_integer_value(json_object_get(
-		json_object_get(json_object_get(w, "syscalls"), "nanosleep"), name));
+	struct lat_stats lat = {};
+
+	lat_samples_add(&lat, 1000000, fast, false);
+	lat_samples_add(&lat, 50000000, slow, false);
+	cr_assert_eq(syscalls_set(&m->syscalls, nanosleep_nr(), &lat), 0);
+	model_set_now(m, m->clock.start_ns + (__u64)(seconds * SEC));
 }
 
-Test(alerts, window_differences_two_snapshots)
+static enum expr_verdict judge_tick(struct model *m, const char *text, struct expr_result *res)
 {
-	json_t *a = cumulative(900, 0, 1.0), *b = cumulative(900, 100, 2.0), *w;
+	struct expr_error err;
+	struct expr *e;
 
-	w = snapshot_window(a, b);
-	cr_assert(w);
-	cr_expect_eq(window_field(w, "count"), 100);
-	cr_expect(labs((long)window_field(w, "p50_ns") - 50000000) < 50000000 / 64,
-		  "p50 of the window is the slow calls: %lld", window_field(w, "p50_ns"));
-	cr_expect_float_eq(json_number_value(json_object_get(json_object_get(
-		json_object_get(w, "syscalls"), "nanosleep"), "rate_per_s")), 100.0, 1e-9);
-	cr_expect_float_eq(json_number_value(json_object_get(json_object_get(w, "time"),
-							     "duration_s")), 1.0, 1e-9);
-	json_decref(w);
-	w = snapshot_window(b, b);
-	cr_expect_null(json_object_get(json_object_get(json_object_get(w, "syscalls"),
-						       "nanosleep"), "p99_ns"),
-		       "an empty window has no percentiles (no data)");
-	json_decref(w);
-	w = snapshot_window(NULL, a);
-	cr_expect_eq(window_field(w, "count"), 900);
-	json_decref(w);
-	json_decref(a);
-	json_decref(b);
+	cr_assert_eq(expr_parse(text, &e, &err), 0, "%s: %s", text, err.msg);
+	expr_eval_live(e, m, WINDOW_TICK, res);
+	expr_free(e);
+	return res->verdict;
 }
 
-/* The same calls as a served endpoint in the snapshot's request groups. */
-static json_t *cumulative_requests(int fast, int slow, double seconds)
+static void expect_tick(struct model *m, const char *text, enum expr_verdict want)
 {
-	json_t *snap = cumulative(fast, slow, seconds);
-	json_t *row = json_deep_copy(json_object_get(json_object_get(snap, "syscalls"),
-						     "nanosleep"));
-	json_t *group = json_deep_copy(row);
+	struct expr_result res;
 
-	json_object_set_new(row, "endpoint", json_string("GET /x"));
-	json_object_set_new(group, "port", json_integer(8080));
-	json_object_set_new(group, "endpoints", json_pack("[o]", row));
-	json_object_set_new(snap, "requests", json_pack("{s:[o]}", "servers", group));
-	return snap;
+	cr_expect_eq(judge_tick(m, text, &res), want, "%s: measured %s (%s)", text, res.measured,
+		     res.reason);
+}
+
+Test(alerts, tick_window_differences_two_readings)
+{
+	struct model *m = model_new(8);
+
+	cumulative(m, 900, 0, 1.0);
+	/* The first tick covers everything so far. */
+	expect_tick(m, "syscalls.nanosleep.count == 900", EXPR_PASS);
+	model_mark_tick(m);
+	cumulative(m, 900, 100, 2.0);
+	expect_tick(m, "syscalls.nanosleep.count == 100", EXPR_PASS);
+	/* p50 of the window is the slow calls, within 1.5625 % of 50 ms. */
+	expect_tick(m, "syscalls.nanosleep.p50 > 49.2ms and syscalls.nanosleep.p50 < 50.8ms",
+		    EXPR_PASS);
+	expect_tick(m, "syscalls.nanosleep.rate == 100", EXPR_PASS);
+	expect_tick(m, "time.duration == 1s", EXPR_PASS);
+	model_mark_tick(m);
+	expect_tick(m, "syscalls.nanosleep.p99 < 1s", EXPR_NO_DATA);
+	model_free(m);
+}
+
+/* @n requests "GET /x" taking @ns each, on server group 0 (port 8080). */
+static void served(struct model *m, int n, __u64 ns, struct lat_stats *group)
+{
+	static const char req[] = "GET /x HTTP/1.1\r\n", resp[] = "HTTP/1.1 200 OK\r\n";
+	struct req_group_key key = { .role = REQ_ROLE_SERVER, .port = 8080 };
+	struct req_group_counts counts = {};
+	struct request_rec rec = {
+		.hdr = { .type = REC_REQUEST, .tgid = 10, .tid = 11, .ts_ns = 1 },
+		.role = REQ_ROLE_SERVER,
+		.outcome = REQ_DONE,
+		.local_port = 8080,
+		.duration_ns = ns,
+		.req_len = sizeof(req) - 1,
+		.resp_len = sizeof(resp) - 1,
+	};
+
+	memcpy(rec.req, req, sizeof(req) - 1);
+	memcpy(rec.resp, resp, sizeof(resp) - 1);
+	for (int i = 0; i < n; i++)
+		cr_assert_eq(model_add_record(m, &rec, sizeof(rec)), REC_REQUEST);
+	lat_samples_add(group, ns, n, false);
+	counts.status[2] = group->count;
+	cr_assert_eq(requests_set_group(m->requests, 0, &key, group, &counts), 0);
 }
 
 Test(alerts, request_rows_are_windowed_too)
 {
-	json_t *a = cumulative_requests(900, 0, 1.0), *b = cumulative_requests(900, 100, 2.0);
-	json_t *w = snapshot_window(a, b), *group, *ep;
-	struct expr_result res;
-	struct expr_error err;
-	struct expr *e;
+	struct model *m = model_new(8);
+	struct lat_stats group = {};
 
-	cr_assert(w);
-	group = json_array_get(json_object_get(json_object_get(w, "requests"), "servers"), 0);
-	ep = json_array_get(json_object_get(group, "endpoints"), 0);
-	cr_expect_eq(json_integer_value(json_object_get(group, "count")), 100);
-	cr_expect_eq(json_integer_value(json_object_get(ep, "count")), 100);
-	cr_expect_str_eq(json_string_value(json_object_get(ep, "endpoint")), "GET /x");
-	cr_assert_eq(expr_parse("requests[\"GET /x\"].p50 > 40ms and requests.count == 100",
-				&e, &err), 0, "%s", err.msg);
-	expr_eval(e, w, &res);
-	cr_expect_eq(res.verdict, EXPR_PASS, "%s", res.measured);
-	expr_free(e);
-	json_decref(w);
-	json_decref(a);
-	json_decref(b);
+	served(m, 900, 1000000, &group);
+	model_set_now(m, m->clock.start_ns + SEC);
+	model_mark_tick(m);
+	served(m, 100, 50000000, &group);
+	model_set_now(m, m->clock.start_ns + 2 * SEC);
+	expect_tick(m, "requests[\":8080\"].count == 100", EXPR_PASS);
+	expect_tick(m, "requests[\":8080 GET /x\"].count == 100", EXPR_PASS);
+	expect_tick(m, "requests[\"GET /x\"].p50 > 40ms and requests.count == 100", EXPR_PASS);
+	model_free(m);
 }
 
 Test(alerts, breach_then_recovery_over_ticks)
 {
+	static const struct {
+		int fast, slow;
+	} ticks[4] = {
+		{ 100, 0 },
+		{ 100, 20 },
+		{ 100, 20 },
+		{ 200, 20 },
+	};
+	struct model *m = model_new(8);
 	struct alerts alerts = {};
 	char why[256];
-	json_t *ticks[4] = {
-		cumulative(100, 0, 1), cumulative(100, 20, 2),
-		cumulative(100, 20, 3), cumulative(200, 20, 4),
-	};
 	int changes[4];
 
 	cr_assert_eq(alerts_add(&alerts, "syscalls.nanosleep.p99 < 20ms", why, sizeof(why)), 0);
 	cr_assert_eq(alerts_add(&alerts, "syscalls.nanosleep.p99 <", why, sizeof(why)), -EINVAL);
 	cr_expect(strstr(why, "column 25"), "%s", why);
-	for (int i = 0; i < 4; i++)
-		changes[i] = alerts_tick(&alerts, ticks[i], (i + 1) * 1000000000ULL);
+	for (int i = 0; i < 4; i++) {
+		cumulative(m, ticks[i].fast, ticks[i].slow, i + 1);
+		changes[i] = alerts_tick(&alerts, m, (i + 1) * SEC);
+	}
 	cr_expect_eq(changes[0], 0);
 	cr_expect_eq(changes[1], 1, "slow calls breach");
 	cr_expect_eq(changes[2], 0, "no calls: no data, still breached");
@@ -151,40 +173,87 @@ Test(alerts, breach_then_recovery_over_ticks)
 	/* the midpoint of 50 ms's bucket, within 1.5625 % */
 	cr_expect_str_eq(alerts.events[0].measured, "49.8ms");
 	cr_expect_eq(alerts.events[1].change, ALERT_RECOVERY);
-	cr_expect_eq(alerts.events[1].realtime_ns, 4000000000ULL);
+	cr_expect_eq(alerts.events[1].realtime_ns, 4 * SEC);
 
 	json_t *j = alerts_json(&alerts);
+
 	cr_expect_eq(json_array_size(json_object_get(j, "events")), 2);
 	cr_expect_str_eq(json_string_value(json_object_get(
-		json_array_get(json_object_get(j, "events"), 0), "type")), "breach");
+				 json_array_get(json_object_get(j, "events"), 0), "type")),
+			 "breach");
 	cr_expect_eq(json_integer_value(json_object_get(
-		json_array_get(json_object_get(j, "rules"), 0), "breaches")), 1);
+			     json_array_get(json_object_get(j, "rules"), 0), "breaches")),
+		     1);
 	json_decref(j);
-	for (int i = 0; i < 4; i++)
-		json_decref(ticks[i]);
 	alerts_free(&alerts);
+	model_free(m);
 }
 
-/* Windows over snapshots of the wrong shape: no crash, no invented data. */
-Test(alerts, window_of_malformed_snapshots)
+/* Every section read live from an empty model: no data, never invented, no crash. */
+Test(alerts, live_fields_of_an_empty_model)
 {
-	static const char *const docs[] = {
-		"{}", "{\"time\": 3}", "{\"syscalls\": {\"read\": {\"count\": 5}}}",
-		"{\"syscalls\": {\"read\": {\"count\": 5, \"histogram\": [[1], \"x\", [-1, 1, 5],"
-		" [99999999999999999, 1, 3]]}}}",
-		"{\"syscalls\": {\"read\": {\"count\": 3, \"histogram\": 7}}}",
+	static const char *const exprs[] = {
+		"syscalls.read.p99 < 1ms",    "syscalls.count > 0",	   "requests.count > 0",
+		"requests[\":80\"].p99 < 1s", "upstreams.error_rate < 1%", "functions.f.p99 < 1ms",
+		"resources.rss > 0",	      "resources[\"x\"].cpu < 1%",
 	};
-	size_t n = sizeof(docs) / sizeof(docs[0]);
+	struct model *m = model_new(8);
+	struct expr_result res;
 
-	for (size_t i = 0; i < n; i++) {
-		for (size_t j = 0; j < n; j++) {
-			json_t *a = json_loads(docs[i], 0, NULL), *b = json_loads(docs[j], 0, NULL);
-			json_t *w = snapshot_window(a, b);
+	for (size_t i = 0; i < sizeof(exprs) / sizeof(exprs[0]); i++) {
+		enum expr_verdict v = judge_tick(m, exprs[i], &res);
 
-			cr_assert(w, "%s then %s", docs[i], docs[j]);
-			json_decref(w);
-			json_decref(a);
-			json_decref(b);
-		}
+		cr_expect(v == EXPR_NO_DATA || (v == EXPR_FAIL && strstr(exprs[i], "count")),
+			  "%s: %s", exprs[i], expr_verdict_name(v));
 	}
+	expect_tick(m, "overhead.dropped == 0", EXPR_PASS);
+	model_free(m);
+}
+
+/* Live and snapshot evaluation agree, section by section, over the whole trace. */
+Test(alerts, live_matches_snapshot)
+{
+	static const char *const exprs[] = {
+		"syscalls.nanosleep.p99 < 20ms", "syscalls.nanosleep.mean > 1ms",
+		"syscalls.count == 120",	 "syscalls.nanosleep.error_rate < 1%",
+		"requests[\":8080\"].p50 < 2ms", "requests[\"GET /x\"].count == 30",
+		"requests.error_rate == 0",	 "functions.handle.p99 < 1s",
+		"functions.handle.errors == 0",	 "resources[\"app\"].net_sent == 4600",
+		"resources.rss > 1MB",		 "resources.app.off_cpu_p99 < 1s",
+		"time.duration == 2s",		 "overhead.dropped == 0",
+		"slow_syscalls.reported == 0",
+	};
+	struct model *m = model_new(8);
+	struct lat_stats group = {}, func = {};
+	struct res_process *p;
+	struct proc_stats st = { .rss_kb = 2048, .threads = 3, .has_memory = true };
+	json_t *snap;
+
+	m->res.groups = res_group_bit("net") | res_group_bit("sched");
+	cumulative(m, 100, 20, 2.0);
+	served(m, 30, 1000000, &group);
+	lat_samples_add(&func, 3000, 10, false);
+	cr_assert_eq(funcs_set_info(m->funcs, 0, "handle", "/bin/app", "/bin/app", false), 0);
+	cr_assert_eq(funcs_set(m->funcs, 0, &func, 100), 0);
+	p = resources_process(&m->res, 42);
+	strcpy(p->comm, "app");
+	res_process_slot(p, res_family_find("net"), RES_SLOT(struct net_counts, bytes_sent))->now =
+		4600;
+	lat_samples_add(res_process_hist(p, res_family_find("sched"), 0), 2000000, 5, false);
+	res_process_set_proc(p, &st, false);
+	snap = snapshot_build(m, false);
+	for (size_t i = 0; i < sizeof(exprs) / sizeof(exprs[0]); i++) {
+		struct expr_result live, saved;
+		struct expr_error err;
+		struct expr *e;
+
+		cr_assert_eq(expr_parse(exprs[i], &e, &err), 0, "%s: %s", exprs[i], err.msg);
+		expr_eval(e, snap, &saved);
+		expr_eval_live(e, m, WINDOW_TOTAL, &live);
+		cr_expect_eq(live.verdict, saved.verdict, "%s", exprs[i]);
+		cr_expect_str_eq(live.measured, saved.measured, "%s", exprs[i]);
+		expr_free(e);
+	}
+	json_decref(snap);
+	model_free(m);
 }

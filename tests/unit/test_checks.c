@@ -16,10 +16,9 @@ static struct check_list list;
 
 static void setup(void)
 {
-	snap = json_pack("{s:{s:f}, s:{s:{s:i, s:i, s:f, s:i}}}",
-			 "time", "duration_s", 3.0,
-			 "syscalls", "read", "count", 100, "errors", 0,
-			 "rate_per_s", 33.3, "p99_ns", 2000000);
+	snap = json_pack("{s:{s:f}, s:{s:{s:i, s:i, s:f, s:i}}}", "time", "duration_s", 3.0,
+			 "syscalls", "read", "count", 100, "errors", 0, "rate_per_s", 33.3,
+			 "p99_ns", 2000000);
 	memset(&list, 0, sizeof(list));
 }
 
@@ -33,13 +32,12 @@ TestSuite(checks, .init = setup, .fini = teardown);
 
 Test(checks, requirements_file_lines)
 {
-	const char *file =
-		"# performance requirements\n"
-		"\n"
-		"read latency: syscalls.read.p99 < 5ms   # the SLO\n"
-		"syscalls.read.count >= 100\n"
-		"  api: requests[\"GET /a:b # not a comment\"].p95 < 100ms\n"
-		"fast reads: syscalls.read.p99 < 1ms\n";
+	const char *file = "# performance requirements\n"
+			   "\n"
+			   "read latency: syscalls.read.p99 < 5ms   # the SLO\n"
+			   "syscalls.read.count >= 100\n"
+			   "  api: requests[\"GET /a:b # not a comment\"].p95 < 100ms\n"
+			   "fast reads: syscalls.read.p99 < 1ms\n";
 	char why[256];
 
 	cr_assert_eq(checks_parse_lines(&list, file, "req.txt", why, sizeof(why)), 0, "%s", why);
@@ -63,9 +61,12 @@ Test(checks, errors_name_file_line_and_column)
 	char why[256];
 
 	cr_assert_eq(checks_parse_lines(&list, "ok: 1 < 2\n\n  slow: syscalls.read.p99 < 5xs\n",
-					"req.txt", why, sizeof(why)), -EINVAL);
+					"req.txt", why, sizeof(why)),
+		     -EINVAL);
 	/* columns count in the line: "  slow: " is 8 bytes, the unit is at 22 + 8 */
-	cr_expect_str_eq(why, "req.txt:3: column 30: unknown unit 'xs' (ns, us, ms, s, %, B, KB, MB, GB, /s)");
+	cr_expect_str_eq(
+		why,
+		"req.txt:3: column 30: unknown unit 'xs' (ns, us, ms, s, %, B, KB, MB, GB, /s)");
 	cr_assert_eq(checks_parse_lines(&list, ": 1 < 2\n", "r", why, sizeof(why)), -EINVAL);
 	cr_expect(strstr(why, "empty requirement name"), "%s", why);
 	cr_assert_eq(checks_parse_lines(&list, "# nothing\n\n", "r", why, sizeof(why)), -EINVAL);
@@ -80,10 +81,12 @@ Test(checks, table_and_json)
 	FILE *out = open_memstream(&text, &len);
 	json_t *j;
 
-	cr_assert_eq(checks_add(&list, "p99", "syscalls.read.p99 < 1ms", "--assert", 0,
-				why, sizeof(why)), 0);
-	cr_assert_eq(checks_add(&list, NULL, "syscalls.read.rate > 10/s", "--assert", 0,
-				why, sizeof(why)), 0);
+	cr_assert_eq(checks_add(&list, "p99", "syscalls.read.p99 < 1ms", "--assert", 0, why,
+				sizeof(why)),
+		     0);
+	cr_assert_eq(checks_add(&list, NULL, "syscalls.read.rate > 10/s", "--assert", 0, why,
+				sizeof(why)),
+		     0);
 	cr_expect_eq(checks_evaluate(&list, snap), 1);
 	checks_print(out, &list);
 	fclose(out);
@@ -96,9 +99,11 @@ Test(checks, table_and_json)
 	j = checks_json(&list);
 	cr_expect_eq(json_integer_value(json_object_get(j, "failed")), 1);
 	cr_expect_str_eq(json_string_value(json_object_get(
-		json_array_get(json_object_get(j, "results"), 0), "verdict")), "fail");
+				 json_array_get(json_object_get(j, "results"), 0), "verdict")),
+			 "fail");
 	cr_expect_str_eq(json_string_value(json_object_get(
-		json_array_get(json_object_get(j, "results"), 1), "measured")), "33.3/s");
+				 json_array_get(json_object_get(j, "results"), 1), "measured")),
+			 "33.3/s");
 	json_decref(j);
 }
 
@@ -123,12 +128,15 @@ Test(checks, junit_xml_parses_back)
 
 	cr_assert(fd >= 0);
 	close(fd);
-	cr_assert_eq(checks_add(&list, "reads <fast> & \"quoted\" 'ok' é", "syscalls.read.p99 < 5ms",
-				"req.txt:1", 0, why, sizeof(why)), 0);
-	cr_assert_eq(checks_add(&list, NULL, "syscalls.read.p99 < 1ms && 1 < 2",
-				"--assert", 0, why, sizeof(why)), 0);
-	cr_assert_eq(checks_add(&list, NULL, "syscalls.write.p99 < 1ms", "--assert", 0,
-				why, sizeof(why)), 0);
+	cr_assert_eq(checks_add(&list, "reads <fast> & \"quoted\" 'ok' é",
+				"syscalls.read.p99 < 5ms", "req.txt:1", 0, why, sizeof(why)),
+		     0);
+	cr_assert_eq(checks_add(&list, NULL, "syscalls.read.p99 < 1ms && 1 < 2", "--assert", 0, why,
+				sizeof(why)),
+		     0);
+	cr_assert_eq(checks_add(&list, NULL, "syscalls.write.p99 < 1ms", "--assert", 0, why,
+				sizeof(why)),
+		     0);
 	checks_evaluate(&list, snap);
 	cr_assert_eq(junit_write(path, &list, 3.0), 0);
 
@@ -146,10 +154,13 @@ Test(checks, junit_xml_parses_back)
 	xmlFree(attr);
 	cr_expect_eq(xpath_count(doc, "//testcase"), 3);
 	cr_expect_eq(xpath_count(doc, "//testcase/failure"), 2);
-	cr_expect_eq(xpath_count(doc, "//testcase[starts-with(@name, 'reads <fast> & \"quoted\"')]"), 1,
-		     "names survive escaping");
+	cr_expect_eq(xpath_count(doc,
+				 "//testcase[starts-with(@name, 'reads <fast> & \"quoted\"')]"),
+		     1, "names survive escaping");
 	cr_expect_eq(xpath_count(doc, "//failure[@type='no_data']"), 1);
-	cr_expect_eq(xpath_count(doc, "//testcase[@name='syscalls.read.p99 < 1ms && 1 < 2']/failure"), 1);
+	cr_expect_eq(xpath_count(doc,
+				 "//testcase[@name='syscalls.read.p99 < 1ms && 1 < 2']/failure"),
+		     1);
 	xmlFreeDoc(doc);
 	unlink(path);
 }
@@ -163,7 +174,7 @@ Test(checks, junit_unwritable_path_fails)
 Test(checks, fuzz_requirements_files)
 {
 	static const char *const pieces[] = {
-		"name", ":", " ", "#", "\"", "'", "[", "]", "\n", "\r\n", "syscalls",
+		"name",	 ":",	 " ", "#",   "\"",  "'", "[", "]",  "\n",	"\r\n", "syscalls",
 		".read", ".p99", "<", "1ms", "and", "(", ")", "\\", "requests", "x:",
 	};
 	unsigned int seed = 777;

@@ -7,17 +7,16 @@
 
 static json_t *row(int count, int errors, double rate, long p50, long p99)
 {
-	return json_pack("{s:i, s:i, s:f, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "count", count, "errors", errors, "rate_per_s", rate,
-			 "total_ns", (json_int_t)p50 * count, "p50_ns", (json_int_t)p50,
-			 "p90_ns", (json_int_t)p50, "p95_ns", (json_int_t)p50,
+	return json_pack("{s:i, s:i, s:f, s:I, s:I, s:I, s:I, s:I, s:I}", "count", count, "errors",
+			 errors, "rate_per_s", rate, "total_ns", (json_int_t)p50 * count, "p50_ns",
+			 (json_int_t)p50, "p90_ns", (json_int_t)p50, "p95_ns", (json_int_t)p50,
 			 "p99_ns", (json_int_t)p99, "p999_ns", (json_int_t)p99);
 }
 
 static json_t *snapshot(json_t *syscalls)
 {
-	return json_pack("{s:s, s:o, s:{s:f}}", "schema", "latscope.snapshot",
-			 "syscalls", syscalls, "overhead", "kernel_cpu_share", 0.01);
+	return json_pack("{s:s, s:o, s:{s:f}}", "schema", "latscope.snapshot", "syscalls", syscalls,
+			 "overhead", "kernel_cpu_share", 0.01);
 }
 
 /* The row of the result for @key/@metric, or NULL. */
@@ -26,7 +25,7 @@ static const json_t *find(const json_t *res, const char *key, const char *metric
 	const json_t *r;
 	size_t i;
 
-	json_array_foreach(json_object_get(res, "rows"), i, r)
+	json_array_foreach (json_object_get(res, "rows"), i, r)
 		if (!strcmp(json_string_value(json_object_get(r, "key")), key) &&
 		    !strcmp(json_string_value(json_object_get(r, "metric")), metric))
 			return r;
@@ -57,10 +56,10 @@ Test(diff, flags_regressions_beyond_the_threshold)
 	json_t *res;
 
 	diff_opts_init(&opts);
-	res = run(snapshot(json_pack("{s:o, s:o}", "read", row(1000, 0, 100, 1000, 5000),
-				     "write", row(1000, 0, 100, 1000, 5000))),
-		  snapshot(json_pack("{s:o, s:o}", "read", row(1000, 0, 100, 1050, 6000),
-				     "write", row(1000, 0, 50, 900, 5400))),
+	res = run(snapshot(json_pack("{s:o, s:o}", "read", row(1000, 0, 100, 1000, 5000), "write",
+				     row(1000, 0, 100, 1000, 5000))),
+		  snapshot(json_pack("{s:o, s:o}", "read", row(1000, 0, 100, 1050, 6000), "write",
+				     row(1000, 0, 50, 900, 5400))),
 		  &opts);
 	cr_expect_not(flagged(res, "read", "p50"), "+5%% is within 10%%");
 	cr_expect(flagged(res, "read", "p99"), "+20%% is a regression");
@@ -101,10 +100,11 @@ Test(diff, error_rate_in_points)
 	json_t *res;
 
 	diff_opts_init(&opts);
-	res = run(snapshot(json_pack("{s:o, s:o}", "a", row(1000, 0, 1, 1000, 1000),
-				     "b", row(1000, 100, 1, 1000, 1000))),
-		  snapshot(json_pack("{s:o, s:o}", "a", row(1000, 5, 1, 1000, 1000),
-				     "b", row(1000, 120, 1, 1000, 1000))), &opts);
+	res = run(snapshot(json_pack("{s:o, s:o}", "a", row(1000, 0, 1, 1000, 1000), "b",
+				     row(1000, 100, 1, 1000, 1000))),
+		  snapshot(json_pack("{s:o, s:o}", "a", row(1000, 5, 1, 1000, 1000), "b",
+				     row(1000, 120, 1, 1000, 1000))),
+		  &opts);
 	cr_expect_not(flagged(res, "a", "error_rate"), "0 -> 0.5%%: +0.5 points");
 	cr_expect(flagged(res, "b", "error_rate"), "10%% -> 12%%: +2 points");
 	cr_expect(json_is_null(json_object_get(find(res, "a", "error_rate"), "change")));
@@ -117,12 +117,12 @@ Test(diff, too_few_samples_and_unmatched_rows)
 	json_t *res, *skipped;
 
 	diff_opts_init(&opts);
-	res = run(snapshot(json_pack("{s:o, s:o, s:o}", "rare", row(10, 0, 1, 1000, 1000),
-				     "mid", row(50, 0, 1, 1000, 1000),
-				     "gone", row(500, 0, 1, 1000, 1000))),
-		  snapshot(json_pack("{s:o, s:o, s:o}", "rare", row(10, 0, 1, 9000, 9000),
-				     "mid", row(50, 0, 1, 1000, 9000),
-				     "fresh", row(500, 0, 1, 1000, 1000))), &opts);
+	res = run(
+		snapshot(json_pack("{s:o, s:o, s:o}", "rare", row(10, 0, 1, 1000, 1000), "mid",
+				   row(50, 0, 1, 1000, 1000), "gone", row(500, 0, 1, 1000, 1000))),
+		snapshot(json_pack("{s:o, s:o, s:o}", "rare", row(10, 0, 1, 9000, 9000), "mid",
+				   row(50, 0, 1, 1000, 9000), "fresh", row(500, 0, 1, 1000, 1000))),
+		&opts);
 	cr_expect_null(find(res, "rare", "p50"), "below --min-count");
 	cr_expect_not_null(find(res, "mid", "p95"), "p95 needs 20");
 	cr_expect_null(find(res, "mid", "p99"), "p99 needs 100 samples on both sides");
@@ -184,7 +184,9 @@ Test(diff, text_output)
 Test(diff, malformed_snapshots)
 {
 	static const char *const docs[] = {
-		"{}", "{\"syscalls\": []}", "{\"syscalls\": {\"read\": 5}}",
+		"{}",
+		"{\"syscalls\": []}",
+		"{\"syscalls\": {\"read\": 5}}",
 		"{\"syscalls\": {\"read\": {\"count\": \"many\", \"p50_ns\": null}}}",
 		"{\"syscalls\": {\"read\": {\"count\": 1e30, \"p50_ns\": -5, \"p99_ns\": 1.5}}}",
 		"{\"syscalls\": {\"read\": {\"count\": 100, \"p50_ns\": 0}}}",
@@ -221,8 +223,7 @@ static json_t *request_snapshot_on(int http_port, const char *endpoint, long p99
 	json_object_set_new(peer, "peer", json_string("127.0.0.1:5432"));
 	json_object_set_new(peer, "endpoints", json_array());
 	return json_pack("{s:s, s:{s:[o], s:{}}, s:{s:[o]}}", "schema", "latscope.snapshot",
-			 "requests", "servers", port, "slow",
-			 "upstreams", "peers", peer);
+			 "requests", "servers", port, "slow", "upstreams", "peers", peer);
 }
 
 static json_t *request_snapshot(const char *endpoint, long p99)
@@ -236,8 +237,7 @@ Test(diff, matches_request_endpoints_and_upstream_peers)
 	json_t *res, *skipped;
 
 	diff_opts_init(&opts);
-	res = run(request_snapshot("GET /x", 1000000), request_snapshot("GET /x", 2000000),
-		  &opts);
+	res = run(request_snapshot("GET /x", 1000000), request_snapshot("GET /x", 2000000), &opts);
 	cr_expect(flagged(res, ":8080 GET /x", "p99"), "endpoint p99 doubled");
 	cr_expect(flagged(res, ":8080", "p99"), "the port's total too");
 	cr_expect_not(flagged(res, "127.0.0.1:5432", "p99"), "peer unchanged");
@@ -245,12 +245,11 @@ Test(diff, matches_request_endpoints_and_upstream_peers)
 	cr_expect_eq(json_integer_value(json_object_get(res, "regressions")), 2);
 	json_decref(res);
 
-	res = run(request_snapshot("GET /x", 1000000), request_snapshot("GET /y", 1000000),
-		  &opts);
+	res = run(request_snapshot("GET /x", 1000000), request_snapshot("GET /y", 1000000), &opts);
 	skipped = json_object_get(res, "skipped");
 	cr_expect_eq(json_array_size(skipped), 2, "GET /x gone, GET /y new");
-	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(skipped, 0),
-							   "section")), "requests");
+	cr_expect_str_eq(json_string_value(json_object_get(json_array_get(skipped, 0), "section")),
+			 "requests");
 	json_decref(res);
 }
 

@@ -64,8 +64,7 @@ static enum expr_verdict verdict_of(const char *text, struct expr_result *out)
 	struct expr_error err;
 	struct expr *e;
 
-	cr_assert_eq(expr_parse(text, &e, &err), 0, "'%s': col %d: %s", text,
-		     err.column, err.msg);
+	cr_assert_eq(expr_parse(text, &e, &err), 0, "'%s': col %d: %s", text, err.column, err.msg);
 	expr_eval(e, snap, &res);
 	expr_free(e);
 	if (out)
@@ -90,10 +89,9 @@ static void expect_error(const char *text, int column, const char *needle)
 
 	cr_assert_eq(expr_parse(text, &e, &err), -EINVAL, "'%s' should not parse", text);
 	cr_expect_null(e);
-	cr_expect_eq(err.column, column, "'%s': column %d, expected %d (%s)", text,
-		     err.column, column, err.msg);
-	cr_expect(strstr(err.msg, needle), "'%s': message '%s' lacks '%s'", text,
-		  err.msg, needle);
+	cr_expect_eq(err.column, column, "'%s': column %d, expected %d (%s)", text, err.column,
+		     column, err.msg);
+	cr_expect(strstr(err.msg, needle), "'%s': message '%s' lacks '%s'", text, err.msg, needle);
 }
 
 Test(expr, duration_units)
@@ -151,10 +149,10 @@ Test(expr, request_upstream_and_resource_paths)
 	expect_pass("requests[\":8080 GET /x\"].p95 == 1ms");
 	expect_pass("requests[\":9090 GET /x\"].p95 == 5ms");
 	expect_pass("requests[\"GET /x\"].count == 50");
-	expect_pass("requests[\"GET /x\"].p95 == 5ms");	/* the worst port's */
+	expect_pass("requests[\"GET /x\"].p95 == 5ms"); /* the worst port's */
 	expect_pass("requests[\"GET /x\"].min == 700ns");
 	expect_pass("requests[\"GET /x\"].rate == 20/s");
-	expect_pass("requests[\":8080\"].count == 190");	/* a port's total */
+	expect_pass("requests[\":8080\"].count == 190"); /* a port's total */
 	expect_pass("requests.rate == 80/s and requests.count == 200");
 	expect_fail("requests[\"GET /api/status\"].error_rate < 0.5%");
 	expect_pass("upstreams[\"127.0.0.1:5432\"].p99 < 5ms");
@@ -182,10 +180,10 @@ Test(expr, precedence_and_logic)
 	expect_pass("10 - 4 - 3 == 3");
 	expect_pass("12 / 3 / 2 == 2");
 	expect_pass("-2 * 3 == -6");
-	expect_pass("1 < 2 or 1 > 2 and 1 > 2");	/* and binds tighter */
+	expect_pass("1 < 2 or 1 > 2 and 1 > 2"); /* and binds tighter */
 	expect_fail("(1 < 2 or 1 > 2) and 1 > 2");
 	expect_pass("not 1 > 2");
-	expect_fail("not 1 < 2 and 1 < 2");		/* not binds tighter than and */
+	expect_fail("not 1 < 2 and 1 < 2"); /* not binds tighter than and */
 	expect_pass("not (1 < 2 and 1 > 2)");
 	expect_pass("1 < 2 && !(2 < 1) || 1 > 2");
 	expect_pass("syscalls.read.p99 < 2 * syscalls.read.p90 * 1000");
@@ -272,10 +270,11 @@ Test(expr, deep_nesting_is_an_error_not_a_crash)
 Test(expr, fuzz_garbage_never_crashes)
 {
 	static const char *const pieces[] = {
-		"syscalls", "requests", ".", "read", "p99", "[", "]", "\"k\"", "'",
-		"(", ")", "<", "<=", "==", "!", "and", "or", "not", "1", "2.5", "ms",
-		"%", "/s", "/", "*", "-", "+", " ", "\\", "\"", "µ", "\xff", "1e9",
-		"overhead", "kernel_cpu", "error_rate", "count", "KB",
+		"syscalls", "requests", ".",	      "read",	    "p99",   "[",  "]",	 "\"k\"",
+		"'",	    "(",	")",	      "<",	    "<=",    "==", "!",	 "and",
+		"or",	    "not",	"1",	      "2.5",	    "ms",    "%",  "/s", "/",
+		"*",	    "-",	"+",	      " ",	    "\\",    "\"", "µ",	 "\xff",
+		"1e9",	    "overhead", "kernel_cpu", "error_rate", "count", "KB",
 	};
 	unsigned int seed = 12345;
 	char text[256];
@@ -291,8 +290,8 @@ Test(expr, fuzz_garbage_never_crashes)
 			if (round % 2) {
 				text[n++] = (char)(rand_r(&seed) % 255 + 1);
 			} else {
-				const char *p = pieces[rand_r(&seed) %
-						       (sizeof(pieces) / sizeof(pieces[0]))];
+				const char *p =
+					pieces[rand_r(&seed) % (sizeof(pieces) / sizeof(pieces[0]))];
 
 				n += snprintf(text + n, sizeof(text) - n, "%s", p);
 			}

@@ -27,8 +27,10 @@ static const struct extra_option opts[] = {
 
 Test(extra_options, takes_its_own_and_keeps_the_rest)
 {
-	char *argv[] = { "check", "-p", "12", "--assert", "a < 1", "-c", "--assert",
-			 "--junit=out.xml", "--strict", "-d", "3", "--asserted", NULL };
+	char *argv[] = { "check",    "-p", "12",       "--assert",
+			 "a < 1",    "-c", "--assert", "--junit=out.xml",
+			 "--strict", "-d", "3",	       "--asserted",
+			 NULL };
 	int argc = 12;
 	struct seen s = {};
 	char why[128];

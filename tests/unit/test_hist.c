@@ -9,24 +9,24 @@
 /* Every value maps to a bucket whose [low, low + width) contains it. */
 Test(hist, bucket_contains_value)
 {
-	__u64 values[] = { 0, 1, 31, 32, 63, 64, 65, 100, 127, 128, 1000,
-			   4095, 4096, 123456789, 1ULL << 40, (1ULL << 41) - 1 };
+	__u64 values[] = { 0,	1,   31,   32,	 63,   64,	  65,	      100,
+			   127, 128, 1000, 4095, 4096, 123456789, 1ULL << 40, (1ULL << 41) - 1 };
 
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
 		__u32 b = hist_bucket_of(values[i]);
 
 		cr_assert_lt(b, HIST_BUCKETS);
-		cr_assert_geq(values[i], hist_bucket_low(b), "value %llu", (unsigned long long)values[i]);
-		cr_assert_lt(values[i], hist_bucket_low(b) + hist_bucket_width(b),
-			     "value %llu", (unsigned long long)values[i]);
+		cr_assert_geq(values[i], hist_bucket_low(b), "value %llu",
+			      (unsigned long long)values[i]);
+		cr_assert_lt(values[i], hist_bucket_low(b) + hist_bucket_width(b), "value %llu",
+			     (unsigned long long)values[i]);
 	}
 }
 
 Test(hist, buckets_tile_the_range_without_gaps)
 {
 	for (__u32 b = 1; b < HIST_BUCKETS; b++)
-		cr_assert_eq(hist_bucket_low(b),
-			     hist_bucket_low(b - 1) + hist_bucket_width(b - 1),
+		cr_assert_eq(hist_bucket_low(b), hist_bucket_low(b - 1) + hist_bucket_width(b - 1),
 			     "gap before bucket %u", b);
 }
 
@@ -35,8 +35,7 @@ Test(hist, width_bounded_by_stated_error)
 	for (__u32 b = 2 * HIST_SUB_BUCKETS; b < HIST_BUCKETS; b++) {
 		double half = hist_bucket_width(b) / 2.0;
 
-		cr_assert_leq(half / hist_bucket_low(b), HIST_ERROR_PPM / 1e6,
-			      "bucket %u", b);
+		cr_assert_leq(half / hist_bucket_low(b), HIST_ERROR_PPM / 1e6, "bucket %u", b);
 	}
 }
 
@@ -136,9 +135,18 @@ static __u64 draw_bimodal(void)
 	return 35000000 + (__u64)(uniform01() * 10000000);
 }
 
-Test(quantile, uniform_within_bound) { check_distribution("uniform", draw_uniform); }
-Test(quantile, lognormal_within_bound) { check_distribution("lognormal", draw_lognormal); }
-Test(quantile, bimodal_within_bound) { check_distribution("bimodal", draw_bimodal); }
+Test(quantile, uniform_within_bound)
+{
+	check_distribution("uniform", draw_uniform);
+}
+Test(quantile, lognormal_within_bound)
+{
+	check_distribution("lognormal", draw_lognormal);
+}
+Test(quantile, bimodal_within_bound)
+{
+	check_distribution("bimodal", draw_bimodal);
+}
 
 Test(quantile, empty_is_zero)
 {

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "base/format.h"
 #include "lat_samples.h"
+#include "loader/overhead_sampler.h"
+#include "res_rows.h"
 #include "views/metrics/config.h"
 #include "views/metrics/exposition.h"
 #include "model/funcs.h"
@@ -19,12 +22,16 @@ static struct model *model;
 static struct metrics_config cfg;
 
 /* 900 fast reads and 100 slow ones; 7 failed opens; one odd comm. */
-static const struct { __u32 nr; __u64 ns; int n; bool failed; } samples[] = {
-	{ 0, 2000, 900, false },	/* read */
-	{ 0, 60000000, 100, false },
-	{ 257, 5000, 7, true },		/* openat */
-	{ 257, 992, 3, false },		/* exactly on the 1us bound */
-	{ 39, 300, 50, false },		/* getpid */
+static const struct {
+	__u32 nr;
+	__u64 ns;
+	int n;
+	bool failed;
+} samples[] = {
+	{ 0, 2000, 900, false },			     /* read */
+	{ 0, 60000000, 100, false }, { 257, 5000, 7, true }, /* openat */
+	{ 257, 992, 3, false },				     /* exactly on the 1us bound */
+	{ 39, 300, 50, false },				     /* getpid */
 };
 
 static void add_samples(struct lat_stats *s, __u64 ns, int n, bool failed)
@@ -41,7 +48,7 @@ static void set_syscall(__u32 nr)
 	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
 		if (samples[i].nr == nr)
 			add_samples(stats, samples[i].ns, samples[i].n, samples[i].failed);
-	model_set_syscall(model, nr, stats);
+	syscalls_set(&model->syscalls, nr, stats);
 	free(stats);
 }
 
@@ -54,7 +61,7 @@ static void setup(void)
 	set_syscall(0);
 	set_syscall(257);
 	set_syscall(39);
-	model->now_ns = model->start_ns + 2000000000ULL;
+	model->clock.now_ns = model->clock.start_ns + 2000000000ULL;
 	metrics_config_init(&cfg);
 }
 
@@ -114,8 +121,9 @@ TestSuite(ladder);
 
 Test(ladder, default_bounds_are_exact_bucket_boundaries)
 {
-	static const double nominal[] = { 1e3, 2.5e3, 5e3, 1e4, 2.5e4, 5e4, 1e5, 2.5e5,
-		5e5, 1e6, 2.5e6, 5e6, 1e7, 2.5e7, 5e7, 1e8, 2.5e8, 5e8, 1e9, 2.5e9, 5e9, 1e10 };
+	static const double nominal[] = { 1e3,	 2.5e3, 5e3,   1e4,   2.5e4, 5e4,   1e5, 2.5e5,
+					  5e5,	 1e6,	2.5e6, 5e6,   1e7,   2.5e7, 5e7, 1e8,
+					  2.5e8, 5e8,	1e9,   2.5e9, 5e9,   1e10 };
 	struct metrics_config c;
 
 	metrics_config_init(&c);
@@ -124,7 +132,8 @@ Test(ladder, default_bounds_are_exact_bucket_boundaries)
 		__u64 b = c.bounds_ns[i];
 
 		cr_assert_eq(hist_bucket_low(hist_bucket_of(b)), b, "%llu", (unsigned long long)b);
-		cr_assert_leq(fabs(b - nominal[i]) / nominal[i], 1.0 / 64, "%llu", (unsigned long long)b);
+		cr_assert_leq(fabs(b - nominal[i]) / nominal[i], 1.0 / 64, "%llu",
+			      (unsigned long long)b);
 		if (i)
 			cr_assert_gt(b, c.bounds_ns[i - 1]);
 	}
@@ -144,8 +153,8 @@ Test(ladder, buckets_option)
 {
 	__u64 b[METRICS_MAX_BOUNDS];
 	int n;
-	const char *bad[] = { "", ",", "1ms,", ",1ms", "1ms,,2ms", "2ms,1ms", "1ms,1ms",
-			      "1ms,1.001ms", "0", "abc", "1h", "-1ms" };
+	const char *bad[] = { "",	 ",",		"1ms,", ",1ms", "1ms,,2ms", "2ms,1ms",
+			      "1ms,1ms", "1ms,1.001ms", "0",	"abc",	"1h",	    "-1ms" };
 
 	cr_assert_eq(metrics_parse_buckets("1ms,10ms,0.1,1s", b, &n), 0);
 	cr_assert_eq(n, 4);
@@ -169,8 +178,8 @@ static void assert_listen(const char *arg, int family, const char *host, int por
 
 Test(ladder, listen_option)
 {
-	const char *bad[] = { "", ":", "abc", "1.2.3.4", "1.2.3.4:99999", "[::1]9464",
-			      "[::1]:", "host:80", "1.2.3.4:-1", "1.2.3.4:80x" };
+	const char *bad[] = { "",	   ":",	     "abc",	"1.2.3.4",    "1.2.3.4:99999",
+			      "[::1]9464", "[::1]:", "host:80", "1.2.3.4:-1", "1.2.3.4:80x" };
 	struct sockaddr_storage a;
 	socklen_t len;
 
@@ -187,25 +196,28 @@ Test(ladder, accept_negotiation)
 {
 	cr_assert_eq(metrics_format_for_accept(NULL), METRICS_PROMETHEUS_TEXT);
 	cr_assert_eq(metrics_format_for_accept("*/*"), METRICS_PROMETHEUS_TEXT);
-	cr_assert_eq(metrics_format_for_accept("text/plain;version=0.0.4"), METRICS_PROMETHEUS_TEXT);
+	cr_assert_eq(metrics_format_for_accept("text/plain;version=0.0.4"),
+		     METRICS_PROMETHEUS_TEXT);
 	/* What Prometheus 2.42 sends. */
-	cr_assert_eq(metrics_format_for_accept(
-			     "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
-			     "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
-		     METRICS_OPENMETRICS);
+	cr_assert_eq(
+		metrics_format_for_accept(
+			"application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+			"version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
+		METRICS_OPENMETRICS);
 	cr_assert_eq(metrics_format_for_accept("text/plain, application/openmetrics-text; q=0"),
 		     METRICS_PROMETHEUS_TEXT);
-	cr_assert(strstr(metrics_content_type(METRICS_OPENMETRICS), "application/openmetrics-text"));
+	cr_assert(
+		strstr(metrics_content_type(METRICS_OPENMETRICS), "application/openmetrics-text"));
 }
 
 Test(ladder, seconds_are_exact_decimals)
 {
 	char buf[32];
 
-	cr_assert_str_eq(metrics_format_seconds(0, buf, sizeof(buf)), "0");
-	cr_assert_str_eq(metrics_format_seconds(992, buf, sizeof(buf)), "0.000000992");
-	cr_assert_str_eq(metrics_format_seconds(2500000000ULL, buf, sizeof(buf)), "2.5");
-	cr_assert_str_eq(metrics_format_seconds(3000000000ULL, buf, sizeof(buf)), "3");
+	cr_assert_str_eq(format_exact_seconds(0, buf, sizeof(buf)), "0");
+	cr_assert_str_eq(format_exact_seconds(992, buf, sizeof(buf)), "0.000000992");
+	cr_assert_str_eq(format_exact_seconds(2500000000ULL, buf, sizeof(buf)), "2.5");
+	cr_assert_str_eq(format_exact_seconds(3000000000ULL, buf, sizeof(buf)), "3");
 }
 
 TestSuite(exposition, .init = setup, .fini = teardown);
@@ -224,26 +236,32 @@ static __u64 expected_below(__u32 nr, __u64 bound_ns)
 Test(exposition, cumulative_counts_exact_at_every_le)
 {
 	char *text = render_once(METRICS_PROMETHEUS_TEXT, METRICS_SERIES_CAP);
-	static const struct { __u32 nr; const char *name; } calls[] = {
-		{ 0, "read" }, { 257, "openat" }, { 39, "getpid" } };
+	static const struct {
+		__u32 nr;
+		const char *name;
+	} calls[] = { { 0, "read" }, { 257, "openat" }, { 39, "getpid" } };
 	char series[160], le[32];
 
 	for (size_t c = 0; c < 3; c++) {
 		for (int k = 0; k < cfg.n_bounds; k++) {
-			snprintf(series, sizeof(series),
-				 "latscope_syscall_duration_seconds_bucket{syscall=\"%s\",le=\"%s\"}",
-				 calls[c].name, metrics_format_seconds(cfg.bounds_ns[k], le, sizeof(le)));
-			cr_assert_eq(value_of(text, series), expected_below(calls[c].nr, cfg.bounds_ns[k]),
-				     "%s", series);
+			snprintf(
+				series, sizeof(series),
+				"latscope_syscall_duration_seconds_bucket{syscall=\"%s\",le=\"%s\"}",
+				calls[c].name,
+				format_exact_seconds(cfg.bounds_ns[k], le, sizeof(le)));
+			cr_assert_eq(value_of(text, series),
+				     expected_below(calls[c].nr, cfg.bounds_ns[k]), "%s", series);
 		}
 		snprintf(series, sizeof(series),
-			 "latscope_syscall_duration_seconds_bucket{syscall=\"%s\",le=\"+Inf\"}", calls[c].name);
+			 "latscope_syscall_duration_seconds_bucket{syscall=\"%s\",le=\"+Inf\"}",
+			 calls[c].name);
 		cr_assert_eq(value_of(text, series), expected_below(calls[c].nr, ~0ULL));
 		snprintf(series, sizeof(series),
 			 "latscope_syscall_duration_seconds_count{syscall=\"%s\"}", calls[c].name);
 		cr_assert_eq(value_of(text, series), expected_below(calls[c].nr, ~0ULL));
 	}
-	cr_assert_float_eq(value_of(text, "latscope_syscall_duration_seconds_sum{syscall=\"read\"}"),
+	cr_assert_float_eq(value_of(text,
+				    "latscope_syscall_duration_seconds_sum{syscall=\"read\"}"),
 			   900 * 2e-6 + 100 * 0.06, 1e-9);
 	cr_assert_eq(value_of(text, "latscope_syscall_errors_total{syscall=\"openat\"}"), 7);
 	cr_assert_eq(value_of(text, "latscope_syscall_errors_total{syscall=\"read\"}"), 0);
@@ -269,25 +287,30 @@ Test(exposition, openmetrics_shape)
 Test(exposition, series_cap_folds_into_other)
 {
 	struct metrics_exporter *mx = metrics_exporter_new(cfg.bounds_ns, cfg.n_bounds, 2);
-	const char *folded = "latscope_metrics_folded_total{family=\"latscope_syscall_duration_seconds\"}";
+	const char *folded =
+		"latscope_metrics_folded_total{family=\"latscope_syscall_duration_seconds\"}";
 	struct lat_stats *busy = calloc(1, sizeof(*busy));
 	char *text;
 
 	cr_assert(mx && busy);
 	text = render(mx, METRICS_PROMETHEUS_TEXT);
 	/* By total time: read, then openat; getpid is folded. */
-	cr_assert_eq(value_of(text, "latscope_syscall_duration_seconds_count{syscall=\"read\"}"), 1000);
-	cr_assert_eq(value_of(text, "latscope_syscall_duration_seconds_count{syscall=\"other\"}"), 50);
+	cr_assert_eq(value_of(text, "latscope_syscall_duration_seconds_count{syscall=\"read\"}"),
+		     1000);
+	cr_assert_eq(value_of(text, "latscope_syscall_duration_seconds_count{syscall=\"other\"}"),
+		     50);
 	cr_assert_null(strstr(text, "syscall=\"getpid\""));
 	cr_assert_eq(value_of(text, folded), 1);
 	free(text);
 
 	/* A new syscall, now the busiest: admission is sticky, so it folds too. */
 	add_samples(busy, 1000000000ULL, 5, true);
-	model_set_syscall(model, 1, busy); /* write */
+	syscalls_set(&model->syscalls, 1, busy); /* write */
 	text = render(mx, METRICS_PROMETHEUS_TEXT);
-	cr_assert_eq(value_of(text, "latscope_syscall_duration_seconds_count{syscall=\"openat\"}"), 10);
-	cr_assert_eq(value_of(text, "latscope_syscall_duration_seconds_count{syscall=\"other\"}"), 55);
+	cr_assert_eq(value_of(text, "latscope_syscall_duration_seconds_count{syscall=\"openat\"}"),
+		     10);
+	cr_assert_eq(value_of(text, "latscope_syscall_duration_seconds_count{syscall=\"other\"}"),
+		     55);
 	cr_assert_eq(value_of(text, "latscope_syscall_errors_total{syscall=\"other\"}"), 5);
 	cr_assert_eq(value_of(text, folded), 2);
 	free(text);
@@ -311,8 +334,9 @@ Test(exposition, estimated_program_counters_never_fall)
 	oh->sampled_ns = 200000000ULL; /* 5000 runs/s over 2 s */
 	text = render(mx, METRICS_PROMETHEUS_TEXT);
 	cr_assert_eq(value_of(text, runs), 10000);
-	cr_assert_float_eq(value_of(text, "latscope_bpf_program_run_seconds_total{program=\"syscall_enter\"}"),
-			   0.005, 1e-9);
+	cr_assert_float_eq(
+		value_of(text, "latscope_bpf_program_run_seconds_total{program=\"syscall_enter\"}"),
+		0.005, 1e-9);
 	free(text);
 	oh->sampled_ns *= 4; /* the rate estimate drops to a quarter */
 	text = render(mx, METRICS_PROMETHEUS_TEXT);
@@ -400,9 +424,8 @@ struct sample_run {
 };
 
 /* Checks the cumulative count at every le, +Inf and _count of one series. */
-static void assert_histogram(const char *text, const char *family,
-			     const char *labels, const struct sample_run *runs,
-			     size_t n_runs)
+static void assert_histogram(const char *text, const char *family, const char *labels,
+			     const struct sample_run *runs, size_t n_runs)
 {
 	char series[512], le[32];
 	__u64 below, all = 0;
@@ -414,7 +437,7 @@ static void assert_histogram(const char *text, const char *family,
 		for (size_t r = 0; r < n_runs; r++)
 			below += runs[r].ns < cfg.bounds_ns[k] ? runs[r].n : 0;
 		snprintf(series, sizeof(series), "%s_bucket{%s,le=\"%s\"}", family, labels,
-			 metrics_format_seconds(cfg.bounds_ns[k], le, sizeof(le)));
+			 format_exact_seconds(cfg.bounds_ns[k], le, sizeof(le)));
 		cr_assert_eq(value_of(text, series), below, "%s", series);
 	}
 	snprintf(series, sizeof(series), "%s_bucket{%s,le=\"+Inf\"}", family, labels);
@@ -423,13 +446,17 @@ static void assert_histogram(const char *text, const char *family,
 	cr_assert_eq(value_of(text, series), all, "%s", series);
 }
 
-static void add_request(__u32 group, enum req_role role, const char *req,
-			const char *resp, __u64 ns, int n, enum req_outcome outcome)
+static void add_request(__u32 group, enum req_role role, const char *req, const char *resp,
+			__u64 ns, int n, enum req_outcome outcome)
 {
 	struct request_rec rec = {
 		.hdr = { .type = REC_REQUEST, .tgid = 42, .tid = 42, .ts_ns = 1 },
-		.group = group, .role = role, .outcome = outcome,
-		.duration_ns = ns, .bytes_in = 100, .bytes_out = 1000,
+		.group = group,
+		.role = role,
+		.outcome = outcome,
+		.duration_ns = ns,
+		.bytes_in = 100,
+		.bytes_out = 1000,
 	};
 
 	rec.req_len = strlen(req);
@@ -443,14 +470,15 @@ static void add_request(__u32 group, enum req_role role, const char *req,
 /* The kernel's totals: only whether a group appears matters here. */
 static void set_request_group(__u32 id, enum req_role role, __u16 port, __u64 n)
 {
-	struct req_group_key key = { .role = role, .port = port,
+	struct req_group_key key = { .role = role,
+				     .port = port,
 				     .addr = { [10] = 0xff, [11] = 0xff, 127, 0, 0, 1 } };
 	struct req_group_counts counts = { 0 };
 	struct lat_stats *lat = calloc(1, sizeof(*lat));
 
 	cr_assert(lat);
 	lat_samples_add(lat, 1000, n, false);
-	cr_assert_eq(model_set_request_group(model, id, &key, lat, &counts), 0);
+	cr_assert_eq(requests_set_group(model->requests, id, &key, lat, &counts), 0);
 	free(lat);
 }
 
@@ -484,39 +512,44 @@ static void add_functions(void)
 	cr_assert(lat);
 	for (size_t i = 0; i < 2; i++)
 		lat_samples_add(lat, handle_runs[i].ns, handle_runs[i].n, false);
-	cr_assert_eq(model_set_func_info(model, 0, "handle", "/usr/bin/app", "/usr/bin/app", false), 0);
-	cr_assert_eq(model_set_func(model, 0, lat, 500000), 0);
+	cr_assert_eq(funcs_set_info(model->funcs, 0, "handle", "/usr/bin/app", "/usr/bin/app",
+				    false),
+		     0);
+	cr_assert_eq(funcs_set(model->funcs, 0, lat, 500000), 0);
 	free(lat);
 }
 
 static void add_resources(void)
 {
 	struct res_process *p = resources_process(&model->res, 42), *q;
-	struct proc_stats st = { .rss_kb = 2048, .threads = 3, .has_memory = true,
-				 .minor_faults = 70, .major_faults = 2 };
+	struct proc_stats st = { .rss_kb = 2048,
+				 .threads = 3,
+				 .has_memory = true,
+				 .minor_faults = 70,
+				 .major_faults = 2 };
 
 	cr_assert(p);
-	model->res.groups = RES_GROUP_BIT(RES_SCHED) | RES_GROUP_BIT(RES_BLOCK) |
-			    RES_GROUP_BIT(RES_NET);
+	model->res.groups = res_group_bit("sched") | res_group_bit("block") | res_group_bit("net");
 	strcpy(p->comm, "app");
-	p->now.sched.on_cpu_ns = 1500000000ULL;
-	p->now.sched.voluntary = 9;
-	p->now.sched.involuntary = 4;
-	p->now.block.reads = 3;
-	p->now.block.read_bytes = 12288;
-	p->now.net.bytes_sent = 4600;
-	p->now.net.local_closes = 5;
-	p->now.net.aborts = 1;
-	p->now.net.resets_received = 2;
+	SCHED_NOW(p, on_cpu_ns) = 1500000000ULL;
+	SCHED_NOW(p, voluntary) = 9;
+	SCHED_NOW(p, involuntary) = 4;
+	BLOCK_NOW(p, reads) = 3;
+	BLOCK_NOW(p, read_bytes) = 12288;
+	NET_NOW(p, bytes_sent) = 4600;
+	NET_NOW(p, local_closes) = 5;
+	NET_NOW(p, aborts) = 1;
+	NET_NOW(p, resets_received) = 2;
 	for (size_t i = 0; i < 2; i++)
-		lat_samples_add(res_process_hist(p, RES_OFF_CPU), off_cpu_runs[i].ns,
+		lat_samples_add(res_process_hist(p, fam("sched"), 0), off_cpu_runs[i].ns,
 				off_cpu_runs[i].n, false);
-	lat_samples_add(res_process_hist(p, RES_BLOCK_IO), disk_runs[0].ns, disk_runs[0].n, false);
+	lat_samples_add(res_process_hist(p, fam("block"), 0), disk_runs[0].ns, disk_runs[0].n,
+			false);
 	res_process_set_proc(p, &st, false);
 	q = resources_process(&model->res, 43); /* not read from /proc yet */
 	cr_assert(q);
 	strcpy(q->comm, "child");
-	q->now.sched.on_cpu_ns = 1000;
+	SCHED_NOW(q, on_cpu_ns) = 1000;
 }
 
 static void sections_setup(void)
@@ -538,18 +571,27 @@ Test(sections, requests_per_endpoint)
 	assert_histogram(text, "latscope_request_duration_seconds", SERVER_USERS, users_runs, 2);
 	assert_histogram(text, "latscope_request_duration_seconds",
 			 "port=\"8080\",method=\"POST\",endpoint=\"/login\"", login_runs, 1);
-	cr_assert_eq(value_of(text, "latscope_requests_total{" SERVER_USERS ",status_class=\"2xx\"}"), 30);
-	cr_assert_eq(value_of(text, "latscope_requests_total{" SERVER_USERS ",status_class=\"5xx\"}"), 10);
-	cr_assert_eq(value_of(text, "latscope_requests_total{" SERVER_USERS ",status_class=\"4xx\"}"), 0);
+	cr_assert_eq(value_of(text,
+			      "latscope_requests_total{" SERVER_USERS ",status_class=\"2xx\"}"),
+		     30);
+	cr_assert_eq(value_of(text,
+			      "latscope_requests_total{" SERVER_USERS ",status_class=\"5xx\"}"),
+		     10);
+	cr_assert_eq(value_of(text,
+			      "latscope_requests_total{" SERVER_USERS ",status_class=\"4xx\"}"),
+		     0);
 	cr_assert_eq(value_of(text, "latscope_requests_total{port=\"8080\",method=\"POST\","
-				    "endpoint=\"/login\",status_class=\"3xx\"}"), 5);
+				    "endpoint=\"/login\",status_class=\"3xx\"}"),
+		     5);
 	cr_assert_eq(value_of(text, "latscope_requests_total{port=\"8080\",method=\"\","
-				    "endpoint=\"(not http)\",status_class=\"none\"}"), 1);
+				    "endpoint=\"(not http)\",status_class=\"none\"}"),
+		     1);
 	cr_assert_eq(value_of(text, "latscope_requests_aborted_total{" SERVER_USERS "}"), 2);
 	/* Aborted requests' bytes count too: 42 requests read, 100 bytes each. */
 	cr_assert_eq(value_of(text, "latscope_request_bytes_total{" SERVER_USERS "}"), 4200);
 	cr_assert_eq(value_of(text, "latscope_response_bytes_total{" SERVER_USERS "}"), 42000);
-	cr_assert_float_eq(value_of(text, "latscope_request_duration_seconds_sum{" SERVER_USERS "}"),
+	cr_assert_float_eq(value_of(text,
+				    "latscope_request_duration_seconds_sum{" SERVER_USERS "}"),
 			   30 * 2e-6 + 10 * 0.06, 1e-9);
 	cr_assert(has_line(text, "# TYPE latscope_requests_total counter"));
 	free(text);
@@ -562,7 +604,8 @@ Test(sections, upstreams_per_peer)
 	char *text = render_once(METRICS_PROMETHEUS_TEXT, METRICS_SERIES_CAP);
 
 	assert_histogram(text, "latscope_upstream_duration_seconds", labels, api_runs, 1);
-	snprintf(series, sizeof(series), "latscope_upstream_requests_total{%s,status_class=\"4xx\"}", labels);
+	snprintf(series, sizeof(series),
+		 "latscope_upstream_requests_total{%s,status_class=\"4xx\"}", labels);
 	cr_assert_eq(value_of(text, series), 4);
 	/* A client writes the call and reads the reply. */
 	snprintf(series, sizeof(series), "latscope_upstream_request_bytes_total{%s}", labels);
@@ -579,8 +622,10 @@ Test(sections, functions)
 	char *text = render_once(METRICS_PROMETHEUS_TEXT, METRICS_SERIES_CAP);
 
 	assert_histogram(text, "latscope_function_duration_seconds", labels, handle_runs, 2);
-	cr_assert_float_eq(value_of(text, "latscope_function_self_seconds_total{function=\"handle\","
-				    "module=\"/usr/bin/app\"}"), 0.0005, 1e-12);
+	cr_assert_float_eq(value_of(text,
+				    "latscope_function_self_seconds_total{function=\"handle\","
+				    "module=\"/usr/bin/app\"}"),
+			   0.0005, 1e-12);
 	free(text);
 }
 
@@ -593,23 +638,35 @@ Test(sections, resources_of_groups_switched_on)
 	assert_histogram(text, "latscope_process_run_queue_seconds", app, NULL, 0);
 	assert_histogram(text, "latscope_process_disk_request_duration_seconds", app, disk_runs, 1);
 	assert_histogram(text, "latscope_process_tcp_connect_duration_seconds", app, NULL, 0);
-	cr_assert_eq(value_of(text, "latscope_process_cpu_seconds_total{pid=\"42\",comm=\"app\"}"), 1.5);
-	cr_assert_eq(value_of(text, "latscope_process_cpu_seconds_total{pid=\"43\",comm=\"child\"}"), 1e-6);
-	cr_assert_eq(value_of(text, "latscope_process_context_switches_total{pid=\"42\",comm=\"app\","
-				    "kind=\"involuntary\"}"), 4);
+	cr_assert_eq(value_of(text, "latscope_process_cpu_seconds_total{pid=\"42\",comm=\"app\"}"),
+		     1.5);
+	cr_assert_eq(value_of(text,
+			      "latscope_process_cpu_seconds_total{pid=\"43\",comm=\"child\"}"),
+		     1e-6);
+	cr_assert_eq(value_of(text,
+			      "latscope_process_context_switches_total{pid=\"42\",comm=\"app\","
+			      "kind=\"involuntary\"}"),
+		     4);
 	cr_assert_eq(value_of(text, "latscope_process_page_faults_total{pid=\"42\",comm=\"app\","
-				    "kind=\"major\"}"), 2);
+				    "kind=\"major\"}"),
+		     2);
 	cr_assert_eq(value_of(text, "latscope_process_disk_requests_total{pid=\"42\",comm=\"app\","
-				    "op=\"read\"}"), 3);
+				    "op=\"read\"}"),
+		     3);
 	cr_assert_eq(value_of(text, "latscope_process_disk_bytes_total{pid=\"42\",comm=\"app\","
-				    "op=\"read\"}"), 12288);
+				    "op=\"read\"}"),
+		     12288);
 	cr_assert_eq(value_of(text, "latscope_process_network_bytes_total{pid=\"42\",comm=\"app\","
-				    "direction=\"sent\"}"), 4600);
+				    "direction=\"sent\"}"),
+		     4600);
 	cr_assert_eq(value_of(text, "latscope_process_tcp_closes_total{pid=\"42\",comm=\"app\","
-				    "kind=\"abort\"}"), 1);
+				    "kind=\"abort\"}"),
+		     1);
 	cr_assert_eq(value_of(text, "latscope_process_tcp_resets_total{pid=\"42\",comm=\"app\","
-				    "direction=\"received\"}"), 2);
-	cr_assert_eq(value_of(text, "latscope_process_resident_memory_bytes{pid=\"42\",comm=\"app\"}"),
+				    "direction=\"received\"}"),
+		     2);
+	cr_assert_eq(value_of(text,
+			      "latscope_process_resident_memory_bytes{pid=\"42\",comm=\"app\"}"),
 		     2048 * 1024);
 	cr_assert_null(strstr(text, "latscope_process_resident_memory_bytes{pid=\"43\""),
 		       "no RSS before the first /proc reading");
@@ -621,15 +678,21 @@ Test(sections, process_cap_folds_counters_too)
 {
 	char *text = render_once(METRICS_PROMETHEUS_TEXT, 1);
 
-	cr_assert_eq(value_of(text, "latscope_process_cpu_seconds_total{pid=\"other\",comm=\"other\"}"), 1e-6);
-	cr_assert_eq(value_of(text, "latscope_metrics_folded_total{family=\"latscope_process_*\"}"), 1);
+	cr_assert_eq(value_of(text,
+			      "latscope_process_cpu_seconds_total{pid=\"other\",comm=\"other\"}"),
+		     1e-6);
+	cr_assert_eq(value_of(text, "latscope_metrics_folded_total{family=\"latscope_process_*\"}"),
+		     1);
 	/* Server endpoints by count: /users/{id} (42), /login, (not http) folded. */
 	cr_assert_eq(value_of(text, "latscope_requests_total{port=\"other\",method=\"other\","
-				    "endpoint=\"other\",status_class=\"3xx\"}"), 5);
+				    "endpoint=\"other\",status_class=\"3xx\"}"),
+		     5);
 	cr_assert_eq(value_of(text, "latscope_request_duration_seconds_count{port=\"other\","
-				    "method=\"other\",endpoint=\"other\"}"), 6);
+				    "method=\"other\",endpoint=\"other\"}"),
+		     6);
 	cr_assert_eq(value_of(text, "latscope_metrics_folded_total{family="
-				    "\"latscope_request_duration_seconds\"}"), 2);
+				    "\"latscope_request_duration_seconds\"}"),
+		     2);
 	free(text);
 }
 

@@ -29,7 +29,7 @@ static void setup(void)
 	cr_assert(model && stats);
 	model_add_target(model, 42, false);
 	lat_sample_add(stats, 2000, false);
-	model_set_syscall(model, 0, stats);
+	syscalls_set(&model->syscalls, 0, stats);
 	free(stats);
 	metrics_config_init(&cfg);
 	cfg.listen = "127.0.0.1:0";
@@ -139,8 +139,8 @@ Test(metrics_server, scrapes_race_updates)
 	for (int i = 0; i < 2; i++)
 		cr_assert_eq(pthread_create(&threads[i], NULL, scrape_loop, NULL), 0);
 	for (int i = 0; i < 4 * RACE_REQUESTS; i++) {
-		model->syscalls[0]->lat.now.count++;
-		model->syscalls[0]->lat.now.buckets[hist_bucket_of(2000)]++;
+		model->syscalls.rows[0]->lat.now.count++;
+		model->syscalls.rows[0]->lat.now.buckets[hist_bucket_of(2000)]++;
 		cr_assert_eq(metrics_server_update(srv, model), 0);
 	}
 	for (int i = 0; i < 2; i++) {
@@ -169,7 +169,8 @@ Test(metrics_server, port_in_use_is_one_clear_error)
 	struct metrics_server *second = NULL;
 	char why[256];
 
-	cr_assert_eq(metrics_parse_listen(metrics_server_address(srv), &cfg.addr, &cfg.addr_len), 0);
+	cr_assert_eq(metrics_parse_listen(metrics_server_address(srv), &cfg.addr, &cfg.addr_len),
+		     0);
 	cr_assert_lt(metrics_server_start(&cfg, &second, why, sizeof(why)), 0);
 	cr_assert_null(second);
 	cr_assert(strstr(why, "Address already in use") && strstr(why, metrics_server_address(srv)),

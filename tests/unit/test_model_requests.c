@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
-#include "model/requests.h"
+#include "model/model.h"
 
 static struct model *model;
 
@@ -20,15 +20,19 @@ static void teardown(void)
 
 TestSuite(model_requests, .init = setup, .fini = teardown);
 
-static void add(__u32 group, const char *req, const char *resp, __u64 ns,
-		enum req_outcome outcome)
+static void add(__u32 group, const char *req, const char *resp, __u64 ns, enum req_outcome outcome)
 {
 	struct request_rec rec = {
 		.hdr = { .type = REC_REQUEST, .tgid = 10, .tid = 11, .ts_ns = 1 },
-		.group = group, .role = REQ_ROLE_SERVER, .outcome = outcome,
-		.local_port = 8080, .peer_port = 5555,
+		.group = group,
+		.role = REQ_ROLE_SERVER,
+		.outcome = outcome,
+		.local_port = 8080,
+		.peer_port = 5555,
 		.peer_addr = { [10] = 0xff, [11] = 0xff, 127, 0, 0, 1 },
-		.duration_ns = ns, .bytes_in = 100, .bytes_out = 200,
+		.duration_ns = ns,
+		.bytes_in = 100,
+		.bytes_out = 200,
 	};
 
 	rec.req_len = strlen(req);
@@ -46,11 +50,10 @@ static void set_group(__u32 id, __u64 n)
 	struct lat_stats lat = { .count = n, .min_ns = 1000, .max_ns = 1000 };
 
 	lat.buckets[hist_bucket_of(1000)] = n;
-	cr_assert_eq(model_set_request_group(model, id, &key, &lat, &counts), 0);
+	cr_assert_eq(requests_set_group(model->requests, id, &key, &lat, &counts), 0);
 }
 
-static const struct req_row_view *row(const struct req_group_view *g,
-				      const char *name)
+static const struct req_row_view *row(const struct req_group_view *g, const char *name)
 {
 	for (int i = 0; i < g->n_endpoints; i++)
 		if (!strcmp(g->endpoints[i].name, name))
@@ -63,8 +66,7 @@ static const struct req_group_view *server_group(void)
 	const struct req_group_view *views;
 	int n;
 
-	cr_assert_eq(model_request_views(model, WINDOW_TOTAL, REQ_ROLE_SERVER,
-					 &views, &n), 0);
+	cr_assert_eq(requests_views(model->requests, WINDOW_TOTAL, REQ_ROLE_SERVER, &views, &n), 0);
 	cr_assert_eq(n, 1);
 	return &views[0];
 }
@@ -74,8 +76,7 @@ Test(model_requests, endpoints_status_and_ids)
 	const struct req_group_view *g;
 
 	add(0, "GET /users/42 HTTP/1.1\r\n", "HTTP/1.1 200 OK\r\n", 1000, REQ_DONE);
-	add(0, "GET /users/7?token=secret HTTP/1.1\r\n", "HTTP/1.1 503 Busy\r\n",
-	    3000, REQ_DONE);
+	add(0, "GET /users/7?token=secret HTTP/1.1\r\n", "HTTP/1.1 503 Busy\r\n", 3000, REQ_DONE);
 	add(0, "GET /users/9 HTTP/1.1\r\nHo", "", 0, REQ_ABORTED);
 	add(0, "\x16\x03\x01 tls", "\x17\x03\x03", 500, REQ_DONE);
 	set_group(0, 3);
@@ -101,8 +102,8 @@ Test(model_requests, endpoint_cap_folds_into_other)
 	const struct req_group_view *g;
 
 	for (int i = 0; i < MODEL_MAX_ENDPOINTS + 50; i++) {
-		snprintf(req, sizeof(req), "GET /page-%c%c%c HTTP/1.1\r\n",
-			 'a' + i % 26, 'a' + i / 26 % 26, 'a' + i / 676);
+		snprintf(req, sizeof(req), "GET /page-%c%c%c HTTP/1.1\r\n", 'a' + i % 26,
+			 'a' + i / 26 % 26, 'a' + i / 676);
 		add(0, req, "HTTP/1.1 200 OK\r\n", 1000, REQ_DONE);
 	}
 	set_group(0, MODEL_MAX_ENDPOINTS + 50);
@@ -117,7 +118,7 @@ Test(model_requests, slow_requests_logged_over_threshold)
 	const struct ring_log *log = &model->requests->slow;
 	const struct slow_request *s;
 
-	model->slow_threshold_ns = 2000;
+	model_set_slow_threshold(model, 2000);
 	add(0, "GET /a HTTP/1.1\r\n", "HTTP/1.1 200 OK\r\n", 1000, REQ_DONE);
 	cr_assert_null(model->last_event);
 	add(0, "GET /b HTTP/1.1\r\n", "HTTP/1.1 500 x\r\n", 5000, REQ_DONE);
@@ -141,8 +142,8 @@ Test(model_requests, interval_window)
 	add(0, "GET /a HTTP/1.1\r\n", "HTTP/1.1 200 OK\r\n", 1000, REQ_DONE);
 	add(0, "GET /a HTTP/1.1\r\n", "HTTP/1.1 200 OK\r\n", 1000, REQ_DONE);
 	set_group(0, 3);
-	cr_assert_eq(model_request_views(model, WINDOW_INTERVAL, REQ_ROLE_SERVER,
-					 &views, &n), 0);
+	cr_assert_eq(requests_views(model->requests, WINDOW_INTERVAL, REQ_ROLE_SERVER, &views, &n),
+		     0);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(views[0].total.lat.count, 2);
 	cr_assert_eq(views[0].endpoints[0].lat.count, 2);

@@ -7,10 +7,10 @@
 #include "model/funcs.h"
 #include "lat_samples.h"
 
-#define NR_READ		0
-#define NR_OPENAT	257
-#define SEC		1000000000ULL
-#define ENOENT_ERR	2
+#define NR_READ	   0
+#define NR_OPENAT  257
+#define SEC	   1000000000ULL
+#define ENOENT_ERR 2
 
 static struct model *model;
 static struct lat_stats *reads, *opens;
@@ -38,10 +38,10 @@ static void collect_at(int at, int new_reads, __u64 read_ns, int new_enoents)
 	lat_samples_add(reads, read_ns, new_reads, false);
 	lat_samples_add(opens, 3000, new_enoents, true);
 	enoents += new_enoents;
-	model_set_syscall(model, NR_READ, reads);
-	model_set_syscall(model, NR_OPENAT, opens);
-	model_set_syscall_errno(model, NR_OPENAT, ENOENT_ERR, enoents);
-	model->now_ns = model->start_ns + at * SEC;
+	syscalls_set(&model->syscalls, NR_READ, reads);
+	syscalls_set(&model->syscalls, NR_OPENAT, opens);
+	syscalls_set_errno(&model->syscalls, NR_OPENAT, ENOENT_ERR, enoents);
+	model->clock.now_ns = model->clock.start_ns + at * SEC;
 }
 
 static const struct syscall_view *find(enum model_window window, const char *name)
@@ -49,7 +49,7 @@ static const struct syscall_view *find(enum model_window window, const char *nam
 	const struct syscall_view *views;
 	int n;
 
-	model_syscall_views(model, window, &views, &n);
+	syscalls_views(&model->syscalls, window, NULL, &views, &n);
 	for (int i = 0; i < n; i++)
 		if (!strcmp(views[i].name, name))
 			return &views[i];
@@ -126,14 +126,14 @@ Test(windows, filtered_views_match_substrings_case_insensitively)
 	int n;
 
 	collect_at(1, 5, 1000, 5);
-	model_syscall_views_matching(model, WINDOW_TOTAL, "OPEN", &views, &n);
+	syscalls_views(&model->syscalls, WINDOW_TOTAL, "OPEN", &views, &n);
 	cr_assert_eq(n, 1);
 	cr_assert_str_eq(views[0].name, "openat");
-	model_syscall_views_matching(model, WINDOW_TOTAL, "", &views, &n);
+	syscalls_views(&model->syscalls, WINDOW_TOTAL, "", &views, &n);
 	cr_assert_eq(n, 2);
-	model_syscall_views_matching(model, WINDOW_TOTAL, NULL, &views, &n);
+	syscalls_views(&model->syscalls, WINDOW_TOTAL, NULL, &views, &n);
 	cr_assert_eq(n, 2);
-	model_syscall_views_matching(model, WINDOW_TOTAL, "zz", &views, &n);
+	syscalls_views(&model->syscalls, WINDOW_TOTAL, "zz", &views, &n);
 	cr_assert_eq(n, 0);
 }
 
@@ -142,12 +142,12 @@ Test(windows, totals_sum_every_syscall)
 	struct syscall_totals t;
 
 	collect_at(2, 30, 1000, 10);
-	model_syscall_totals(model, WINDOW_TOTAL, &t);
+	syscalls_totals(&model->syscalls, WINDOW_TOTAL, &t);
 	cr_assert_eq(t.count, 40);
 	cr_assert_eq(t.errors, 10);
 	cr_assert_float_eq(t.rate_per_s, 20.0, 1e-9);
 	cr_assert_float_eq(t.error_share, 0.25, 1e-9);
-	model_syscall_totals(model, WINDOW_LAST_INTERVAL, &t);
+	syscalls_totals(&model->syscalls, WINDOW_LAST_INTERVAL, &t);
 	cr_assert_eq(t.count, 0, "no mark yet: the last interval is empty");
 	cr_assert_float_eq(t.rate_per_s, 0.0, 1e-9);
 }
@@ -162,7 +162,7 @@ Test(windows, overhead_rows_filtered_by_name)
 	strcpy(model->overhead.progs[0].name, "syscall_enter");
 	strcpy(model->overhead.progs[1].name, "syscall_exit");
 	strcpy(model->overhead.progs[2].name, "lifecycle_exit");
-	model->now_ns = model->start_ns + SEC;
+	model->clock.now_ns = model->clock.start_ns + SEC;
 	model_overhead_view_matching(model, "SYSCALL", &v);
 	cr_assert_eq(v.n_progs, 2);
 	cr_assert_str_eq(v.progs[1].name, "syscall_exit");
@@ -176,28 +176,28 @@ Test(windows, functions_share_the_windows_and_the_reset)
 	const struct func_view *views;
 	int n;
 
-	model_set_func_info(model, 0, "handle_request", "app", "app", false);
+	funcs_set_info(model->funcs, 0, "handle_request", "app", "app", false);
 	lat_samples_add(reads, 2000000, 4, false);
-	model_set_func(model, 0, reads, 4000000);
-	model->now_ns = model->start_ns + SEC;
+	funcs_set(model->funcs, 0, reads, 4000000);
+	model->clock.now_ns = model->clock.start_ns + SEC;
 	model_mark_interval(model);
 	lat_samples_add(reads, 2000000, 6, false);
-	model_set_func(model, 0, reads, 10000000);
-	model->now_ns = model->start_ns + 2 * SEC;
+	funcs_set(model->funcs, 0, reads, 10000000);
+	model->clock.now_ns = model->clock.start_ns + 2 * SEC;
 	model_mark_interval(model);
-	model_func_views(model, WINDOW_LAST_INTERVAL, &views, &n);
+	funcs_views(model->funcs, WINDOW_LAST_INTERVAL, NULL, &views, &n);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(views[0].lat.count, 6);
 	cr_assert_eq(views[0].self_ns, 6000000);
-	model_func_views_matching(model, WINDOW_SINCE_RESET, "HANDLE", &views, &n);
+	funcs_views(model->funcs, WINDOW_SINCE_RESET, "HANDLE", &views, &n);
 	cr_assert_eq(n, 1);
 	cr_assert_eq(views[0].lat.count, 10);
-	model_func_views_matching(model, WINDOW_SINCE_RESET, "nope", &views, &n);
+	funcs_views(model->funcs, WINDOW_SINCE_RESET, "nope", &views, &n);
 	cr_assert_eq(n, 0);
 	model_reset(model);
-	model_func_views(model, WINDOW_SINCE_RESET, &views, &n);
+	funcs_views(model->funcs, WINDOW_SINCE_RESET, NULL, &views, &n);
 	cr_assert_eq(n, 0, "reset empties functions too");
-	model_func_views(model, WINDOW_TOTAL, &views, &n);
+	funcs_views(model->funcs, WINDOW_TOTAL, NULL, &views, &n);
 	cr_assert_eq(views[0].lat.count, 10);
 }
 

@@ -24,8 +24,8 @@ Test(pids, single_and_list)
 
 Test(pids, rejects_garbage)
 {
-	const char *bad[] = { "", "abc", "12a", "-5", "0", "1,,2", "1,", ",1",
-			      "99999999999999", " 12", "1 2" };
+	const char *bad[] = { "",    "abc", "12a", "-5", "0", "1,,2", "1,", ",1", "99999999999999",
+			      " 12", "1 2" };
 	pid_t *pids;
 	int n;
 
@@ -35,10 +35,14 @@ Test(pids, rejects_garbage)
 
 Test(duration, units)
 {
-	struct { const char *in; __u64 bare, ns; } ok[] = {
-		{ "20ms", 1, 20000000 }, { "1.5s", 1, 1500000000 },
-		{ "250us", 1, 250000 }, { "100ns", 1, 100 }, { "2m", 1, 120000000000ULL },
-		{ "10", 1000000000, 10000000000ULL }, { "0.5", 1000000, 500000 },
+	struct {
+		const char *in;
+		__u64 bare, ns;
+	} ok[] = {
+		{ "20ms", 1, 20000000 },      { "1.5s", 1, 1500000000 },
+		{ "250us", 1, 250000 },	      { "100ns", 1, 100 },
+		{ "2m", 1, 120000000000ULL }, { "10", 1000000000, 10000000000ULL },
+		{ "0.5", 1000000, 500000 },
 	};
 	__u64 ns;
 
@@ -72,8 +76,7 @@ Test(size, suffixes)
 }
 
 /* Parses a command line given as one string split on spaces. */
-static enum parse_result parse(const char *line, struct trace_settings *cli,
-			       char *err, size_t len)
+static enum parse_result parse(const char *line, struct trace_settings *cli, char *err, size_t len)
 {
 	static char buf[512];
 	char *argv[32];
@@ -91,8 +94,9 @@ Test(cli, record_by_pid_with_everything)
 	struct trace_settings cli;
 	char err[256];
 
-	cr_assert_eq(parse("-p 12,34 -d 10 -i 1 --slow 20ms -o x.json --jsonl --no-overhead",
-			   &cli, err, sizeof(err)), PARSE_OK, "%s", err);
+	cr_assert_eq(parse("-p 12,34 -d 10 -i 1 --slow 20ms -o x.json --jsonl --no-overhead", &cli,
+			   err, sizeof(err)),
+		     PARSE_OK, "%s", err);
 	cr_assert_eq(cli.n_pids, 2);
 	cr_assert_float_eq(cli.duration_s, 10.0, 1e-9);
 	cr_assert_float_eq(cli.interval_s, 1.0, 1e-9);
@@ -118,9 +122,19 @@ Test(cli, command_follows_by_default)
 Test(cli, bad_command_lines)
 {
 	const char *bad[] = {
-		"", "-p", "-p abc", "-p 1 -c x", "-p 1 --bogus", "-p 1 -d", "-p 1 -d -3",
-		"-p 1 -d 0", "-p 1 --slow fast", "-p 1 --jsonl", "-p 1 extra",
-		"-p 1 --ringbuf-size 3000", "-p 1 -i 1x",
+		"",
+		"-p",
+		"-p abc",
+		"-p 1 -c x",
+		"-p 1 --bogus",
+		"-p 1 -d",
+		"-p 1 -d -3",
+		"-p 1 -d 0",
+		"-p 1 --slow fast",
+		"-p 1 --jsonl",
+		"-p 1 extra",
+		"-p 1 --ringbuf-size 3000",
+		"-p 1 -i 1x",
 	};
 	struct trace_settings cli;
 	char err[256];
@@ -151,8 +165,8 @@ Test(cli, request_options)
 	cr_assert(cli.requests && cli.syscalls, "both on by default");
 	cr_assert_not(cli.keep_query);
 	trace_cli_free(&cli);
-	cr_assert_eq(parse("-p 1 --no-syscalls --keep-query", &cli, err, sizeof(err)),
-		     PARSE_OK, "%s", err);
+	cr_assert_eq(parse("-p 1 --no-syscalls --keep-query", &cli, err, sizeof(err)), PARSE_OK,
+		     "%s", err);
 	cr_assert(cli.requests && !cli.syscalls && cli.keep_query);
 	trace_cli_free(&cli);
 	cr_assert_eq(parse("-p 1 --no-requests", &cli, err, sizeof(err)), PARSE_OK);

@@ -4,18 +4,17 @@
 #include <unistd.h>
 #include "loader/proc_stats.h"
 
-static const char status_text[] =
-	"Name:\tdemo_app\n"
-	"Umask:\t0022\n"
-	"State:\tS (sleeping)\n"
-	"Tgid:\t6448\n"
-	"VmPeak:\t   10428 kB\n"
-	"VmSize:\t   10424 kB\n"
-	"VmHWM:\t    3260 kB\n"
-	"VmRSS:\t    3188 kB\n"
-	"RssAnon:\t     128 kB\n"
-	"Threads:\t2\n"
-	"SigQ:\t0/7823\n";
+static const char status_text[] = "Name:\tdemo_app\n"
+				  "Umask:\t0022\n"
+				  "State:\tS (sleeping)\n"
+				  "Tgid:\t6448\n"
+				  "VmPeak:\t   10428 kB\n"
+				  "VmSize:\t   10424 kB\n"
+				  "VmHWM:\t    3260 kB\n"
+				  "VmRSS:\t    3188 kB\n"
+				  "RssAnon:\t     128 kB\n"
+				  "Threads:\t2\n"
+				  "SigQ:\t0/7823\n";
 
 Test(proc_stats, status_fields)
 {

@@ -17,31 +17,36 @@ static void setup(void)
 	struct lat_stats *open_stats = calloc(1, sizeof(*open_stats));
 	struct syscall_slow_rec slow = {
 		.hdr = { .type = REC_SYSCALL_SLOW, .tgid = 42, .tid = 43 },
-		.nr = 0, .arg0 = 3, .ret = 17, .duration_ns = 60000000,
+		.nr = 0,
+		.arg0 = 3,
+		.ret = 17,
+		.duration_ns = 60000000,
 	};
 	struct proc_rec exec_rec = {
 		.hdr = { .type = REC_PROC_EXEC, .tgid = 42, .tid = 42 },
-		.comm = "worker", .filename = "/usr/bin/worker",
+		.comm = "worker",
+		.filename = "/usr/bin/worker",
 	};
 	struct proc_rec exit_rec = {
 		.hdr = { .type = REC_PROC_EXIT, .tgid = 42, .tid = 42 },
-		.exit_code = 3 << 8, .comm = "worker",
+		.exit_code = 3 << 8,
+		.comm = "worker",
 	};
 
 	model = model_new(10);
 	cr_assert(model && read_stats && open_stats);
-	model->slow_threshold_ns = 50000000;
+	model_set_slow_threshold(model, 50000000);
 	model_add_target(model, 42, false);
 	lat_samples_add(read_stats, 2000, 900, false);
 	lat_samples_add(read_stats, 60000000, 100, false);
 	lat_samples_add(open_stats, 5000, 7, true);
-	model_set_syscall(model, 0, read_stats);   /* read */
-	model_set_syscall(model, 257, open_stats); /* openat */
-	model_set_syscall_errno(model, 257, 2, 7);
+	syscalls_set(&model->syscalls, 0, read_stats);	 /* read */
+	syscalls_set(&model->syscalls, 257, open_stats); /* openat */
+	syscalls_set_errno(&model->syscalls, 257, 2, 7);
 	cr_assert_eq(model_add_record(model, &slow, sizeof(slow)), REC_SYSCALL_SLOW);
 	cr_assert_eq(model_add_record(model, &exec_rec, sizeof(exec_rec)), REC_PROC_EXEC);
 	cr_assert_eq(model_add_record(model, &exit_rec, sizeof(exit_rec)), REC_PROC_EXIT);
-	model->now_ns = model->start_ns + 2000000000ULL;
+	model->clock.now_ns = model->clock.start_ns + 2000000000ULL;
 	free(read_stats);
 	free(open_stats);
 }
@@ -72,8 +77,9 @@ Test(snapshot, schema_and_version)
 
 	cr_assert_str_eq(json_string_value(json_object_get(snap, "schema")), "latscope.snapshot");
 	cr_assert_eq(json_integer_value(json_object_get(snap, "version")), SNAPSHOT_VERSION);
-	cr_assert_float_eq(json_real_value(json_object_get(json_object_get(snap, "time"), "duration_s")),
-			   2.0, 1e-9);
+	cr_assert_float_eq(
+		json_real_value(json_object_get(json_object_get(snap, "time"), "duration_s")), 2.0,
+		1e-9);
 	json_decref(snap);
 }
 
@@ -85,9 +91,9 @@ Test(snapshot, syscalls_carry_counts_and_percentiles)
 	cr_assert(read, "read is keyed by name");
 	cr_assert_eq(json_integer_value(json_object_get(read, "count")), 1000);
 	cr_assert_eq(json_integer_value(json_object_get(read, "p50_ns")),
-		     lat_stats_quantile(&model->syscalls[0]->lat.now, 0.5));
+		     lat_stats_quantile(&model->syscalls.rows[0]->lat.now, 0.5));
 	cr_assert_eq(json_integer_value(json_object_get(read, "p99_ns")),
-		     lat_stats_quantile(&model->syscalls[0]->lat.now, 0.99));
+		     lat_stats_quantile(&model->syscalls.rows[0]->lat.now, 0.99));
 	cr_assert_eq(json_integer_value(json_object_get(read, "max_ns")), 60000000);
 	cr_assert_float_eq(json_real_value(json_object_get(read, "rate_per_s")), 500.0, 1e-6);
 	cr_assert_eq(json_array_size(json_object_get(read, "histogram")), 2);
@@ -121,8 +127,9 @@ Test(snapshot, events_and_targets)
 	cr_assert_str_eq(json_string_value(json_object_get(target, "state")), "exited");
 	cr_assert_str_eq(json_string_value(json_object_get(target, "comm")), "worker",
 			 "exec renames the target");
-	cr_assert_eq(json_integer_value(json_object_get(json_object_get(snap, "process_events"),
-							"total")), 2);
+	cr_assert_eq(json_integer_value(
+			     json_object_get(json_object_get(snap, "process_events"), "total")),
+		     2);
 	json_decref(snap);
 }
 

@@ -34,7 +34,7 @@ static const char *name_at(int i)
 	return ((const struct syscall_view *)order[i])->name;
 }
 
-static const struct top_view *syscalls = &top_views[0];
+#define SYSCALLS_VIEW (&top_views[0])
 
 TestSuite(columns, .init = setup);
 
@@ -51,7 +51,8 @@ Test(columns, every_view_is_complete)
 		cr_assert_lt(v->default_sort, v->n_columns, "%s", v->name);
 		cr_assert_eq(v->columns[0].format, TOP_TEXT, "%s: rows are named", v->name);
 		for (int c = 1; c < v->n_columns; c++)
-			cr_assert(v->columns[c].number, "%s column %d", v->name, c);
+			cr_assert(v->columns[c].number || v->columns[c].field, "%s column %d",
+				  v->name, c);
 		cr_assert_eq(!v->histogram, !v->summary, "%s", v->name);
 	}
 	cr_assert_str_eq(top_views[0].name, "syscalls");
@@ -60,41 +61,41 @@ Test(columns, every_view_is_complete)
 
 Test(columns, figures_sort_largest_first_ties_by_name)
 {
-	top_sort_rows(syscalls, COL_COUNT, false, order, 3);
+	top_sort_rows(SYSCALLS_VIEW, COL_COUNT, false, order, 3);
 	cr_assert_str_eq(name_at(0), "getppid", "100 calls, tie with read: by name");
 	cr_assert_str_eq(name_at(1), "read");
 	cr_assert_str_eq(name_at(2), "openat");
-	top_sort_rows(syscalls, COL_TOTAL, false, order, 3);
+	top_sort_rows(SYSCALLS_VIEW, COL_TOTAL, false, order, 3);
 	cr_assert_str_eq(name_at(0), "openat");
 	cr_assert_str_eq(name_at(2), "getppid");
 }
 
 Test(columns, reverse_flips_the_order)
 {
-	top_sort_rows(syscalls, COL_TOTAL, true, order, 3);
+	top_sort_rows(SYSCALLS_VIEW, COL_TOTAL, true, order, 3);
 	cr_assert_str_eq(name_at(0), "getppid");
 	cr_assert_str_eq(name_at(2), "openat");
 }
 
 Test(columns, names_sort_alphabetically)
 {
-	top_sort_rows(syscalls, COL_NAME, false, order, 3);
+	top_sort_rows(SYSCALLS_VIEW, COL_NAME, false, order, 3);
 	cr_assert_str_eq(name_at(0), "getppid");
 	cr_assert_str_eq(name_at(1), "openat");
 	cr_assert_str_eq(name_at(2), "read");
-	top_sort_rows(syscalls, COL_NAME, true, order, 3);
+	top_sort_rows(SYSCALLS_VIEW, COL_NAME, true, order, 3);
 	cr_assert_str_eq(name_at(0), "read");
 }
 
 Test(columns, out_of_range_column_leaves_rows_alone)
 {
-	top_sort_rows(syscalls, 99, false, order, 3);
+	top_sort_rows(SYSCALLS_VIEW, 99, false, order, 3);
 	cr_assert_str_eq(name_at(0), "read");
 }
 
 Test(columns, cells_and_highlights)
 {
-	const struct top_column *c = syscalls->columns;
+	const struct top_column *c = SYSCALLS_VIEW->columns;
 	char buf[32];
 
 	cr_assert_str_eq(top_cell_text(&c[COL_NAME], &rows[1], buf, sizeof(buf)), "openat");
@@ -119,20 +120,20 @@ Test(columns, syscall_rows_come_from_the_chosen_model_window)
 	cr_assert(model && s && out);
 	top_state_init(&st, top_n_views, defaults);
 	lat_samples_add(s, 1000, 5, false);
-	model_set_syscall(model, 0, s);		/* read */
-	model_set_syscall(model, 110, s);	/* getppid */
-	model->now_ns = model->start_ns + 1000000000ULL;
-	top_view_rows(syscalls, model, &st, out);
+	syscalls_set(&model->syscalls, 0, s);	/* read */
+	syscalls_set(&model->syscalls, 110, s); /* getppid */
+	model->clock.now_ns = model->clock.start_ns + 1000000000ULL;
+	top_view_rows(SYSCALLS_VIEW, model, &st, out);
 	cr_assert_eq(out->n, 0, "no interval marked yet");
 	model_mark_interval(model);
-	top_view_rows(syscalls, model, &st, out);
+	top_view_rows(SYSCALLS_VIEW, model, &st, out);
 	cr_assert_eq(out->n, 2);
 	cr_assert_str_eq(out->window_name, "last interval");
 	strcpy(st.filter, "PPID");
 	st.cumulative = true;
-	top_view_rows(syscalls, model, &st, out);
+	top_view_rows(SYSCALLS_VIEW, model, &st, out);
 	cr_assert_eq(out->n, 1);
-	cr_assert_str_eq(top_row_name(syscalls, out->rows[0]), "getppid");
+	cr_assert_str_eq(top_row_name(SYSCALLS_VIEW, out->rows[0]), "getppid");
 	cr_assert_str_eq(out->window_name, "cumulative");
 	top_view_rows(&top_views[1], model, &st, out);
 	cr_assert_eq(out->n, 0, "no requests: no rows");
@@ -142,12 +143,14 @@ Test(columns, syscall_rows_come_from_the_chosen_model_window)
 }
 
 /* A finished request on group @group (port 8080 served, or a peer called). */
-static void add_request(struct model *model, __u32 group, enum req_role role,
-			const char *req, int status, __u64 ns)
+static void add_request(struct model *model, __u32 group, enum req_role role, const char *req,
+			int status, __u64 ns)
 {
 	struct request_rec rec = {
 		.hdr = { .type = REC_REQUEST, .tgid = 10, .tid = 11, .ts_ns = 1 },
-		.group = group, .role = role, .outcome = REQ_DONE,
+		.group = group,
+		.role = role,
+		.outcome = REQ_DONE,
 		.duration_ns = ns,
 	};
 
@@ -157,8 +160,8 @@ static void add_request(struct model *model, __u32 group, enum req_role role,
 	cr_assert_eq(model_add_record(model, &rec, sizeof(rec)), REC_REQUEST);
 }
 
-static void set_group(struct model *model, __u32 id, enum req_role role,
-		      __u16 port, __u64 n, __u64 n_5xx)
+static void set_group(struct model *model, __u32 id, enum req_role role, __u16 port, __u64 n,
+		      __u64 n_5xx)
 {
 	struct req_group_key key = { .role = role, .port = port };
 	struct req_group_counts counts = { .status[2] = n - n_5xx, .status[5] = n_5xx };
@@ -172,7 +175,7 @@ static void set_group(struct model *model, __u32 id, enum req_role role,
 
 		memcpy(key.addr, v4, sizeof(v4));
 	}
-	cr_assert_eq(model_set_request_group(model, id, &key, lat, &counts), 0);
+	cr_assert_eq(requests_set_group(model->requests, id, &key, lat, &counts), 0);
 	free(lat);
 }
 
@@ -212,7 +215,7 @@ Test(columns, request_rows_per_endpoint_and_upstream_with_windows)
 	add_request(model, 1, REQ_ROLE_CLIENT, "GET /up HTTP/1.1\r\n", 200, 5000);
 	set_group(model, 0, REQ_ROLE_SERVER, 8080, 5, 1);
 	set_group(model, 1, REQ_ROLE_CLIENT, 9000, 1, 0);
-	model->now_ns = model->start_ns + 1000000000ULL;
+	model->clock.now_ns = model->clock.start_ns + 1000000000ULL;
 	top_view_rows(v, model, &st, out);
 	cr_assert_eq(out->n, 0, "last interval: nothing marked yet");
 	model_mark_interval(model);
@@ -231,7 +234,7 @@ Test(columns, request_rows_per_endpoint_and_upstream_with_windows)
 	/* The next interval has one more GET /a; cumulative keeps all. */
 	add_request(model, 0, REQ_ROLE_SERVER, "GET /a HTTP/1.1\r\n", 200, 1000);
 	set_group(model, 0, REQ_ROLE_SERVER, 8080, 6, 1);
-	model->now_ns += 1000000000ULL;
+	model->clock.now_ns += 1000000000ULL;
 	model_mark_interval(model);
 	top_view_rows(v, model, &st, out);
 	cr_assert_eq(out->n, 1);
@@ -241,7 +244,7 @@ Test(columns, request_rows_per_endpoint_and_upstream_with_windows)
 	top_view_rows(v, model, &st, out);
 	cr_assert_eq(out->n, 2, "filter keeps the GETs, both sides");
 	model_reset(model);
-	model->now_ns += 1000000000ULL;
+	model->clock.now_ns += 1000000000ULL;
 	model_mark_interval(model);
 	top_view_rows(v, model, &st, out);
 	cr_assert_eq(out->n, 0, "reset: cumulative starts again");
@@ -258,8 +261,8 @@ Test(columns, request_totals_for_the_header)
 	set_group(model, 0, REQ_ROLE_SERVER, 8080, 10, 1);
 	set_group(model, 1, REQ_ROLE_SERVER, 8081, 10, 0);
 	set_group(model, 2, REQ_ROLE_CLIENT, 9000, 50, 50);
-	model->now_ns = model->start_ns + 2000000000ULL;
-	model_request_totals(model, WINDOW_TOTAL, REQ_ROLE_SERVER, &t);
+	model->clock.now_ns = model->clock.start_ns + 2000000000ULL;
+	requests_totals(model->requests, WINDOW_TOTAL, REQ_ROLE_SERVER, &t);
 	cr_assert_eq(t.count, 20);
 	cr_assert_eq(t.errors, 1);
 	cr_assert_float_eq(t.rate_per_s, 10.0, 1e-9);

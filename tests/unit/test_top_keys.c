@@ -8,7 +8,10 @@
 
 static struct top_state st;
 static struct top_key_ctx ctx = {
-	.n_cols = 9, .n_rows = 20, .page_rows = 10, .has_histograms = true,
+	.n_cols = 9,
+	.n_rows = 20,
+	.page_rows = 10,
+	.has_histograms = true,
 };
 
 static void setup(void)

@@ -54,8 +54,8 @@ Test(uprobe_spec, rejects_bad)
 	char why[256];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		cr_assert_eq(uprobe_spec_parse(bad[i], &s, why, sizeof(why)), -EINVAL,
-			     "'%s'", bad[i]);
+		cr_assert_eq(uprobe_spec_parse(bad[i], &s, why, sizeof(why)), -EINVAL, "'%s'",
+			     bad[i]);
 		cr_assert(why[0], "a reason for '%s'", bad[i]);
 	}
 }

@@ -88,8 +88,8 @@ static void run_recurse(int depth, long ms)
 	recurse(depth, ms);
 	fprintf(stderr, "sleep_ns");
 	for (int level = depth; level >= 1; level--)
-		fprintf(stderr, " %llu", level <= MAX_LEVELS ?
-			(unsigned long long)level_sleep_ns[level] : 0ULL);
+		fprintf(stderr, " %llu",
+			level <= MAX_LEVELS ? (unsigned long long)level_sleep_ns[level] : 0ULL);
 	fputc('\n', stderr);
 }
 
@@ -260,7 +260,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "lea"))
 		run_timed(hot_lea, a);
 	else {
-		fprintf(stderr, "usage: funcs [--wait-signal] count|sleep|recurse|threads|lib|malloc|cxx|hot|push|lea ARGS\n");
+		fprintf(stderr,
+			"usage: funcs [--wait-signal] count|sleep|recurse|threads|lib|malloc|cxx|hot|push|lea ARGS\n");
 		return 2;
 	}
 	if (hold)

@@ -121,8 +121,8 @@ static int contend(long ms)
 static int touch(long pages)
 {
 	long size = sysconf(_SC_PAGESIZE);
-	char *p = mmap(NULL, pages * size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = mmap(NULL, pages * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		       0);
 
 	if (p == MAP_FAILED)
 		return 1;
@@ -164,8 +164,8 @@ static int listen_loopback(struct sockaddr_in *addr)
 	memset(addr, 0, sizeof(*addr));
 	addr->sin_family = AF_INET;
 	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) ||
-	    listen(fd, 16) || getsockname(fd, (struct sockaddr *)addr, &len))
+	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) || listen(fd, 16) ||
+	    getsockname(fd, (struct sockaddr *)addr, &len))
 		return -1;
 	return fd;
 }

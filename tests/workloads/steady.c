@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #define GETPPID_PER_TICK 10
-#define TICK_MS 100
+#define TICK_MS		 100
 
 static void tick(void)
 {

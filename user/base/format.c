@@ -79,8 +79,8 @@ const char *format_clock(__u64 realtime_ns, char *buf, size_t len)
 	struct tm tm;
 
 	localtime_r(&secs, &tm);
-	snprintf(buf, len, "%02d:%02d:%02d.%03llu", tm.tm_hour, tm.tm_min,
-		 tm.tm_sec, (unsigned long long)(realtime_ns / 1000000 % 1000));
+	snprintf(buf, len, "%02d:%02d:%02d.%03llu", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned long long)(realtime_ns / 1000000 % 1000));
 	return buf;
 }
 
@@ -90,5 +90,19 @@ const char *format_wait_status(int status, char *buf, size_t len)
 		snprintf(buf, len, "killed by SIG%s", sigabbrev_np(WTERMSIG(status)) ?: "?");
 	else
 		snprintf(buf, len, "exit %d", WEXITSTATUS(status));
+	return buf;
+}
+
+const char *format_exact_seconds(__u64 ns, char *buf, size_t len)
+{
+	size_t n;
+
+	snprintf(buf, len, "%llu.%09llu", (unsigned long long)(ns / 1000000000ULL),
+		 (unsigned long long)(ns % 1000000000ULL));
+	n = strlen(buf);
+	while (n && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n && buf[n - 1] == '.')
+		buf[--n] = '\0';
 	return buf;
 }

@@ -13,6 +13,8 @@ const char *format_count(double v, char *buf, size_t len);
 const char *format_kib(long kib, char *buf, size_t len);
 /* 512B, 1.50KB, 12.3MB */
 const char *format_byte_count(__u64 bytes, char *buf, size_t len);
+/* Exact decimal seconds for integer nanoseconds: 2496 -> "0.000002496". */
+const char *format_exact_seconds(__u64 ns, char *buf, size_t len);
 /* HH:MM:SS.mmm local time of a realtime nanosecond timestamp */
 const char *format_clock(__u64 realtime_ns, char *buf, size_t len);
 

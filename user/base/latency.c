@@ -4,8 +4,7 @@
 #include "base/latency.h"
 
 const double lat_quantiles[LAT_QUANTILES] = { 0.50, 0.90, 0.95, 0.99, 0.999 };
-const char *const lat_quantile_names[LAT_QUANTILES] = { "p50", "p90", "p95",
-							"p99", "p99.9" };
+const char *const lat_quantile_names[LAT_QUANTILES] = { "p50", "p90", "p95", "p99", "p99.9" };
 
 void lat_stats_merge(struct lat_stats *dst, const struct lat_stats *src)
 {
@@ -46,10 +45,8 @@ void lat_stats_window(struct lat_stats *out, const struct lat_stats *newer,
 	}
 	if (lowest == HIST_BUCKETS)
 		return;
-	out->min_ns = clamp_u64(hist_bucket_low(lowest), newer->min_ns,
-				newer->max_ns);
-	out->max_ns = clamp_u64(hist_bucket_low(highest) +
-					hist_bucket_width(highest) - 1,
+	out->min_ns = clamp_u64(hist_bucket_low(lowest), newer->min_ns, newer->max_ns);
+	out->max_ns = clamp_u64(hist_bucket_low(highest) + hist_bucket_width(highest) - 1,
 				newer->min_ns, newer->max_ns);
 }
 
@@ -65,16 +62,14 @@ __u64 lat_stats_quantile(const struct lat_stats *stats, double q)
 	for (__u32 i = 0; i < HIST_BUCKETS; i++) {
 		seen += stats->buckets[i];
 		if (seen >= rank) {
-			__u64 mid = hist_bucket_low(i) +
-				    hist_bucket_width(i) / 2;
+			__u64 mid = hist_bucket_low(i) + hist_bucket_width(i) / 2;
 			return clamp_u64(mid, stats->min_ns, stats->max_ns);
 		}
 	}
 	return stats->max_ns;
 }
 
-void lat_stats_summarize(const struct lat_stats *stats, double seconds,
-			 struct lat_summary *out)
+void lat_stats_summarize(const struct lat_stats *stats, double seconds, struct lat_summary *out)
 {
 	out->count = stats->count;
 	out->errors = stats->errors;

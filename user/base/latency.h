@@ -53,7 +53,6 @@ struct lat_bar {
  * (so bars stay log-linear). Returns the number of bars; 0 when empty.
  */
 int lat_stats_bars(const struct lat_stats *stats, struct lat_bar *bars, int max);
-void lat_stats_summarize(const struct lat_stats *stats, double seconds,
-			 struct lat_summary *out);
+void lat_stats_summarize(const struct lat_stats *stats, double seconds, struct lat_summary *out);
 
 #endif

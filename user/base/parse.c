@@ -30,7 +30,7 @@ int parse_pid_list(const char *arg, pid_t **pids, int *n)
 			if (list[i] == v)
 				goto next;
 		list[count++] = (pid_t)v;
-next:
+	next:
 		if (*end == ',' && end[1])
 			end++;
 		else if (*end)
@@ -51,7 +51,7 @@ static const struct {
 	const char *suffix;
 	double ns;
 } duration_units[] = {
-	{ "ns", 1 }, { "us", 1e3 }, { "µs", 1e3 }, { "ms", 1e6 },
+	{ "ns", 1 },  { "us", 1e3 }, { "µs", 1e3 },   { "ms", 1e6 },
 	{ "s", 1e9 }, { "m", 60e9 }, { "min", 60e9 }, { "h", 3600e9 },
 };
 
@@ -94,9 +94,18 @@ int parse_size(const char *arg, __u64 *bytes)
 	if (errno)
 		return -EINVAL;
 	switch (toupper((unsigned char)*end)) {
-	case 'K': v <<= 10; end++; break;
-	case 'M': v <<= 20; end++; break;
-	case 'G': v <<= 30; end++; break;
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
 	}
 	if (*end && strcmp(end, "B") && strcmp(end, "iB"))
 		return -EINVAL;

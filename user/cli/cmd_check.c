@@ -18,8 +18,7 @@ struct check_cmd {
 	const char *snapshot;
 };
 
-static int take_option(void *ctx, const char *name, const char *value,
-		       char *why, size_t len)
+static int take_option(void *ctx, const char *name, const char *value, char *why, size_t len)
 {
 	struct check_cmd *c = ctx;
 
@@ -44,24 +43,24 @@ static const struct extra_option check_options[] = {
 
 static void check_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: latscope check (-p PID | -c CMD) [-d SECONDS] REQUIREMENTS [OPTIONS]\n"
-		"       latscope check --snapshot FILE REQUIREMENTS [--junit FILE]\n\n"
-		"  REQUIREMENTS: one or more of\n"
-		"      --assert EXPR        e.g. 'syscalls.read.p99 < 1ms' (repeatable)\n"
-		"      --requirements FILE  one assertion per line: [NAME:] EXPR [# comment]\n"
-		"      --junit FILE         also write the verdicts as JUnit XML\n"
-		"      --snapshot FILE      judge a saved JSON snapshot instead of tracing\n"
-		"  exit: 0 all requirements met, 1 any failed, 2 usage or tracing error\n\n"
-		"tracing options:\n%s", trace_cli_usage);
+	fprintf(out, "usage: latscope check (-p PID | -c CMD) [-d SECONDS] REQUIREMENTS [OPTIONS]\n"
+		     "       latscope check --snapshot FILE REQUIREMENTS [--junit FILE]\n\n"
+		     "  REQUIREMENTS: one or more of\n"
+		     "      --assert EXPR        e.g. 'syscalls.read.p99 < 1ms' (repeatable)\n"
+		     "      --requirements FILE  one assertion per line: [NAME:] EXPR [# comment]\n"
+		     "      --junit FILE         also write the verdicts as JUnit XML\n"
+		     "      --snapshot FILE      judge a saved JSON snapshot instead of tracing\n"
+		     "  exit: 0 all requirements met, 1 any failed, 2 usage or tracing error\n\n"
+		     "tracing options:\n");
+	trace_cli_print_usage(out);
 }
 
 /* Judges @snap, shows the verdicts, writes JUnit; returns the exit code. */
 static int judge(struct check_cmd *c, json_t *snap, FILE *table)
 {
 	int failed = checks_evaluate(&c->checks, snap);
-	double duration = json_number_value(
-		json_object_get(json_object_get(snap, "time"), "duration_s"));
+	double duration =
+		json_number_value(json_object_get(json_object_get(snap, "time"), "duration_s"));
 
 	checks_print(table, &c->checks);
 	if (c->junit) {
@@ -117,8 +116,7 @@ static int check_live(struct check_cmd *c, int argc, char **argv)
 		goto out;
 	}
 	rc = CHECK_ERROR;
-	if (trace_run_start(&cli, &hooks, &run) ||
-	    session_run(trace_run_session(run)))
+	if (trace_run_start(&cli, &hooks, &run) || session_run(trace_run_session(run)))
 		goto out;
 	snap = snapshot_build(session_model(trace_run_session(run)), false);
 	if (!snap)
@@ -157,8 +155,7 @@ int do_check(int argc, char **argv)
 		check_usage(stderr);
 		rc = CHECK_ERROR;
 	} else {
-		rc = c.snapshot ? check_snapshot_file(&c, argc, argv)
-				: check_live(&c, argc, argv);
+		rc = c.snapshot ? check_snapshot_file(&c, argc, argv) : check_live(&c, argc, argv);
 	}
 	checks_free(&c.checks);
 	return rc;

@@ -111,8 +111,8 @@ int do_diff(int argc, char **argv)
 			snapshot_print(stdout, result, false);
 		else
 			diff_print(stdout, result);
-		rc = json_integer_value(json_object_get(result, "regressions")) ?
-			DIFF_REGRESSION : DIFF_OK;
+		rc = json_integer_value(json_object_get(result, "regressions")) ? DIFF_REGRESSION
+										: DIFF_OK;
 	}
 	json_decref(result);
 	json_decref(next);

@@ -11,13 +11,12 @@
 
 struct record {
 	const struct trace_settings *cli;
-	FILE *text;	/* reports; NULL when stdout carries JSON */
-	FILE *events;	/* live slow-call, process-event and alert lines */
+	FILE *text;   /* reports; NULL when stdout carries JSON */
+	FILE *events; /* live slow-call, process-event and alert lines */
 	struct alerts alerts;
 };
 
-static void on_event(void *ctx, struct model *model, int rec_type,
-		     const void *item)
+static void on_event(void *ctx, struct model *model, int rec_type, const void *item)
 {
 	struct record *r = ctx;
 
@@ -73,16 +72,18 @@ static const struct extra_option record_options[] = {
 
 static void record_usage(FILE *out)
 {
-	fprintf(out, "usage: latscope record (-p PID[,PID...] | -c CMD) [OPTIONS]\n\n%s"
-		"      --alert EXPR         report each breach and recovery of EXPR,\n"
-		"                           judged every second (repeatable)\n",
-		trace_cli_usage);
+	fprintf(out, "usage: latscope record (-p PID[,PID...] | -c CMD) [OPTIONS]\n\n");
+	trace_cli_print_usage(out);
+	fprintf(out, "      --alert EXPR         report each breach and recovery of EXPR,\n"
+		     "                           judged every second (repeatable)\n");
 }
 
 int do_record(int argc, char **argv)
 {
 	struct session_hooks hooks = {
-		.on_event = on_event, .on_interval = on_interval, .on_tick = on_tick,
+		.on_event = on_event,
+		.on_interval = on_interval,
+		.on_tick = on_tick,
 	};
 	struct trace_settings cli = {};
 	struct record r = {};
@@ -90,8 +91,7 @@ int do_record(int argc, char **argv)
 	struct session *session;
 	int err, rc;
 
-	rc = tracing_cli_parse(argc, argv, record_options, &r.alerts, record_usage,
-			       &cli);
+	rc = tracing_cli_parse(argc, argv, record_options, &r.alerts, record_usage, &cli);
 	if (rc != PARSE_OK) {
 		rc = rc == PARSE_HELP ? EXIT_OK : EXIT_USAGE;
 		goto out;
@@ -109,8 +109,7 @@ int do_record(int argc, char **argv)
 	err = session_run(session);
 	if (r.text)
 		report_text_print(r.text, session_model(session), WINDOW_TOTAL);
-	if ((cli.output || cli.json_stdout) &&
-	    write_snapshot(&r, session_model(session)))
+	if ((cli.output || cli.json_stdout) && write_snapshot(&r, session_model(session)))
 		err = -EIO;
 	rc = err ? EXIT_FAILURE_RUN : EXIT_OK;
 out:

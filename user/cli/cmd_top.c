@@ -19,15 +19,15 @@
 #include "views/top/screen.h"
 #include "cli/trace_run.h"
 
-#define NS_PER_S	1000000000ULL
+#define NS_PER_S 1000000000ULL
 /* Interval marks happen on session ticks, which come every second. */
-#define MIN_INTERVAL_S	1.0
-#define HOLD_POLL_MS	100
+#define MIN_INTERVAL_S 1.0
+#define HOLD_POLL_MS   100
 
 /* top's own options, beside the shared tracing ones. */
 struct top_opts {
 	__u64 warn_ns;
-	struct alerts alerts;	/* --alert EXPR, judged every tick */
+	struct alerts alerts; /* --alert EXPR, judged every tick */
 };
 
 struct top {
@@ -35,7 +35,7 @@ struct top {
 	struct alerts *alerts;
 	struct top_state state;
 	struct top_frame frame;
-	struct top_key_ctx keys;	/* what the last frame looked like */
+	struct top_key_ctx keys; /* what the last frame looked like */
 	__u64 interval_ns, next_mark_ns;
 	char footer[160];
 	char snapshot_path[PATH_MAX];
@@ -48,8 +48,7 @@ static void redraw(struct top *t, struct model *model)
 }
 
 /* The newest slow call or process event, in report_text's words. */
-static void on_event(void *ctx, struct model *model, int rec_type,
-		     const void *item)
+static void on_event(void *ctx, struct model *model, int rec_type, const void *item)
 {
 	struct top *t = ctx;
 	FILE *line = fmemopen(t->footer, sizeof(t->footer), "w");
@@ -97,12 +96,12 @@ static int on_tick(void *ctx, struct model *model)
 	struct top *t = ctx;
 
 	if (!t->next_mark_ns)
-		t->next_mark_ns = model->start_ns + t->interval_ns;
-	if (!t->state.paused && model->now_ns >= t->next_mark_ns) {
+		t->next_mark_ns = model->clock.start_ns + t->interval_ns;
+	if (!t->state.paused && model->clock.now_ns >= t->next_mark_ns) {
 		model_mark_interval(model);
 		t->next_mark_ns += t->interval_ns;
-		if (t->next_mark_ns <= model->now_ns)
-			t->next_mark_ns = model->now_ns + t->interval_ns;
+		if (t->next_mark_ns <= model->clock.now_ns)
+			t->next_mark_ns = model->clock.now_ns + t->interval_ns;
 	}
 	judge_alerts(t, model);
 	redraw(t, model);
@@ -117,8 +116,8 @@ static void default_snapshot_path(struct top *t, const struct model *model)
 
 	localtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y%m%d-%H%M%S", &tm);
-	snprintf(t->snapshot_path, sizeof(t->snapshot_path),
-		 "latscope-%d-%s.json", model->targets[0].pid, when);
+	snprintf(t->snapshot_path, sizeof(t->snapshot_path), "latscope-%d-%s.json",
+		 model->targets[0].pid, when);
 }
 
 static int write_snapshot(struct top *t, struct model *model)
@@ -127,8 +126,7 @@ static int write_snapshot(struct top *t, struct model *model)
 	int err;
 
 	if (t->cli->output)
-		snprintf(t->snapshot_path, sizeof(t->snapshot_path), "%s",
-			 t->cli->output);
+		snprintf(t->snapshot_path, sizeof(t->snapshot_path), "%s", t->cli->output);
 	else
 		default_snapshot_path(t, model);
 	snap = snapshot_build(model, false);
@@ -137,8 +135,8 @@ static int write_snapshot(struct top *t, struct model *model)
 	err = snap ? snapshot_write_file(t->snapshot_path, snap) : -ENOMEM;
 	json_decref(snap);
 	if (err)
-		snprintf(t->footer, sizeof(t->footer), "cannot write %.120s: %s",
-			 t->snapshot_path, strerror(-err));
+		snprintf(t->footer, sizeof(t->footer), "cannot write %.120s: %s", t->snapshot_path,
+			 strerror(-err));
 	else
 		snprintf(t->footer, sizeof(t->footer), "snapshot written to %.120s",
 			 t->snapshot_path);
@@ -194,13 +192,12 @@ static void finish(struct top *t, struct model *model)
 	t->frame.ended = true;
 	t->state.paused = false;
 	t->state.cumulative = true;
-	if (model->mark_ns < model->now_ns)
+	if (model->clock.mark_ns < model->clock.now_ns)
 		model_mark_interval(model);
 	if (t->cli->output)
 		write_snapshot(t, model);
 	redraw(t, model);
-	if (!t->quit && !session_stop_requested() &&
-	    model_all_targets_exited(model))
+	if (!t->quit && !session_stop_requested() && model_all_targets_exited(model))
 		hold_final_screen(t, model);
 }
 
@@ -209,24 +206,21 @@ static void print_outcome(const struct top *t, const struct model *model)
 	const struct target_info *target = &model->targets[0];
 	char status[32], up[16];
 
-	format_duration(model->now_ns - model->start_ns, up, sizeof(up));
+	format_duration(model->clock.now_ns - model->clock.start_ns, up, sizeof(up));
 	if (target->state == TARGET_EXITED)
 		printf("latscope top: pid %d (%s) exited (%s) after %s\n", target->pid,
-		       target->comm,
-		       format_wait_status(target->exit_code, status, sizeof(status)), up);
+		       target->comm, format_wait_status(target->exit_code, status, sizeof(status)),
+		       up);
 	else
-		printf("latscope top: traced pid %d (%s) for %s\n", target->pid,
-		       target->comm, up);
+		printf("latscope top: traced pid %d (%s) for %s\n", target->pid, target->comm, up);
 	if (t->snapshot_path[0])
 		printf("latscope top: last snapshot: %s\n", t->snapshot_path);
 }
 
-static void top_init(struct top *t, const struct trace_settings *cli,
-		     struct top_opts *opts)
+static void top_init(struct top *t, const struct trace_settings *cli, struct top_opts *opts)
 {
 	int defaults[TOP_MAX_VIEWS] = { 0 };
-	double interval_s = cli->interval_s > MIN_INTERVAL_S ? cli->interval_s
-							     : MIN_INTERVAL_S;
+	double interval_s = cli->interval_s > MIN_INTERVAL_S ? cli->interval_s : MIN_INTERVAL_S;
 
 	memset(t, 0, sizeof(*t));
 	t->cli = cli;
@@ -281,35 +275,31 @@ static int run_live(const struct trace_settings *cli, struct top_opts *opts)
 
 static void top_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: latscope top (-p PID[,PID...] | -c CMD) [OPTIONS]\n\n"
-		"A live, top-style view of latency percentiles. -i sets the interval\n"
-		"the figures cover and the refresh (default and minimum 1 s); -o FILE\n"
-		"is written on 'w' and at the end. With -c, the command's output is\n"
-		"discarded (redirect it inside CMD to keep it). When stdout is not a\n"
-		"terminal, prints record's text report every interval instead.\n"
-		"Keys: h or ? in the view.\n\n%s"
-		"      --warn DURATION      highlight latencies above this (e.g. 10ms)\n"
-		"      --alert EXPR         show each breach and recovery of EXPR,\n"
-		"                           judged every second (repeatable)\n",
-		trace_cli_usage);
+	fprintf(out, "usage: latscope top (-p PID[,PID...] | -c CMD) [OPTIONS]\n\n"
+		     "A live, top-style view of latency percentiles. -i sets the interval\n"
+		     "the figures cover and the refresh (default and minimum 1 s); -o FILE\n"
+		     "is written on 'w' and at the end. With -c, the command's output is\n"
+		     "discarded (redirect it inside CMD to keep it). When stdout is not a\n"
+		     "terminal, prints record's text report every interval instead.\n"
+		     "Keys: h or ? in the view.\n\n");
+	trace_cli_print_usage(out);
+	fprintf(out, "      --warn DURATION      highlight latencies above this (e.g. 10ms)\n"
+		     "      --alert EXPR         show each breach and recovery of EXPR,\n"
+		     "                           judged every second (repeatable)\n");
 }
 
-static int take_warn(void *ctx, const char *name, const char *value, char *why,
-		     size_t len)
+static int take_warn(void *ctx, const char *name, const char *value, char *why, size_t len)
 {
 	struct top_opts *opts = ctx;
 
 	if (parse_duration_ns(value, 1000000ULL, &opts->warn_ns) || !opts->warn_ns) {
-		snprintf(why, len, "invalid --warn '%s': expected a duration, e.g. 10ms",
-			 value);
+		snprintf(why, len, "invalid --warn '%s': expected a duration, e.g. 10ms", value);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int take_alert(void *ctx, const char *name, const char *value, char *why,
-		      size_t len)
+static int take_alert(void *ctx, const char *name, const char *value, char *why, size_t len)
 {
 	struct top_opts *opts = ctx;
 
@@ -353,8 +343,7 @@ static int run_as_record(int argc, char **argv)
 }
 
 /* Parses a copy of argv: record may need the original (run_as_record). */
-static int parse_top_cli(int argc, char **argv, struct top_opts *opts,
-			 struct trace_settings *cli)
+static int parse_top_cli(int argc, char **argv, struct top_opts *opts, struct trace_settings *cli)
 {
 	char **args = calloc(argc + 1, sizeof(*args));
 	int rc;

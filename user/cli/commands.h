@@ -5,8 +5,8 @@
 /* Exit codes shared by every subcommand. */
 enum exit_code {
 	EXIT_OK = 0,
-	EXIT_FAILURE_RUN = 1,	/* could not trace, or could not write output */
-	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_FAILURE_RUN = 1, /* could not trace, or could not write output */
+	EXIT_USAGE = 2,	      /* bad command line */
 };
 
 int do_record(int argc, char **argv);

@@ -9,8 +9,9 @@
 static bool takes_value(const char *arg)
 {
 	static const char *const with_value[] = {
-		"-p", "--pid", "-c", "--command", "-d", "--duration", "-i",
-		"--interval", "--slow", "-o", "--output", "--ringbuf-size", "--keep",
+		"-p",	  "--pid",	"-c",	  "--command", "-d",	   "--duration",
+		"-i",	  "--interval", "--slow", "-o",	       "--output", "--ringbuf-size",
+		"--keep",
 	};
 
 	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
@@ -19,8 +20,8 @@ static bool takes_value(const char *arg)
 	return false;
 }
 
-static const struct extra_option *match(const struct extra_option *opts,
-					const char *arg, const char **inline_value)
+static const struct extra_option *match(const struct extra_option *opts, const char *arg,
+					const char **inline_value)
 {
 	*inline_value = NULL;
 	if (strncmp(arg, "--", 2))
@@ -40,8 +41,8 @@ static const struct extra_option *match(const struct extra_option *opts,
 	return NULL;
 }
 
-int extra_options_take(int *argc, char **argv, const struct extra_option *opts,
-		       void *ctx, char *why, size_t len)
+int extra_options_take(int *argc, char **argv, const struct extra_option *opts, void *ctx,
+		       char *why, size_t len)
 {
 	int out = 1, i;
 
@@ -79,10 +80,8 @@ int extra_options_take(int *argc, char **argv, const struct extra_option *opts,
 	return 0;
 }
 
-enum parse_result tracing_cli_parse(int argc, char **argv,
-				    const struct extra_option *extra, void *ctx,
-				    void (*usage)(FILE *out),
-				    struct trace_settings *cli)
+enum parse_result tracing_cli_parse(int argc, char **argv, const struct extra_option *extra,
+				    void *ctx, void (*usage)(FILE *out), struct trace_settings *cli)
 {
 	char why[512];
 	enum parse_result rc = PARSE_ERROR;

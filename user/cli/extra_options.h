@@ -12,11 +12,10 @@
 #include "cli/options.h"
 
 struct extra_option {
-	const char *name;	/* long name without "--" */
+	const char *name; /* long name without "--" */
 	bool has_value;
 	/* Nonzero (with @why filled) rejects the command line. */
-	int (*take)(void *ctx, const char *name, const char *value, char *why,
-		    size_t len);
+	int (*take)(void *ctx, const char *name, const char *value, char *why, size_t len);
 };
 
 /*
@@ -25,17 +24,16 @@ struct extra_option {
  * Values of the shared options that take one (-c CMD, ...) are skipped, so
  * `-c 'x --assert'`-like values are never mistaken for options.
  */
-int extra_options_take(int *argc, char **argv, const struct extra_option *opts,
-		       void *ctx, char *why, size_t len);
+int extra_options_take(int *argc, char **argv, const struct extra_option *opts, void *ctx,
+		       char *why, size_t len);
 
 /*
  * A tracing subcommand's whole command line (record, top): its @extra
  * options into @ctx, then the shared ones into @cli. A bad line prints its
  * error and @usage on stderr, --help @usage on stdout. argv is reordered.
  */
-enum parse_result tracing_cli_parse(int argc, char **argv,
-				    const struct extra_option *extra, void *ctx,
-				    void (*usage)(FILE *out),
+enum parse_result tracing_cli_parse(int argc, char **argv, const struct extra_option *extra,
+				    void *ctx, void (*usage)(FILE *out),
 				    struct trace_settings *cli);
 
 #endif

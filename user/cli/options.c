@@ -13,9 +13,9 @@
 #include "loader/uprobe_spec.h"
 
 #define DEFAULT_RINGBUF_BYTES (1U << 20)
-#define DEFAULT_KEEP_EVENTS 1000
+#define DEFAULT_KEEP_EVENTS   1000
 
-const char trace_cli_usage[] =
+static const char usage_head[] =
 	"  -p, --pid PID[,PID...]   trace running processes (all their threads)\n"
 	"  -c, --command CMD        start CMD (via /bin/sh -c) and trace it from exec\n"
 	"  -f, --follow             also trace children forked later (default with -c)\n"
@@ -28,11 +28,10 @@ const char trace_cli_usage[] =
 	"  -o, --output FILE        write a JSON snapshot (replaced atomically)\n"
 	"      --json               write the JSON snapshot to stdout\n"
 	"      --jsonl              with -i: one snapshot per line (appended to -o)\n"
-	"      --no-overhead        do not sample BPF run-time statistics\n"
-	"      --sched, --no-sched  CPU time, off-CPU and run-queue latency (default off)\n"
-	"      --faults, --no-faults  page faults at their tracepoints (default off)\n"
-	"      --block, --no-block  block I/O requests, bytes, latency (default on)\n"
-	"      --net, --no-net      network bytes, TCP connections, retransmits (default on)\n"
+	"      --no-overhead        do not sample BPF run-time statistics\n";
+
+/* After the resource families' lines (from their table). */
+static const char usage_tail[] =
 	"      --ringbuf-size SIZE  ring buffer size, power of two (default 1M)\n"
 	"      --keep N             slow calls and process events kept (default 1000)\n"
 	"  -u, --uprobe SPEC        function latency, repeatable: FUNC, LIB:FUNC,\n"
@@ -55,12 +54,12 @@ enum long_only {
 	OPT_KEEP_QUERY,
 	OPT_LISTEN,
 	OPT_BUCKETS,
-	/* --GROUP is OPT_GROUP_ON + group, --no-GROUP OPT_GROUP_OFF + group. */
+	/* --FAMILY is OPT_GROUP_ON + its index, --no-FAMILY OPT_GROUP_OFF + it. */
 	OPT_GROUP_ON = 512,
-	OPT_GROUP_OFF = OPT_GROUP_ON + RES_GROUPS,
+	OPT_GROUP_OFF = OPT_GROUP_ON + RES_MAX_FAMILIES,
 };
 
-static const struct option long_options[] = {
+static const struct option fixed_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "command", required_argument, NULL, 'c' },
 	{ "follow", no_argument, NULL, 'f' },
@@ -79,18 +78,50 @@ static const struct option long_options[] = {
 	{ "uprobe", required_argument, NULL, 'u' },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "buckets", required_argument, NULL, OPT_BUCKETS },
-	{ "sched", no_argument, NULL, OPT_GROUP_ON + RES_SCHED },
-	{ "no-sched", no_argument, NULL, OPT_GROUP_OFF + RES_SCHED },
-	{ "faults", no_argument, NULL, OPT_GROUP_ON + RES_FAULTS },
-	{ "no-faults", no_argument, NULL, OPT_GROUP_OFF + RES_FAULTS },
-	{ "block", no_argument, NULL, OPT_GROUP_ON + RES_BLOCK },
-	{ "no-block", no_argument, NULL, OPT_GROUP_OFF + RES_BLOCK },
-	{ "net", no_argument, NULL, OPT_GROUP_ON + RES_NET },
-	{ "no-net", no_argument, NULL, OPT_GROUP_OFF + RES_NET },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
 };
+
+#define N_FIXED (sizeof(fixed_options) / sizeof(fixed_options[0]))
+
+/* --FAMILY and --no-FAMILY for each optional resource family, and the rest. */
+static const struct option *long_options(void)
+{
+	static char names[RES_MAX_FAMILIES][2][32];
+	static struct option all[N_FIXED + 2 * RES_MAX_FAMILIES + 1];
+	int n = 0;
+
+	if (all[0].name)
+		return all;
+	for (int i = 0; i < res_n_families; i++) {
+		const struct res_family *f = &res_families[i];
+
+		if (!f->optional)
+			continue;
+		snprintf(names[i][0], sizeof(names[i][0]), "%s", f->name);
+		snprintf(names[i][1], sizeof(names[i][1]), "no-%s", f->name);
+		all[n++] = (struct option){ names[i][0], no_argument, NULL, OPT_GROUP_ON + i };
+		all[n++] = (struct option){ names[i][1], no_argument, NULL, OPT_GROUP_OFF + i };
+	}
+	memcpy(&all[n], fixed_options, sizeof(fixed_options));
+	return all;
+}
+
+void trace_cli_print_usage(FILE *out)
+{
+	fputs(usage_head, out);
+	for (int i = 0; i < res_n_families; i++) {
+		const struct res_family *f = &res_families[i];
+		char both[64];
+
+		if (!f->optional)
+			continue;
+		snprintf(both, sizeof(both), "--%s, --no-%s", f->name, f->name);
+		fprintf(out, "      %-19s  %s (default %s)\n", both, f->option_help,
+			f->default_on ? "on" : "off");
+	}
+	fputs(usage_tail, out);
+}
 
 static int fail(char *err, size_t len, const char *fmt, ...)
 {
@@ -107,21 +138,19 @@ static bool is_power_of_two(__u64 v)
 	return v && !(v & (v - 1));
 }
 
-static int parse_seconds_opt(const char *name, const char *arg, double *out,
-			     char *err, size_t len)
+static int parse_seconds_opt(const char *name, const char *arg, double *out, char *err, size_t len)
 {
 	__u64 ns;
 
 	if (parse_duration_ns(arg, 1000000000ULL, &ns) || ns == 0)
-		return fail(err, len, "invalid %s '%s': expected seconds, e.g. 10 or 500ms",
-			    name, arg);
+		return fail(err, len, "invalid %s '%s': expected seconds, e.g. 10 or 500ms", name,
+			    arg);
 	*out = ns / 1e9;
 	return PARSE_OK;
 }
 
 /* Checked here for a usage error (exit 2); resolved once targets exist. */
-static int add_func_spec(struct trace_settings *cli, const char *arg, char *err,
-			 size_t len)
+static int add_func_spec(struct trace_settings *cli, const char *arg, char *err, size_t len)
 {
 	struct uprobe_spec spec;
 	const char **specs;
@@ -137,8 +166,8 @@ static int add_func_spec(struct trace_settings *cli, const char *arg, char *err,
 	return PARSE_OK;
 }
 
-static int parse_one(int opt, const char *arg, struct trace_settings *cli,
-		     bool *follow_given, char *err, size_t len)
+static int parse_one(int opt, const char *arg, struct trace_settings *cli, bool *follow_given,
+		     char *err, size_t len)
 {
 	__u64 value;
 
@@ -146,7 +175,7 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli,
 		cli->resource_groups |= RES_GROUP_BIT(opt - OPT_GROUP_ON);
 		return PARSE_OK;
 	}
-	if (opt >= OPT_GROUP_OFF && opt < OPT_GROUP_OFF + RES_GROUPS) {
+	if (opt >= OPT_GROUP_OFF && opt < OPT_GROUP_OFF + RES_MAX_FAMILIES) {
 		cli->resource_groups &= ~RES_GROUP_BIT(opt - OPT_GROUP_OFF);
 		return PARSE_OK;
 	}
@@ -171,7 +200,8 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli,
 		return parse_seconds_opt("interval", arg, &cli->interval_s, err, len);
 	case OPT_SLOW:
 		if (parse_duration_ns(arg, 1000000ULL, &cli->slow_ns) || !cli->slow_ns)
-			return fail(err, len, "invalid --slow '%s': expected a duration, e.g. 20ms", arg);
+			return fail(err, len, "invalid --slow '%s': expected a duration, e.g. 20ms",
+				    arg);
 		return PARSE_OK;
 	case 'o':
 		cli->output = arg;
@@ -186,9 +216,11 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli,
 		cli->overhead = false;
 		return PARSE_OK;
 	case OPT_RINGBUF_SIZE:
-		if (parse_size(arg, &value) || !is_power_of_two(value) ||
-		    value < 4096 || value > (1U << 30))
-			return fail(err, len, "invalid --ringbuf-size '%s': a power of two from 4K to 1G", arg);
+		if (parse_size(arg, &value) || !is_power_of_two(value) || value < 4096 ||
+		    value > (1U << 30))
+			return fail(err, len,
+				    "invalid --ringbuf-size '%s': a power of two from 4K to 1G",
+				    arg);
 		cli->ringbuf_bytes = (__u32)value;
 		return PARSE_OK;
 	case OPT_KEEP:
@@ -209,13 +241,18 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli,
 		return add_func_spec(cli, arg, err, len);
 	case OPT_LISTEN:
 		if (metrics_parse_listen(arg, &cli->metrics.addr, &cli->metrics.addr_len))
-			return fail(err, len, "invalid --listen '%s': expected ADDR:PORT, [ADDR]:PORT or :PORT", arg);
+			return fail(
+				err, len,
+				"invalid --listen '%s': expected ADDR:PORT, [ADDR]:PORT or :PORT",
+				arg);
 		cli->metrics.listen = arg;
 		return PARSE_OK;
 	case OPT_BUCKETS:
 		if (metrics_parse_buckets(arg, cli->metrics.bounds_ns, &cli->metrics.n_bounds))
-			return fail(err, len, "invalid --buckets '%s': increasing durations up to 18m, "
-				    "at most %d, e.g. 1ms,10ms,100ms,1s", arg, METRICS_MAX_BOUNDS);
+			return fail(err, len,
+				    "invalid --buckets '%s': increasing durations up to 18m, "
+				    "at most %d, e.g. 1ms,10ms,100ms,1s",
+				    arg, METRICS_MAX_BOUNDS);
 		cli->metrics.custom_buckets = true;
 		return PARSE_OK;
 	case 'v':
@@ -238,8 +275,8 @@ static int check_combination(struct trace_settings *cli, char *err, size_t len)
 	return PARSE_OK;
 }
 
-enum parse_result trace_cli_parse(int argc, char **argv, struct trace_settings *cli,
-				  char *err, size_t err_len)
+enum parse_result trace_cli_parse(int argc, char **argv, struct trace_settings *cli, char *err,
+				  size_t err_len)
 {
 	bool follow_given = false;
 	int opt, rc;
@@ -248,14 +285,13 @@ enum parse_result trace_cli_parse(int argc, char **argv, struct trace_settings *
 	cli->overhead = true;
 	cli->requests = true;
 	cli->syscalls = true;
-	cli->resource_groups = RES_DEFAULT_GROUPS;
+	cli->resource_groups = res_default_groups();
 	cli->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
 	cli->keep_events = DEFAULT_KEEP_EVENTS;
 	metrics_config_init(&cli->metrics);
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":p:c:fd:i:o:u:vh", long_options,
-				  NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":p:c:fd:i:o:u:vh", long_options(), NULL)) != -1) {
 		if (opt == '?')
 			return fail(err, err_len, "unknown option '%s'", argv[optind - 1]);
 		if (opt == ':')

@@ -9,19 +9,20 @@
 #include <linux/types.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "session/settings.h"
 
 enum parse_result {
 	PARSE_OK = 0,
-	PARSE_HELP = 1,		/* -h: print usage, exit 0 */
-	PARSE_ERROR = -1,	/* message in err; exit 2 */
+	PARSE_HELP = 1,	  /* -h: print usage, exit 0 */
+	PARSE_ERROR = -1, /* message in err; exit 2 */
 };
 
-enum parse_result trace_cli_parse(int argc, char **argv,
-				  struct trace_settings *cli, char *err,
+enum parse_result trace_cli_parse(int argc, char **argv, struct trace_settings *cli, char *err,
 				  size_t err_len);
 void trace_cli_free(struct trace_settings *cli);
-extern const char trace_cli_usage[];
+/* The tracing options, for a subcommand's --help. */
+void trace_cli_print_usage(FILE *out);
 
 #endif

@@ -11,7 +11,7 @@
 
 struct trace_run {
 	struct session_hooks inner;	/* the subcommand's own hooks */
-	struct metrics_server *metrics;	/* NULL without --listen */
+	struct metrics_server *metrics; /* NULL without --listen */
 	struct session *session;
 };
 
@@ -52,11 +52,11 @@ static void announce(const struct trace_settings *cli, const struct model *model
 	const struct target_info *t = &model->targets[0];
 
 	if (cli->command)
-		fprintf(stderr, "latscope: tracing '%s' (pid %d); Ctrl-C to stop\n",
-			cli->command, t->pid);
+		fprintf(stderr, "latscope: tracing '%s' (pid %d); Ctrl-C to stop\n", cli->command,
+			t->pid);
 	else
-		fprintf(stderr, "latscope: tracing pid %d (%s)%s; Ctrl-C to stop\n",
-			t->pid, t->comm, model->n_targets > 1 ? " and more" : "");
+		fprintf(stderr, "latscope: tracing pid %d (%s)%s; Ctrl-C to stop\n", t->pid,
+			t->comm, model->n_targets > 1 ? " and more" : "");
 }
 
 static void announce_metrics(struct trace_run *run)
@@ -72,8 +72,10 @@ int trace_run_start(struct trace_settings *cli, const struct session_hooks *hook
 		    struct trace_run **out)
 {
 	struct session_hooks wrapped = {
-		.on_event = run_on_event, .on_interval = run_on_interval,
-		.on_tick = run_on_tick, .on_wakeup = run_on_wakeup,
+		.on_event = run_on_event,
+		.on_interval = run_on_interval,
+		.on_tick = run_on_tick,
+		.on_wakeup = run_on_wakeup,
 	};
 	struct trace_run *run;
 	char why[512];

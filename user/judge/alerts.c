@@ -4,11 +4,10 @@
 #include <string.h>
 #include "judge/alerts.h"
 #include "base/format.h"
+#include "model/model.h"
 #include "views/json/snapshot.h"
-#include "judge/snapshot_window.h"
 
-enum alert_change alert_step(struct alert *a, const struct expr_result *res,
-			     __u64 realtime_ns)
+enum alert_change alert_step(struct alert *a, const struct expr_result *res, __u64 realtime_ns)
 {
 	if (res->verdict == EXPR_NO_DATA)
 		return ALERT_SAME;
@@ -52,28 +51,23 @@ static void keep_event(struct alerts *alerts, const struct alert_event *ev)
 			return;
 	}
 	if (alerts->n_events == ALERTS_KEEP_EVENTS) {
-		memmove(alerts->events, alerts->events + 1,
-			(ALERTS_KEEP_EVENTS - 1) * sizeof(*ev));
+		memmove(alerts->events, alerts->events + 1, (ALERTS_KEEP_EVENTS - 1) * sizeof(*ev));
 		alerts->n_events--;
 	}
 	alerts->events[alerts->n_events++] = *ev;
 	alerts->total_events++;
 }
 
-int alerts_tick(struct alerts *alerts, const json_t *cumulative,
-		__u64 realtime_ns)
+int alerts_tick(struct alerts *alerts, struct model *model, __u64 realtime_ns)
 {
-	json_t *window = snapshot_window(alerts->prev, cumulative);
 	int changes = 0;
 
-	if (!window)
-		return -ENOMEM;
 	for (int i = 0; i < alerts->n; i++) {
 		struct alert *a = &alerts->items[i];
 		struct alert_event ev = { .alert = i, .realtime_ns = realtime_ns };
 		struct expr_result res;
 
-		expr_eval(a->expr, window, &res);
+		expr_eval_live(a->expr, model, WINDOW_TICK, &res);
 		ev.change = alert_step(a, &res, realtime_ns);
 		if (ev.change == ALERT_SAME)
 			continue;
@@ -82,14 +76,11 @@ int alerts_tick(struct alerts *alerts, const json_t *cumulative,
 		keep_event(alerts, &ev);
 		changes++;
 	}
-	json_decref(window);
-	json_decref(alerts->prev);
-	alerts->prev = json_deep_copy(cumulative);
+	model_mark_tick(model);
 	return changes;
 }
 
-void alerts_print_event(FILE *out, const struct alerts *alerts,
-			const struct alert_event *ev)
+void alerts_print_event(FILE *out, const struct alerts *alerts, const struct alert_event *ev)
 {
 	char clock[32];
 
@@ -102,23 +93,17 @@ void alerts_print_event(FILE *out, const struct alerts *alerts,
 
 int alerts_judge(struct alerts *alerts, struct model *model, FILE *out)
 {
-	json_t *snap;
 	int changes;
 
 	if (!alerts->n)
 		return 0;
-	snap = snapshot_build(model, false);
-	if (!snap)
-		return 0;
-	changes = alerts_tick(alerts, snap, model_realtime_ns(model, model->now_ns));
+	changes = alerts_tick(alerts, model, model_realtime_ns(model, model->clock.now_ns));
 	for (int i = changes; i > 0; i--)
 		alerts_print_event(out, alerts, &alerts->events[alerts->n_events - i]);
-	json_decref(snap);
 	return changes;
 }
 
-int alerts_take_option(void *ctx, const char *name, const char *value,
-		       char *why, size_t len)
+int alerts_take_option(void *ctx, const char *name, const char *value, char *why, size_t len)
 {
 	char reason[200];
 	int err = alerts_add(ctx, value, reason, sizeof(reason));
@@ -135,25 +120,23 @@ json_t *alerts_json(const struct alerts *alerts)
 	for (int i = 0; i < alerts->n; i++) {
 		const struct alert *a = &alerts->items[i];
 
-		json_array_append_new(rules,
-			json_pack("{s:s, s:s, s:i, s:s}", "expression", expr_text(a->expr),
-				  "state", a->breached ? "breached" : "ok",
-				  "breaches", (int)a->breaches,
-				  "last_measured", a->last.measured));
+		json_array_append_new(
+			rules, json_pack("{s:s, s:s, s:i, s:s}", "expression", expr_text(a->expr),
+					 "state", a->breached ? "breached" : "ok", "breaches",
+					 (int)a->breaches, "last_measured", a->last.measured));
 	}
 	for (size_t i = 0; i < alerts->n_events; i++) {
 		const struct alert_event *ev = &alerts->events[i];
 
-		json_array_append_new(events,
-			json_pack("{s:s, s:o, s:s, s:s, s:s}",
-				  "type", ev->change == ALERT_BREACH ? "breach" : "recovery",
-				  "time", snapshot_iso_time(ev->realtime_ns),
-				  "expression", expr_text(alerts->items[ev->alert].expr),
-				  "measured", ev->measured, "limit", ev->limit));
+		json_array_append_new(
+			events, json_pack("{s:s, s:o, s:s, s:s, s:s}", "type",
+					  ev->change == ALERT_BREACH ? "breach" : "recovery",
+					  "time", snapshot_iso_time(ev->realtime_ns), "expression",
+					  expr_text(alerts->items[ev->alert].expr), "measured",
+					  ev->measured, "limit", ev->limit));
 	}
-	return json_pack("{s:s, s:o, s:I, s:o}", "window", "tick", "rules", rules,
-			 "total_events", (json_int_t)alerts->total_events,
-			 "events", events);
+	return json_pack("{s:s, s:o, s:I, s:o}", "window", "tick", "rules", rules, "total_events",
+			 (json_int_t)alerts->total_events, "events", events);
 }
 
 void alerts_free(struct alerts *alerts)
@@ -162,6 +145,5 @@ void alerts_free(struct alerts *alerts)
 		expr_free(alerts->items[i].expr);
 	free(alerts->items);
 	free(alerts->events);
-	json_decref(alerts->prev);
 	memset(alerts, 0, sizeof(*alerts));
 }

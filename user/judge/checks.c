@@ -7,16 +7,16 @@
 
 #define MAX_FILE_BYTES (1 << 20)
 
-int checks_add(struct check_list *list, const char *name, const char *text,
-	       const char *origin, int column_offset, char *why, size_t len)
+int checks_add(struct check_list *list, const char *name, const char *text, const char *origin,
+	       int column_offset, char *why, size_t len)
 {
 	struct check *items, *c;
 	struct expr_error err;
 	struct expr *e;
 
 	if (expr_parse(text, &e, &err)) {
-		snprintf(why, len, "%s: column %d: %s", origin,
-			 err.column + column_offset, err.msg);
+		snprintf(why, len, "%s: column %d: %s", origin, err.column + column_offset,
+			 err.msg);
 		return -EINVAL;
 	}
 	items = realloc(list->items, (list->n + 1) * sizeof(*items));
@@ -80,8 +80,8 @@ static char *split_name(char *line, char **name)
 	return line + n + 1;
 }
 
-static int parse_line(struct check_list *list, char *line, const char *path,
-		      int lineno, char *why, size_t len)
+static int parse_line(struct check_list *list, char *line, const char *path, int lineno, char *why,
+		      size_t len)
 {
 	char origin[512], *name, *text, *start = line;
 
@@ -98,8 +98,8 @@ static int parse_line(struct check_list *list, char *line, const char *path,
 	return checks_add(list, name, text, origin, (int)(text - start), why, len);
 }
 
-int checks_parse_lines(struct check_list *list, const char *contents,
-		       const char *path, char *why, size_t len)
+int checks_parse_lines(struct check_list *list, const char *contents, const char *path, char *why,
+		       size_t len)
 {
 	char *copy = strdup(contents), *line;
 	int lineno = 0, err = 0, before = list->n;
@@ -117,8 +117,7 @@ int checks_parse_lines(struct check_list *list, const char *contents,
 	return err;
 }
 
-int checks_load_file(struct check_list *list, const char *path, char *why,
-		     size_t len)
+int checks_load_file(struct check_list *list, const char *path, char *why, size_t len)
 {
 	FILE *f = fopen(path, "r");
 	char *buf;
@@ -181,14 +180,12 @@ void checks_print(FILE *out, const struct check_list *list)
 {
 	int w = name_width(list), failed = 0;
 
-	fprintf(out, "%-*s  %-16s  %-16s  %s\n", w, "REQUIREMENT", "MEASURED",
-		"LIMIT", "VERDICT");
+	fprintf(out, "%-*s  %-16s  %-16s  %s\n", w, "REQUIREMENT", "MEASURED", "LIMIT", "VERDICT");
 	for (int i = 0; i < list->n; i++) {
 		const struct check *c = &list->items[i];
 
-		fprintf(out, "%-*s  %-16s  %-16s  %s", w, c->name,
-			c->result.measured, c->result.limit,
-			expr_verdict_name(c->result.verdict));
+		fprintf(out, "%-*s  %-16s  %-16s  %s", w, c->name, c->result.measured,
+			c->result.limit, expr_verdict_name(c->result.verdict));
 		if (c->result.reason[0])
 			fprintf(out, " (%s)", c->result.reason);
 		fputc('\n', out);
@@ -209,14 +206,15 @@ json_t *checks_json(const struct check_list *list)
 
 		failed += r->verdict != EXPR_PASS;
 		json_array_append_new(results,
-			json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?}",
-				  "name", c->name, "expression", expr_text(c->expr),
-				  "origin", c->origin,
-				  "verdict", r->verdict == EXPR_PASS ? "pass" :
-					     r->verdict == EXPR_FAIL ? "fail" : "no_data",
-				  "measured", r->measured, "limit", r->limit,
-				  "reason", r->reason[0] ? r->reason : NULL));
+				      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "name",
+						c->name, "expression", expr_text(c->expr), "origin",
+						c->origin, "verdict",
+						r->verdict == EXPR_PASS	  ? "pass"
+						: r->verdict == EXPR_FAIL ? "fail"
+									  : "no_data",
+						"measured", r->measured, "limit", r->limit,
+						"reason", r->reason[0] ? r->reason : NULL));
 	}
-	return json_pack("{s:i, s:i, s:o}", "passed", list->n - failed,
-			 "failed", failed, "results", results);
+	return json_pack("{s:i, s:i, s:o}", "passed", list->n - failed, "failed", failed, "results",
+			 results);
 }

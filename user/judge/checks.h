@@ -14,8 +14,8 @@
 #include "judge/expr.h"
 
 struct check {
-	char *name;		/* the NAME: prefix, or the expression text */
-	char *origin;		/* "file:line", or "--assert" */
+	char *name;   /* the NAME: prefix, or the expression text */
+	char *origin; /* "file:line", or "--assert" */
 	struct expr *expr;
 	struct expr_result result;
 };
@@ -26,13 +26,12 @@ struct check_list {
 };
 
 /* Parses @text; on error, @why holds "ORIGIN: column N: message". */
-int checks_add(struct check_list *list, const char *name, const char *text,
-	       const char *origin, int column_offset, char *why, size_t len);
+int checks_add(struct check_list *list, const char *name, const char *text, const char *origin,
+	       int column_offset, char *why, size_t len);
 /* A requirements file's contents; @path names it in messages. */
-int checks_parse_lines(struct check_list *list, const char *contents,
-		       const char *path, char *why, size_t len);
-int checks_load_file(struct check_list *list, const char *path, char *why,
-		     size_t len);
+int checks_parse_lines(struct check_list *list, const char *contents, const char *path, char *why,
+		       size_t len);
+int checks_load_file(struct check_list *list, const char *path, char *why, size_t len);
 void checks_free(struct check_list *list);
 
 /* Fills every item's result; returns how many failed (no data fails). */

@@ -8,26 +8,22 @@
 #include "judge/expr.h"
 
 enum direction {
-	WORSE_WHEN_HIGHER,	/* latencies: relative change */
-	WORSE_WHEN_POINTS_UP,	/* error rate: change in percentage points */
-	INFORMATIONAL,		/* rate: a regression only with its own threshold */
+	WORSE_WHEN_HIGHER,    /* latencies: relative change */
+	WORSE_WHEN_POINTS_UP, /* error rate: change in percentage points */
+	INFORMATIONAL,	      /* rate: a regression only with its own threshold */
 };
 
 /* The compared metrics; names are the expression language's (expr_fields.c). */
 static const struct diff_metric {
 	const char *name;
-	double quantile;	/* needs 1/(1-q) samples on both sides; 0: none */
+	double quantile; /* needs 1/(1-q) samples on both sides; 0: none */
 	enum direction direction;
-	double default_limit;	/* < 0: the general --max-regression */
+	double default_limit; /* < 0: the general --max-regression */
 } metrics[DIFF_MAX_METRICS] = {
-	{ "p50", 0.5, WORSE_WHEN_HIGHER, -1 },
-	{ "p90", 0.9, WORSE_WHEN_HIGHER, -1 },
-	{ "p95", 0.95, WORSE_WHEN_HIGHER, -1 },
-	{ "p99", 0.99, WORSE_WHEN_HIGHER, -1 },
-	{ "p999", 0.999, WORSE_WHEN_HIGHER, -1 },
-	{ "mean", 0, WORSE_WHEN_HIGHER, -1 },
-	{ "error_rate", 0, WORSE_WHEN_POINTS_UP, 0.01 },
-	{ "rate", 0, INFORMATIONAL, -1 },
+	{ "p50", 0.5, WORSE_WHEN_HIGHER, -1 },		 { "p90", 0.9, WORSE_WHEN_HIGHER, -1 },
+	{ "p95", 0.95, WORSE_WHEN_HIGHER, -1 },		 { "p99", 0.99, WORSE_WHEN_HIGHER, -1 },
+	{ "p999", 0.999, WORSE_WHEN_HIGHER, -1 },	 { "mean", 0, WORSE_WHEN_HIGHER, -1 },
+	{ "error_rate", 0, WORSE_WHEN_POINTS_UP, 0.01 }, { "rate", 0, INFORMATIONAL, -1 },
 };
 
 void diff_opts_init(struct diff_opts *opts)
@@ -53,8 +49,7 @@ static int parse_percent(const char *s, double *out)
 	return 0;
 }
 
-int diff_opts_threshold(struct diff_opts *opts, const char *arg, char *why,
-			size_t len)
+int diff_opts_threshold(struct diff_opts *opts, const char *arg, char *why, size_t len)
 {
 	const char *eq = strchr(arg, '=');
 	double v;
@@ -74,8 +69,10 @@ int diff_opts_threshold(struct diff_opts *opts, const char *arg, char *why,
 			return 0;
 		}
 	}
-	snprintf(why, len, "invalid --max-regression '%s': unknown metric "
-		 "(p50, p90, p95, p99, p999, mean, error_rate, rate)", arg);
+	snprintf(why, len,
+		 "invalid --max-regression '%s': unknown metric "
+		 "(p50, p90, p95, p99, p999, mean, error_rate, rate)",
+		 arg);
 	return -EINVAL;
 }
 
@@ -99,8 +96,7 @@ static double limit_of(const struct diff_opts *opts, int i)
 		return opts->per_metric[i];
 	if (metrics[i].direction == INFORMATIONAL)
 		return -1;
-	return metrics[i].default_limit >= 0 ? metrics[i].default_limit
-					     : opts->max_regression;
+	return metrics[i].default_limit >= 0 ? metrics[i].default_limit : opts->max_regression;
 }
 
 static bool is_regression(int i, double old, double new, double limit)
@@ -110,7 +106,7 @@ static bool is_regression(int i, double old, double new, double limit)
 	switch (metrics[i].direction) {
 	case WORSE_WHEN_POINTS_UP:
 		return new - old > limit;
-	case INFORMATIONAL:	/* a rate given a threshold: a drop is worse */
+	case INFORMATIONAL: /* a rate given a threshold: a drop is worse */
 		return old > 0 && (old - new) / old > limit;
 	default:
 		return old > 0 && (new - old) / old > limit;
@@ -131,23 +127,21 @@ static json_t *compare_metric(int i, const json_t *old_row, const json_t *new_ro
 		return NULL;
 	regression = is_regression(i, old, new, limit);
 	*regressions += regression;
-	return json_pack("{s:s, s:f, s:f, s:o, s:o, s:b}", "metric", m->name,
-			 "old", old, "new", new,
-			 "change", old != 0 ? json_real((new - old) / old) : json_null(),
-			 "limit", limit >= 0 ? json_real(limit) : json_null(),
-			 "regression", regression);
+	return json_pack("{s:s, s:f, s:f, s:o, s:o, s:b}", "metric", m->name, "old", old, "new",
+			 new, "change", old != 0 ? json_real((new - old) / old) : json_null(),
+			 "limit", limit >= 0 ? json_real(limit) : json_null(), "regression",
+			 regression);
 }
 
-static void add_skip(json_t *skipped, const char *section, const char *key,
-		     const char *reason)
+static void add_skip(json_t *skipped, const char *section, const char *key, const char *reason)
 {
-	json_array_append_new(skipped, json_pack("{s:s, s:s, s:s}", "section", section,
-						 "key", key, "reason", reason));
+	json_array_append_new(skipped, json_pack("{s:s, s:s, s:s}", "section", section, "key", key,
+						 "reason", reason));
 }
 
 static void diff_row(const char *section, const char *key, const json_t *old_row,
-		     const json_t *new_row, const struct diff_opts *opts,
-		     json_t *rows, json_t *skipped, int *regressions)
+		     const json_t *new_row, const struct diff_opts *opts, json_t *rows,
+		     json_t *skipped, int *regressions)
 {
 	if (!new_row) {
 		add_skip(skipped, section, key, "only in the base snapshot");
@@ -169,8 +163,8 @@ static void diff_row(const char *section, const char *key, const json_t *old_row
 }
 
 /* Rows of @rows not yet matched whose @field is @text: how many, the last. */
-static int unmatched(const struct expr_row *rows, int n, const bool *used,
-		     const char *text, bool by_name, int *at)
+static int unmatched(const struct expr_row *rows, int n, const bool *used, const char *text,
+		     bool by_name, int *at)
 {
 	int hits = 0;
 
@@ -186,7 +180,7 @@ static int unmatched(const struct expr_row *rows, int n, const bool *used,
 }
 
 struct row_sides {
-	struct expr_row *rows[2];	/* base, new */
+	struct expr_row *rows[2]; /* base, new */
 	int n[2];
 	bool *used[2];
 };
@@ -196,9 +190,8 @@ struct row_sides {
  * name alone when it is unique on both sides: the same endpoint served on
  * another port (a restarted service with an ephemeral port). Diffs each pair.
  */
-static void pair_rows(const struct section_def *s, struct row_sides *rs,
-		      bool by_name, const struct diff_opts *opts, json_t *rows,
-		      json_t *skipped, int *regressions)
+static void pair_rows(const struct section_def *s, struct row_sides *rs, bool by_name,
+		      const struct diff_opts *opts, json_t *rows, json_t *skipped, int *regressions)
 {
 	for (int i = 0; i < rs->n[0]; i++) {
 		const struct expr_row *r = &rs->rows[0][i];
@@ -215,9 +208,9 @@ static void pair_rows(const struct section_def *s, struct row_sides *rs,
 	}
 }
 
-static void diff_section(const struct section_def *s, const json_t *old_s,
-			 const json_t *new_s, const struct diff_opts *opts,
-			 json_t *rows, json_t *skipped, int *regressions)
+static void diff_section(const struct section_def *s, const json_t *old_s, const json_t *new_s,
+			 const struct diff_opts *opts, json_t *rows, json_t *skipped,
+			 int *regressions)
 {
 	static const char *const alone[] = { "only in the base snapshot",
 					     "only in the new snapshot" };
@@ -256,32 +249,27 @@ static json_t *thresholds_json(const struct diff_opts *opts)
 	return t;
 }
 
-json_t *diff_snapshots(const json_t *base, const json_t *next,
-		       const struct diff_opts *opts)
+json_t *diff_snapshots(const json_t *base, const json_t *next, const struct diff_opts *opts)
 {
 	json_t *rows = json_array(), *skipped = json_array(), *old_s;
 	struct section_def plain;
 	int regressions = 0;
 	const char *name;
 
-	json_object_foreach((json_t *)base, name, old_s) {
+	json_object_foreach ((json_t *)base, name, old_s) {
 		const json_t *new_s = json_object_get(next, name);
 		const struct section_def *s = expr_latency_section(name, old_s, &plain);
 
 		if (s && json_is_object(new_s))
-			diff_section(s, old_s, new_s, opts, rows, skipped,
-				     &regressions);
+			diff_section(s, old_s, new_s, opts, rows, skipped, &regressions);
 	}
-	return json_pack("{s:s, s:i, s:o, s:i, s:i, s:o, s:o}",
-			 "schema", "latscope.diff", "version", 1,
-			 "thresholds", thresholds_json(opts),
-			 "min_count", (int)opts->min_count,
-			 "regressions", regressions, "rows", rows,
-			 "skipped", skipped);
+	return json_pack("{s:s, s:i, s:o, s:i, s:i, s:o, s:o}", "schema", "latscope.diff",
+			 "version", 1, "thresholds", thresholds_json(opts), "min_count",
+			 (int)opts->min_count, "regressions", regressions, "rows", rows, "skipped",
+			 skipped);
 }
 
-static const char *change_text(const json_t *row, enum expr_dim dim, char *buf,
-			       size_t len)
+static const char *change_text(const json_t *row, enum expr_dim dim, char *buf, size_t len)
 {
 	const json_t *change = json_object_get(row, "change");
 	double old = json_number_value(json_object_get(row, "old"));
@@ -303,9 +291,9 @@ void diff_print(FILE *out, const json_t *result)
 	size_t i, n_skipped = json_array_size(json_object_get(result, "skipped"));
 	int regressions = json_integer_value(json_object_get(result, "regressions"));
 
-	fprintf(out, "%-10s %-24s %-10s %10s %10s %10s\n", "SECTION", "KEY", "METRIC",
-		"OLD", "NEW", "CHANGE");
-	json_array_foreach(rows, i, row) {
+	fprintf(out, "%-10s %-24s %-10s %10s %10s %10s\n", "SECTION", "KEY", "METRIC", "OLD", "NEW",
+		"CHANGE");
+	json_array_foreach (rows, i, row) {
 		const struct metric_def *m =
 			metric_def(json_string_value(json_object_get(row, "metric")));
 		char a[32], b[32], c[32];
@@ -313,15 +301,16 @@ void diff_print(FILE *out, const json_t *result)
 		fprintf(out, "%-10s %-24s %-10s %10s %10s %10s%s\n",
 			json_string_value(json_object_get(row, "section")),
 			json_string_value(json_object_get(row, "key")), m->name,
-			expr_format_value(json_number_value(json_object_get(row, "old")),
-					  m->dim, a, sizeof(a)),
-			expr_format_value(json_number_value(json_object_get(row, "new")),
-					  m->dim, b, sizeof(b)),
+			expr_format_value(json_number_value(json_object_get(row, "old")), m->dim, a,
+					  sizeof(a)),
+			expr_format_value(json_number_value(json_object_get(row, "new")), m->dim, b,
+					  sizeof(b)),
 			change_text(row, m->dim, c, sizeof(c)),
 			json_is_true(json_object_get(row, "regression")) ? "  REGRESSION" : "");
 	}
 	if (n_skipped)
-		fprintf(out, "%zu rows not compared (too few samples, or in one snapshot only; see --json)\n",
+		fprintf(out,
+			"%zu rows not compared (too few samples, or in one snapshot only; see --json)\n",
 			n_skipped);
 	fprintf(out, "%d regression%s\n", regressions, regressions == 1 ? "" : "s");
 }

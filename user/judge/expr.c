@@ -15,16 +15,15 @@
 struct parser {
 	const char *src;
 	size_t pos;
-	struct token tok;	/* the current, not yet consumed, token */
+	struct token tok; /* the current, not yet consumed, token */
 	int depth;
 	struct expr_error *err;
 	bool failed;
 };
 
 static const char *const dim_names[] = {
-	[DIM_NONE] = "a plain number", [DIM_TIME] = "a duration",
-	[DIM_FRACTION] = "a fraction", [DIM_BYTES] = "a size",
-	[DIM_RATE] = "a rate",
+	[DIM_NONE] = "a plain number", [DIM_TIME] = "a duration", [DIM_FRACTION] = "a fraction",
+	[DIM_BYTES] = "a size",	       [DIM_RATE] = "a rate",
 };
 
 static struct node *fail_at(struct parser *p, int column, const char *fmt, ...)
@@ -88,8 +87,7 @@ static bool expect(struct parser *p, enum tok_kind kind, const char *what)
 static struct node *parse_expr(struct parser *p, int min_prec);
 
 /* One path segment after the section: ".name" or "[\"key\"]". */
-static bool read_segment(struct parser *p, char *out, size_t len, bool *quoted,
-			 int *column)
+static bool read_segment(struct parser *p, char *out, size_t len, bool *quoted, int *column)
 {
 	*column = p->tok.column;
 	if (p->tok.kind == T_LBRACK) {
@@ -118,8 +116,8 @@ static bool read_segment(struct parser *p, char *out, size_t len, bool *quoted,
 	return !p->failed;
 }
 
-static struct node *bad_metric(struct parser *p, const struct section_def *s,
-			       const char *name, int column, bool aggregate)
+static struct node *bad_metric(struct parser *p, const struct section_def *s, const char *name,
+			       int column, bool aggregate)
 {
 	char names[512];
 
@@ -127,8 +125,7 @@ static struct node *bad_metric(struct parser *p, const struct section_def *s,
 	if (aggregate && expr_find_metric(s, name))
 		return fail_at(p, column, "%s.%s needs a key, e.g. %s.NAME.%s (without one: %s)",
 			       s->name, name, s->name, name, names);
-	return fail_at(p, column, "unknown metric '%s' of %s (known: %s)", name,
-		       s->name, names);
+	return fail_at(p, column, "unknown metric '%s' of %s (known: %s)", name, s->name, names);
 }
 
 /* section [ .key | ["key"] ] .metric — checked against the field table. */
@@ -146,9 +143,9 @@ static struct node *parse_path(struct parser *p)
 	}
 	advance(p);
 	if (!read_segment(p, first, sizeof(first), &quoted, &c1))
-		return p->failed ? NULL :
-		       fail_at(p, p->tok.column, "'%s' needs a metric, e.g. %s.%s",
-			       s->name, s->name, s->metrics[0].name);
+		return p->failed ? NULL
+				 : fail_at(p, p->tok.column, "'%s' needs a metric, e.g. %s.%s",
+					   s->name, s->name, s->metrics[0].name);
 	n = new_node(p, N_FIELD, column);
 	if (!n)
 		return NULL;
@@ -193,8 +190,8 @@ static struct node *parse_primary(struct parser *p)
 			double v = n->num;
 
 			free_node(n);
-			return fail_at(p, p->tok.column, "no space before a unit: write %g%s",
-				       v, p->tok.text);
+			return fail_at(p, p->tok.column, "no space before a unit: write %g%s", v,
+				       p->tok.text);
 		}
 		return n;
 	case T_IDENT:
@@ -241,22 +238,34 @@ static struct node *parse_primary(struct parser *p)
 static int precedence(enum tok_kind kind)
 {
 	switch (kind) {
-	case T_OR: return 1;
-	case T_AND: return 2;
-	case T_LT: case T_LE: case T_GT: case T_GE: case T_EQ: case T_NE: return 4;
-	case T_PLUS: case T_MINUS: return 5;
-	case T_STAR: case T_SLASH: return 6;
-	default: return 0;
+	case T_OR:
+		return 1;
+	case T_AND:
+		return 2;
+	case T_LT:
+	case T_LE:
+	case T_GT:
+	case T_GE:
+	case T_EQ:
+	case T_NE:
+		return 4;
+	case T_PLUS:
+	case T_MINUS:
+		return 5;
+	case T_STAR:
+	case T_SLASH:
+		return 6;
+	default:
+		return 0;
 	}
 }
 
 static enum node_kind binary_kind(enum tok_kind kind)
 {
 	static const enum node_kind map[] = {
-		[T_OR] = N_OR, [T_AND] = N_AND, [T_LT] = N_LT, [T_LE] = N_LE,
-		[T_GT] = N_GT, [T_GE] = N_GE, [T_EQ] = N_EQ, [T_NE] = N_NE,
-		[T_PLUS] = N_ADD, [T_MINUS] = N_SUB, [T_STAR] = N_MUL,
-		[T_SLASH] = N_DIV,
+		[T_OR] = N_OR,	  [T_AND] = N_AND,   [T_LT] = N_LT,    [T_LE] = N_LE,
+		[T_GT] = N_GT,	  [T_GE] = N_GE,     [T_EQ] = N_EQ,    [T_NE] = N_NE,
+		[T_PLUS] = N_ADD, [T_MINUS] = N_SUB, [T_STAR] = N_MUL, [T_SLASH] = N_DIV,
 	};
 
 	return map[kind];
@@ -270,7 +279,8 @@ static bool type_binary(struct parser *p, struct node *n)
 
 	if (want_bool) {
 		if (!n->lhs->is_bool || !n->rhs->is_bool)
-			return !fail_at(p, n->column, "'%s' joins conditions, e.g. a < 1ms %s b > 2",
+			return !fail_at(p, n->column,
+					"'%s' joins conditions, e.g. a < 1ms %s b > 2",
 					n->kind == N_AND ? "and" : "or",
 					n->kind == N_AND ? "and" : "or");
 		n->is_bool = true;
@@ -282,15 +292,14 @@ static bool type_binary(struct parser *p, struct node *n)
 						       : "used as a number");
 	if (is_comparison(n->kind)) {
 		n->is_bool = true;
-		if (l == r || (l != DIM_TIME && r != DIM_TIME &&
-			       (l == DIM_NONE || r == DIM_NONE)))
+		if (l == r || (l != DIM_TIME && r != DIM_TIME && (l == DIM_NONE || r == DIM_NONE)))
 			return true;
 		if (l == DIM_TIME || r == DIM_TIME)
 			if (l == DIM_NONE || r == DIM_NONE)
 				return !fail_at(p, n->column,
 						"a duration needs a unit: write 5ms, not 5");
-		return !fail_at(p, n->column, "cannot compare %s with %s",
-				dim_names[l], dim_names[r]);
+		return !fail_at(p, n->column, "cannot compare %s with %s", dim_names[l],
+				dim_names[r]);
 	}
 	if (n->kind == N_ADD || n->kind == N_SUB) {
 		if (l != r && l != DIM_NONE && r != DIM_NONE)

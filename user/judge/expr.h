@@ -1,7 +1,8 @@
 /*
  * The assertion language of `check`, `--alert` and friends: a lexer, a
  * parser and an evaluator over a JSON snapshot (the renderer-neutral form
- * of the model). Pure: no I/O, no globals; the grammar is in README.md.
+ * of the model) or a model's window read live. Pure: no I/O, no globals;
+ * the grammar is in README.md.
  *
  *   syscalls.read.p99 < 1ms and requests["GET /api"].error_rate < 1%
  *
@@ -13,25 +14,28 @@
 #include <jansson.h>
 #include <stddef.h>
 #include "judge/expr_fields.h"
+#include "model/readings.h"
+
+struct model;
 
 struct expr;
 
 struct expr_error {
-	int column;		/* 1-based, in the parsed text */
+	int column; /* 1-based, in the parsed text */
 	char msg[160];
 };
 
 enum expr_verdict {
 	EXPR_PASS,
 	EXPR_FAIL,
-	EXPR_NO_DATA,		/* a valid path absent from this snapshot: fails */
+	EXPR_NO_DATA, /* a valid path absent from this snapshot: fails */
 };
 
 struct expr_result {
 	enum expr_verdict verdict;
-	char measured[128];	/* left sides of the comparisons, formatted */
-	char limit[128];	/* "< 1ms", one per comparison */
-	char reason[160];	/* why there is no data */
+	char measured[128]; /* left sides of the comparisons, formatted */
+	char limit[128];    /* "< 1ms", one per comparison */
+	char reason[160];   /* why there is no data */
 };
 
 /* 0, or -EINVAL with @err filled; *out is then NULL. */
@@ -40,12 +44,13 @@ void expr_free(struct expr *e);
 /* The text the expression was parsed from. */
 const char *expr_text(const struct expr *e);
 /* Evaluates @e against @snapshot; never fails (no data is a verdict). */
-void expr_eval(const struct expr *e, const json_t *snapshot,
-	       struct expr_result *res);
+void expr_eval(const struct expr *e, const json_t *snapshot, struct expr_result *res);
+/* The same against @model's @window, read live (judge/expr_model.h). */
+void expr_eval_live(const struct expr *e, struct model *model, enum model_window window,
+		    struct expr_result *res);
 const char *expr_verdict_name(enum expr_verdict v);
 
 /* A value in an expression's unit: 1.5e6 TIME -> "1.50ms". */
-const char *expr_format_value(double v, enum expr_dim dim, char *buf,
-			      size_t len);
+const char *expr_format_value(double v, enum expr_dim dim, char *buf, size_t len);
 
 #endif

@@ -3,12 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 #include "judge/expr.h"
+#include "judge/expr_model.h"
 #include "judge/expr_tree.h"
 #include "base/format.h"
 
 static const char *const op_text[] = {
-	[N_LT] = "<", [N_LE] = "<=", [N_GT] = ">", [N_GE] = ">=",
-	[N_EQ] = "==", [N_NE] = "!=",
+	[N_LT] = "<", [N_LE] = "<=", [N_GT] = ">", [N_GE] = ">=", [N_EQ] = "==", [N_NE] = "!=",
 };
 
 /* Evaluation: numbers, or "no data" that poisons every verdict above it. */
@@ -18,10 +18,21 @@ struct value {
 	double num;
 };
 
+/* Fields come from a snapshot, or (snap NULL) from a model's window. */
 struct eval_ctx {
 	const json_t *snap;
+	struct model *model;
+	enum model_window window;
 	struct expr_result *res;
 };
+
+static int field_value(const struct eval_ctx *c, const struct field_ref *ref, double *value,
+		       char *why, size_t len)
+{
+	if (c->snap)
+		return expr_field_value(ref, c->snap, value, why, len);
+	return expr_model_value(ref, c->model, c->window, value, why, len);
+}
 
 static void append(char *buf, size_t len, const char *text)
 {
@@ -40,19 +51,25 @@ static void note_no_data(struct eval_ctx *c, const char *reason)
 static bool compare(enum node_kind k, double a, double b)
 {
 	switch (k) {
-	case N_LT: return a < b;
-	case N_LE: return a <= b;
-	case N_GT: return a > b;
-	case N_GE: return a >= b;
-	case N_EQ: return a == b;
-	default: return a != b;
+	case N_LT:
+		return a < b;
+	case N_LE:
+		return a <= b;
+	case N_GT:
+		return a > b;
+	case N_GE:
+		return a >= b;
+	case N_EQ:
+		return a == b;
+	default:
+		return a != b;
 	}
 }
 
 static struct value eval(struct eval_ctx *c, const struct node *n);
 
-static void record_comparison(struct eval_ctx *c, const struct node *n,
-			      struct value l, struct value r)
+static void record_comparison(struct eval_ctx *c, const struct node *n, struct value l,
+			      struct value r)
 {
 	enum expr_dim dim = n->lhs->dim != DIM_NONE ? n->lhs->dim : n->rhs->dim;
 	char a[48], b[48], limit[64];
@@ -74,9 +91,15 @@ static struct value eval_binary(struct eval_ctx *c, const struct node *n)
 	if (v.no_data)
 		return v;
 	switch (n->kind) {
-	case N_ADD: v.num = l.num + r.num; break;
-	case N_SUB: v.num = l.num - r.num; break;
-	case N_MUL: v.num = l.num * r.num; break;
+	case N_ADD:
+		v.num = l.num + r.num;
+		break;
+	case N_SUB:
+		v.num = l.num - r.num;
+		break;
+	case N_MUL:
+		v.num = l.num * r.num;
+		break;
 	case N_DIV:
 		if (r.num == 0) {
 			note_no_data(c, "no data: division by zero");
@@ -85,9 +108,15 @@ static struct value eval_binary(struct eval_ctx *c, const struct node *n)
 			v.num = l.num / r.num;
 		}
 		break;
-	case N_AND: v.truth = l.truth && r.truth; break;
-	case N_OR: v.truth = l.truth || r.truth; break;
-	default: v.truth = compare(n->kind, l.num, r.num); break;
+	case N_AND:
+		v.truth = l.truth && r.truth;
+		break;
+	case N_OR:
+		v.truth = l.truth || r.truth;
+		break;
+	default:
+		v.truth = compare(n->kind, l.num, r.num);
+		break;
 	}
 	return v;
 }
@@ -102,7 +131,7 @@ static struct value eval(struct eval_ctx *c, const struct node *n)
 		v.num = n->num;
 		return v;
 	case N_FIELD:
-		if (expr_field_value(&n->field, c->snap, &v.num, why, sizeof(why))) {
+		if (field_value(c, &n->field, &v.num, why, sizeof(why))) {
 			note_no_data(c, why);
 			v.no_data = true;
 		}
@@ -120,15 +149,28 @@ static struct value eval(struct eval_ctx *c, const struct node *n)
 	}
 }
 
-void expr_eval(const struct expr *e, const json_t *snapshot,
-	       struct expr_result *res)
+static void judge(struct eval_ctx *c, const struct expr *e)
 {
-	struct eval_ctx c = { .snap = snapshot, .res = res };
 	struct value v;
 
-	memset(res, 0, sizeof(*res));
-	v = eval(&c, e->root);
-	res->verdict = v.no_data ? EXPR_NO_DATA : v.truth ? EXPR_PASS : EXPR_FAIL;
+	memset(c->res, 0, sizeof(*c->res));
+	v = eval(c, e->root);
+	c->res->verdict = v.no_data ? EXPR_NO_DATA : v.truth ? EXPR_PASS : EXPR_FAIL;
+}
+
+void expr_eval(const struct expr *e, const json_t *snapshot, struct expr_result *res)
+{
+	struct eval_ctx c = { .snap = snapshot, .res = res };
+
+	judge(&c, e);
+}
+
+void expr_eval_live(const struct expr *e, struct model *model, enum model_window window,
+		    struct expr_result *res)
+{
+	struct eval_ctx c = { .model = model, .window = window, .res = res };
+
+	judge(&c, e);
 }
 
 const char *expr_verdict_name(enum expr_verdict v)

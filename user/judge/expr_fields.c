@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "judge/expr_fields.h"
+#include "model/resources.h"
 
 #define MAX_FIELD_PATH 128
 
@@ -46,23 +47,72 @@ static const struct metric_def slow_metrics[] = {
 	{ NULL },
 };
 
-/* Per traced process; without a key, summed over all of them. */
-static const struct metric_def resource_metrics[] = {
-	{ "cpu", METRIC_FIELD, "cpu.cpu_share", 1, DIM_FRACTION, COMBINE_SUM },
-	{ "rss", METRIC_FIELD, "memory.rss_kb", 1024, DIM_BYTES, COMBINE_SUM },
-	{ "peak_rss", METRIC_FIELD, "memory.peak_rss_kb", 1024, DIM_BYTES, COMBINE_SUM },
-	{ "threads", METRIC_FIELD, "memory.threads", 1, DIM_NONE, COMBINE_SUM },
-	{ "fds", METRIC_FIELD, "memory.fds", 1, DIM_NONE, COMBINE_SUM },
-	{ "minor_faults", METRIC_FIELD, "memory.minor_faults", 1, DIM_NONE, COMBINE_SUM },
-	{ "major_faults", METRIC_FIELD, "memory.major_faults", 1, DIM_NONE, COMBINE_SUM },
-	{ "disk_read", METRIC_FIELD, "disk.read_bytes", 1, DIM_BYTES, COMBINE_SUM },
-	{ "disk_write", METRIC_FIELD, "disk.write_bytes", 1, DIM_BYTES, COMBINE_SUM },
-	{ "net_sent", METRIC_FIELD, "net.bytes_sent", 1, DIM_BYTES, COMBINE_SUM },
-	{ "net_received", METRIC_FIELD, "net.bytes_received", 1, DIM_BYTES, COMBINE_SUM },
-	{ "off_cpu_p99", METRIC_FIELD, "cpu.off_cpu.p99_ns", 1, DIM_TIME, COMBINE_LARGEST },
-	{ "run_queue_p99", METRIC_FIELD, "cpu.run_queue.p99_ns", 1, DIM_TIME, COMBINE_LARGEST },
-	{ NULL },
-};
+/*
+ * Per traced process; without a key, summed over all of them. Made from
+ * the resource family table: every field that names an expression, and
+ * each family histogram's p99 as NAME_p99.
+ */
+#define RES_METRICS_MAX (RES_MAX_FAMILIES * 16 + RES_MAX_HISTS + 1)
+static struct metric_def resource_metrics[RES_METRICS_MAX];
+
+static enum expr_dim dim_of(enum res_unit unit)
+{
+	switch (unit) {
+	case RES_UNIT_BYTES:
+	case RES_UNIT_KIB:
+		return DIM_BYTES;
+	case RES_UNIT_NS:
+		return DIM_TIME;
+	case RES_UNIT_SHARE:
+		return DIM_FRACTION;
+	case RES_UNIT_RATE:
+		return DIM_RATE;
+	default:
+		return DIM_NONE;
+	}
+}
+
+static char *joined(const char *a, const char *b, const char *c)
+{
+	char *s;
+
+	return asprintf(&s, "%s.%s%s", a, b, c) < 0 ? NULL : s;
+}
+
+/* Built before main(); the strings live as long as the program. */
+__attribute__((constructor)) static void list_resource_metrics(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < res_n_families; i++) {
+		const struct res_family *f = &res_families[i];
+
+		for (int k = 0; k < f->n_fields && n < RES_METRICS_MAX - 1; k++) {
+			const struct res_field *field = &f->fields[k];
+
+			if (!field->expr)
+				continue;
+			resource_metrics[n++] = (struct metric_def){
+				field->expr,
+				METRIC_FIELD,
+				joined(f->json, field->json, ""),
+				field->unit == RES_UNIT_KIB ? 1024 : 1,
+				dim_of(field->unit),
+				COMBINE_SUM,
+			};
+		}
+		for (int h = 0; h < f->n_hists && n < RES_METRICS_MAX - 1; h++) {
+			char *name = NULL;
+
+			if (asprintf(&name, "%s_p99", f->hists[h].name) < 0)
+				continue;
+			resource_metrics[n++] = (struct metric_def){
+				name, METRIC_FIELD, joined(f->json, f->hists[h].json, ".p99_ns"),
+				1,    DIM_TIME,	    COMBINE_LARGEST,
+			};
+		}
+	}
+}
 
 /* Keys: ":8080" (a port), ":8080 GET /x", or "GET /x" on any port. */
 static const struct rows_def served = { "servers", "port", ":", "endpoints", "endpoint" };
@@ -92,8 +142,7 @@ const struct section_def *expr_find_section(const char *name)
 	return NULL;
 }
 
-const struct metric_def *expr_find_metric(const struct section_def *s,
-					  const char *name)
+const struct metric_def *expr_find_metric(const struct section_def *s, const char *name)
 {
 	for (const struct metric_def *m = s->metrics; m->name; m++)
 		if (!strcmp(m->name, name))
@@ -116,8 +165,7 @@ void expr_section_names(char *buf, size_t len)
 		append_name(buf, len, s->name);
 }
 
-void expr_metric_names(const struct section_def *s, bool aggregate, char *buf,
-		       size_t len)
+void expr_metric_names(const struct section_def *s, bool aggregate, char *buf, size_t len)
 {
 	buf[0] = '\0';
 	for (const struct metric_def *m = s->metrics; m->name; m++)
@@ -131,13 +179,12 @@ static const json_t *dotted_get(const json_t *obj, const char *path)
 	char buf[MAX_FIELD_PATH], *save, *part;
 
 	snprintf(buf, sizeof(buf), "%s", path);
-	for (part = strtok_r(buf, ".", &save); part && obj;
-	     part = strtok_r(NULL, ".", &save))
+	for (part = strtok_r(buf, ".", &save); part && obj; part = strtok_r(NULL, ".", &save))
 		obj = json_is_object(obj) ? json_object_get(obj, part) : NULL;
 	return obj;
 }
 
-static int number_at(const json_t *obj, const char *path, double *v)
+static int json_number_at(const json_t *obj, const char *path, double *v)
 {
 	const json_t *j = dotted_get(obj, path);
 
@@ -147,14 +194,27 @@ static int number_at(const json_t *obj, const char *path, double *v)
 	return 0;
 }
 
+/* A field of either kind of row. */
+static int row_number(const struct expr_row *r, const char *path, double *v)
+{
+	return r->row ? json_number_at(r->row, path, v) : expr_live_number(r->live, path, v);
+}
+
 int expr_row_value(const struct metric_def *m, const json_t *row, double *value)
+{
+	const struct expr_row r = { .row = row };
+
+	return expr_metric_of(m, &r, value);
+}
+
+int expr_metric_of(const struct metric_def *m, const struct expr_row *row, double *value)
 {
 	double v, count;
 
-	if (number_at(row, m->field, &v))
+	if (row_number(row, m->field, &v))
 		return -ENODATA;
 	if (m->kind == METRIC_RATIO) {
-		if (number_at(row, "count", &count) || count <= 0)
+		if (row_number(row, "count", &count) || count <= 0)
 			return -ENODATA;
 		v /= count;
 	}
@@ -163,8 +223,7 @@ int expr_row_value(const struct metric_def *m, const json_t *row, double *value)
 }
 
 /* A group's key: its naming member (a string or a number) after the prefix. */
-static void group_key(const struct rows_def *l, const json_t *group, char *buf,
-		      size_t len)
+static void group_key(const struct rows_def *l, const json_t *group, char *buf, size_t len)
 {
 	const json_t *name = json_object_get(group, l->group_key);
 
@@ -181,19 +240,18 @@ static size_t count_rows(const struct rows_def *l, const json_t *groups)
 	const json_t *g;
 
 	if (l->rows)
-		json_array_foreach(groups, i, g)
+		json_array_foreach (groups, i, g)
 			n += json_array_size(json_object_get(g, l->rows));
 	return n;
 }
 
-static int nested_rows(const struct rows_def *l, const json_t *section,
-		       struct expr_row *rows)
+static int nested_rows(const struct rows_def *l, const json_t *section, struct expr_row *rows)
 {
 	const json_t *groups = json_object_get(section, l->groups), *g, *row;
 	size_t i, j;
 	int n = 0;
 
-	json_array_foreach(groups, i, g) {
+	json_array_foreach (groups, i, g) {
 		struct expr_row *gr = &rows[n++];
 		char gkey[128];
 
@@ -204,7 +262,7 @@ static int nested_rows(const struct rows_def *l, const json_t *section,
 		gr->group = true;
 		if (!l->rows)
 			continue;
-		json_array_foreach(json_object_get(g, l->rows), j, row) {
+		json_array_foreach (json_object_get(g, l->rows), j, row) {
 			const char *name = json_string_value(json_object_get(row, l->row_key));
 
 			if (!name)
@@ -219,8 +277,8 @@ static int nested_rows(const struct rows_def *l, const json_t *section,
 	return n;
 }
 
-int expr_section_rows(const struct section_def *s, const json_t *section,
-		      struct expr_row **rows, int *n)
+int expr_section_rows(const struct section_def *s, const json_t *section, struct expr_row **rows,
+		      int *n)
 {
 	const json_t *groups = s->layout ? json_object_get(section, s->layout->groups) : NULL;
 	size_t cap = s->layout ? count_rows(s->layout, groups) : json_object_size(section);
@@ -236,7 +294,7 @@ int expr_section_rows(const struct section_def *s, const json_t *section,
 		*n = nested_rows(s->layout, section, out);
 		return 0;
 	}
-	json_object_foreach((json_t *)section, key, row) {
+	json_object_foreach ((json_t *)section, key, row) {
 		struct expr_row *r = &out[(*n)++];
 		size_t len = strnlen(key, sizeof(r->key) - 1);
 
@@ -252,18 +310,18 @@ int expr_section_rows(const struct section_def *s, const json_t *section,
  * @m over the rows @take marks: one row's value, or several combined
  * (see struct metric_def). Rows without the field are passed over.
  */
-static int combine(const struct metric_def *m, const struct expr_row *rows,
-		   const bool *take, int n, double *value)
+static int combine(const struct metric_def *m, const struct expr_row *rows, const bool *take, int n,
+		   double *value)
 {
 	double acc = 0, count = 0, v, c;
 	int used = 0;
 
 	for (int i = 0; i < n; i++) {
-		if (!take[i] || number_at(rows[i].row, m->field, &v))
+		if (!take[i] || row_number(&rows[i], m->field, &v))
 			continue;
 		if (m->combine == COMBINE_SUM) {
 			acc += v;
-			if (!number_at(rows[i].row, "count", &c))
+			if (!row_number(&rows[i], "count", &c))
 				count += c;
 		} else if (!used || (m->combine == COMBINE_SMALLEST ? v < acc : v > acc)) {
 			acc = v;
@@ -285,8 +343,7 @@ static int combine(const struct metric_def *m, const struct expr_row *rows,
  * Marks the rows @key names: its exact key, else (a row inside groups)
  * its name in every group; no key: every group. Returns how many.
  */
-static int select_rows(const struct expr_row *rows, int n, const char *key,
-		       bool *take)
+static int select_rows(const struct expr_row *rows, int n, const char *key, bool *take)
 {
 	int hits = 0;
 
@@ -299,37 +356,45 @@ static int select_rows(const struct expr_row *rows, int n, const char *key,
 	return hits;
 }
 
-static int keyed_value(const struct field_ref *ref, const json_t *obj,
-		       double *value, char *why, size_t len)
+int expr_rows_value(const struct field_ref *ref, const struct expr_row *rows, int n, double *value,
+		    char *why, size_t len)
 {
 	const struct section_def *s = ref->section;
-	struct expr_row *rows;
-	bool *take;
-	int n, err = -ENODATA;
+	bool *take = calloc(n + 1, sizeof(*take));
+	int err = -ENODATA;
 
-	if (expr_section_rows(s, obj, &rows, &n))
-		return -ENOMEM;
-	take = calloc(n + 1, sizeof(*take));
 	if (take && !select_rows(rows, n, ref->key, take)) {
 		if (ref->key)
-			snprintf(why, len, "no data: %s[\"%s\"] not seen in this trace",
-				 s->name, ref->key);
+			snprintf(why, len, "no data: %s[\"%s\"] not seen in this trace", s->name,
+				 ref->key);
 		else
 			snprintf(why, len, "no data: no %s.%s (nothing seen)", s->name,
 				 ref->metric->name);
 	} else if (take) {
 		err = combine(ref->metric, rows, take, n, value);
 		if (err)
-			snprintf(why, len, "no data: no %s in this snapshot's %s",
-				 ref->metric->name, s->name);
+			snprintf(why, len, "no data: no %s in this window's %s", ref->metric->name,
+				 s->name);
 	}
 	free(take);
+	return err;
+}
+
+static int keyed_value(const struct field_ref *ref, const json_t *obj, double *value, char *why,
+		       size_t len)
+{
+	struct expr_row *rows;
+	int n, err;
+
+	if (expr_section_rows(ref->section, obj, &rows, &n))
+		return -ENOMEM;
+	err = expr_rows_value(ref, rows, n, value, why, len);
 	free(rows);
 	return err;
 }
 
-int expr_field_value(const struct field_ref *ref, const json_t *snap,
-		     double *value, char *why, size_t len)
+int expr_field_value(const struct field_ref *ref, const json_t *snap, double *value, char *why,
+		     size_t len)
 {
 	const struct section_def *s = ref->section;
 	const json_t *obj = json_object_get(snap, s->json_key);
@@ -341,8 +406,8 @@ int expr_field_value(const struct field_ref *ref, const json_t *snap,
 	if (s->keyed)
 		return keyed_value(ref, obj, value, why, len);
 	if (expr_row_value(ref->metric, obj, value)) {
-		snprintf(why, len, "no data: no %s in this snapshot's %s",
-			 ref->metric->name, s->name);
+		snprintf(why, len, "no data: no %s in this snapshot's %s", ref->metric->name,
+			 s->name);
 		return -ENODATA;
 	}
 	return 0;
@@ -350,8 +415,8 @@ int expr_field_value(const struct field_ref *ref, const json_t *snap,
 
 /* Any of these makes an object a latency row. */
 static const char *const row_latency_fields[] = {
-	"p50_ns", "p90_ns", "p95_ns", "p99_ns", "p999_ns", "min_ns", "max_ns",
-	"count", "rate_per_s",
+	"p50_ns", "p90_ns", "p95_ns", "p99_ns",	    "p999_ns",
+	"min_ns", "max_ns", "count",  "rate_per_s",
 };
 
 static bool is_latency_section(const json_t *section)
@@ -362,12 +427,13 @@ static bool is_latency_section(const json_t *section)
 
 	if (!json_is_object(section))
 		return false;
-	json_object_foreach((json_t *)section, key, row) {
+	json_object_foreach ((json_t *)section, key, row) {
 		bool latency = false;
 
 		if (!json_is_object(row))
 			return false;
-		for (size_t i = 0; i < sizeof(row_latency_fields) / sizeof(row_latency_fields[0]); i++)
+		for (size_t i = 0; i < sizeof(row_latency_fields) / sizeof(row_latency_fields[0]);
+		     i++)
 			latency |= json_is_number(json_object_get(row, row_latency_fields[i]));
 		if (!latency)
 			return false;
@@ -376,14 +442,15 @@ static bool is_latency_section(const json_t *section)
 	return any;
 }
 
-const struct section_def *expr_latency_section(const char *json_key,
-					       const json_t *section,
+const struct section_def *expr_latency_section(const char *json_key, const json_t *section,
 					       struct section_def *plain)
 {
 	for (const struct section_def *s = sections; s->name; s++)
 		if (!strcmp(s->json_key, json_key))
 			return s->keyed && s->metrics == expr_latency_metrics &&
-			       json_is_object(section) ? s : NULL;
+					       json_is_object(section)
+				       ? s
+				       : NULL;
 	if (!is_latency_section(section))
 		return NULL;
 	memset(plain, 0, sizeof(*plain));

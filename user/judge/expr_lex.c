@@ -10,12 +10,18 @@ static const struct {
 	double scale;
 	enum expr_dim dim;
 } units[] = {
-	{ "ns", 1, DIM_TIME }, { "us", 1e3, DIM_TIME }, { "µs", 1e3, DIM_TIME },
-	{ "ms", 1e6, DIM_TIME }, { "s", 1e9, DIM_TIME },
+	{ "ns", 1, DIM_TIME },
+	{ "us", 1e3, DIM_TIME },
+	{ "µs", 1e3, DIM_TIME },
+	{ "ms", 1e6, DIM_TIME },
+	{ "s", 1e9, DIM_TIME },
 	{ "%", 0.01, DIM_FRACTION },
-	{ "B", 1, DIM_BYTES }, { "KB", 1024, DIM_BYTES },
-	{ "MB", 1024.0 * 1024, DIM_BYTES }, { "GB", 1024.0 * 1024 * 1024, DIM_BYTES },
-	{ "KiB", 1024, DIM_BYTES }, { "MiB", 1024.0 * 1024, DIM_BYTES },
+	{ "B", 1, DIM_BYTES },
+	{ "KB", 1024, DIM_BYTES },
+	{ "MB", 1024.0 * 1024, DIM_BYTES },
+	{ "GB", 1024.0 * 1024 * 1024, DIM_BYTES },
+	{ "KiB", 1024, DIM_BYTES },
+	{ "MiB", 1024.0 * 1024, DIM_BYTES },
 	{ "GiB", 1024.0 * 1024 * 1024, DIM_BYTES },
 	{ "/s", 1, DIM_RATE },
 };
@@ -24,12 +30,10 @@ static const struct {
 	const char *text;
 	enum tok_kind kind;
 } punct[] = {
-	{ "<=", T_LE }, { ">=", T_GE }, { "==", T_EQ }, { "!=", T_NE },
-	{ "&&", T_AND }, { "||", T_OR },
-	{ "<", T_LT }, { ">", T_GT }, { "=", T_EQ }, { "!", T_NOT },
-	{ ".", T_DOT }, { "[", T_LBRACK }, { "]", T_RBRACK }, { "(", T_LPAREN },
-	{ ")", T_RPAREN }, { "+", T_PLUS }, { "-", T_MINUS }, { "*", T_STAR },
-	{ "/", T_SLASH },
+	{ "<=", T_LE },	 { ">=", T_GE },    { "==", T_EQ },    { "!=", T_NE },	  { "&&", T_AND },
+	{ "||", T_OR },	 { "<", T_LT },	    { ">", T_GT },     { "=", T_EQ },	  { "!", T_NOT },
+	{ ".", T_DOT },	 { "[", T_LBRACK }, { "]", T_RBRACK }, { "(", T_LPAREN }, { ")", T_RPAREN },
+	{ "+", T_PLUS }, { "-", T_MINUS },  { "*", T_STAR },   { "/", T_SLASH },
 };
 
 static bool is_ident_start(int c)
@@ -55,8 +59,7 @@ static size_t unit_length(const char *p)
 
 	if (p[0] == '/' && p[1] == 's' && !is_ident_char((unsigned char)p[2]))
 		return 2;
-	while (is_ident_start((unsigned char)p[n]) || p[n] == '%' ||
-	       (unsigned char)p[n] >= 0x80)
+	while (is_ident_start((unsigned char)p[n]) || p[n] == '%' || (unsigned char)p[n] >= 0x80)
 		n++;
 	return n;
 }
@@ -139,9 +142,10 @@ static void lex_word(const char *src, size_t *pos, struct token *tok)
 	memcpy(tok->text, src + *pos, n);
 	tok->text[n] = '\0';
 	*pos += n;
-	tok->kind = !strcmp(tok->text, "and") ? T_AND :
-		    !strcmp(tok->text, "or")  ? T_OR :
-		    !strcmp(tok->text, "not") ? T_NOT : T_IDENT;
+	tok->kind = !strcmp(tok->text, "and")	? T_AND
+		    : !strcmp(tok->text, "or")	? T_OR
+		    : !strcmp(tok->text, "not") ? T_NOT
+						: T_IDENT;
 }
 
 void expr_lex(const char *src, size_t *pos, struct token *tok)
@@ -185,14 +189,29 @@ void expr_lex(const char *src, size_t *pos, struct token *tok)
 const char *expr_token_name(enum tok_kind kind)
 {
 	static const char *const names[] = {
-		[T_END] = "end of expression", [T_NUM] = "a number",
-		[T_IDENT] = "a name", [T_STRING] = "a quoted key",
-		[T_DOT] = "'.'", [T_LBRACK] = "'['", [T_RBRACK] = "']'",
-		[T_LPAREN] = "'('", [T_RPAREN] = "')'", [T_PLUS] = "'+'",
-		[T_MINUS] = "'-'", [T_STAR] = "'*'", [T_SLASH] = "'/'",
-		[T_LT] = "'<'", [T_LE] = "'<='", [T_GT] = "'>'", [T_GE] = "'>='",
-		[T_EQ] = "'=='", [T_NE] = "'!='", [T_AND] = "'and'",
-		[T_OR] = "'or'", [T_NOT] = "'not'", [T_ERROR] = "an error",
+		[T_END] = "end of expression",
+		[T_NUM] = "a number",
+		[T_IDENT] = "a name",
+		[T_STRING] = "a quoted key",
+		[T_DOT] = "'.'",
+		[T_LBRACK] = "'['",
+		[T_RBRACK] = "']'",
+		[T_LPAREN] = "'('",
+		[T_RPAREN] = "')'",
+		[T_PLUS] = "'+'",
+		[T_MINUS] = "'-'",
+		[T_STAR] = "'*'",
+		[T_SLASH] = "'/'",
+		[T_LT] = "'<'",
+		[T_LE] = "'<='",
+		[T_GT] = "'>'",
+		[T_GE] = "'>='",
+		[T_EQ] = "'=='",
+		[T_NE] = "'!='",
+		[T_AND] = "'and'",
+		[T_OR] = "'or'",
+		[T_NOT] = "'not'",
+		[T_ERROR] = "an error",
 	};
 
 	return names[kind];

@@ -9,20 +9,37 @@
 #define EXPR_MAX_STRING 256
 
 enum tok_kind {
-	T_END, T_NUM, T_IDENT, T_STRING,
-	T_DOT, T_LBRACK, T_RBRACK, T_LPAREN, T_RPAREN,
-	T_PLUS, T_MINUS, T_STAR, T_SLASH,
-	T_LT, T_LE, T_GT, T_GE, T_EQ, T_NE,
-	T_AND, T_OR, T_NOT,
+	T_END,
+	T_NUM,
+	T_IDENT,
+	T_STRING,
+	T_DOT,
+	T_LBRACK,
+	T_RBRACK,
+	T_LPAREN,
+	T_RPAREN,
+	T_PLUS,
+	T_MINUS,
+	T_STAR,
+	T_SLASH,
+	T_LT,
+	T_LE,
+	T_GT,
+	T_GE,
+	T_EQ,
+	T_NE,
+	T_AND,
+	T_OR,
+	T_NOT,
 	T_ERROR,
 };
 
 struct token {
 	enum tok_kind kind;
-	int column;			/* 1-based */
-	double num;			/* T_NUM, already scaled by its unit */
-	enum expr_dim dim;		/* T_NUM */
-	char text[EXPR_MAX_STRING];	/* T_IDENT, T_STRING; T_ERROR: message */
+	int column;		    /* 1-based */
+	double num;		    /* T_NUM, already scaled by its unit */
+	enum expr_dim dim;	    /* T_NUM */
+	char text[EXPR_MAX_STRING]; /* T_IDENT, T_STRING; T_ERROR: message */
 };
 
 /* Reads the token at *pos and advances past it. */

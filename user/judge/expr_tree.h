@@ -6,8 +6,22 @@
 #include "judge/expr_fields.h"
 
 enum node_kind {
-	N_NUM, N_FIELD, N_NEG, N_ADD, N_SUB, N_MUL, N_DIV,
-	N_LT, N_LE, N_GT, N_GE, N_EQ, N_NE, N_AND, N_OR, N_NOT,
+	N_NUM,
+	N_FIELD,
+	N_NEG,
+	N_ADD,
+	N_SUB,
+	N_MUL,
+	N_DIV,
+	N_LT,
+	N_LE,
+	N_GT,
+	N_GE,
+	N_EQ,
+	N_NE,
+	N_AND,
+	N_OR,
+	N_NOT,
 };
 
 struct node {

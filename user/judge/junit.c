@@ -13,30 +13,29 @@ static int write_case(xmlTextWriterPtr w, const struct check *c)
 	int rc = 0;
 
 	rc |= xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0;
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "classname",
-					  BAD_CAST "latscope.check") < 0;
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST "latscope.check") < 0;
 	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST c->name) < 0;
 	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "file", BAD_CAST c->origin) < 0;
 	if (r->verdict != EXPR_PASS) {
-		snprintf(message, sizeof(message), "measured %s, limit %s%s%s",
-			 r->measured, r->limit, r->reason[0] ? ": " : "", r->reason);
+		snprintf(message, sizeof(message), "measured %s, limit %s%s%s", r->measured,
+			 r->limit, r->reason[0] ? ": " : "", r->reason);
 		rc |= xmlTextWriterStartElement(w, BAD_CAST "failure") < 0;
 		rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "message", BAD_CAST message) < 0;
-		rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "type",
-			BAD_CAST (r->verdict == EXPR_NO_DATA ? "no_data" : "threshold")) < 0;
+		rc |= xmlTextWriterWriteAttribute(
+			      w, BAD_CAST "type",
+			      BAD_CAST(r->verdict == EXPR_NO_DATA ? "no_data" : "threshold")) < 0;
 		rc |= xmlTextWriterWriteString(w, BAD_CAST expr_text(c->expr)) < 0;
 		rc |= xmlTextWriterEndElement(w) < 0;
 	}
 	rc |= xmlTextWriterStartElement(w, BAD_CAST "system-out") < 0;
-	rc |= xmlTextWriterWriteFormatString(w, "%s => %s (limit %s)",
-					     expr_text(c->expr), r->measured, r->limit) < 0;
+	rc |= xmlTextWriterWriteFormatString(w, "%s => %s (limit %s)", expr_text(c->expr),
+					     r->measured, r->limit) < 0;
 	rc |= xmlTextWriterEndElement(w) < 0;
 	rc |= xmlTextWriterEndElement(w) < 0;
 	return rc ? -EIO : 0;
 }
 
-static int write_document(xmlTextWriterPtr w, const struct check_list *list,
-			  double duration_s)
+static int write_document(xmlTextWriterPtr w, const struct check_list *list, double duration_s)
 {
 	int failed = 0, rc = 0;
 
@@ -62,8 +61,7 @@ static void quiet(void *ctx, const char *fmt, ...)
 {
 }
 
-int junit_write(const char *path, const struct check_list *list,
-		double duration_s)
+int junit_write(const char *path, const struct check_list *list, double duration_s)
 {
 	xmlTextWriterPtr w;
 	char tmp[4096];

@@ -5,7 +5,6 @@
 #include "judge/checks.h"
 
 /* Written to a temp file and renamed: never half-written. */
-int junit_write(const char *path, const struct check_list *list,
-		double duration_s);
+int junit_write(const char *path, const struct check_list *list, double duration_s);
 
 #endif

@@ -43,7 +43,7 @@ struct probe_ctx {
 /* A BTF tracepoint, and the kernels that have it when not all do. */
 struct tracepoint_need {
 	const char *name;
-	const char *since;	/* e.g. "Linux 6.3+"; NULL: any with tp_btf */
+	const char *since; /* e.g. "Linux 6.3+"; NULL: any with tp_btf */
 	/* The family has a variant without it: it asks probe_kernel_lacks(). */
 	bool optional;
 };
@@ -70,13 +70,8 @@ struct probe_family {
 	void (*destroy)(void *state);
 };
 
-extern const struct probe_family probe_lifecycle;
-extern const struct probe_family probe_syscalls;
-extern const struct probe_family probe_sock;
-extern const struct probe_family probe_funcs;
-extern const struct probe_family probe_sched;
-extern const struct probe_family probe_faults;
-extern const struct probe_family probe_block;
+/* Every probe family, in load order (trace.c's table). */
+const struct probe_family *const *trace_families(int *n);
 
 /* An object's own declarations of the maps in common.bpf.h. */
 struct common_maps {
@@ -84,34 +79,32 @@ struct common_maps {
 };
 
 /* The common maps of any skeleton (they have the same names in each). */
-#define PROBE_COMMON_MAPS(skel) (&(const struct common_maps){		\
-	.traced_tgids = (skel)->maps.traced_tgids,			\
-	.tgid_filter = (skel)->maps.tgid_filter,			\
-	.events = (skel)->maps.events,					\
-	.health = (skel)->maps.health,					\
-})
+#define PROBE_COMMON_MAPS(skel)                            \
+	(&(const struct common_maps){                      \
+		.traced_tgids = (skel)->maps.traced_tgids, \
+		.tgid_filter = (skel)->maps.tgid_filter,   \
+		.events = (skel)->maps.events,             \
+		.health = (skel)->maps.health,             \
+	})
 
 /* Points an object's copies of the shared maps at the lifecycle object's. */
-int probe_share_common_maps(const struct probe_ctx *ctx,
-			    const struct common_maps *maps);
+int probe_share_common_maps(const struct probe_ctx *ctx, const struct common_maps *maps);
 /* Registers every loaded program of @obj with the overhead sampler. */
-int probe_register_object(struct overhead *oh, struct bpf_object *obj,
-			  bool per_syscall);
+int probe_register_object(struct overhead *oh, struct bpf_object *obj, bool per_syscall);
 /* Sums a per-CPU __u64 value. */
 __u64 probe_sum_percpu(const __u64 *values, int n_cpus);
 
-/* Resource families (probe_resources.c). */
-bool probe_resource_wanted(const struct trace_opts *opts, enum res_group group);
+/* Resource families (probe_resources.c), by their name in the family table. */
+bool probe_resource_wanted(const struct trace_opts *opts, const char *family);
 /*
- * Copies a per-CPU hash of __u64 counter structs keyed by tgid into every
- * process's res_counters at @offset (offsetof(struct res_counters, x)),
- * summed over CPUs; @size is the struct's size.
+ * Copies a per-CPU hash keyed by tgid of resource family @family's counter
+ * struct (its slots, every member a __u64) into every process's row,
+ * summed over CPUs.
  */
-int probe_collect_counts(struct bpf_map *map, int n_cpus, struct model *model,
-			 size_t offset, size_t size);
-/* Same for a per-CPU hash of struct lat_stats keyed by tgid. */
-int probe_collect_hists(struct bpf_map *map, int n_cpus, struct model *model,
-			enum res_hist hist);
+int probe_collect_counts(struct bpf_map *map, int n_cpus, struct model *model, const char *family);
+/* Same for a per-CPU hash of struct lat_stats: the family's histogram @h. */
+int probe_collect_hists(struct bpf_map *map, int n_cpus, struct model *model, const char *family,
+			int h);
 
 /* Kernel tracepoints (probe_tracepoints.c). */
 typedef bool (*tracepoint_probe_fn)(const struct btf *vmlinux, const char *name);
@@ -127,8 +120,7 @@ int probe_check_tracepoints(struct probe_ctx *ctx, const struct probe_family *f,
 /* Whether a tracepoint a family named is one the kernel lacks. */
 bool probe_kernel_lacks(const struct probe_ctx *ctx, const char *name);
 /* The line (without "latscope: ") that says what @need missing turns off. */
-void probe_describe_missing(const struct probe_family *f,
-			    const struct tracepoint_need *need, char *buf,
-			    size_t len);
+void probe_describe_missing(const struct probe_family *f, const struct tracepoint_need *need,
+			    char *buf, size_t len);
 
 #endif

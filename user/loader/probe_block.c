@@ -7,7 +7,7 @@
 
 static bool block_wanted(const struct trace_opts *opts)
 {
-	return probe_resource_wanted(opts, RES_BLOCK);
+	return probe_resource_wanted(opts, "block");
 }
 
 static int block_load(struct probe_ctx *ctx, void **state)
@@ -39,18 +39,15 @@ static int block_register_costs(void *state, struct overhead *oh)
 	return probe_register_object(oh, skel->obj, false);
 }
 
-static int block_collect(void *state, const struct probe_ctx *ctx,
-			 struct model *model)
+static int block_collect(void *state, const struct probe_ctx *ctx, struct model *model)
 {
 	struct block_bpf *skel = state;
 	int err;
 
-	err = probe_collect_counts(skel->maps.block_counts, ctx->n_cpus, model,
-				   offsetof(struct res_counters, block),
-				   sizeof(struct block_counts));
+	err = probe_collect_counts(skel->maps.block_counts, ctx->n_cpus, model, "block");
 	if (!err)
-		err = probe_collect_hists(skel->maps.block_lat_stats, ctx->n_cpus,
-					  model, RES_BLOCK_IO);
+		err = probe_collect_hists(skel->maps.block_lat_stats, ctx->n_cpus, model, "block",
+					  0);
 	return err;
 }
 

@@ -7,7 +7,7 @@
 
 static bool faults_wanted(const struct trace_opts *opts)
 {
-	return probe_resource_wanted(opts, RES_FAULTS);
+	return probe_resource_wanted(opts, "faults");
 }
 
 static int faults_load(struct probe_ctx *ctx, void **state)
@@ -34,14 +34,11 @@ static int faults_register_costs(void *state, struct overhead *oh)
 	return probe_register_object(oh, skel->obj, false);
 }
 
-static int faults_collect(void *state, const struct probe_ctx *ctx,
-			  struct model *model)
+static int faults_collect(void *state, const struct probe_ctx *ctx, struct model *model)
 {
 	struct faults_bpf *skel = state;
 
-	return probe_collect_counts(skel->maps.fault_counts, ctx->n_cpus, model,
-				    offsetof(struct res_counters, faults),
-				    sizeof(struct fault_counts));
+	return probe_collect_counts(skel->maps.fault_counts, ctx->n_cpus, model, "faults");
 }
 
 static void faults_destroy(void *state)

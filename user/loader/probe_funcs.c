@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include "model/funcs.h"
+#include "model/model.h"
 #include "loader/probe.h"
 #include "loader/uprobe_resolve.h"
 #include "funcs.skel.h"
@@ -43,8 +43,7 @@ static int funcs_load(struct probe_ctx *ctx, void **state)
 }
 
 /* Resolves one spec in every target process. */
-static int resolve_spec(struct funcs_probe *p, const char *arg,
-			const char *exec_path)
+static int resolve_spec(struct funcs_probe *p, const char *arg, const char *exec_path)
 {
 	struct probe_ctx *ctx = p->ctx;
 	struct resolve_note note;
@@ -52,12 +51,12 @@ static int resolve_spec(struct funcs_probe *p, const char *arg,
 	int err = uprobe_spec_parse(arg, &spec, ctx->why, sizeof(ctx->why));
 
 	for (int i = 0; !err && i < ctx->n_tgids; i++) {
-		err = uprobe_resolve(&spec, ctx->tgids[i], exec_path, p->set,
-				     &note, ctx->why, sizeof(ctx->why));
+		err = uprobe_resolve(&spec, ctx->tgids[i], exec_path, p->set, &note, ctx->why,
+				     sizeof(ctx->why));
 		if (!err)
 			fprintf(stderr, "latscope: -u %s: %d function%s in %s (symbols from %s)\n",
-				arg, note.matched, note.matched == 1 ? "" : "s",
-				note.binary, note.symbols_from);
+				arg, note.matched, note.matched == 1 ? "" : "s", note.binary,
+				note.symbols_from);
 	}
 	uprobe_spec_free(&spec);
 	return err;
@@ -70,16 +69,15 @@ static int resolve_all(struct funcs_probe *p)
 	int err = 0;
 
 	/* A -c child is held before exec: its maps are still ours. */
-	if (opts->command &&
-	    command_executable(opts->command, exec_path, sizeof(exec_path))) {
-		snprintf(p->ctx->why, sizeof(p->ctx->why),
-			 "-u with -c needs a simple command whose program can be found (no shell syntax): '%s'",
-			 opts->command);
+	if (opts->command && command_executable(opts->command, exec_path, sizeof(exec_path))) {
+		snprintf(
+			p->ctx->why, sizeof(p->ctx->why),
+			"-u with -c needs a simple command whose program can be found (no shell syntax): '%s'",
+			opts->command);
 		return -EINVAL;
 	}
 	for (int i = 0; !err && i < opts->n_func_specs; i++)
-		err = resolve_spec(p, opts->func_specs[i],
-				   opts->command ? exec_path : NULL);
+		err = resolve_spec(p, opts->func_specs[i], opts->command ? exec_path : NULL);
 	return err;
 }
 
@@ -94,24 +92,21 @@ static void raise_fd_limit(int needed)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-static int attach_one(struct funcs_probe *p, const struct func_attach *a,
-		      bool retprobe)
+static int attach_one(struct funcs_probe *p, const struct func_attach *a, bool retprobe)
 {
 	const struct func_site *site = &p->set->sites[a->site];
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = a->site,
-		    .retprobe = retprobe);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = a->site, .retprobe = retprobe);
 	struct bpf_program *prog = retprobe ? p->skel->progs.func_return
 					    : p->skel->progs.func_entry;
 	struct bpf_link *link;
 
-	link = bpf_program__attach_uprobe_opts(prog, a->pid, site->binary,
-					       site->offset, &opts);
+	link = bpf_program__attach_uprobe_opts(prog, a->pid, site->binary, site->offset, &opts);
 	if (!link) {
 		int err = -errno;
 
 		snprintf(p->ctx->why, sizeof(p->ctx->why),
-			 "cannot attach a uprobe to %s in %s (pid %d): %s",
-			 site->name, site->module, a->pid, strerror(-err));
+			 "cannot attach a uprobe to %s in %s (pid %d): %s", site->name,
+			 site->module, a->pid, strerror(-err));
 		return err;
 	}
 	p->links[p->n_links++] = link;
@@ -169,8 +164,8 @@ static int set_info(struct funcs_probe *p, struct model *model)
 {
 	for (int id = 0; id < p->set->n_sites; id++) {
 		const struct func_site *s = &p->set->sites[id];
-		int err = model_set_func_info(model, id, s->name, s->module,
-					      s->symbols_from, s->stepped);
+		int err = funcs_set_info(model->funcs, id, s->name, s->module, s->symbols_from,
+					 s->stepped);
 
 		if (err)
 			return err;
@@ -183,14 +178,13 @@ static __u64 self_ns(struct funcs_probe *p, __u32 id, int n_cpus)
 {
 	__u64 values[n_cpus];
 
-	if (bpf_map__lookup_elem(p->skel->maps.func_self_ns, &id, sizeof(id),
-				 values, sizeof(values), 0))
+	if (bpf_map__lookup_elem(p->skel->maps.func_self_ns, &id, sizeof(id), values,
+				 sizeof(values), 0))
 		return 0;
 	return probe_sum_percpu(values, n_cpus);
 }
 
-static int funcs_collect(void *state, const struct probe_ctx *ctx,
-			 struct model *model)
+static int funcs_collect(void *state, const struct probe_ctx *ctx, struct model *model)
 {
 	struct funcs_probe *p = state;
 	struct bpf_map *map = p->skel->maps.func_stats;
@@ -200,14 +194,12 @@ static int funcs_collect(void *state, const struct probe_ctx *ctx,
 
 	/* Values are cumulative and never reset: read, don't drain. */
 	for (__u32 id = 0; !err && id < (__u32)p->set->n_sites; id++) {
-		if (bpf_map__lookup_elem(map, &id, sizeof(id), p->percpu,
-					 value_size, 0))
+		if (bpf_map__lookup_elem(map, &id, sizeof(id), p->percpu, value_size, 0))
 			return -errno;
 		memset(&merged, 0, sizeof(merged));
 		for (int cpu = 0; cpu < ctx->n_cpus; cpu++)
 			lat_stats_merge(&merged, &p->percpu[cpu]);
-		err = model_set_func(model, id, &merged,
-				     self_ns(p, id, ctx->n_cpus));
+		err = funcs_set(model->funcs, id, &merged, self_ns(p, id, ctx->n_cpus));
 	}
 	return err;
 }

@@ -38,15 +38,14 @@ static int lifecycle_register_costs(void *state, struct overhead *oh)
 }
 
 /* The health counters live here, with the other shared maps. */
-static int lifecycle_collect(void *state, const struct probe_ctx *ctx,
-			     struct model *model)
+static int lifecycle_collect(void *state, const struct probe_ctx *ctx, struct model *model)
 {
 	struct lifecycle_bpf *skel = state;
 	__u64 counts[ctx->n_cpus];
 
 	for (__u32 key = 0; key < HEALTH_COUNTERS; key++) {
-		if (bpf_map__lookup_elem(skel->maps.health, &key, sizeof(key),
-					 counts, sizeof(counts), 0))
+		if (bpf_map__lookup_elem(skel->maps.health, &key, sizeof(key), counts,
+					 sizeof(counts), 0))
 			return -errno;
 		model->health[key] = probe_sum_percpu(counts, ctx->n_cpus);
 	}

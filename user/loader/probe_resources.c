@@ -5,17 +5,17 @@
 #include "model/model.h"
 #include "loader/probe.h"
 
-bool probe_resource_wanted(const struct trace_opts *opts, enum res_group group)
+bool probe_resource_wanted(const struct trace_opts *opts, const char *family)
 {
-	return opts->resource_groups & RES_GROUP_BIT(group);
+	return opts->resource_groups & res_group_bit(family);
 }
 
-typedef void (*tgid_value_fn)(struct res_process *row, const void *percpu,
-			      int n_cpus, const void *arg);
+typedef void (*tgid_value_fn)(struct res_process *row, const void *percpu, int n_cpus,
+			      const void *arg);
 
 /* Calls @fn with each tgid's per-CPU values; values are never deleted. */
-static int for_each_tgid(struct bpf_map *map, int n_cpus, size_t value_size,
-			 struct model *model, tgid_value_fn fn, const void *arg)
+static int for_each_tgid(struct bpf_map *map, int n_cpus, size_t value_size, struct model *model,
+			 tgid_value_fn fn, const void *arg)
 {
 	size_t size = n_cpus * value_size;
 	__u32 key, next, *prev = NULL;
@@ -41,37 +41,47 @@ static int for_each_tgid(struct bpf_map *map, int n_cpus, size_t value_size,
 	return 0;
 }
 
-struct counts_slot {
-	size_t offset, size; /* in struct res_counters */
-};
-
-static void set_counts(struct res_process *row, const void *percpu, int n_cpus,
-		       const void *arg)
+static void set_counts(struct res_process *row, const void *percpu, int n_cpus, const void *arg)
 {
-	const struct counts_slot *slot = arg;
-	__u64 *dst = (__u64 *)((char *)&row->now + slot->offset);
-	size_t fields = slot->size / sizeof(__u64);
+	const struct res_family *f = arg;
 	const __u64 *v = percpu;
 
-	for (size_t f = 0; f < fields; f++) {
-		dst[f] = 0;
+	for (int s = 0; s < f->n_slots; s++) {
+		__u64 sum = 0;
+
 		for (int cpu = 0; cpu < n_cpus; cpu++)
-			dst[f] += v[cpu * fields + f];
+			sum += v[cpu * f->n_slots + s];
+		res_process_slot(row, f, s)->now = sum;
 	}
 }
 
-int probe_collect_counts(struct bpf_map *map, int n_cpus, struct model *model,
-			 size_t offset, size_t size)
+static const struct res_family *family_of(const char *name)
 {
-	struct counts_slot slot = { offset, size };
+	const struct res_family *f = res_family_find(name);
 
-	return for_each_tgid(map, n_cpus, size, model, set_counts, &slot);
+	if (!f)
+		fprintf(stderr, "latscope: no resource family '%s' in the table\n", name);
+	return f;
 }
 
-static void set_hist(struct res_process *row, const void *percpu, int n_cpus,
-		     const void *arg)
+int probe_collect_counts(struct bpf_map *map, int n_cpus, struct model *model, const char *family)
 {
-	struct lat_stats *dst = res_process_hist(row, *(const enum res_hist *)arg);
+	const struct res_family *f = family_of(family);
+
+	if (!f)
+		return -ENOENT;
+	return for_each_tgid(map, n_cpus, f->n_slots * sizeof(__u64), model, set_counts, f);
+}
+
+struct hist_slot {
+	const struct res_family *family;
+	int h;
+};
+
+static void set_hist(struct res_process *row, const void *percpu, int n_cpus, const void *arg)
+{
+	const struct hist_slot *slot = arg;
+	struct lat_stats *dst = res_process_hist(row, slot->family, slot->h);
 	const struct lat_stats *v = percpu;
 
 	if (!dst)
@@ -81,9 +91,12 @@ static void set_hist(struct res_process *row, const void *percpu, int n_cpus,
 		lat_stats_merge(dst, &v[cpu]);
 }
 
-int probe_collect_hists(struct bpf_map *map, int n_cpus, struct model *model,
-			enum res_hist hist)
+int probe_collect_hists(struct bpf_map *map, int n_cpus, struct model *model, const char *family,
+			int h)
 {
-	return for_each_tgid(map, n_cpus, sizeof(struct lat_stats), model,
-			     set_hist, &hist);
+	struct hist_slot slot = { family_of(family), h };
+
+	if (!slot.family || h >= slot.family->n_hists)
+		return -ENOENT;
+	return for_each_tgid(map, n_cpus, sizeof(struct lat_stats), model, set_hist, &slot);
 }

@@ -7,7 +7,7 @@
 
 static bool sched_wanted(const struct trace_opts *opts)
 {
-	return probe_resource_wanted(opts, RES_SCHED);
+	return probe_resource_wanted(opts, "sched");
 }
 
 static int sched_load(struct probe_ctx *ctx, void **state)
@@ -34,21 +34,16 @@ static int sched_register_costs(void *state, struct overhead *oh)
 	return probe_register_object(oh, skel->obj, false);
 }
 
-static int sched_collect(void *state, const struct probe_ctx *ctx,
-			 struct model *model)
+static int sched_collect(void *state, const struct probe_ctx *ctx, struct model *model)
 {
 	struct sched_bpf *skel = state;
 	int err;
 
-	err = probe_collect_counts(skel->maps.sched_counts, ctx->n_cpus, model,
-				   offsetof(struct res_counters, sched),
-				   sizeof(struct sched_counts));
+	err = probe_collect_counts(skel->maps.sched_counts, ctx->n_cpus, model, "sched");
 	if (!err)
-		err = probe_collect_hists(skel->maps.off_cpu_stats, ctx->n_cpus,
-					  model, RES_OFF_CPU);
+		err = probe_collect_hists(skel->maps.off_cpu_stats, ctx->n_cpus, model, "sched", 0);
 	if (!err)
-		err = probe_collect_hists(skel->maps.runq_stats, ctx->n_cpus,
-					  model, RES_RUN_QUEUE);
+		err = probe_collect_hists(skel->maps.runq_stats, ctx->n_cpus, model, "sched", 1);
 	return err;
 }
 

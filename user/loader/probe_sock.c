@@ -9,20 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/model.h"
-#include "model/requests.h"
 #include "loader/probe.h"
 #include "sock.skel.h"
 
 struct sock_probe {
 	struct sock_bpf *skel;
 	bool requests, net;
-	struct lat_stats *lat;		/* lookup buffers: one value per CPU */
+	struct lat_stats *lat; /* lookup buffers: one value per CPU */
 	struct req_group_counts *counts;
 };
 
 static bool net_wanted(const struct trace_opts *opts)
 {
-	return probe_resource_wanted(opts, RES_NET);
+	return probe_resource_wanted(opts, "net");
 }
 
 static bool sock_wanted(const struct trace_opts *opts)
@@ -64,8 +63,7 @@ static int size_request_maps(struct sock_probe *p, const struct probe_ctx *ctx)
 	int err;
 
 	skel->rodata->max_groups = groups;
-	skel->rodata->wakeup_every = wakeup_every(ctx->opts->ringbuf_bytes,
-						  ctx->n_cpus);
+	skel->rodata->wakeup_every = wakeup_every(ctx->opts->ringbuf_bytes, ctx->n_cpus);
 	err = bpf_map__set_max_entries(skel->maps.req_stats, groups);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.req_counts, groups);
@@ -122,8 +120,8 @@ static int sock_register_costs(void *state, struct overhead *oh)
 }
 
 /* Sums group @id's per-CPU values; a group with no sample yet reads as 0. */
-static void read_group(struct sock_probe *p, int n_cpus, __u32 id,
-		       struct lat_stats *lat, struct req_group_counts *counts)
+static void read_group(struct sock_probe *p, int n_cpus, __u32 id, struct lat_stats *lat,
+		       struct req_group_counts *counts)
 {
 	struct sock_bpf *skel = p->skel;
 
@@ -133,8 +131,8 @@ static void read_group(struct sock_probe *p, int n_cpus, __u32 id,
 				  n_cpus * sizeof(*p->lat), 0))
 		for (int cpu = 0; cpu < n_cpus; cpu++)
 			lat_stats_merge(lat, &p->lat[cpu]);
-	if (bpf_map__lookup_elem(skel->maps.req_counts, &id, sizeof(id),
-				 p->counts, n_cpus * sizeof(*p->counts), 0))
+	if (bpf_map__lookup_elem(skel->maps.req_counts, &id, sizeof(id), p->counts,
+				 n_cpus * sizeof(*p->counts), 0))
 		return;
 	for (int cpu = 0; cpu < n_cpus; cpu++) {
 		const struct req_group_counts *c = &p->counts[cpu];
@@ -147,8 +145,7 @@ static void read_group(struct sock_probe *p, int n_cpus, __u32 id,
 	}
 }
 
-static int collect_requests(struct sock_probe *p, int n_cpus,
-			    struct model *model)
+static int collect_requests(struct sock_probe *p, int n_cpus, struct model *model)
 {
 	struct bpf_map *groups = p->skel->maps.req_groups;
 	struct req_group_key key, next, *prev = NULL;
@@ -161,11 +158,10 @@ static int collect_requests(struct sock_probe *p, int n_cpus,
 	while (!bpf_map__get_next_key(groups, prev, &next, sizeof(next))) {
 		key = next;
 		prev = &key;
-		if (bpf_map__lookup_elem(groups, &key, sizeof(key), &id,
-					 sizeof(id), 0))
+		if (bpf_map__lookup_elem(groups, &key, sizeof(key), &id, sizeof(id), 0))
 			continue;
 		read_group(p, n_cpus, id, &lat, &counts);
-		err = model_set_request_group(model, id, &key, &lat, &counts);
+		err = requests_set_group(model->requests, id, &key, &lat, &counts);
 		if (err && err != -ERANGE)
 			return err;
 	}
@@ -176,17 +172,13 @@ static int collect_net(struct sock_probe *p, int n_cpus, struct model *model)
 {
 	int err;
 
-	err = probe_collect_counts(p->skel->maps.net_counts, n_cpus, model,
-				   offsetof(struct res_counters, net),
-				   sizeof(struct net_counts));
+	err = probe_collect_counts(p->skel->maps.net_counts, n_cpus, model, "net");
 	if (!err)
-		err = probe_collect_hists(p->skel->maps.connect_stats, n_cpus,
-					  model, RES_CONNECT);
+		err = probe_collect_hists(p->skel->maps.connect_stats, n_cpus, model, "net", 0);
 	return err;
 }
 
-static int sock_collect(void *state, const struct probe_ctx *ctx,
-			struct model *model)
+static int sock_collect(void *state, const struct probe_ctx *ctx, struct model *model)
 {
 	struct sock_probe *p = state;
 	int err = 0;

@@ -45,8 +45,7 @@ static int syscalls_register_costs(void *state, struct overhead *oh)
 	return probe_register_object(oh, p->skel->obj, true);
 }
 
-static int collect_stats(struct syscalls_probe *p, int n_cpus,
-			 struct model *model)
+static int collect_stats(struct syscalls_probe *p, int n_cpus, struct model *model)
 {
 	const __u32 *slot_of = p->skel->bss->syscall_slot_of;
 	struct bpf_map *map = p->skel->maps.syscall_stats;
@@ -60,21 +59,19 @@ static int collect_stats(struct syscalls_probe *p, int n_cpus,
 
 		if (!slot_of[nr])
 			continue;
-		if (bpf_map__lookup_elem(map, &idx, sizeof(idx), p->percpu,
-					 value_size, 0))
+		if (bpf_map__lookup_elem(map, &idx, sizeof(idx), p->percpu, value_size, 0))
 			return -errno;
 		memset(&merged, 0, sizeof(merged));
 		for (int cpu = 0; cpu < n_cpus; cpu++)
 			lat_stats_merge(&merged, &p->percpu[cpu]);
-		err = model_set_syscall(model, nr, &merged);
+		err = syscalls_set(&model->syscalls, nr, &merged);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-static void collect_errnos(struct syscalls_probe *p, int n_cpus,
-			   struct model *model)
+static void collect_errnos(struct syscalls_probe *p, int n_cpus, struct model *model)
 {
 	struct bpf_map *map = p->skel->maps.syscall_errnos;
 	struct syscall_errno_key key, next, *prev = NULL;
@@ -83,17 +80,15 @@ static void collect_errnos(struct syscalls_probe *p, int n_cpus,
 	while (!bpf_map__get_next_key(map, prev, &next, sizeof(next))) {
 		key = next;
 		prev = &key;
-		if (bpf_map__lookup_elem(map, &key, sizeof(key), counts,
-					 sizeof(counts), 0))
+		if (bpf_map__lookup_elem(map, &key, sizeof(key), counts, sizeof(counts), 0))
 			continue;
 		/* Beyond MODEL_MAX_ERRNOS distinct errnos, the rarest drop out. */
-		model_set_syscall_errno(model, key.nr, key.err,
-					probe_sum_percpu(counts, n_cpus));
+		syscalls_set_errno(&model->syscalls, key.nr, key.err,
+				   probe_sum_percpu(counts, n_cpus));
 	}
 }
 
-static int syscalls_collect(void *state, const struct probe_ctx *ctx,
-			    struct model *model)
+static int syscalls_collect(void *state, const struct probe_ctx *ctx, struct model *model)
 {
 	struct syscalls_probe *p = state;
 	int err = collect_stats(p, ctx->n_cpus, model);

@@ -17,8 +17,7 @@ bool probe_btf_has_tracepoint(const struct btf *vmlinux, const char *name)
 
 static int note_lacking(struct probe_ctx *ctx, const char *name)
 {
-	const char **lacking = realloc(ctx->lacking,
-				       (ctx->n_lacking + 1) * sizeof(*lacking));
+	const char **lacking = realloc(ctx->lacking, (ctx->n_lacking + 1) * sizeof(*lacking));
 
 	if (!lacking)
 		return -ENOMEM;
@@ -54,9 +53,8 @@ bool probe_kernel_lacks(const struct probe_ctx *ctx, const char *name)
 	return false;
 }
 
-void probe_describe_missing(const struct probe_family *f,
-			    const struct tracepoint_need *need, char *buf,
-			    size_t len)
+void probe_describe_missing(const struct probe_family *f, const struct tracepoint_need *need,
+			    char *buf, size_t len)
 {
 	char since[64] = "";
 
@@ -66,6 +64,6 @@ void probe_describe_missing(const struct probe_family *f,
 		snprintf(buf, len, "kernel lacks tracepoint %s%s: cannot trace without %s",
 			 need->name, since, f->provides);
 	else
-		snprintf(buf, len, "kernel lacks tracepoint %s%s: %s off",
-			 need->name, since, f->provides);
+		snprintf(buf, len, "kernel lacks tracepoint %s%s: %s off", need->name, since,
+			 f->provides);
 }

@@ -78,8 +78,7 @@ int proc_pid_check(pid_t pid, char *why, size_t len)
 	}
 	if (flags & PF_KTHREAD) {
 		proc_pid_comm(pid, comm, sizeof(comm));
-		snprintf(why, len,
-			 "pid %d (%s) is a kernel thread; latscope traces user processes",
+		snprintf(why, len, "pid %d (%s) is a kernel thread; latscope traces user processes",
 			 pid, comm);
 		return -EINVAL;
 	}
@@ -95,6 +94,5 @@ bool proc_pid_alive(pid_t pid)
 	unsigned long flags;
 	char state;
 
-	return read_stat(pid, &state, &flags) == 0 && state != 'Z' &&
-	       state != 'X';
+	return read_stat(pid, &state, &flags) == 0 && state != 'Z' && state != 'X';
 }

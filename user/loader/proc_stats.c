@@ -45,8 +45,7 @@ int proc_parse_stat(const char *text, struct proc_stats *out)
 	if (!p)
 		return -EINVAL;
 	/* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt */
-	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu %*u %llu",
-		   &minflt, &majflt) != 2)
+	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu %*u %llu", &minflt, &majflt) != 2)
 		return -EINVAL;
 	out->minor_faults = minflt;
 	out->major_faults = majflt;
@@ -116,7 +115,7 @@ void proc_stats_refresh_pid(struct model *model, pid_t pid, bool exiting)
 	if (!row || row->proc_gone)
 		return;
 	if (proc_stats_read(pid, &stats)) {
-		row->proc_gone = true;
+		res_process_mark_gone(row);
 		return;
 	}
 	/* Mid-exit, memory is being torn down; fault counters are final. */

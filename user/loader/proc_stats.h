@@ -14,7 +14,6 @@
 struct model;
 struct proc_rec;
 
-
 /* /proc/PID/status: VmRSS, VmHWM, Threads. -EINVAL if Threads is missing. */
 int proc_parse_status(const char *text, struct proc_stats *out);
 /* /proc/PID/stat: minflt and majflt (fields 10 and 12, after the comm). */

@@ -63,8 +63,7 @@ static int add_symbol(struct elf_symbols *s, const char *name, __u64 vaddr)
 }
 
 /* Defined functions of one symbol table; ifunc resolvers are not the function. */
-static int read_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *shdr,
-		       struct elf_symbols *out)
+static int read_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *shdr, struct elf_symbols *out)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t count = shdr->sh_entsize ? shdr->sh_size / shdr->sh_entsize : 0;
@@ -74,8 +73,7 @@ static int read_symtab(Elf *elf, Elf_Scn *scn, GElf_Shdr *shdr,
 		const char *name;
 		int err;
 
-		if (!gelf_getsym(data, (int)i, &sym) ||
-		    GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
 		    sym.st_shndx == SHN_UNDEF || !sym.st_value)
 			continue;
 		name = elf_strptr(elf, shdr->sh_link, sym.st_name);
@@ -120,7 +118,9 @@ static int read_loads(Elf *elf, struct elf_symbols *out)
 		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
 			continue;
 		out->loads[out->n_loads++] = (struct elf_load){
-			.vaddr = ph.p_vaddr, .memsz = ph.p_memsz, .offset = ph.p_offset,
+			.vaddr = ph.p_vaddr,
+			.memsz = ph.p_memsz,
+			.offset = ph.p_offset,
 		};
 	}
 	return out->n_loads ? 0 : -ENOEXEC;
@@ -175,8 +175,8 @@ static bool file_exists(const char *path)
 }
 
 /* Candidate debug files, most specific first; the first that exists wins. */
-static bool find_debug_file(Elf *elf, const char *path, const char *root,
-			    struct elf_symbols *out, char *found, size_t len)
+static bool find_debug_file(Elf *elf, const char *path, const char *root, struct elf_symbols *out,
+			    char *found, size_t len)
 {
 	Elf_Scn *link = find_section(elf, ".gnu_debuglink");
 	Elf_Data *data = link ? elf_getdata(link, NULL) : NULL;
@@ -185,8 +185,8 @@ static bool find_debug_file(Elf *elf, const char *path, const char *root,
 	char hex[128];
 
 	if (build_id_hex(elf, hex, sizeof(hex))) {
-		snprintf(out->debug_tried, sizeof(out->debug_tried),
-			 "%s/.build-id/%.2s/%s.debug", DEBUG_DIR, hex, hex + 2);
+		snprintf(out->debug_tried, sizeof(out->debug_tried), "%s/.build-id/%.2s/%s.debug",
+			 DEBUG_DIR, hex, hex + 2);
 		snprintf(found, len, "%s%s", root, out->debug_tried);
 		if (file_exists(found))
 			return true;
@@ -199,14 +199,12 @@ static bool find_debug_file(Elf *elf, const char *path, const char *root,
 	snprintf(found, len, "%.*s/.debug/%s", dir_len, path, (char *)data->d_buf);
 	if (file_exists(found))
 		return true;
-	snprintf(found, len, "%s%s%.*s/%s", root, DEBUG_DIR, dir_len, path,
-		 (char *)data->d_buf);
+	snprintf(found, len, "%s%s%.*s/%s", root, DEBUG_DIR, dir_len, path, (char *)data->d_buf);
 	return file_exists(found);
 }
 
 /* Symbols of a separate debug file share the probed file's addresses. */
-static int read_debug_symbols(Elf *elf, const char *path, const char *root,
-			      struct elf_symbols *out)
+static int read_debug_symbols(Elf *elf, const char *path, const char *root, struct elf_symbols *out)
 {
 	char debug[SYMBOLS_PATH_LEN];
 	struct elf_file f;
@@ -223,8 +221,7 @@ static int read_debug_symbols(Elf *elf, const char *path, const char *root,
 	return tables < 0 ? tables : 0;
 }
 
-int elf_symbols_load(const char *path, const char *root,
-		     struct elf_symbols *out)
+int elf_symbols_load(const char *path, const char *root, struct elf_symbols *out)
 {
 	struct elf_file f;
 	int err, tables;
@@ -265,8 +262,7 @@ bool elf_symbols_stripped(const struct elf_symbols *syms)
 	return !syms->source[0];
 }
 
-int elf_symbols_file_offset(const struct elf_symbols *syms, __u64 vaddr,
-			    __u64 *offset)
+int elf_symbols_file_offset(const struct elf_symbols *syms, __u64 vaddr, __u64 *offset)
 {
 	for (int i = 0; i < syms->n_loads; i++) {
 		const struct elf_load *l = &syms->loads[i];
@@ -280,14 +276,20 @@ int elf_symbols_file_offset(const struct elf_symbols *syms, __u64 vaddr,
 }
 
 static const char *const standard_lib_dirs[] = {
-	"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-	"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-	"/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib",
+	"/lib/x86_64-linux-gnu",
+	"/usr/lib/x86_64-linux-gnu",
+	"/lib/aarch64-linux-gnu",
+	"/usr/lib/aarch64-linux-gnu",
+	"/lib64",
+	"/usr/lib64",
+	"/lib",
+	"/usr/lib",
+	"/usr/local/lib",
 };
 
 /* Looks for @name in one directory, expanding $ORIGIN to @exe's. */
-static bool try_dir(const char *dir, size_t dir_len, const char *exe,
-		    const char *name, char *path, size_t len)
+static bool try_dir(const char *dir, size_t dir_len, const char *exe, const char *name, char *path,
+		    size_t len)
 {
 	const char *slash = strrchr(exe, '/');
 	int origin_len = slash ? (int)(slash - exe) : 1;
@@ -300,8 +302,8 @@ static bool try_dir(const char *dir, size_t dir_len, const char *exe,
 	return file_exists(path);
 }
 
-static bool search_lib(const char *runpath, const char *exe, const char *name,
-		       char *path, size_t len)
+static bool search_lib(const char *runpath, const char *exe, const char *name, char *path,
+		       size_t len)
 {
 	for (const char *p = runpath; p && *p;) {
 		size_t n = strcspn(p, ":");
@@ -311,15 +313,14 @@ static bool search_lib(const char *runpath, const char *exe, const char *name,
 		p += n + (p[n] == ':');
 	}
 	for (size_t i = 0; i < sizeof(standard_lib_dirs) / sizeof(standard_lib_dirs[0]); i++)
-		if (try_dir(standard_lib_dirs[i], strlen(standard_lib_dirs[i]),
-			    exe, name, path, len))
+		if (try_dir(standard_lib_dirs[i], strlen(standard_lib_dirs[i]), exe, name, path,
+			    len))
 			return true;
 	return false;
 }
 
-static int find_needed_in(Elf *elf, Elf_Scn *scn, GElf_Shdr *shdr,
-			  const char *exe, const char *module, char *path,
-			  size_t len)
+static int find_needed_in(Elf *elf, Elf_Scn *scn, GElf_Shdr *shdr, const char *exe,
+			  const char *module, char *path, size_t len)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t count = shdr->sh_entsize ? shdr->sh_size / shdr->sh_entsize : 0;
@@ -354,8 +355,7 @@ int elf_find_needed(const char *exe, const char *module, char *path, size_t len)
 		GElf_Shdr shdr;
 
 		if (gelf_getshdr(scn, &shdr) && shdr.sh_type == SHT_DYNAMIC)
-			err = find_needed_in(f.elf, scn, &shdr, exe, module,
-					     path, len);
+			err = find_needed_in(f.elf, scn, &shdr, exe, module, path, len);
 	}
 	elf_file_close(&f);
 	return err;

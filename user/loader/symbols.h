@@ -15,12 +15,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SYMBOLS_MAX_LOADS	16
-#define SYMBOLS_PATH_LEN	512
+#define SYMBOLS_MAX_LOADS 16
+#define SYMBOLS_PATH_LEN  512
 
 struct elf_symbol {
 	char *name;
-	__u64 vaddr;	/* st_value: link-time virtual address */
+	__u64 vaddr; /* st_value: link-time virtual address */
 };
 
 struct elf_load {
@@ -28,8 +28,8 @@ struct elf_load {
 };
 
 struct elf_symbols {
-	char path[SYMBOLS_PATH_LEN];	/* the file probed */
-	char source[SYMBOLS_PATH_LEN];	/* where .symtab came from; "" if none */
+	char path[SYMBOLS_PATH_LEN];	    /* the file probed */
+	char source[SYMBOLS_PATH_LEN];	    /* where .symtab came from; "" if none */
 	char debug_tried[SYMBOLS_PATH_LEN]; /* build-id path looked for, if any */
 	struct elf_symbol *syms;
 	size_t n, cap;
@@ -41,12 +41,10 @@ struct elf_symbols {
  * Loads @path's function symbols. @root prefixes the debug directories
  * (the target's /proc/PID/root, or "" for our own file system).
  */
-int elf_symbols_load(const char *path, const char *root,
-		     struct elf_symbols *out);
+int elf_symbols_load(const char *path, const char *root, struct elf_symbols *out);
 void elf_symbols_free(struct elf_symbols *syms);
 /* The file offset of @vaddr through the PT_LOAD segment holding it. */
-int elf_symbols_file_offset(const struct elf_symbols *syms, __u64 vaddr,
-			    __u64 *offset);
+int elf_symbols_file_offset(const struct elf_symbols *syms, __u64 vaddr, __u64 *offset);
 /* True when only .dynsym was found: exported names only. */
 bool elf_symbols_stripped(const struct elf_symbols *syms);
 
@@ -56,7 +54,6 @@ bool elf_symbols_stripped(const struct elf_symbols *syms);
  * for it: DT_RUNPATH/DT_RPATH ($ORIGIN expanded), then the standard
  * directories. For a command not started yet, whose maps do not exist.
  */
-int elf_find_needed(const char *exe, const char *module, char *path,
-		    size_t len);
+int elf_find_needed(const char *exe, const char *module, char *path, size_t len);
 
 #endif

@@ -10,18 +10,28 @@
 #include "loader/probe.h"
 #include "loader/trace.h"
 
+/* One per file (probe_<family>.c). */
+extern const struct probe_family probe_lifecycle;
+extern const struct probe_family probe_syscalls;
+extern const struct probe_family probe_sock;
+extern const struct probe_family probe_funcs;
+extern const struct probe_family probe_sched;
+extern const struct probe_family probe_faults;
+extern const struct probe_family probe_block;
+
 /* Load order; lifecycle first, as it creates the shared maps. */
 static const struct probe_family *const families[] = {
-	&probe_lifecycle,
-	&probe_syscalls,
-	&probe_sock,
-	&probe_funcs,
-	&probe_sched,
-	&probe_faults,
-	&probe_block,
+	&probe_lifecycle, &probe_syscalls, &probe_sock,	 &probe_funcs,
+	&probe_sched,	  &probe_faults,   &probe_block,
 };
 
 #define N_FAMILIES (sizeof(families) / sizeof(families[0]))
+
+const struct probe_family *const *trace_families(int *n)
+{
+	*n = N_FAMILIES;
+	return families;
+}
 
 struct trace {
 	struct trace_opts opts;
@@ -38,8 +48,7 @@ static int handle_record(void *ctx, void *data, size_t size)
 	return opts->on_record(opts->ctx, data, size);
 }
 
-static bool family_wanted(const struct probe_family *f,
-			  const struct trace_opts *opts)
+static bool family_wanted(const struct probe_family *f, const struct trace_opts *opts)
 {
 	return !f->wanted || f->wanted(opts);
 }
@@ -64,9 +73,8 @@ static int check_kernel(struct trace *trace, bool wanted[N_FAMILIES])
 	for (size_t i = 0; i < N_FAMILIES && !err; i++) {
 		if (!wanted[i])
 			continue;
-		err = probe_check_tracepoints(&trace->ctx, families[i],
-					      probe_btf_has_tracepoint, vmlinux,
-					      &missing);
+		err = probe_check_tracepoints(&trace->ctx, families[i], probe_btf_has_tracepoint,
+					      vmlinux, &missing);
 		if (err || !missing)
 			continue;
 		probe_describe_missing(families[i], missing, line, sizeof(line));
@@ -105,8 +113,8 @@ int trace__open(const struct trace_opts *opts, struct trace **out)
 	}
 	if (err)
 		goto fail;
-	trace->ring = ring_buffer__new(bpf_map__fd(trace->ctx.events),
-				       handle_record, &trace->opts, NULL);
+	trace->ring =
+		ring_buffer__new(bpf_map__fd(trace->ctx.events), handle_record, &trace->opts, NULL);
 	if (!trace->ring) {
 		err = -errno;
 		goto fail;
@@ -127,14 +135,12 @@ int trace__add_tgid(struct trace *trace, pid_t tgid)
 	__u8 one = 1;
 	pid_t *tgids;
 
-	if (bpf_map__lookup_elem(ctx->tgid_filter, &zero, sizeof(zero),
-				 &filter, sizeof(filter), 0))
+	if (bpf_map__lookup_elem(ctx->tgid_filter, &zero, sizeof(zero), &filter, sizeof(filter), 0))
 		return -errno;
 	filter.words[(key % LATSCOPE_TGID_FILTER_BITS) / 64] |= 1ULL << (key % 64);
-	if (bpf_map__update_elem(ctx->tgid_filter, &zero, sizeof(zero),
-				 &filter, sizeof(filter), BPF_ANY) ||
-	    bpf_map__update_elem(ctx->traced_tgids, &key, sizeof(key),
-				 &one, sizeof(one), BPF_ANY))
+	if (bpf_map__update_elem(ctx->tgid_filter, &zero, sizeof(zero), &filter, sizeof(filter),
+				 BPF_ANY) ||
+	    bpf_map__update_elem(ctx->traced_tgids, &key, sizeof(key), &one, sizeof(one), BPF_ANY))
 		return -errno;
 	tgids = realloc(ctx->tgids, (ctx->n_tgids + 1) * sizeof(*tgids));
 	if (!tgids)

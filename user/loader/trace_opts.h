@@ -11,14 +11,14 @@ typedef int (*trace_record_fn)(void *ctx, const void *data, size_t size);
 
 struct trace_opts {
 	bool follow_children;
-	__u64 slow_ns;		/* 0: no slow-call records */
-	bool requests;		/* load the request tracker */
-	bool syscalls;		/* load the syscall latency tracer */
-	__u32 ringbuf_bytes;	/* power of two, >= page size */
-	const char *const *func_specs;	/* -u SPEC, see uprobe_spec.h */
+	__u64 slow_ns;		       /* 0: no slow-call records */
+	bool requests;		       /* load the request tracker */
+	bool syscalls;		       /* load the syscall latency tracer */
+	__u32 ringbuf_bytes;	       /* power of two, >= page size */
+	const char *const *func_specs; /* -u SPEC, see uprobe_spec.h */
 	int n_func_specs;
-	const char *command;	/* -c: the target is held before exec */
-	__u32 resource_groups;	/* RES_GROUP_BIT()s of the groups to load */
+	const char *command;   /* -c: the target is held before exec */
+	__u32 resource_groups; /* RES_GROUP_BIT()s of the groups to load */
 	trace_record_fn on_record;
 	void *ctx;
 };

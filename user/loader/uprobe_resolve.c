@@ -68,8 +68,8 @@ static void append_lib(char *list, size_t len, int *listed, const char *path)
 }
 
 /* The first file mapped in @pid whose name matches @module. */
-static int find_mapped(pid_t pid, const char *module, char *path, size_t len,
-		       char *why, size_t why_len)
+static int find_mapped(pid_t pid, const char *module, char *path, size_t len, char *why,
+		       size_t why_len)
 {
 	char maps[64], line[PATH_MAX + 128], libs[256] = "";
 	int listed = 0, err = -ENOENT;
@@ -96,16 +96,14 @@ static int find_mapped(pid_t pid, const char *module, char *path, size_t len,
 	}
 	fclose(f);
 	if (err)
-		snprintf(why, why_len, "library '%s' is not mapped in pid %d (mapped: %s)",
-			 module, pid, libs[0] ? libs : "none");
+		snprintf(why, why_len, "library '%s' is not mapped in pid %d (mapped: %s)", module,
+			 pid, libs[0] ? libs : "none");
 	return err;
 }
 
 /* The file a spec names, as the target sees it (@path) and as we do (@open). */
-static int find_module(const struct uprobe_spec *spec, pid_t pid,
-		       const char *exec_path, char *path, size_t len,
-		       char *open_path, size_t open_len, char *why,
-		       size_t why_len)
+static int find_module(const struct uprobe_spec *spec, pid_t pid, const char *exec_path, char *path,
+		       size_t len, char *open_path, size_t open_len, char *why, size_t why_len)
 {
 	const char *module = spec->module;
 	char exe[SYMBOLS_PATH_LEN];
@@ -123,9 +121,10 @@ static int find_module(const struct uprobe_spec *spec, pid_t pid,
 	else if (!exec_path)
 		err = find_mapped(pid, module, path, len, why, why_len);
 	else if ((err = elf_find_needed(exe, module, path, len)))
-		snprintf(why, why_len,
-			 "library '%s' is not a direct dependency of %s: with -c, give the library's path",
-			 module, exe);
+		snprintf(
+			why, why_len,
+			"library '%s' is not a direct dependency of %s: with -c, give the library's path",
+			module, exe);
 	if (err)
 		return err;
 	if (exec_path)
@@ -165,8 +164,7 @@ static int add_attach(struct func_set *set, __u32 site, pid_t pid)
 }
 
 /* Same file and offset (through another spec or pid) is the same site. */
-static int add_site(struct func_set *set, const struct func_site *site,
-		    pid_t pid)
+static int add_site(struct func_set *set, const struct func_site *site, pid_t pid)
 {
 	int i;
 
@@ -183,8 +181,7 @@ static int add_site(struct func_set *set, const struct func_site *site,
 }
 
 /* "closest: a, b, c" from every symbol name, or "" when none is close. */
-static void suggest(const struct elf_symbols *syms, const char *want,
-		    char *out, size_t len)
+static void suggest(const struct elf_symbols *syms, const char *want, char *out, size_t len)
 {
 	const char *best[MAX_SUGGESTIONS] = {};
 	size_t dist[MAX_SUGGESTIONS], limit = strlen(want) / 3 + 1;
@@ -203,11 +200,13 @@ static void suggest(const struct elf_symbols *syms, const char *want,
 		for (int k = 0; k < MAX_SUGGESTIONS; k++)
 			if (best[k] && !strcmp(best[k], name))
 				goto next;
-		memmove(&best[slot + 1], &best[slot], (MAX_SUGGESTIONS - 1 - slot) * sizeof(best[0]));
-		memmove(&dist[slot + 1], &dist[slot], (MAX_SUGGESTIONS - 1 - slot) * sizeof(dist[0]));
+		memmove(&best[slot + 1], &best[slot],
+			(MAX_SUGGESTIONS - 1 - slot) * sizeof(best[0]));
+		memmove(&dist[slot + 1], &dist[slot],
+			(MAX_SUGGESTIONS - 1 - slot) * sizeof(dist[0]));
 		best[slot] = name;
 		dist[slot] = d;
-next:;
+	next:;
 	}
 	out[0] = '\0';
 	for (int i = 0; i < MAX_SUGGESTIONS && best[i]; i++) {
@@ -217,24 +216,23 @@ next:;
 	}
 }
 
-static void explain_no_match(const struct uprobe_spec *spec,
-			     const struct elf_symbols *syms, const char *path,
-			     char *why, size_t len)
+static void explain_no_match(const struct uprobe_spec *spec, const struct elf_symbols *syms,
+			     const char *path, char *why, size_t len)
 {
 	char hint[256] = "";
 
 	if (elf_symbols_stripped(syms)) {
-		snprintf(why, len,
-			 "no function '%s' in %s: stripped, no debug info%s%s; install its -dbgsym package or use an unstripped build",
-			 spec->pattern, path, syms->debug_tried[0] ? " at " : "",
-			 syms->debug_tried);
+		snprintf(
+			why, len,
+			"no function '%s' in %s: stripped, no debug info%s%s; install its -dbgsym package or use an unstripped build",
+			spec->pattern, path, syms->debug_tried[0] ? " at " : "", syms->debug_tried);
 		return;
 	}
 	if (!spec->glob)
 		suggest(syms, spec->pattern, hint, sizeof(hint));
 	snprintf(why, len, "no function %s '%s' in %s (symbols from %s)%s",
-		 spec->glob ? "matches" : "named", spec->pattern, path,
-		 shown_path(syms->source), hint);
+		 spec->glob ? "matches" : "named", spec->pattern, path, shown_path(syms->source),
+		 hint);
 }
 
 /* "malloc" over "__libc_malloc", "clock_nanosleep" over "clock_nanosleep@GLIBC_2.2.5". */
@@ -248,8 +246,8 @@ static bool better_alias(const char *name, const char *than)
 }
 
 /* Matching functions, one per address (aliases like malloc/__libc_malloc). */
-static int collect_matches(const struct uprobe_spec *spec,
-			   struct elf_symbols *syms, struct elf_symbol **out)
+static int collect_matches(const struct uprobe_spec *spec, struct elf_symbols *syms,
+			   struct elf_symbol **out)
 {
 	struct elf_symbol *m = calloc(syms->n ? syms->n : 1, sizeof(*m));
 	int n = 0, unique = 0;
@@ -282,8 +280,8 @@ static bool first_insn_stepped(const char *path, __u64 offset)
 	return n > 0 && uprobe_insn_single_stepped(code, (size_t)n);
 }
 
-static void fill_site(struct func_site *site, const struct elf_symbols *syms,
-		      const char *path, const char *open_path, const char *name)
+static void fill_site(struct func_site *site, const struct elf_symbols *syms, const char *path,
+		      const char *open_path, const char *name)
 {
 	struct stat st = {};
 
@@ -301,9 +299,8 @@ static void fill_site(struct func_site *site, const struct elf_symbols *syms,
 	site->ino = st.st_ino;
 }
 
-static int add_matches(const struct uprobe_spec *spec, pid_t pid,
-		       struct elf_symbols *syms, const char *path,
-		       const char *open_path, struct func_set *set,
+static int add_matches(const struct uprobe_spec *spec, pid_t pid, struct elf_symbols *syms,
+		       const char *path, const char *open_path, struct func_set *set,
 		       struct resolve_note *note, char *why, size_t len)
 {
 	struct elf_symbol *m;
@@ -314,8 +311,10 @@ static int add_matches(const struct uprobe_spec *spec, pid_t pid,
 	if (!n)
 		explain_no_match(spec, syms, path, why, len);
 	else if (n > UPROBE_GLOB_CAP)
-		snprintf(why, len, "'%s' matches %d functions in %s; at most %d can be traced: narrow the pattern",
-			 spec->pattern, n, path, UPROBE_GLOB_CAP);
+		snprintf(
+			why, len,
+			"'%s' matches %d functions in %s; at most %d can be traced: narrow the pattern",
+			spec->pattern, n, path, UPROBE_GLOB_CAP);
 	err = !n ? -ENOENT : n > UPROBE_GLOB_CAP ? -E2BIG : 0;
 	for (int i = 0; !err && i < n; i++) {
 		struct func_site site;
@@ -328,7 +327,8 @@ static int add_matches(const struct uprobe_spec *spec, pid_t pid,
 		if (!err)
 			site.stepped = first_insn_stepped(open_path, site.offset);
 		if (!err && (err = add_site(set, &site, pid)) == -E2BIG)
-			snprintf(why, len, "more than %d functions to trace in all: narrow the -u patterns",
+			snprintf(why, len,
+				 "more than %d functions to trace in all: narrow the -u patterns",
 				 LATSCOPE_MAX_FUNCS);
 	}
 	free(m);
@@ -336,17 +336,16 @@ static int add_matches(const struct uprobe_spec *spec, pid_t pid,
 	return err;
 }
 
-int uprobe_resolve(const struct uprobe_spec *spec, pid_t pid,
-		   const char *exec_path, struct func_set *set,
-		   struct resolve_note *note, char *why, size_t len)
+int uprobe_resolve(const struct uprobe_spec *spec, pid_t pid, const char *exec_path,
+		   struct func_set *set, struct resolve_note *note, char *why, size_t len)
 {
 	char path[SYMBOLS_PATH_LEN], open_path[SYMBOLS_PATH_LEN + 32], root[64] = "";
 	struct elf_symbols syms;
 	int err;
 
 	memset(note, 0, sizeof(*note));
-	err = find_module(spec, pid, exec_path, path, sizeof(path), open_path,
-			  sizeof(open_path), why, len);
+	err = find_module(spec, pid, exec_path, path, sizeof(path), open_path, sizeof(open_path),
+			  why, len);
 	if (err)
 		return err;
 	if (!exec_path)
@@ -392,8 +391,7 @@ int command_executable(const char *command, char *path, size_t len)
 
 		snprintf(candidate, sizeof(candidate), "%.*s/%s", (int)n, n ? p : ".",
 			 words.we_wordv[0]);
-		if (!access(candidate, X_OK) && realpath(candidate, real) &&
-		    strlen(real) < len)
+		if (!access(candidate, X_OK) && realpath(candidate, real) && strlen(real) < len)
 			err = 0;
 		p += n + (p[n] == ':');
 	}

@@ -19,11 +19,11 @@
 /* One function in one file: one id, one row in the report. */
 struct func_site {
 	char name[128];
-	char module[64];			/* base name of the file */
-	char binary[SYMBOLS_PATH_LEN + 32];	/* the path attached to */
+	char module[64];		    /* base name of the file */
+	char binary[SYMBOLS_PATH_LEN + 32]; /* the path attached to */
 	char symbols_from[SYMBOLS_PATH_LEN];
-	__u64 offset;				/* file offset of the entry */
-	bool stepped;				/* first instruction single-stepped */
+	__u64 offset; /* file offset of the entry */
+	bool stepped; /* first instruction single-stepped */
 	dev_t dev;
 	ino_t ino;
 };
@@ -53,9 +53,8 @@ struct resolve_note {
  * command held before exec) the executable is that file and libraries are
  * found through its DT_NEEDED entries, since its maps do not exist yet.
  */
-int uprobe_resolve(const struct uprobe_spec *spec, pid_t pid,
-		   const char *exec_path, struct func_set *set,
-		   struct resolve_note *note, char *why, size_t len);
+int uprobe_resolve(const struct uprobe_spec *spec, pid_t pid, const char *exec_path,
+		   struct func_set *set, struct resolve_note *note, char *why, size_t len);
 void func_set_free(struct func_set *set);
 
 /* The executable a simple command line would run (PATH lookup), or -ENOENT. */

@@ -21,8 +21,7 @@ static const char *module_separator(const char *arg)
 	return NULL;
 }
 
-int uprobe_spec_parse(const char *arg, struct uprobe_spec *spec, char *why,
-		      size_t len)
+int uprobe_spec_parse(const char *arg, struct uprobe_spec *spec, char *why, size_t len)
 {
 	const char *sep = module_separator(arg);
 	const char *pattern = sep ? sep + 1 : arg;
@@ -55,8 +54,7 @@ void uprobe_spec_free(struct uprobe_spec *spec)
 	spec->module = spec->pattern = NULL;
 }
 
-static bool has_prefix_then(const char *s, const char *prefix, size_t n,
-			    const char *then)
+static bool has_prefix_then(const char *s, const char *prefix, size_t n, const char *then)
 {
 	return !strncmp(s, prefix, n) && !strncmp(s + n, then, strlen(then));
 }
@@ -76,16 +74,14 @@ bool uprobe_module_matches(const char *module, const char *path)
 	if (!strcmp(base, module))
 		return true;
 	if (has_prefix_then(base, module, n, ".so") ||
-	    (has_prefix_then(base, module, n, "-") && base[n + 1] >= '0' &&
-	     base[n + 1] <= '9'))
+	    (has_prefix_then(base, module, n, "-") && base[n + 1] >= '0' && base[n + 1] <= '9'))
 		return true;
 	return !strncmp(base, "lib", 3) && strncmp(module, "lib", 3) &&
 	       has_prefix_then(base + 3, module, n, ".so");
 }
 
 /* libstdc++'s demangler, C-callable: the one every C++ toolchain ships. */
-extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len,
-			    int *status);
+extern char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
 char *uprobe_demangle(const char *name)
 {

@@ -19,14 +19,13 @@
 #include <stddef.h>
 
 struct uprobe_spec {
-	char *module;	/* NULL: the main executable */
+	char *module; /* NULL: the main executable */
 	char *pattern;
 	bool glob;
 };
 
 /* 0, or -EINVAL (message in @why) / -ENOMEM. Free with uprobe_spec_free(). */
-int uprobe_spec_parse(const char *arg, struct uprobe_spec *spec, char *why,
-		      size_t len);
+int uprobe_spec_parse(const char *arg, struct uprobe_spec *spec, char *why, size_t len);
 void uprobe_spec_free(struct uprobe_spec *spec);
 
 /* Whether a module name from a spec names the file at @path. */

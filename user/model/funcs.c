@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/name_filter.h"
 #include "model/funcs.h"
 
 struct func_row {
@@ -12,22 +13,35 @@ struct func_row {
 	bool stepped;
 };
 
-struct model_funcs {
-	struct func_row *rows[LATSCOPE_MAX_FUNCS];
+/* Views' storage (~10 MB) comes with the first function: most traces have none. */
+struct funcs_views {
 	struct func_view views[LATSCOPE_MAX_FUNCS];
 	struct lat_stats hists[LATSCOPE_MAX_FUNCS];
 	struct func_cost costs[LATSCOPE_MAX_FUNCS];
 };
 
-static struct func_row *func_row(struct model *model, __u32 id)
-{
-	struct model_funcs *f = model->funcs;
+struct model_funcs {
+	const struct model_clock *clock;
+	struct func_row *rows[LATSCOPE_MAX_FUNCS];
+	struct funcs_views *v;
+};
 
+struct model_funcs *funcs_new(const struct model_clock *clock)
+{
+	struct model_funcs *f = calloc(1, sizeof(*f));
+
+	if (f)
+		f->clock = clock;
+	return f;
+}
+
+static struct func_row *func_row(struct model_funcs *f, __u32 id)
+{
 	if (id >= LATSCOPE_MAX_FUNCS)
 		return NULL;
-	if (!f) {
-		f = model->funcs = calloc(1, sizeof(*f));
-		if (!f)
+	if (!f->v) {
+		f->v = calloc(1, sizeof(*f->v));
+		if (!f->v)
 			return NULL;
 	}
 	if (!f->rows[id])
@@ -35,11 +49,10 @@ static struct func_row *func_row(struct model *model, __u32 id)
 	return f->rows[id];
 }
 
-int model_set_func_info(struct model *model, __u32 id, const char *name,
-			const char *module, const char *symbols_from,
-			bool stepped)
+int funcs_set_info(struct model_funcs *f, __u32 id, const char *name, const char *module,
+		   const char *symbols_from, bool stepped)
 {
-	struct func_row *row = func_row(model, id);
+	struct func_row *row = func_row(f, id);
 
 	if (!row)
 		return id >= LATSCOPE_MAX_FUNCS ? -ERANGE : -ENOMEM;
@@ -50,10 +63,9 @@ int model_set_func_info(struct model *model, __u32 id, const char *name,
 	return 0;
 }
 
-int model_set_func(struct model *model, __u32 id,
-		   const struct lat_stats *cumulative, __u64 self_ns)
+int funcs_set(struct model_funcs *f, __u32 id, const struct lat_stats *cumulative, __u64 self_ns)
 {
-	struct func_row *row = func_row(model, id);
+	struct func_row *row = func_row(f, id);
 
 	if (!row)
 		return id >= LATSCOPE_MAX_FUNCS ? -ERANGE : -ENOMEM;
@@ -62,9 +74,9 @@ int model_set_func(struct model *model, __u32 id,
 	return 0;
 }
 
-bool model_has_funcs(const struct model *model)
+bool funcs_any(const struct model_funcs *f)
 {
-	return model->funcs != NULL;
+	return f->v != NULL;
 }
 
 static int by_total_desc(const void *a, const void *b)
@@ -76,22 +88,22 @@ static int by_total_desc(const void *a, const void *b)
 	return (int)x->id - (int)y->id;
 }
 
-int model_func_views(struct model *model, enum model_window window,
-		     const struct func_view **views, int *n)
+int funcs_views(struct model_funcs *f, enum model_window window, const char *filter,
+		const struct func_view **views, int *n)
 {
-	double seconds = model_window_seconds(model, window);
-	struct model_funcs *f = model->funcs;
+	double seconds = clock_window_seconds(f->clock, window);
 	int count = 0;
 
 	*n = 0;
-	if (!f)
+	if (!f->v)
 		return 0;
 	for (__u32 id = 0; id < LATSCOPE_MAX_FUNCS; id++) {
 		const struct func_row *row = f->rows[id];
-		struct func_view *v = &f->views[count];
-		struct lat_stats *hist = &f->hists[count];
+		struct func_view *v = &f->v->views[count];
+		struct lat_stats *hist = &f->v->hists[count];
 
-		if (!row || !lat_readings_window(&row->lat, window, hist))
+		if (!row || !name_matches(row->name, filter) ||
+		    !lat_readings_window(&row->lat, window, hist))
 			continue;
 		memset(v, 0, sizeof(*v));
 		v->id = id;
@@ -103,40 +115,10 @@ int model_func_views(struct model *model, enum model_window window,
 		lat_stats_summarize(hist, seconds, &v->lat);
 		count++;
 	}
-	qsort(f->views, count, sizeof(f->views[0]), by_total_desc);
-	*views = f->views;
+	qsort(f->v->views, count, sizeof(f->v->views[0]), by_total_desc);
+	*views = f->v->views;
 	*n = count;
 	return 0;
-}
-
-int model_func_views_matching(struct model *model, enum model_window window,
-			      const char *filter, const struct func_view **views,
-			      int *n)
-{
-	struct func_view *all;
-	int count, kept = 0;
-
-	model_func_views(model, window, views, &count);
-	all = (struct func_view *)*views;
-	for (int i = 0; i < count; i++)
-		if (model_name_matches(all[i].name, filter))
-			all[kept++] = all[i];
-	*n = kept;
-	return 0;
-}
-
-/* BPF run time of one hit: the entry and the return program, averaged. */
-static double bpf_ns_per_hit(const struct model *model)
-{
-	struct overhead_view ov;
-	double ns = 0;
-
-	model_overhead_view(model, &ov);
-	for (int i = 0; i < ov.n_progs; i++)
-		if (!strcmp(ov.progs[i].name, "func_entry") ||
-		    !strcmp(ov.progs[i].name, "func_return"))
-			ns += ov.progs[i].avg_ns;
-	return ns;
 }
 
 static int by_cost_desc(const void *a, const void *b)
@@ -146,20 +128,17 @@ static int by_cost_desc(const void *a, const void *b)
 	return x->cpu_share < y->cpu_share ? 1 : x->cpu_share > y->cpu_share ? -1 : 0;
 }
 
-int model_func_costs(struct model *model, const struct func_cost **costs,
-		     int *n)
+int funcs_costs(struct model_funcs *f, double bpf_ns, const struct func_cost **costs, int *n)
 {
-	double seconds = model_window_seconds(model, WINDOW_TOTAL);
-	double bpf_ns = bpf_ns_per_hit(model);
-	struct model_funcs *f = model->funcs;
+	double seconds = clock_window_seconds(f->clock, WINDOW_TOTAL);
 	int count = 0;
 
 	*n = 0;
-	if (!f)
+	if (!f->v)
 		return 0;
 	for (__u32 id = 0; id < LATSCOPE_MAX_FUNCS; id++) {
 		const struct func_row *row = f->rows[id];
-		struct func_cost *c = &f->costs[count];
+		struct func_cost *c = &f->v->costs[count];
 
 		if (!row)
 			continue;
@@ -167,47 +146,33 @@ int model_func_costs(struct model *model, const struct func_cost **costs,
 		c->module = row->module;
 		c->hits_per_s = seconds > 0 ? row->lat.now.count / seconds : 0;
 		c->stepped = row->stepped;
-		c->ns_per_hit = bpf_ns + (row->stepped ? FUNC_STEP_NS_FLOOR
-						       : FUNC_TRAP_NS_FLOOR);
+		c->ns_per_hit = bpf_ns + (row->stepped ? FUNC_STEP_NS_FLOOR : FUNC_TRAP_NS_FLOOR);
 		c->cpu_share = c->hits_per_s * c->ns_per_hit / 1e9;
 		c->hot = c->cpu_share > FUNC_HOT_CPU_SHARE;
 		count++;
 	}
-	qsort(f->costs, count, sizeof(f->costs[0]), by_cost_desc);
-	*costs = f->costs;
+	qsort(f->v->costs, count, sizeof(f->v->costs[0]), by_cost_desc);
+	*costs = f->v->costs;
 	*n = count;
 	return 0;
 }
 
-void model_funcs_mark(struct model_funcs *f)
+void funcs_step(struct model_funcs *f, enum readings_step step)
 {
-	if (!f)
-		return;
 	for (int id = 0; id < LATSCOPE_MAX_FUNCS; id++) {
 		if (!f->rows[id])
 			continue;
-		lat_readings_mark(&f->rows[id]->lat);
-		count_readings_mark(&f->rows[id]->self_ns);
+		lat_readings_step(&f->rows[id]->lat, step);
+		count_readings_step(&f->rows[id]->self_ns, step);
 	}
 }
 
-void model_funcs_reset(struct model_funcs *f)
-{
-	if (!f)
-		return;
-	for (int id = 0; id < LATSCOPE_MAX_FUNCS; id++) {
-		if (!f->rows[id])
-			continue;
-		lat_readings_reset(&f->rows[id]->lat);
-		count_readings_reset(&f->rows[id]->self_ns);
-	}
-}
-
-void model_funcs_free(struct model_funcs *f)
+void funcs_free(struct model_funcs *f)
 {
 	if (!f)
 		return;
 	for (int id = 0; id < LATSCOPE_MAX_FUNCS; id++)
 		free(f->rows[id]);
+	free(f->v);
 	free(f);
 }

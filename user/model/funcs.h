@@ -7,7 +7,9 @@
 #ifndef LATSCOPE_MODEL_FUNCS_H
 #define LATSCOPE_MODEL_FUNCS_H
 
-#include "model/model.h"
+#include <stdbool.h>
+#include "base/latency.h"
+#include "model/readings.h"
 
 /*
  * What one hit of a uprobe + uretprobe pair costs the traced thread beyond
@@ -16,53 +18,54 @@
  * on a function starting with `push %rbp` (an emulated instruction; other
  * first instructions are single-stepped and cost more), so it is a floor.
  */
-#define FUNC_TRAP_NS_FLOOR	1000.0
+#define FUNC_TRAP_NS_FLOOR 1000.0
 /* The same for a first instruction the kernel single-steps: two more traps. */
-#define FUNC_STEP_NS_FLOOR	5000.0
+#define FUNC_STEP_NS_FLOOR 5000.0
 /* A probe costing the target more than this share of one CPU is flagged. */
-#define FUNC_HOT_CPU_SHARE	0.01
+#define FUNC_HOT_CPU_SHARE 0.01
 
 struct func_view {
 	__u32 id;
 	const char *name, *module, *symbols_from;
-	struct lat_summary lat;		/* inclusive */
-	__u64 self_ns;			/* sum over the window */
-	const struct lat_stats *hist;	/* the window's histogram */
+	struct lat_summary lat;	      /* inclusive */
+	__u64 self_ns;		      /* sum over the window */
+	const struct lat_stats *hist; /* the window's histogram */
 };
 
 /* A probe's cost to the target, judged over the whole trace. */
 struct func_cost {
 	const char *name, *module;
 	double hits_per_s;
-	bool stepped;		/* first instruction single-stepped */
-	double ns_per_hit;	/* BPF run time (entry + return) + trap floor */
-	double cpu_share;	/* hits_per_s * ns_per_hit, of one CPU */
-	bool hot;		/* cpu_share > FUNC_HOT_CPU_SHARE */
+	bool stepped;	   /* first instruction single-stepped */
+	double ns_per_hit; /* BPF run time (entry + return) + trap floor */
+	double cpu_share;  /* hits_per_s * ns_per_hit, of one CPU */
+	bool hot;	   /* cpu_share > FUNC_HOT_CPU_SHARE */
 };
 
+struct model_funcs;
+
+struct model_funcs *funcs_new(const struct model_clock *clock);
+void funcs_free(struct model_funcs *f);
+
 /* Loader side. */
-int model_set_func_info(struct model *model, __u32 id, const char *name,
-			const char *module, const char *symbols_from,
-			bool stepped);
-int model_set_func(struct model *model, __u32 id,
-		   const struct lat_stats *cumulative, __u64 self_ns);
+int funcs_set_info(struct model_funcs *f, __u32 id, const char *name, const char *module,
+		   const char *symbols_from, bool stepped);
+int funcs_set(struct model_funcs *f, __u32 id, const struct lat_stats *cumulative, __u64 self_ns);
+void funcs_step(struct model_funcs *f, enum readings_step step);
 
-/* Functions called in the window, by total (inclusive) time, descending. */
-int model_func_views(struct model *model, enum model_window window,
-		     const struct func_view **views, int *n);
-/* The same, keeping only names containing @filter (case-insensitive). */
-int model_func_views_matching(struct model *model, enum model_window window,
-			      const char *filter, const struct func_view **views,
-			      int *n);
-/* Every traced function's probe cost, costliest first; *n may be 0. */
-int model_func_costs(struct model *model, const struct func_cost **costs,
-		     int *n);
+/*
+ * Functions called in the window whose names contain @filter (NULL: all),
+ * by total (inclusive) time, descending; valid until the next call.
+ */
+int funcs_views(struct model_funcs *f, enum model_window window, const char *filter,
+		const struct func_view **views, int *n);
+/*
+ * Every traced function's probe cost over the whole trace, costliest
+ * first, given the BPF run time of one hit (entry + return); *n may be 0.
+ */
+int funcs_costs(struct model_funcs *f, double bpf_ns_per_hit, const struct func_cost **costs,
+		int *n);
 /* Whether any function is traced at all (the section is shown). */
-bool model_has_funcs(const struct model *model);
-
-/* For model.c: interval marks, resets and teardown. */
-void model_funcs_mark(struct model_funcs *funcs);
-void model_funcs_reset(struct model_funcs *funcs);
-void model_funcs_free(struct model_funcs *funcs);
+bool funcs_any(const struct model_funcs *f);
 
 #endif

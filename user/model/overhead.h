@@ -1,12 +1,7 @@
 /*
- * What tracing costs: BPF run time per program (sampled BPF stats) and the
- * loader's own CPU and memory.
- *
- * Enabling BPF stats costs ~80 ns per program run, about what a latscope
- * program itself costs, so leaving them on would double the cost being
- * measured. The sampler turns them on for short windows (a tenth of each
- * tick by default) and scales the window's rates up to the whole trace.
- * If kernel.bpf_stats_enabled is already 1, stats are continuous and exact.
+ * What tracing costs: BPF run time per program (sampled BPF stats, see
+ * loader/overhead_sampler.h) and the loader's own CPU and memory, as the
+ * model keeps them, and the figures views show.
  */
 #ifndef LATSCOPE_OVERHEAD_H
 #define LATSCOPE_OVERHEAD_H
@@ -14,38 +9,38 @@
 #include <linux/types.h>
 #include <stdbool.h>
 
-#define OVERHEAD_MAX_PROGS	64
-#define OVERHEAD_NAME_LEN	32
+#define OVERHEAD_MAX_PROGS 64
+#define OVERHEAD_NAME_LEN  32
 
 enum overhead_mode {
-	OVERHEAD_OFF,		/* --no-overhead */
+	OVERHEAD_OFF, /* --no-overhead */
 	OVERHEAD_SAMPLED,
-	OVERHEAD_CONTINUOUS,	/* someone else keeps stats on */
-	OVERHEAD_UNAVAILABLE,	/* the kernel refused */
+	OVERHEAD_CONTINUOUS,  /* someone else keeps stats on */
+	OVERHEAD_UNAVAILABLE, /* the kernel refused */
 };
 
 struct prog_cost {
 	char name[OVERHEAD_NAME_LEN];
 	int fd;
-	bool per_syscall;	/* runs on every syscall of every process */
-	const char *family;	/* probe family (static string), NULL: none */
-	__u64 runs, run_ns;	/* accumulated over sampling windows */
+	bool per_syscall;		/* runs on every syscall of every process */
+	const char *family;		/* probe family (static string), NULL: none */
+	__u64 runs, run_ns;		/* accumulated over sampling windows */
 	__u64 runs_at_open, ns_at_open; /* readings when the window opened */
 };
 
 struct overhead {
 	enum overhead_mode mode;
-	char reason[96];	/* why OVERHEAD_UNAVAILABLE */
+	char reason[96]; /* why OVERHEAD_UNAVAILABLE */
 	double sample_fraction;
-	int stats_fd;		/* >= 0 while a sampling window is open */
+	int stats_fd; /* >= 0 while a sampling window is open */
 	__u64 window_opened_ns;
-	__u64 sampled_ns;	/* total time stats were being collected */
-	__u64 traced_at_open;	/* traced syscalls when the window opened */
-	__u64 traced_sampled;	/* traced syscalls inside windows */
+	__u64 sampled_ns;     /* total time stats were being collected */
+	__u64 traced_at_open; /* traced syscalls when the window opened */
+	__u64 traced_sampled; /* traced syscalls inside windows */
 	struct prog_cost progs[OVERHEAD_MAX_PROGS];
 	int n_progs;
 	double loader_cpu_s;
-	double loader_cpu_at_start;	/* spent loading, before tracing */
+	double loader_cpu_at_start; /* spent loading, before tracing */
 	long loader_peak_rss_kb;
 };
 
@@ -55,8 +50,8 @@ struct prog_cost_view {
 	const char *family;
 	double runs_per_s;
 	double avg_ns;
-	double cpu_share;	/* of one CPU, 0..1 */
-	__u64 est_runs;		/* over the whole trace */
+	double cpu_share; /* of one CPU, 0..1 */
+	__u64 est_runs;	  /* over the whole trace */
 	__u64 est_run_ns;
 };
 
@@ -64,7 +59,7 @@ struct prog_cost_view {
 struct family_cost_view {
 	const char *name;
 	double kernel_ns_per_s;
-	double cpu_share;	/* of one CPU */
+	double cpu_share; /* of one CPU */
 };
 
 struct overhead_view {
@@ -74,34 +69,18 @@ struct overhead_view {
 	struct prog_cost_view progs[OVERHEAD_MAX_PROGS];
 	int n_progs;
 	struct family_cost_view families[OVERHEAD_MAX_PROGS];
-	int n_families;		/* in registration order */
+	int n_families; /* in registration order */
 	double kernel_ns_per_s;
-	double kernel_cpu_share;	/* of one CPU */
-	double other_process_share;	/* of per-syscall program runs */
-	double loader_cpu_s;		/* in all, start-up included */
-	double loader_cpu_share;	/* while tracing, of one CPU */
+	double kernel_cpu_share;    /* of one CPU */
+	double other_process_share; /* of per-syscall program runs */
+	double loader_cpu_s;	    /* in all, start-up included */
+	double loader_cpu_share;    /* while tracing, of one CPU */
 	long loader_peak_rss_kb;
 };
 
-void overhead_init(struct overhead *oh, bool enabled, double sample_fraction);
-int overhead_add_prog(struct overhead *oh, const char *name, int fd,
-		      bool per_syscall);
-/*
- * Open or close a sampling window (no-op unless sampled or continuous).
- * @traced_syscalls, the exact count so far, tells how many per-syscall
- * program runs inside the window were for traced processes.
- */
-void overhead_window_open(struct overhead *oh, __u64 now_ns,
-			  __u64 traced_syscalls);
-void overhead_window_close(struct overhead *oh, __u64 now_ns,
-			   __u64 traced_syscalls);
+int overhead_add_prog(struct overhead *oh, const char *name, int fd, bool per_syscall);
 bool overhead_window_is_open(const struct overhead *oh);
-void overhead_update_loader(struct overhead *oh);
-/* Loader CPU from here on counts as tracing cost, not start-up. */
-void overhead_mark_tracing_start(struct overhead *oh);
-void overhead_close(struct overhead *oh, __u64 now_ns, __u64 traced_syscalls);
-void overhead_view(const struct overhead *oh, double elapsed_s,
-		   struct overhead_view *out);
+void overhead_view(const struct overhead *oh, double elapsed_s, struct overhead_view *out);
 const char *overhead_mode_name(enum overhead_mode mode);
 
 #endif

@@ -4,28 +4,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/name_filter.h"
 #include "model/requests.h"
 #include "lat_record.h"
 
 static void view_mem_free(struct view_mem *mem);
 
-struct model_requests *model_requests_new(size_t keep_events)
+struct model_requests *requests_new(const struct model_clock *clock, size_t keep_events)
 {
 	struct model_requests *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return NULL;
-	r->endpoints = calloc(MODEL_MAX_ENDPOINTS + LATSCOPE_MAX_REQ_GROUPS,
-			      sizeof(*r->endpoints));
-	if (!r->endpoints ||
-	    ring_log_init(&r->slow, sizeof(struct slow_request), keep_events)) {
-		model_requests_free(r);
+	r->clock = clock;
+	r->endpoints = calloc(MODEL_MAX_ENDPOINTS + LATSCOPE_MAX_REQ_GROUPS, sizeof(*r->endpoints));
+	if (!r->endpoints || ring_log_init(&r->slow, sizeof(struct slow_request), keep_events)) {
+		requests_free(r);
 		return NULL;
 	}
 	return r;
 }
 
-void model_requests_free(struct model_requests *r)
+void requests_free(struct model_requests *r)
 {
 	if (!r)
 		return;
@@ -34,18 +34,15 @@ void model_requests_free(struct model_requests *r)
 	for (int i = 0; i < r->n_endpoints; i++)
 		free(r->endpoints[i]);
 	free(r->endpoints);
-	free(r->slow.items);
+	ring_log_free(&r->slow);
 	view_mem_free(r->view_mem);
 	free(r->flat);
 	free(r);
 }
 
-int model_set_request_group(struct model *model, __u32 id,
-			    const struct req_group_key *key,
-			    const struct lat_stats *lat,
-			    const struct req_group_counts *counts)
+int requests_set_group(struct model_requests *r, __u32 id, const struct req_group_key *key,
+		       const struct lat_stats *lat, const struct req_group_counts *counts)
 {
-	struct model_requests *r = model->requests;
 	struct req_group *g;
 
 	if (id >= LATSCOPE_MAX_REQ_GROUPS)
@@ -67,8 +64,7 @@ int model_set_request_group(struct model *model, __u32 id,
 	return 0;
 }
 
-static struct req_endpoint *endpoint_row(struct model_requests *r, __u32 group,
-					 const char *name)
+static struct req_endpoint *endpoint_row(struct model_requests *r, __u32 group, const char *name)
 {
 	bool other = !strcmp(name, ENDPOINT_OTHER);
 	struct req_endpoint *e;
@@ -93,8 +89,7 @@ static struct req_endpoint *endpoint_row(struct model_requests *r, __u32 group,
 	return e;
 }
 
-static void tally_request(struct req_readings *t, const struct request_rec *rec,
-			  int status)
+static void tally_request(struct req_readings *t, const struct request_rec *rec, int status)
 {
 	__u32 class = status / 100;
 
@@ -109,11 +104,9 @@ static void tally_request(struct req_readings *t, const struct request_rec *rec,
 		t->status[class].now++;
 }
 
-static const struct slow_request *log_slow(struct model *model,
-					   const struct request_rec *rec,
+static const struct slow_request *log_slow(struct model_requests *r, const struct request_rec *rec,
 					   const char *endpoint, int status)
 {
-	struct model_requests *r = model->requests;
 	struct slow_request s = {
 		.ts_ns = rec->hdr.ts_ns,
 		.tgid = rec->hdr.tgid,
@@ -129,21 +122,19 @@ static const struct slow_request *log_slow(struct model *model,
 	memcpy(s.peer_addr, rec->peer_addr, sizeof(s.peer_addr));
 	snprintf(s.endpoint, sizeof(s.endpoint), "%s", endpoint);
 	ring_log_push(&r->slow, &s);
-	return r->slow.len ? ring_log_at(&r->slow, r->slow.len - 1) : NULL;
+	return ring_log_newest(&r->slow);
 }
 
 /* Records end after their request bytes (clamped as below). */
 bool request_rec_fits(const struct request_rec *rec, size_t size)
 {
 	return size >= request_rec_size(0) &&
-	       size >= request_rec_size(rec->req_len < LATSCOPE_CAPTURE_LEN ?
-					rec->req_len : LATSCOPE_CAPTURE_LEN);
+	       size >= request_rec_size(rec->req_len < LATSCOPE_CAPTURE_LEN ? rec->req_len
+									    : LATSCOPE_CAPTURE_LEN);
 }
 
-const struct slow_request *model_add_request(struct model *model,
-					     const struct request_rec *rec)
+const struct slow_request *requests_add(struct model_requests *r, const struct request_rec *rec)
 {
-	struct model_requests *r = model->requests;
 	char name[HTTP_ENDPOINT_LEN];
 	struct req_endpoint *e;
 	__u16 req_len = rec->req_len, resp_len = rec->resp_len;
@@ -163,42 +154,28 @@ const struct slow_request *model_add_request(struct model *model,
 	e = endpoint_row(r, rec->group, name);
 	if (e)
 		tally_request(&e->r, rec, status);
-	if (!model->slow_threshold_ns || rec->outcome != REQ_DONE ||
-	    rec->duration_ns < model->slow_threshold_ns)
+	if (!r->slow_ns || rec->outcome != REQ_DONE || rec->duration_ns < r->slow_ns)
 		return NULL;
-	return log_slow(model, rec, e ? e->name : name, status);
+	return log_slow(r, rec, e ? e->name : name, status);
 }
 
-static void readings_mark(struct req_readings *t, bool reset)
+static void readings_step(struct req_readings *t, enum readings_step step)
 {
-	struct count_readings *counts[] = { &t->aborted, &t->bytes_in, &t->bytes_out };
-	void (*mark)(struct count_readings *) =
-		reset ? count_readings_reset : count_readings_mark;
-
-	(reset ? lat_readings_reset : lat_readings_mark)(&t->lat);
-	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
-		mark(counts[i]);
+	lat_readings_step(&t->lat, step);
+	count_readings_step(&t->aborted, step);
+	count_readings_step(&t->bytes_in, step);
+	count_readings_step(&t->bytes_out, step);
 	for (int i = 0; i < LATSCOPE_STATUS_CLASSES; i++)
-		mark(&t->status[i]);
+		count_readings_step(&t->status[i], step);
 }
 
-static void mark_all(struct model_requests *r, bool reset)
+void requests_step(struct model_requests *r, enum readings_step step)
 {
 	for (int i = 0; i < LATSCOPE_MAX_REQ_GROUPS; i++)
 		if (r->groups[i])
-			readings_mark(&r->groups[i]->r, reset);
+			readings_step(&r->groups[i]->r, step);
 	for (int i = 0; i < r->n_endpoints; i++)
-		readings_mark(&r->endpoints[i]->r, reset);
-}
-
-void model_requests_mark(struct model_requests *r)
-{
-	mark_all(r, false);
-}
-
-void model_requests_reset(struct model_requests *r)
-{
-	mark_all(r, true);
+		readings_step(&r->endpoints[i]->r, step);
 }
 
 const char *format_peer_addr(const __u8 addr[16], char *buf, size_t len)
@@ -213,8 +190,7 @@ const char *format_peer_addr(const __u8 addr[16], char *buf, size_t len)
 }
 
 /* The window's tally, in @out. */
-static const struct req_tally *tally_window(const struct req_readings *t,
-					    enum model_window window,
+static const struct req_tally *tally_window(const struct req_readings *t, enum model_window window,
 					    struct req_tally *out)
 {
 	lat_readings_window(&t->lat, window, &out->lat);
@@ -226,8 +202,8 @@ static const struct req_tally *tally_window(const struct req_readings *t,
 	return out;
 }
 
-static void fill_row(struct req_row_view *v, const char *name,
-		     const struct req_tally *t, double seconds)
+static void fill_row(struct req_row_view *v, const char *name, const struct req_tally *t,
+		     double seconds)
 {
 	v->name = name;
 	lat_stats_summarize(&t->lat, seconds, &v->lat);
@@ -239,16 +215,15 @@ static void fill_row(struct req_row_view *v, const char *name,
 	v->hist = &t->lat;
 }
 
-static void label_group(struct req_group_view *v, const struct req_group *g,
-			bool http)
+static void label_group(struct req_group_view *v, const struct req_group *g, bool http)
 {
 	v->role = g->key.role;
 	v->port = g->key.port;
 	v->http = http;
 	if (v->role == REQ_ROLE_CLIENT) {
 		format_peer_addr((const __u8 *)g->key.addr, v->addr, sizeof(v->addr));
-		snprintf(v->label, sizeof(v->label), strchr(v->addr, ':') ?
-			 "[%s]:%u" : "%s:%u", v->addr, v->port);
+		snprintf(v->label, sizeof(v->label), strchr(v->addr, ':') ? "[%s]:%u" : "%s:%u",
+			 v->addr, v->port);
 	} else {
 		snprintf(v->label, sizeof(v->label), "port %u", v->port);
 	}
@@ -270,7 +245,7 @@ static int groups_by_count(const void *a, const void *b)
 			     &((const struct req_group_view *)b)->total);
 }
 
-/* Storage behind one model_request_views() answer, sized to the model. */
+/* Storage behind one requests_views() answer, sized to the model. */
 struct view_mem {
 	struct req_group_view *groups;
 	struct req_row_view *rows;
@@ -307,9 +282,8 @@ static struct view_mem *view_mem_new(const struct model_requests *r)
 }
 
 static int add_endpoint_rows(struct model_requests *r, struct view_mem *mem,
-			     struct req_group_view *gv, __u32 group,
-			     enum model_window window, double seconds,
-			     int *n_rows, int *n_tallies)
+			     struct req_group_view *gv, __u32 group, enum model_window window,
+			     double seconds, int *n_rows, int *n_tallies)
 {
 	gv->endpoints = &mem->rows[*n_rows];
 	for (int i = 0; i < r->n_endpoints; i++) {
@@ -324,17 +298,14 @@ static int add_endpoint_rows(struct model_requests *r, struct view_mem *mem,
 		fill_row(&mem->rows[(*n_rows)++], e->name, t, seconds);
 		gv->n_endpoints++;
 	}
-	qsort(gv->endpoints, gv->n_endpoints, sizeof(*gv->endpoints),
-	      rows_by_count);
+	qsort(gv->endpoints, gv->n_endpoints, sizeof(*gv->endpoints), rows_by_count);
 	return 0;
 }
 
-int model_request_views(struct model *model, enum model_window window,
-			enum req_role role, const struct req_group_view **views,
-			int *n)
+int requests_views(struct model_requests *r, enum model_window window, enum req_role role,
+		   const struct req_group_view **views, int *n)
 {
-	struct model_requests *r = model->requests;
-	double seconds = model_window_seconds(model, window);
+	double seconds = clock_window_seconds(r->clock, window);
 	int count = 0, n_rows = 0, n_tallies = 0;
 	struct view_mem *mem = view_mem_new(r);
 
@@ -355,8 +326,7 @@ int model_request_views(struct model *model, enum model_window window,
 		memset(gv, 0, sizeof(*gv));
 		label_group(gv, g, r->http[g->id]);
 		fill_row(&gv->total, gv->label, t, seconds);
-		add_endpoint_rows(r, mem, gv, g->id, window, seconds, &n_rows,
-				  &n_tallies);
+		add_endpoint_rows(r, mem, gv, g->id, window, seconds, &n_rows, &n_tallies);
 		count++;
 	}
 	qsort(mem->groups, count, sizeof(mem->groups[0]), groups_by_count);
@@ -365,8 +335,7 @@ int model_request_views(struct model *model, enum model_window window,
 	return 0;
 }
 
-void req_row_key(const struct req_group_view *g, const char *endpoint,
-		 char *key, size_t len)
+void req_row_key(const struct req_group_view *g, const char *endpoint, char *key, size_t len)
 {
 	char group[64];
 
@@ -391,7 +360,7 @@ static int flat_rows_of(const struct req_group_view *g, const char *filter,
 		struct req_flat_row *row = &out[n];
 
 		req_row_key(g, g->http ? src->name : NULL, row->key, sizeof(row->key));
-		if (filter && !model_name_matches(row->key, filter))
+		if (!name_matches(row->key, filter))
 			continue;
 		row->role = g->role;
 		row->v = *src;
@@ -403,12 +372,10 @@ static int flat_rows_of(const struct req_group_view *g, const char *filter,
 	return n;
 }
 
-int model_request_rows(struct model *model, enum model_window window,
-		       const char *filter, const struct req_flat_row **rows,
-		       int *n)
+int requests_rows(struct model_requests *r, enum model_window window, const char *filter,
+		  const struct req_flat_row **rows, int *n)
 {
 	static const enum req_role roles[] = { REQ_ROLE_SERVER, REQ_ROLE_CLIENT };
-	struct model_requests *r = model->requests;
 	int count = 0, cap = r->n_endpoints + LATSCOPE_MAX_REQ_GROUPS;
 	struct req_flat_row *flat = realloc(r->flat, cap * sizeof(*flat));
 
@@ -420,7 +387,7 @@ int model_request_rows(struct model *model, enum model_window window,
 		const struct req_group_view *groups;
 		int n_groups = 0, err;
 
-		err = model_request_views(model, window, roles[i], &groups, &n_groups);
+		err = requests_views(r, window, roles[i], &groups, &n_groups);
 		if (err)
 			return err;
 		for (int g = 0; g < n_groups && count < cap; g++)
@@ -431,11 +398,10 @@ int model_request_rows(struct model *model, enum model_window window,
 	return 0;
 }
 
-void model_request_totals(struct model *model, enum model_window window,
-			  enum req_role role, struct req_totals *out)
+void requests_totals(struct model_requests *r, enum model_window window, enum req_role role,
+		     struct req_totals *out)
 {
-	struct model_requests *r = model->requests;
-	double seconds = model_window_seconds(model, window);
+	double seconds = clock_window_seconds(r->clock, window);
 	struct req_tally *t = malloc(sizeof(*t));
 
 	memset(out, 0, sizeof(*out));

@@ -10,20 +10,22 @@
 #define LATSCOPE_MODEL_REQUESTS_H
 
 #include "protocols/http.h"
-#include "model/model.h"
+#include "base/latency.h"
+#include "base/ring_log.h"
+#include "model/readings.h"
 
 /*
  * Distinct endpoints kept over all groups. Past that, a group's new
  * endpoints share its "(other)" row, so memory and tables stay bounded
  * whatever paths clients invent.
  */
-#define MODEL_MAX_ENDPOINTS	256
-#define ENDPOINT_OTHER		"(other)"
-#define ENDPOINT_NOT_HTTP	"(not http)"
+#define MODEL_MAX_ENDPOINTS 256
+#define ENDPOINT_OTHER	    "(other)"
+#define ENDPOINT_NOT_HTTP   "(not http)"
 
 /* A row's figures over one window. */
 struct req_tally {
-	struct lat_stats lat;	/* completed requests; errors = 5xx */
+	struct lat_stats lat; /* completed requests; errors = 5xx */
 	__u64 aborted, bytes_in, bytes_out;
 	__u64 status[LATSCOPE_STATUS_CLASSES]; /* [0]: no HTTP status */
 };
@@ -38,35 +40,37 @@ struct req_readings {
 struct req_group {
 	__u32 id;
 	struct req_group_key key;
-	struct req_readings r;		/* exact, from the kernel */
+	struct req_readings r; /* exact, from the kernel */
 };
 
 struct req_endpoint {
 	__u32 group;
 	char name[HTTP_ENDPOINT_LEN];
-	struct req_readings r;		/* from ring-buffer records */
+	struct req_readings r; /* from ring-buffer records */
 };
 
 struct slow_request {
-	__u64 ts_ns;			/* monotonic, first byte of the request */
+	__u64 ts_ns; /* monotonic, first byte of the request */
 	__u32 tgid, tid;
 	__u16 role, outcome;
 	__u16 local_port, peer_port;
 	__u8 peer_addr[16];
 	char endpoint[HTTP_ENDPOINT_LEN];
-	int status;			/* 0: none seen */
+	int status; /* 0: none seen */
 	__u64 duration_ns;
 };
 
 struct view_mem;
 
 struct model_requests {
+	const struct model_clock *clock;
 	bool keep_query;
+	__u64 slow_ns;					   /* 0: no slow-request log */
 	struct req_group *groups[LATSCOPE_MAX_REQ_GROUPS]; /* by kernel id */
 	/* By id too, as records may arrive before the group is read. */
-	bool http[LATSCOPE_MAX_REQ_GROUPS];	/* an HTTP request line seen */
+	bool http[LATSCOPE_MAX_REQ_GROUPS]; /* an HTTP request line seen */
 	struct req_endpoint **endpoints;
-	int n_endpoints, n_named;	/* all rows; rows other than "(other)" */
+	int n_endpoints, n_named; /* all rows; rows other than "(other)" */
 	struct ring_log slow;
 	/* Storage behind model_request_views() and model_request_rows(). */
 	struct view_mem *view_mem;
@@ -79,18 +83,18 @@ struct req_row_view {
 	struct lat_summary lat;
 	__u64 aborted, bytes_in, bytes_out;
 	__u64 status[LATSCOPE_STATUS_CLASSES];
-	double error_rate;		/* 5xx share of completed requests */
+	double error_rate; /* 5xx share of completed requests */
 	const struct lat_stats *hist;
 };
 
 struct req_group_view {
 	enum req_role role;
-	char addr[48];			/* client: peer address */
-	__u16 port;			/* server: local port; client: peer port */
-	char label[64];			/* "port 8080", "127.0.0.1:9000" */
+	char addr[48];	/* client: peer address */
+	__u16 port;	/* server: local port; client: peer port */
+	char label[64]; /* "port 8080", "127.0.0.1:9000" */
 	bool http;
 	struct req_row_view total;	/* exact */
-	struct req_row_view *endpoints;	/* by count, descending */
+	struct req_row_view *endpoints; /* by count, descending */
 	int n_endpoints;
 };
 
@@ -99,46 +103,41 @@ struct req_group_view {
  * ":8080 GET /x" (served on port 8080), ":8080" (the port's total),
  * "127.0.0.1:9000 GET /x" (called on a peer), "127.0.0.1:9000" (the peer).
  */
-#define REQ_KEY_LEN	(HTTP_ENDPOINT_LEN + 64)
+#define REQ_KEY_LEN (HTTP_ENDPOINT_LEN + 64)
 
 /* One row of the flat request table (top): an endpoint, or a non-HTTP group. */
 struct req_flat_row {
 	char key[REQ_KEY_LEN];
 	enum req_role role;
-	struct req_row_view v;		/* v.hist points at `hist` */
+	struct req_row_view v; /* v.hist points at `hist` */
 	struct lat_stats hist;
 };
 
 /* Sums over every group of a role, for a window (exact kernel totals). */
 struct req_totals {
-	__u64 count, errors;		/* completed requests; 5xx */
+	__u64 count, errors; /* completed requests; 5xx */
 	double rate_per_s;
-	double error_share;		/* errors / count, 0..1 */
+	double error_share; /* errors / count, 0..1 */
 };
 
-struct model_requests *model_requests_new(size_t keep_events);
-void model_requests_free(struct model_requests *r);
+struct model_requests *requests_new(const struct model_clock *clock, size_t keep_events);
+void requests_free(struct model_requests *r);
 
 /* Loader side: a group's cumulative totals (summed over CPUs). */
-int model_set_request_group(struct model *model, __u32 id,
-			    const struct req_group_key *key,
-			    const struct lat_stats *lat,
-			    const struct req_group_counts *counts);
-/* A finished request; returns the slow-request entry it made, or NULL. */
+int requests_set_group(struct model_requests *r, __u32 id, const struct req_group_key *key,
+		       const struct lat_stats *lat, const struct req_group_counts *counts);
 /* Whether @size bytes hold the whole record @rec (its header read). */
 bool request_rec_fits(const struct request_rec *rec, size_t size);
-const struct slow_request *model_add_request(struct model *model,
-					     const struct request_rec *rec);
-void model_requests_mark(struct model_requests *r);
-void model_requests_reset(struct model_requests *r);
+/* A finished request; returns the slow-request entry it made, or NULL. */
+const struct slow_request *requests_add(struct model_requests *r, const struct request_rec *rec);
+void requests_step(struct model_requests *r, enum readings_step step);
 
 /*
  * Groups of one role that saw requests in the window, busiest first.
  * The array lives until the next call or model_free(); *n may be 0.
  */
-int model_request_views(struct model *model, enum model_window window,
-			enum req_role role, const struct req_group_view **views,
-			int *n);
+int requests_views(struct model_requests *r, enum model_window window, enum req_role role,
+		   const struct req_group_view **views, int *n);
 
 /*
  * Every served endpoint and every called peer/endpoint as one table: HTTP
@@ -146,14 +145,12 @@ int model_request_views(struct model *model, enum model_window window,
  * @filter (case-insensitive; NULL or "" keeps all). The array lives until
  * the next call or model_free(); *n may be 0.
  */
-int model_request_rows(struct model *model, enum model_window window,
-		       const char *filter, const struct req_flat_row **rows,
-		       int *n);
-void model_request_totals(struct model *model, enum model_window window,
-			  enum req_role role, struct req_totals *out);
+int requests_rows(struct model_requests *r, enum model_window window, const char *filter,
+		  const struct req_flat_row **rows, int *n);
+void requests_totals(struct model_requests *r, enum model_window window, enum req_role role,
+		     struct req_totals *out);
 /* @key for a group label ("port 8080" -> ":8080") and endpoint (or NULL). */
-void req_row_key(const struct req_group_view *g, const char *endpoint,
-		 char *key, size_t len);
+void req_row_key(const struct req_group_view *g, const char *endpoint, char *key, size_t len);
 
 /* "127.0.0.1" or "::1" for a v4-mapped or v6 address. */
 const char *format_peer_addr(const __u8 addr[16], char *buf, size_t len);

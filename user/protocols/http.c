@@ -5,7 +5,7 @@
 #include "protocols/http.h"
 
 #define METHOD_MAX 16
-#define ELLIPSIS "..."
+#define ELLIPSIS   "..."
 
 static bool is_upper(char c)
 {
@@ -40,8 +40,7 @@ int http_parse_status(const char *buf, size_t len)
 {
 	int code = 0;
 
-	if (len < 12 || memcmp(buf, "HTTP/1.", 7) || !is_digit(buf[7]) ||
-	    buf[8] != ' ')
+	if (len < 12 || memcmp(buf, "HTTP/1.", 7) || !is_digit(buf[7]) || buf[8] != ' ')
 		return 0;
 	for (int i = 9; i < 12; i++) {
 		if (!is_digit(buf[i]))
@@ -63,8 +62,7 @@ static bool segment_is_id(const char *s, size_t n)
 	}
 	if (n && digits == n)
 		return true;
-	if (n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' &&
-	    s[23] == '-' && hex == 32)
+	if (n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' && hex == 32)
 		return true;
 	return n >= 8 && hex == n && digits > 0;
 }
@@ -131,8 +129,7 @@ static size_t method_len(const char *buf, size_t len)
 	return i && i < len && buf[i] == ' ' ? i : 0;
 }
 
-int http_parse_request(const char *buf, size_t len, bool keep_query,
-		       char *out, size_t out_len)
+int http_parse_request(const char *buf, size_t len, bool keep_query, char *out, size_t out_len)
 {
 	size_t m = method_len(buf, len), t, end, path_end;
 	char path[HTTP_ENDPOINT_LEN];
@@ -147,8 +144,7 @@ int http_parse_request(const char *buf, size_t len, bool keep_query,
 		end++;
 	cut = end == len;
 	/* What follows the target must be " HTTP/1.x", as far as captured. */
-	if (!cut && (buf[end] != ' ' ||
-		     !matches_prefix(buf + end + 1, len - end - 1, "HTTP/1.")))
+	if (!cut && (buf[end] != ' ' || !matches_prefix(buf + end + 1, len - end - 1, "HTTP/1.")))
 		return -EINVAL;
 	path_end = end;
 	if (!keep_query) {

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define HTTP_ENDPOINT_LEN 96	/* "METHOD /path", NUL included */
+#define HTTP_ENDPOINT_LEN 96 /* "METHOD /path", NUL included */
 
 /*
  * Writes "METHOD /path" of a request line to @out (at most @out_len bytes
@@ -20,8 +20,7 @@
  * cut short by the capture or by @out_len ends in "...". Returns 0, or
  * -EINVAL when @buf does not start with an HTTP/1.x request line.
  */
-int http_parse_request(const char *buf, size_t len, bool keep_query,
-		       char *out, size_t out_len);
+int http_parse_request(const char *buf, size_t len, bool keep_query, char *out, size_t out_len);
 /* The status code (100..599) of an "HTTP/1.x NNN" status line, else 0. */
 int http_parse_status(const char *buf, size_t len);
 /*

@@ -7,8 +7,8 @@
 
 /* From linux/capability.h; not all libc headers carry the newer ones. */
 #define CAP_SYS_ADMIN_BIT 21
-#define CAP_PERFMON_BIT 38
-#define CAP_BPF_BIT 39
+#define CAP_PERFMON_BIT	  38
+#define CAP_BPF_BIT	  39
 
 static int effective_caps(unsigned long long *caps)
 {
@@ -39,10 +39,10 @@ int privileges_check(char *why, size_t len)
 
 	if (effective_caps(&caps))
 		return 0; /* cannot tell: let the kernel decide */
-	if (has(caps, CAP_SYS_ADMIN_BIT) ||
-	    (has(caps, CAP_BPF_BIT) && has(caps, CAP_PERFMON_BIT)))
+	if (has(caps, CAP_SYS_ADMIN_BIT) || (has(caps, CAP_BPF_BIT) && has(caps, CAP_PERFMON_BIT)))
 		return 0;
-	snprintf(why, len,
-		 "missing capabilities CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run latscope as root");
+	snprintf(
+		why, len,
+		"missing capabilities CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run latscope as root");
 	return -EPERM;
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "model/requests.h"
+#include "loader/overhead_sampler.h"
 #include "session/privileges.h"
 #include "loader/proc_stats.h"
 #include "session/session.h"
@@ -14,7 +14,7 @@
 #include "session/target.h"
 #include "loader/trace.h"
 
-#define NS_PER_S 1000000000ULL
+#define NS_PER_S    1000000000ULL
 #define MAX_TICK_NS NS_PER_S
 /* BPF stats are on for this share of every tick (see overhead.h). */
 #define STATS_SAMPLE_FRACTION 0.1
@@ -118,11 +118,9 @@ static int add_targets(struct session *s, char *why, size_t len)
 	int err = 0;
 
 	if (s->cli.command) {
-		err = target_spawn_held(s->cli.command, child_stdio(&s->cli),
-					&s->child);
+		err = target_spawn_held(s->cli.command, child_stdio(&s->cli), &s->child);
 		if (err) {
-			snprintf(why, len, "cannot start '%s': %s", s->cli.command,
-				 strerror(-err));
+			snprintf(why, len, "cannot start '%s': %s", s->cli.command, strerror(-err));
 			return err;
 		}
 		err = model_add_target(model, s->child.pid, true);
@@ -181,8 +179,7 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 		if (*trace__error(s->trace))
 			snprintf(why, len, "%s", trace__error(s->trace));
 		else
-			snprintf(why, len, "cannot attach BPF programs: %s",
-				 strerror(-err));
+			snprintf(why, len, "cannot attach BPF programs: %s", strerror(-err));
 		return err;
 	}
 	if (s->cli.overhead)
@@ -190,8 +187,7 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 	if (s->cli.command) {
 		err = target_release(&s->child);
 		if (err)
-			snprintf(why, len, "cannot start '%s': %s", s->cli.command,
-				 strerror(-err));
+			snprintf(why, len, "cannot start '%s': %s", s->cli.command, strerror(-err));
 	}
 	return err;
 }
@@ -230,9 +226,9 @@ int session_start(struct trace_settings *cli, const struct session_hooks *hooks,
 		return -ENOMEM;
 	}
 	s->model->follow = cli->follow;
-	s->model->slow_threshold_ns = cli->slow_ns;
+	model_set_slow_threshold(s->model, cli->slow_ns);
 	s->model->requests->keep_query = cli->keep_query;
-	s->model->syscalls_off = !cli->syscalls;
+	s->model->syscalls.off = !cli->syscalls;
 	s->model->res.groups = cli->resource_groups;
 	overhead_init(&s->model->overhead, cli->overhead, STATS_SAMPLE_FRACTION);
 	install_signal_handlers();
@@ -272,7 +268,7 @@ static int refresh(struct session *s, __u64 now)
 	int err = trace__collect(s->trace, s->model);
 
 	proc_stats_refresh(s->model);
-	s->model->now_ns = now;
+	model_set_now(s->model, now);
 	overhead_update_loader(&s->model->overhead);
 	if (err)
 		fprintf(stderr, "latscope: reading BPF maps: %s\n", strerror(-err));
@@ -292,8 +288,7 @@ static int collect(struct session *s, __u64 now)
 static void close_stats_window(struct session *s, __u64 now)
 {
 	refresh(s, now);
-	overhead_window_close(&s->model->overhead, now,
-			      model_traced_syscalls(s->model));
+	overhead_window_close(&s->model->overhead, now, syscalls_traced(&s->model->syscalls));
 }
 
 struct clock {
@@ -315,8 +310,7 @@ static __u64 earliest(const struct clock *c, bool window_open)
 
 static void open_stats_window(struct session *s, struct clock *c, __u64 now)
 {
-	overhead_window_open(&s->model->overhead, now,
-			     model_traced_syscalls(s->model));
+	overhead_window_open(&s->model->overhead, now, syscalls_traced(&s->model->syscalls));
 	c->window_close = now + (__u64)(c->tick_ns * STATS_SAMPLE_FRACTION);
 }
 
@@ -378,8 +372,7 @@ int session_run(struct session *s)
 			c.next_tick += c.tick_ns;
 		}
 		/* An interval ending with the trace is covered by the final report. */
-		if (c.next_report && now >= c.next_report &&
-		    !(c.deadline && now >= c.deadline)) {
+		if (c.next_report && now >= c.next_report && !(c.deadline && now >= c.deadline)) {
 			run_interval(s, now);
 			c.next_report += (__u64)(s->cli.interval_s * NS_PER_S);
 		}
@@ -389,7 +382,7 @@ int session_run(struct session *s)
 		;
 	now = now_ns();
 	collect(s, now);
-	overhead_close(oh, now, model_traced_syscalls(s->model));
+	overhead_close(oh, now, syscalls_traced(&s->model->syscalls));
 	return err;
 }
 

@@ -15,8 +15,7 @@
 
 struct session_hooks {
 	/* A slow call or process event just arrived (already in the model). */
-	void (*on_event)(void *ctx, struct model *model, int rec_type,
-			 const void *item);
+	void (*on_event)(void *ctx, struct model *model, int rec_type, const void *item);
 	/* An -i interval elapsed; the interval window is marked afterwards. */
 	int (*on_interval)(void *ctx, struct model *model);
 	/* The model was just refreshed from the kernel (every tick, <= 1 s). */

@@ -14,25 +14,25 @@
 struct trace_settings {
 	pid_t *pids;
 	int n_pids;
-	const char *command;	/* -c: run through /bin/sh -c */
-	bool follow;		/* also trace children forked later */
-	double duration_s;	/* 0: until the targets exit or a signal */
-	double interval_s;	/* 0: one report at the end */
-	__u64 slow_ns;		/* 0: no slow-call reporting */
-	const char *output;	/* -o FILE */
-	bool json_stdout;	/* --json */
-	bool jsonl;		/* --jsonl: one snapshot per line, appended */
-	bool overhead;		/* false with --no-overhead */
-	__u32 resource_groups;	/* RES_GROUP_BIT()s: --sched, --no-net, ... */
+	const char *command;   /* -c: run through /bin/sh -c */
+	bool follow;	       /* also trace children forked later */
+	double duration_s;     /* 0: until the targets exit or a signal */
+	double interval_s;     /* 0: one report at the end */
+	__u64 slow_ns;	       /* 0: no slow-call reporting */
+	const char *output;    /* -o FILE */
+	bool json_stdout;      /* --json */
+	bool jsonl;	       /* --jsonl: one snapshot per line, appended */
+	bool overhead;	       /* false with --no-overhead */
+	__u32 resource_groups; /* RES_GROUP_BIT()s: --sched, --no-net, ... */
 	bool verbose;
 	__u32 ringbuf_bytes;
-	size_t keep_events;	/* slow calls / process events kept in JSON */
-	bool requests;		/* false with --no-requests */
-	bool syscalls;		/* false with --no-syscalls */
-	bool keep_query;	/* --keep-query: endpoints keep ?query */
+	size_t keep_events;	 /* slow calls / process events kept in JSON */
+	bool requests;		 /* false with --no-requests */
+	bool syscalls;		 /* false with --no-syscalls */
+	bool keep_query;	 /* --keep-query: endpoints keep ?query */
 	const char **func_specs; /* -u SPEC, repeatable (uprobe_spec.h) */
 	int n_func_specs;
-	struct metrics_config metrics;	/* --listen, --buckets */
+	struct metrics_config metrics; /* --listen, --buckets */
 	/*
 	 * Not an option: set by a subcommand that owns the terminal (top),
 	 * so that a -c command's stdin/stdout/stderr are /dev/null.

@@ -43,8 +43,7 @@ static void stdio_to_null(void)
 		close(fd);
 }
 
-int target_spawn_held(const char *command, enum child_stdio stdio,
-		      struct held_child *child)
+int target_spawn_held(const char *command, enum child_stdio stdio, struct held_child *child)
 {
 	int fds[2];
 	pid_t pid;

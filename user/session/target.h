@@ -16,13 +16,12 @@ struct held_child {
 
 enum child_stdio {
 	CHILD_STDIO_INHERIT,
-	CHILD_STDOUT_TO_STDERR,	/* keeps our stdout for JSON */
+	CHILD_STDOUT_TO_STDERR, /* keeps our stdout for JSON */
 	CHILD_STDIO_NULL,	/* stdin/stdout/stderr on /dev/null: top owns the tty */
 };
 
 /* Forks a child that waits, then runs @command with @stdio. */
-int target_spawn_held(const char *command, enum child_stdio stdio,
-		      struct held_child *child);
+int target_spawn_held(const char *command, enum child_stdio stdio, struct held_child *child);
 /* Lets the held child go on to exec. */
 int target_release(struct held_child *child);
 /*

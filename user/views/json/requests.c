@@ -4,10 +4,10 @@
 
 static json_t *status_json(const __u64 status[LATSCOPE_STATUS_CLASSES])
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "1xx", (json_int_t)status[1], "2xx", (json_int_t)status[2],
-			 "3xx", (json_int_t)status[3], "4xx", (json_int_t)status[4],
-			 "5xx", (json_int_t)status[5], "none", (json_int_t)status[0]);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "1xx", (json_int_t)status[1], "2xx",
+			 (json_int_t)status[2], "3xx", (json_int_t)status[3], "4xx",
+			 (json_int_t)status[4], "5xx", (json_int_t)status[5], "none",
+			 (json_int_t)status[0]);
 }
 
 /* One request-table row: latency figures plus outcome and traffic. */
@@ -24,14 +24,13 @@ static json_t *req_row_json(const struct req_row_view *v)
 	return obj;
 }
 
-json_t *snapshot_request_groups(struct model *model, enum model_window window,
-				enum req_role role)
+json_t *snapshot_request_groups(struct model *model, enum model_window window, enum req_role role)
 {
 	const struct req_group_view *views;
 	json_t *arr = json_array();
 	int n = 0;
 
-	model_request_views(model, window, role, &views, &n);
+	requests_views(model->requests, window, role, &views, &n);
 	for (int i = 0; i < n; i++) {
 		const struct req_group_view *g = &views[i];
 		json_t *obj = req_row_json(&g->total), *eps = json_array();
@@ -63,26 +62,26 @@ static json_t *slow_requests_json(const struct model *model)
 		const struct slow_request *s = ring_log_at(log, i);
 		char addr[48];
 
-		json_array_append_new(kept,
-			json_pack("{s:o, s:i, s:i, s:s, s:s, s:i, s:i, s:s, s:i, s:I}",
-				  "time", snapshot_iso_time(model_realtime_ns(model, s->ts_ns)),
-				  "pid", (int)s->tgid, "tid", (int)s->tid,
-				  "side", s->role == REQ_ROLE_CLIENT ? "client" : "server",
-				  "peer_addr", format_peer_addr(s->peer_addr, addr, sizeof(addr)),
-				  "peer_port", s->peer_port, "local_port", s->local_port,
-				  "endpoint", s->endpoint, "status", s->status,
-				  "duration_ns", (json_int_t)s->duration_ns));
+		json_array_append_new(
+			kept,
+			json_pack("{s:o, s:i, s:i, s:s, s:s, s:i, s:i, s:s, s:i, s:I}", "time",
+				  snapshot_iso_time(model_realtime_ns(model, s->ts_ns)), "pid",
+				  (int)s->tgid, "tid", (int)s->tid, "side",
+				  s->role == REQ_ROLE_CLIENT ? "client" : "server", "peer_addr",
+				  format_peer_addr(s->peer_addr, addr, sizeof(addr)), "peer_port",
+				  s->peer_port, "local_port", s->local_port, "endpoint",
+				  s->endpoint, "status", s->status, "duration_ns",
+				  (json_int_t)s->duration_ns));
 	}
-	return json_pack("{s:I, s:I, s:o}", "threshold_ns",
-			 (json_int_t)model->slow_threshold_ns, "reported",
-			 (json_int_t)log->total, "events", kept);
+	return json_pack("{s:I, s:I, s:o}", "threshold_ns", (json_int_t)model->syscalls.slow_ns,
+			 "reported", (json_int_t)log->total, "events", kept);
 }
 
 json_t *snapshot_requests(struct model *model)
 {
 	return json_pack("{s:o, s:o}", "servers",
-			 snapshot_request_groups(model, WINDOW_TOTAL, REQ_ROLE_SERVER),
-			 "slow", slow_requests_json(model));
+			 snapshot_request_groups(model, WINDOW_TOTAL, REQ_ROLE_SERVER), "slow",
+			 slow_requests_json(model));
 }
 
 json_t *snapshot_upstreams(struct model *model)

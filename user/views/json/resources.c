@@ -1,114 +1,83 @@
-// Model -> the JSON snapshot's "resources" section.
+// Model -> the JSON snapshot's "resources" section, from the family table.
+#include <string.h>
 #include "views/json/snapshot.h"
 
-#define J(x) ((json_int_t)(x))
-
-static double per_s(__u64 count, double seconds)
+/* The object holding dotted @path ("tcp.connect"), made as needed; *leaf its last part. */
+static json_t *parent_of(json_t *obj, const char *path, const char **leaf)
 {
-	return seconds > 0 ? count / seconds : 0;
-}
+	const char *dot;
 
-/* A latency summary with its histogram, as the syscall rows have it. */
-static json_t *hist_section(const struct res_view *v, enum res_hist h)
-{
-	json_t *obj = snapshot_latency_json(&v->lat[h]);
+	while ((dot = strchr(path, '.'))) {
+		char part[64];
+		json_t *child;
 
-	json_object_set_new(obj, "histogram", snapshot_hist_json(&v->hist[h]));
+		snprintf(part, sizeof(part), "%.*s", (int)(dot - path), path);
+		child = json_object_get(obj, part);
+		if (!child) {
+			child = json_object();
+			json_object_set_new(obj, part, child);
+		}
+		obj = child;
+		path = dot + 1;
+	}
+	*leaf = path;
 	return obj;
 }
 
-static json_t *cpu_json(const struct res_view *v)
+static json_t *field_json(const struct res_view *v, const struct res_family *f,
+			  const struct res_field *field)
 {
-	return json_pack("{s:I, s:f, s:I, s:I, s:o, s:o}",
-			 "on_cpu_ns", J(v->c.sched.on_cpu_ns),
-			 "cpu_share", v->cpu_share,
-			 "voluntary_switches", J(v->c.sched.voluntary),
-			 "involuntary_switches", J(v->c.sched.involuntary),
-			 "off_cpu", hist_section(v, RES_OFF_CPU),
-			 "run_queue", hist_section(v, RES_RUN_QUEUE));
+	double x = res_field_value(v, f, field);
+
+	switch (field->unit) {
+	case RES_UNIT_FLAG:
+		return json_boolean(x != 0);
+	case RES_UNIT_SHARE:
+	case RES_UNIT_RATE:
+		return json_real(x);
+	default:
+		return json_integer((json_int_t)x);
+	}
 }
 
-static json_t *memory_json(const struct res_view *v)
+/* A latency summary with its histogram, as the syscall rows have it. */
+static json_t *hist_json(const struct res_view *v, const struct res_family *f, int h)
 {
-	const struct proc_stats *p = &v->proc->proc;
+	json_t *obj = snapshot_latency_json(res_view_hist(v, f, h));
 
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:b}",
-			 "rss_kb", J(p->rss_kb), "peak_rss_kb", J(p->peak_rss_kb),
-			 "threads", J(p->threads), "fds", J(p->fds),
-			 "minor_faults", J(v->c.minor_faults),
-			 "major_faults", J(v->c.major_faults),
-			 "minor_faults_per_s", per_s(v->c.minor_faults, v->seconds),
-			 "major_faults_per_s", per_s(v->c.major_faults, v->seconds),
-			 "final", v->proc->proc_gone);
+	json_object_set_new(obj, "histogram", snapshot_hist_json(v->hist[f->first_hist + h]));
+	return obj;
 }
 
-static json_t *faults_json(const struct res_view *v)
+/* Sets @value at dotted @path under @obj. */
+static void set_path(json_t *obj, const char *path, json_t *value)
 {
-	__u64 total = v->c.faults.user + v->c.faults.kernel;
+	const char *leaf;
+	json_t *parent = parent_of(obj, path, &leaf);
 
-	return json_pack("{s:I, s:I, s:I, s:f}", "user", J(v->c.faults.user),
-			 "kernel", J(v->c.faults.kernel), "total", J(total),
-			 "rate_per_s", per_s(total, v->seconds));
+	json_object_set_new(parent, leaf, value);
 }
 
-static json_t *disk_json(const struct res_view *v)
+static json_t *family_json(const struct res_view *v, const struct res_family *f)
 {
-	const struct block_counts *b = &v->c.block;
+	json_t *obj = json_object();
 
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:I, s:o}",
-			 "reads", J(b->reads), "writes", J(b->writes),
-			 "others", J(b->others), "read_bytes", J(b->read_bytes),
-			 "write_bytes", J(b->write_bytes),
-			 "read_bytes_per_s", per_s(b->read_bytes, v->seconds),
-			 "write_bytes_per_s", per_s(b->write_bytes, v->seconds),
-			 "errors", J(b->errors),
-			 "latency", hist_section(v, RES_BLOCK_IO));
+	for (int i = 0; i < f->n_fields; i++)
+		if (f->fields[i].json)
+			set_path(obj, f->fields[i].json, field_json(v, f, &f->fields[i]));
+	for (int h = 0; h < f->n_hists; h++)
+		set_path(obj, f->hists[h].json, hist_json(v, f, h));
+	return obj;
 }
 
-static json_t *net_json(const struct res_view *v)
+static json_t *process_json(const struct resources *res, const struct res_view *v)
 {
-	const struct net_counts *n = &v->c.net;
-	json_t *tcp = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
-				"active_opens", J(n->active_opens),
-				"passive_opens", J(n->passive_opens),
-				"local_closes", J(n->local_closes),
-				"remote_closes", J(n->remote_closes),
-				"aborts", J(n->aborts),
-				"connect_failures", J(n->connect_failures),
-				"retransmits", J(n->retransmits),
-				"resets_sent", J(n->resets_sent),
-				"resets_received", J(n->resets_received),
-				"connect", hist_section(v, RES_CONNECT));
+	json_t *obj = json_pack("{s:i, s:s}", "pid", (int)v->proc->tgid, "comm", v->proc->comm);
 
-	return json_pack("{s:I, s:I, s:I, s:I, s:f, s:f, s:o}",
-			 "bytes_sent", J(n->bytes_sent),
-			 "bytes_received", J(n->bytes_received),
-			 "sends", J(n->sends), "receives", J(n->receives),
-			 "sent_bytes_per_s", per_s(n->bytes_sent, v->seconds),
-			 "received_bytes_per_s", per_s(n->bytes_received, v->seconds),
-			 "tcp", tcp);
-}
-
-static bool group_on(const struct model *model, enum res_group g)
-{
-	return model->res.groups & RES_GROUP_BIT(g);
-}
-
-static json_t *process_json(const struct model *model, const struct res_view *v)
-{
-	json_t *obj = json_pack("{s:i, s:s}", "pid", (int)v->proc->tgid,
-				"comm", v->proc->comm);
-
-	if (group_on(model, RES_SCHED))
-		json_object_set_new(obj, "cpu", cpu_json(v));
-	if (v->proc->proc_seen)
-		json_object_set_new(obj, "memory", memory_json(v));
-	if (group_on(model, RES_FAULTS))
-		json_object_set_new(obj, "faults", faults_json(v));
-	if (group_on(model, RES_BLOCK))
-		json_object_set_new(obj, "disk", disk_json(v));
-	if (group_on(model, RES_NET))
-		json_object_set_new(obj, "net", net_json(v));
+	for (int i = 0; i < res_n_families; i++)
+		if (res_family_shown(res, &res_families[i], v))
+			json_object_set_new(obj, res_families[i].json,
+					    family_json(v, &res_families[i]));
 	return obj;
 }
 
@@ -118,11 +87,12 @@ json_t *snapshot_resources(struct model *model, enum model_window window)
 	const struct res_view *views;
 	int n;
 
-	for (int g = 0; g < RES_GROUPS; g++)
-		json_object_set_new(groups, res_group_names[g],
-				    json_boolean(group_on(model, g)));
-	model_resource_views(model, window, &views, &n);
+	for (int i = 0; i < res_n_families; i++)
+		if (res_families[i].optional)
+			json_object_set_new(groups, res_families[i].name,
+					    json_boolean(model->res.groups & RES_GROUP_BIT(i)));
+	resources_views(&model->res, window, NULL, &views, &n);
 	for (int i = 0; i < n; i++)
-		json_array_append_new(procs, process_json(model, &views[i]));
+		json_array_append_new(procs, process_json(&model->res, &views[i]));
 	return json_pack("{s:o, s:o}", "groups", groups, "processes", procs);
 }

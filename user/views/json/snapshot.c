@@ -24,9 +24,9 @@ json_t *snapshot_iso_time(__u64 real)
 	struct tm tm;
 
 	gmtime_r(&secs, &tm);
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03lluZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (unsigned long long)(real / 1000000 % 1000));
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03lluZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned long long)(real / 1000000 % 1000));
 	return json_string(buf);
 }
 
@@ -38,30 +38,25 @@ json_t *snapshot_hist_json(const struct lat_stats *hist)
 	for (__u32 i = 0; i < HIST_BUCKETS; i++) {
 		if (!hist->buckets[i])
 			continue;
-		json_array_append_new(buckets,
-			json_pack("[III]", (json_int_t)hist_bucket_low(i),
-				  (json_int_t)hist_bucket_width(i),
-				  (json_int_t)hist->buckets[i]));
+		json_array_append_new(buckets, json_pack("[III]", (json_int_t)hist_bucket_low(i),
+							 (json_int_t)hist_bucket_width(i),
+							 (json_int_t)hist->buckets[i]));
 	}
 	return buckets;
 }
 
 json_t *snapshot_latency_json(const struct lat_summary *lat)
 {
-	json_t *obj = json_pack("{s:I, s:I, s:f, s:I, s:I, s:I}",
-				"count", (json_int_t)lat->count,
-				"errors", (json_int_t)lat->errors,
-				"rate_per_s", lat->rate_per_s,
-				"total_ns", (json_int_t)lat->total_ns,
-				"min_ns", (json_int_t)lat->min_ns,
-				"max_ns", (json_int_t)lat->max_ns);
+	json_t *obj = json_pack("{s:I, s:I, s:f, s:I, s:I, s:I}", "count", (json_int_t)lat->count,
+				"errors", (json_int_t)lat->errors, "rate_per_s", lat->rate_per_s,
+				"total_ns", (json_int_t)lat->total_ns, "min_ns",
+				(json_int_t)lat->min_ns, "max_ns", (json_int_t)lat->max_ns);
 	static const char *const keys[LAT_QUANTILES] = {
 		"p50_ns", "p90_ns", "p95_ns", "p99_ns", "p999_ns",
 	};
 
 	for (int i = 0; i < LAT_QUANTILES; i++)
-		json_object_set_new(obj, keys[i],
-				    json_integer((json_int_t)lat->quantile_ns[i]));
+		json_object_set_new(obj, keys[i], json_integer((json_int_t)lat->quantile_ns[i]));
 	return obj;
 }
 
@@ -71,7 +66,7 @@ static json_t *syscalls_json(struct model *model, enum model_window window)
 	json_t *obj = json_object();
 	int n;
 
-	model_syscall_views(model, window, &views, &n);
+	syscalls_views(&model->syscalls, window, NULL, &views, &n);
 	for (int i = 0; i < n; i++) {
 		json_t *row = snapshot_latency_json(&views[i].lat);
 		json_t *errnos = json_array();
@@ -81,10 +76,10 @@ static json_t *syscalls_json(struct model *model, enum model_window window)
 			int err = views[i].top_errnos[e].err;
 
 			json_array_append_new(errnos,
-				json_pack("{s:s, s:i, s:I}",
-					  "name", errno_name(err, buf, sizeof(buf)),
-					  "errno", err, "count",
-					  (json_int_t)views[i].top_errnos[e].count));
+					      json_pack("{s:s, s:i, s:I}", "name",
+							errno_name(err, buf, sizeof(buf)), "errno",
+							err, "count",
+							(json_int_t)views[i].top_errnos[e].count));
 		}
 		json_object_set_new(row, "nr", json_integer(views[i].nr));
 		json_object_set_new(row, "top_errnos", errnos);
@@ -102,7 +97,7 @@ static json_t *functions_json(struct model *model, enum model_window window)
 	char key[256];
 	int n;
 
-	model_func_views(model, window, &views, &n);
+	funcs_views(model->funcs, window, NULL, &views, &n);
 	for (int i = 0; i < n; i++) {
 		json_t *row = snapshot_latency_json(&views[i].lat);
 
@@ -127,19 +122,17 @@ static json_t *probes_json(struct model *model)
 
 	model_func_costs(model, &costs, &n);
 	for (int i = 0; i < n; i++)
-		json_array_append_new(arr,
-			json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:b}",
-				  "function", costs[i].name, "module", costs[i].module,
-				  "first_insn", costs[i].stepped ? "single-stepped" : "emulated",
-				  "hits_per_s", costs[i].hits_per_s,
-				  "ns_per_hit", costs[i].ns_per_hit,
+		json_array_append_new(
+			arr,
+			json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:b}", "function", costs[i].name,
+				  "module", costs[i].module, "first_insn",
+				  costs[i].stepped ? "single-stepped" : "emulated", "hits_per_s",
+				  costs[i].hits_per_s, "ns_per_hit", costs[i].ns_per_hit,
 				  "cpu_share", costs[i].cpu_share, "hot", costs[i].hot));
-	return json_pack("{s:f, s:f, s:f, s:I, s:I, s:o}",
-		"trap_ns_floor", FUNC_TRAP_NS_FLOOR, "step_ns_floor", FUNC_STEP_NS_FLOOR,
-		"hot_cpu_share", FUNC_HOT_CPU_SHARE,
-		"too_deep", (json_int_t)model->health[HEALTH_FUNC_TOO_DEEP],
-		"unpaired", (json_int_t)model->health[HEALTH_FUNC_UNPAIRED],
-		"functions", arr);
+	return json_pack("{s:f, s:f, s:f, s:I, s:I, s:o}", "trap_ns_floor", FUNC_TRAP_NS_FLOOR,
+			 "step_ns_floor", FUNC_STEP_NS_FLOOR, "hot_cpu_share", FUNC_HOT_CPU_SHARE,
+			 "too_deep", (json_int_t)model->health[HEALTH_FUNC_TOO_DEEP], "unpaired",
+			 (json_int_t)model->health[HEALTH_FUNC_UNPAIRED], "functions", arr);
 }
 
 static json_t *targets_json(const struct model *model)
@@ -148,9 +141,8 @@ static json_t *targets_json(const struct model *model)
 
 	for (int i = 0; i < model->n_targets; i++) {
 		const struct target_info *t = &model->targets[i];
-		json_t *obj = json_pack("{s:i, s:s, s:s, s:b}", "pid", t->pid,
-					"comm", t->comm, "state",
-					t->state == TARGET_EXITED ? "exited" : "running",
+		json_t *obj = json_pack("{s:i, s:s, s:s, s:b}", "pid", t->pid, "comm", t->comm,
+					"state", t->state == TARGET_EXITED ? "exited" : "running",
 					"spawned", t->spawned);
 
 		if (t->state == TARGET_EXITED)
@@ -162,7 +154,7 @@ static json_t *targets_json(const struct model *model)
 
 static json_t *slow_calls_json(const struct model *model)
 {
-	const struct ring_log *log = &model->slow_calls;
+	const struct ring_log *log = &model->syscalls.slow;
 	json_t *kept = json_array();
 
 	for (size_t i = 0; i < log->len; i++) {
@@ -170,17 +162,15 @@ static json_t *slow_calls_json(const struct model *model)
 		char name[32];
 
 		json_array_append_new(kept,
-			json_pack("{s:o, s:i, s:i, s:s, s:I, s:I, s:I}",
-				  "time", iso_time(model, c->ts_ns),
-				  "pid", (int)c->tgid, "tid", (int)c->tid,
-				  "syscall", syscall_name(c->nr, name, sizeof(name)),
-				  "arg0", (json_int_t)c->arg0,
-				  "ret", (json_int_t)c->ret,
-				  "duration_ns", (json_int_t)c->duration_ns));
+				      json_pack("{s:o, s:i, s:i, s:s, s:I, s:I, s:I}", "time",
+						iso_time(model, c->ts_ns), "pid", (int)c->tgid,
+						"tid", (int)c->tid, "syscall",
+						syscall_name(c->nr, name, sizeof(name)), "arg0",
+						(json_int_t)c->arg0, "ret", (json_int_t)c->ret,
+						"duration_ns", (json_int_t)c->duration_ns));
 	}
-	return json_pack("{s:I, s:I, s:o}", "threshold_ns",
-			 (json_int_t)model->slow_threshold_ns, "reported",
-			 (json_int_t)log->total, "events", kept);
+	return json_pack("{s:I, s:I, s:o}", "threshold_ns", (json_int_t)model->syscalls.slow_ns,
+			 "reported", (json_int_t)log->total, "events", kept);
 }
 
 static const char *proc_kind_name(enum proc_event_kind kind)
@@ -195,11 +185,10 @@ static json_t *proc_events_json(const struct model *model)
 
 	for (size_t i = 0; i < log->len; i++) {
 		const struct proc_event *ev = ring_log_at(log, i);
-		json_t *obj = json_pack("{s:s, s:o, s:i, s:i, s:s}",
-					"type", proc_kind_name(ev->kind),
-					"time", iso_time(model, ev->ts_ns),
-					"pid", (int)ev->tgid, "tid", (int)ev->tid,
-					"comm", ev->comm);
+		json_t *obj = json_pack("{s:s, s:o, s:i, s:i, s:s}", "type",
+					proc_kind_name(ev->kind), "time",
+					iso_time(model, ev->ts_ns), "pid", (int)ev->tgid, "tid",
+					(int)ev->tid, "comm", ev->comm);
 
 		if (ev->kind == PROC_FORK)
 			json_object_set_new(obj, "child_pid", json_integer(ev->child_tgid));
@@ -209,8 +198,7 @@ static json_t *proc_events_json(const struct model *model)
 			json_object_set_new(obj, "wait_status", json_integer(ev->exit_code));
 		json_array_append_new(arr, obj);
 	}
-	return json_pack("{s:I, s:o}", "total", (json_int_t)log->total,
-			 "events", arr);
+	return json_pack("{s:I, s:o}", "total", (json_int_t)log->total, "events", arr);
 }
 
 /* { "syscalls": {"kernel_ns_per_s": ..., "cpu_share": ...}, "sched": ... } */
@@ -222,9 +210,9 @@ static json_t *families_json(const struct model *model)
 	model_overhead_view(model, &v);
 	for (int i = 0; i < v.n_families; i++)
 		json_object_set_new(obj, v.families[i].name,
-			json_pack("{s:f, s:f}", "kernel_ns_per_s",
-				  v.families[i].kernel_ns_per_s, "cpu_share",
-				  v.families[i].cpu_share));
+				    json_pack("{s:f, s:f}", "kernel_ns_per_s",
+					      v.families[i].kernel_ns_per_s, "cpu_share",
+					      v.families[i].cpu_share));
 	return obj;
 }
 
@@ -238,44 +226,40 @@ static json_t *overhead_json(struct model *model)
 		const struct prog_cost_view *p = &v.progs[i];
 
 		json_array_append_new(progs,
-			json_pack("{s:s, s:f, s:f, s:f, s:I, s:I}",
-				  "name", p->name, "runs_per_s", p->runs_per_s,
-				  "avg_ns_per_run", p->avg_ns, "cpu_share", p->cpu_share,
-				  "est_runs", (json_int_t)p->est_runs,
-				  "est_run_time_ns", (json_int_t)p->est_run_ns));
+				      json_pack("{s:s, s:f, s:f, s:f, s:I, s:I}", "name", p->name,
+						"runs_per_s", p->runs_per_s, "avg_ns_per_run",
+						p->avg_ns, "cpu_share", p->cpu_share, "est_runs",
+						(json_int_t)p->est_runs, "est_run_time_ns",
+						(json_int_t)p->est_run_ns));
 		json_object_set_new(json_array_get(progs, i), "family",
 				    p->family ? json_string(p->family) : json_null());
 	}
-	return json_pack("{s:s, s:s?, s:f, s:o, s:f, s:f, s:f, s:{s:f, s:f, s:I}, s:{s:I, s:I, s:I, s:I, s:I}}",
-		"bpf_stats", overhead_mode_name(v.mode),
-		"reason", v.mode == OVERHEAD_UNAVAILABLE ? v.reason : NULL,
-		"sample_fraction", v.sample_fraction,
-		"programs", progs,
-		"kernel_ns_per_s", v.kernel_ns_per_s,
-		"kernel_cpu_share", v.kernel_cpu_share,
-		"other_process_share", v.other_process_share,
-		"loader", "cpu_s", v.loader_cpu_s, "cpu_share", v.loader_cpu_share,
-		"peak_rss_kb", (json_int_t)v.loader_peak_rss_kb,
-		"ringbuf", "records", (json_int_t)model->records_received,
-		"dropped", (json_int_t)model->health[HEALTH_RINGBUF_DROPS],
-		"stats_map_full", (json_int_t)model->health[HEALTH_STATS_FULL],
-		"tgids_full", (json_int_t)model->health[HEALTH_TGIDS_FULL],
-		"task_storage_missed",
+	return json_pack(
+		"{s:s, s:s?, s:f, s:o, s:f, s:f, s:f, s:{s:f, s:f, s:I}, s:{s:I, s:I, s:I, s:I, s:I}}",
+		"bpf_stats", overhead_mode_name(v.mode), "reason",
+		v.mode == OVERHEAD_UNAVAILABLE ? v.reason : NULL, "sample_fraction",
+		v.sample_fraction, "programs", progs, "kernel_ns_per_s", v.kernel_ns_per_s,
+		"kernel_cpu_share", v.kernel_cpu_share, "other_process_share",
+		v.other_process_share, "loader", "cpu_s", v.loader_cpu_s, "cpu_share",
+		v.loader_cpu_share, "peak_rss_kb", (json_int_t)v.loader_peak_rss_kb, "ringbuf",
+		"records", (json_int_t)model->records_received, "dropped",
+		(json_int_t)model->health[HEALTH_RINGBUF_DROPS], "stats_map_full",
+		(json_int_t)model->health[HEALTH_STATS_FULL], "tgids_full",
+		(json_int_t)model->health[HEALTH_TGIDS_FULL], "task_storage_missed",
 		(json_int_t)model->health[HEALTH_TASK_STORAGE_MISSED]);
 }
 
 json_t *snapshot_build(struct model *model, bool with_interval)
 {
-	json_t *snap = json_pack(
-		"{s:s, s:i, s:s, s:{s:o, s:o, s:f}, s:o, s:b, s:{s:s, s:i, s:f}}",
-		"schema", SNAPSHOT_SCHEMA, "version", SNAPSHOT_VERSION,
-		"latscope_version", LATSCOPE_VERSION,
-		"time", "start", iso_time(model, model->start_ns),
-		"end", iso_time(model, model->now_ns),
-		"duration_s", model_window_seconds(model, WINDOW_TOTAL),
-		"targets", targets_json(model), "follow", model->follow,
-		"histogram", "scheme", "log-linear", "sub_buckets", HIST_SUB_BUCKETS,
-		"max_relative_error", HIST_ERROR_PPM / 1e6);
+	json_t *snap = json_pack("{s:s, s:i, s:s, s:{s:o, s:o, s:f}, s:o, s:b, s:{s:s, s:i, s:f}}",
+				 "schema", SNAPSHOT_SCHEMA, "version", SNAPSHOT_VERSION,
+				 "latscope_version", LATSCOPE_VERSION, "time", "start",
+				 iso_time(model, model->clock.start_ns), "end",
+				 iso_time(model, model->clock.now_ns), "duration_s",
+				 model_window_seconds(model, WINDOW_TOTAL), "targets",
+				 targets_json(model), "follow", model->follow, "histogram",
+				 "scheme", "log-linear", "sub_buckets", HIST_SUB_BUCKETS,
+				 "max_relative_error", HIST_ERROR_PPM / 1e6);
 
 	if (!snap)
 		return NULL;
@@ -283,18 +267,21 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 	json_object_set_new(snap, "requests", snapshot_requests(model));
 	json_object_set_new(snap, "upstreams", snapshot_upstreams(model));
 	if (with_interval)
-		json_object_set_new(snap, "interval",
+		json_object_set_new(
+			snap, "interval",
 			json_pack("{s:f, s:o, s:o, s:o, s:o}", "duration_s",
-				  model_window_seconds(model, WINDOW_INTERVAL),
-				  "syscalls", syscalls_json(model, WINDOW_INTERVAL),
-				  "resources", snapshot_resources(model, WINDOW_INTERVAL),
-				  "requests", snapshot_request_groups(model, WINDOW_INTERVAL, REQ_ROLE_SERVER),
-				  "upstreams", snapshot_request_groups(model, WINDOW_INTERVAL, REQ_ROLE_CLIENT)));
+				  model_window_seconds(model, WINDOW_INTERVAL), "syscalls",
+				  syscalls_json(model, WINDOW_INTERVAL), "resources",
+				  snapshot_resources(model, WINDOW_INTERVAL), "requests",
+				  snapshot_request_groups(model, WINDOW_INTERVAL, REQ_ROLE_SERVER),
+				  "upstreams",
+				  snapshot_request_groups(model, WINDOW_INTERVAL,
+							  REQ_ROLE_CLIENT)));
 	json_object_set_new(snap, "slow_syscalls", slow_calls_json(model));
 	json_object_set_new(snap, "process_events", proc_events_json(model));
 	json_object_set_new(snap, "resources", snapshot_resources(model, WINDOW_TOTAL));
 	json_object_set_new(snap, "overhead", overhead_json(model));
-	if (model_has_funcs(model)) {
+	if (funcs_any(model->funcs)) {
 		json_object_set_new(snap, "functions", functions_json(model, WINDOW_TOTAL));
 		json_object_set_new(json_object_get(snap, "overhead"), "probes",
 				    probes_json(model));
@@ -302,8 +289,7 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 			json_object_set_new(json_object_get(snap, "interval"), "functions",
 					    functions_json(model, WINDOW_INTERVAL));
 	}
-	json_object_set_new(json_object_get(snap, "overhead"), "families",
-			    families_json(model));
+	json_object_set_new(json_object_get(snap, "overhead"), "families", families_json(model));
 	return snap;
 }
 
@@ -349,8 +335,7 @@ int snapshot_write_file(const char *path, const json_t *snap)
 		unlink(tmp);
 		return err;
 	}
-	if (json_dumpf(snap, f, JSON_INDENT(2)) || fputc('\n', f) == EOF ||
-	    fflush(f) || fsync(fd))
+	if (json_dumpf(snap, f, JSON_INDENT(2)) || fputc('\n', f) == EOF || fflush(f) || fsync(fd))
 		err = errno ? -errno : -EIO;
 	if (fclose(f) && !err)
 		err = -errno;
@@ -391,8 +376,8 @@ json_t *snapshot_read_file(const char *path, char *why, size_t len)
 
 	if (!snap) {
 		if (error.line > 0)
-			snprintf(why, len, "cannot read snapshot %s: line %d: %s", path,
-				 error.line, error.text);
+			snprintf(why, len, "cannot read snapshot %s: line %d: %s", path, error.line,
+				 error.text);
 		else
 			snprintf(why, len, "cannot read snapshot %s: %s", path, error.text);
 		return NULL;

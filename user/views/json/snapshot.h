@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include "model/model.h"
 
-#define SNAPSHOT_SCHEMA "latscope.snapshot"
+#define SNAPSHOT_SCHEMA	 "latscope.snapshot"
 #define SNAPSHOT_VERSION 1
 
 /* A new reference; includes the last interval's figures when asked. */
@@ -30,8 +30,7 @@ json_t *snapshot_resources(struct model *model, enum model_window window);
  */
 json_t *snapshot_requests(struct model *model);
 json_t *snapshot_upstreams(struct model *model);
-json_t *snapshot_request_groups(struct model *model, enum model_window window,
-				enum req_role role);
+json_t *snapshot_request_groups(struct model *model, enum model_window window, enum req_role role);
 /* Temp file in the same directory, fsync, rename: never half-written. */
 int snapshot_write_file(const char *path, const json_t *snap);
 /* One compact line appended (JSON Lines). */

@@ -14,10 +14,10 @@
 
 /* 1, 2.5, 5 x 10^k ns from 1us to 10s, before snapping. */
 static const __u64 default_ladder_ns[] = {
-	1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
-	1000000, 2500000, 5000000, 10000000, 25000000, 50000000,
-	100000000, 250000000, 500000000, 1000000000, 2500000000ULL,
-	5000000000ULL, 10000000000ULL,
+	1000,	    2500,	   5000,	  10000,	  25000,     50000,
+	100000,	    250000,	   500000,	  1000000,	  2500000,   5000000,
+	10000000,   25000000,	   50000000,	  100000000,	  250000000, 500000000,
+	1000000000, 2500000000ULL, 5000000000ULL, 10000000000ULL,
 };
 
 __u64 metrics_snap_bound(__u64 ns)
@@ -57,8 +57,7 @@ static int parse_port(const char *s, in_port_t *port)
 	return 0;
 }
 
-static int parse_v6(const char *arg, struct sockaddr_storage *addr,
-		    socklen_t *len)
+static int parse_v6(const char *arg, struct sockaddr_storage *addr, socklen_t *len)
 {
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)addr;
 	const char *close = strchr(arg, ']');
@@ -79,8 +78,7 @@ static int parse_v6(const char *arg, struct sockaddr_storage *addr,
 	return parse_port(close + 2, &sin6->sin6_port);
 }
 
-int metrics_parse_listen(const char *arg, struct sockaddr_storage *addr,
-			 socklen_t *len)
+int metrics_parse_listen(const char *arg, struct sockaddr_storage *addr, socklen_t *len)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)addr;
 	const char *colon = strrchr(arg, ':');
@@ -117,12 +115,11 @@ int metrics_parse_buckets(const char *arg, __u64 *bounds_ns, int *n)
 	/* strtok_r would skip empty items silently: refuse them instead. */
 	if (!*arg || *arg == ',' || strstr(arg, ",,") || arg[strlen(arg) - 1] == ',')
 		err = -EINVAL;
-	for (tok = strtok_r(copy, ",", &save); tok && !err;
-	     tok = strtok_r(NULL, ",", &save)) {
+	for (tok = strtok_r(copy, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save)) {
 		__u64 ns;
 
-		if (parse_duration_ns(tok, NS_PER_S, &ns) || !ns ||
-		    ns > last_exact || count >= METRICS_MAX_BOUNDS)
+		if (parse_duration_ns(tok, NS_PER_S, &ns) || !ns || ns > last_exact ||
+		    count >= METRICS_MAX_BOUNDS)
 			err = -EINVAL;
 		else if ((ns = metrics_snap_bound(ns)) <= (count ? bounds_ns[count - 1] : 0))
 			err = -EINVAL; /* not increasing, or two on one bucket */
@@ -137,8 +134,7 @@ int metrics_parse_buckets(const char *arg, __u64 *bounds_ns, int *n)
 	return err;
 }
 
-const char *metrics_format_addr(const struct sockaddr_storage *addr,
-				char *buf, size_t len)
+const char *metrics_format_addr(const struct sockaddr_storage *addr, char *buf, size_t len)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 

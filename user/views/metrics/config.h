@@ -21,28 +21,26 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#define METRICS_MAX_BOUNDS	40
-#define METRICS_DEFAULT_PORT	9464
+#define METRICS_MAX_BOUNDS   40
+#define METRICS_DEFAULT_PORT 9464
 
 struct metrics_config {
-	const char *listen;		/* as given; NULL: no endpoint */
+	const char *listen; /* as given; NULL: no endpoint */
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
-	__u64 bounds_ns[METRICS_MAX_BOUNDS];	/* strictly increasing */
+	__u64 bounds_ns[METRICS_MAX_BOUNDS]; /* strictly increasing */
 	int n_bounds;
-	bool custom_buckets;	/* --buckets was given */
+	bool custom_buckets; /* --buckets was given */
 };
 
 /* The default ladder: 1, 2.5, 5 x 10^k from 1us to 10s, snapped. */
 void metrics_config_init(struct metrics_config *cfg);
-int metrics_parse_listen(const char *arg, struct sockaddr_storage *addr,
-			 socklen_t *len);
+int metrics_parse_listen(const char *arg, struct sockaddr_storage *addr, socklen_t *len);
 /* "1ms,10ms,0.1,1s": durations (bare numbers are seconds), increasing. */
 int metrics_parse_buckets(const char *arg, __u64 *bounds_ns, int *n);
 /* The latscope bucket boundary nearest to @ns (ties go down). */
 __u64 metrics_snap_bound(__u64 ns);
 /* "127.0.0.1:9464" or "[::1]:9464" for messages. */
-const char *metrics_format_addr(const struct sockaddr_storage *addr,
-				char *buf, size_t len);
+const char *metrics_format_addr(const struct sockaddr_storage *addr, char *buf, size_t len);
 
 #endif

@@ -22,28 +22,25 @@
 #include "views/metrics/config.h"
 #include "model/model.h"
 
-#define METRICS_SERIES_CAP	200
+#define METRICS_SERIES_CAP 200
 
 enum metrics_format {
-	METRICS_PROMETHEUS_TEXT,	/* text/plain; version=0.0.4 */
-	METRICS_OPENMETRICS,		/* application/openmetrics-text 1.0.0 */
+	METRICS_PROMETHEUS_TEXT, /* text/plain; version=0.0.4 */
+	METRICS_OPENMETRICS,	 /* application/openmetrics-text 1.0.0 */
 	METRICS_FORMATS,
 };
 
 struct metrics_exporter;
 
 /* @bounds_ns: the `le` ladder, exact latscope bucket boundaries, increasing. */
-struct metrics_exporter *metrics_exporter_new(const __u64 *bounds_ns,
-					      int n_bounds, int series_cap);
+struct metrics_exporter *metrics_exporter_new(const __u64 *bounds_ns, int n_bounds, int series_cap);
 void metrics_exporter_free(struct metrics_exporter *mx);
 /* *text is malloc'ed and NUL-terminated; *len excludes the NUL. */
-int metrics_render(struct metrics_exporter *mx, struct model *model,
-		   enum metrics_format fmt, char **text, size_t *len);
+int metrics_render(struct metrics_exporter *mx, struct model *model, enum metrics_format fmt,
+		   char **text, size_t *len);
 
 /* OpenMetrics when @accept (may be NULL) names it with q > 0. */
 enum metrics_format metrics_format_for_accept(const char *accept);
 const char *metrics_content_type(enum metrics_format fmt);
-/* Exact decimal seconds for integer nanoseconds: 2496 -> "0.000002496". */
-const char *metrics_format_seconds(__u64 ns, char *buf, size_t len);
 
 #endif

@@ -11,13 +11,13 @@
 #include "views/metrics/server.h"
 #include "views/metrics/exposition.h"
 
-#define MAX_CONNECTIONS		32
-#define CONNECTION_TIMEOUT_S	10
+#define MAX_CONNECTIONS	     32
+#define CONNECTION_TIMEOUT_S 10
 
 struct metrics_server {
 	struct MHD_Daemon *daemon;
-	struct metrics_exporter *mx;	/* tracing thread only */
-	pthread_mutex_t lock;		/* guards text, len, scrapes */
+	struct metrics_exporter *mx; /* tracing thread only */
+	pthread_mutex_t lock;	     /* guards text, len, scrapes */
 	char *text[METRICS_FORMATS];
 	size_t len[METRICS_FORMATS];
 	unsigned long scrapes;
@@ -37,21 +37,20 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
 	return ret;
 }
 
-static enum MHD_Result reply_static(struct MHD_Connection *conn,
-				    unsigned int status, const char *body)
+static enum MHD_Result reply_static(struct MHD_Connection *conn, unsigned int status,
+				    const char *body)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
 
 	return reply(conn, status, resp, "text/plain; charset=utf-8");
 }
 
 /* Copies the latest published text out; the lock is held for a memcpy. */
-static enum MHD_Result serve_metrics(struct metrics_server *srv,
-				     struct MHD_Connection *conn)
+static enum MHD_Result serve_metrics(struct metrics_server *srv, struct MHD_Connection *conn)
 {
-	const char *accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							 MHD_HTTP_HEADER_ACCEPT);
+	const char *accept =
+		MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 	enum metrics_format fmt = metrics_format_for_accept(accept);
 	struct MHD_Response *resp = NULL;
 
@@ -63,28 +62,24 @@ static enum MHD_Result serve_metrics(struct metrics_server *srv,
 	}
 	pthread_mutex_unlock(&srv->lock);
 	if (!resp)
-		return reply_static(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-				    "latscope is starting\n");
+		return reply_static(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "latscope is starting\n");
 	return reply(conn, MHD_HTTP_OK, resp, metrics_content_type(fmt));
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
-			      const char *url, const char *method,
-			      const char *version, const char *upload_data,
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_size, void **con_cls)
 {
 	if (strcmp(url, "/metrics"))
 		return reply_static(conn, MHD_HTTP_NOT_FOUND,
 				    "not found: latscope serves /metrics\n");
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return reply_static(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-				    "method not allowed\n");
+		return reply_static(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 	return serve_metrics(cls, conn);
 }
 
 /* Bound here rather than by MHD, for the real errno and the real port. */
-static int open_listener(const struct metrics_config *cfg, char *address,
-			 size_t len)
+static int open_listener(const struct metrics_config *cfg, char *address, size_t len)
 {
 	struct sockaddr_storage bound;
 	socklen_t bound_len = sizeof(bound);
@@ -94,8 +89,7 @@ static int open_listener(const struct metrics_config *cfg, char *address,
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)&cfg->addr, cfg->addr_len) ||
-	    listen(fd, 64) ||
+	if (bind(fd, (const struct sockaddr *)&cfg->addr, cfg->addr_len) || listen(fd, 64) ||
 	    getsockname(fd, (struct sockaddr *)&bound, &bound_len)) {
 		err = -errno;
 		close(fd);
@@ -106,8 +100,7 @@ static int open_listener(const struct metrics_config *cfg, char *address,
 }
 
 /* The HTTP thread inherits this mask: signals stay with the tracing thread. */
-static struct MHD_Daemon *start_daemon(struct metrics_server *srv, int fd,
-				       bool ipv6)
+static struct MHD_Daemon *start_daemon(struct metrics_server *srv, int fd, bool ipv6)
 {
 	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | (ipv6 ? MHD_USE_IPv6 : 0);
 	struct MHD_Daemon *daemon;
@@ -118,8 +111,7 @@ static struct MHD_Daemon *start_daemon(struct metrics_server *srv, int fd,
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv,
-				  MHD_OPTION_LISTEN_SOCKET, fd,
+	daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, srv, MHD_OPTION_LISTEN_SOCKET, fd,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
 				  MHD_OPTION_END);
@@ -127,8 +119,8 @@ static struct MHD_Daemon *start_daemon(struct metrics_server *srv, int fd,
 	return daemon;
 }
 
-int metrics_server_start(const struct metrics_config *cfg,
-			 struct metrics_server **out, char *why, size_t len)
+int metrics_server_start(const struct metrics_config *cfg, struct metrics_server **out, char *why,
+			 size_t len)
 {
 	struct metrics_server *srv;
 	char wanted[64];
@@ -142,8 +134,7 @@ int metrics_server_start(const struct metrics_config *cfg,
 	if (!srv)
 		return -ENOMEM;
 	pthread_mutex_init(&srv->lock, NULL);
-	srv->mx = metrics_exporter_new(cfg->bounds_ns, cfg->n_bounds,
-				       METRICS_SERIES_CAP);
+	srv->mx = metrics_exporter_new(cfg->bounds_ns, cfg->n_bounds, METRICS_SERIES_CAP);
 	if (!srv->mx) {
 		snprintf(why, len, "out of memory");
 		metrics_server_stop(srv);

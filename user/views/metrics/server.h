@@ -22,8 +22,8 @@ struct metrics_server;
  * attaching, so a port in use costs nothing. On failure a one-line reason
  * is in @why. update and stop accept NULL.
  */
-int metrics_server_start(const struct metrics_config *cfg,
-			 struct metrics_server **out, char *why, size_t len);
+int metrics_server_start(const struct metrics_config *cfg, struct metrics_server **out, char *why,
+			 size_t len);
 /* "127.0.0.1:9464" with the port actually bound. */
 const char *metrics_server_address(const struct metrics_server *srv);
 /* Tracing thread: render @model and make it what scrapes see. */

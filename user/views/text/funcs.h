@@ -5,8 +5,7 @@
 #include <stdio.h>
 #include "model/model.h"
 
-void report_funcs_print(FILE *out, struct model *model,
-			enum model_window window);
+void report_funcs_print(FILE *out, struct model *model, enum model_window window);
 /* Per-probe hit rates and the hot-probe warnings, under "overhead". */
 void report_funcs_costs(FILE *out, struct model *model);
 

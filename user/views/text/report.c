@@ -8,8 +8,7 @@
 
 #define NAME_WIDTH 18
 
-static void print_header(FILE *out, const struct model *model,
-			 enum model_window window)
+static void print_header(FILE *out, const struct model *model, enum model_window window)
 {
 	char comm[LATSCOPE_COMM_LEN + 8];
 
@@ -18,14 +17,11 @@ static void print_header(FILE *out, const struct model *model,
 		const struct target_info *t = &model->targets[i];
 
 		snprintf(comm, sizeof(comm), " (%s)", t->comm);
-		fprintf(out, "%spid %d%s%s", i ? ", " : "", t->pid,
-			t->comm[0] ? comm : "",
+		fprintf(out, "%spid %d%s%s", i ? ", " : "", t->pid, t->comm[0] ? comm : "",
 			t->state == TARGET_EXITED ? " [exited]" : "");
 	}
-	fprintf(out, " | %s %.2fs%s ==\n",
-		window == WINDOW_TOTAL ? "total" : "last",
-		model_window_seconds(model, window),
-		model->follow ? " | following children" : "");
+	fprintf(out, " | %s %.2fs%s ==\n", window == WINDOW_TOTAL ? "total" : "last",
+		model_window_seconds(model, window), model->follow ? " | following children" : "");
 }
 
 static void print_syscall_row(FILE *out, const struct syscall_view *v)
@@ -35,14 +31,13 @@ static void print_syscall_row(FILE *out, const struct syscall_view *v)
 
 	for (int i = 0; i < LAT_QUANTILES; i++)
 		format_duration(v->lat.quantile_ns[i], q[i], sizeof(q[i]));
-	fprintf(out, "%-*.*s %8s %6s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n",
-		NAME_WIDTH, NAME_WIDTH, v->name,
-		format_count(v->lat.count, count, sizeof(count)),
+	fprintf(out, "%-*.*s %8s %6s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", NAME_WIDTH, NAME_WIDTH,
+		v->name, format_count(v->lat.count, count, sizeof(count)),
 		format_count(v->lat.errors, errors, sizeof(errors)),
 		format_count(v->lat.rate_per_s, rate, sizeof(rate)),
 		format_duration(v->lat.total_ns, total, sizeof(total)),
-		format_duration(v->lat.min_ns, min, sizeof(min)), q[0], q[1], q[2],
-		q[3], q[4], format_duration(v->lat.max_ns, max, sizeof(max)));
+		format_duration(v->lat.min_ns, min, sizeof(min)), q[0], q[1], q[2], q[3], q[4],
+		format_duration(v->lat.max_ns, max, sizeof(max)));
 	if (!v->n_top_errnos)
 		return;
 	fprintf(out, "%*s errors:", NAME_WIDTH, "");
@@ -55,22 +50,21 @@ static void print_syscall_row(FILE *out, const struct syscall_view *v)
 	fputc('\n', out);
 }
 
-static void print_syscalls(FILE *out, struct model *model,
-			   enum model_window window)
+static void print_syscalls(FILE *out, struct model *model, enum model_window window)
 {
 	const struct syscall_view *views;
 	int n;
 
-	if (model->syscalls_off)
+	if (model->syscalls.off)
 		return;
-	model_syscall_views(model, window, &views, &n);
+	syscalls_views(&model->syscalls, window, NULL, &views, &n);
 	if (!n) {
 		fprintf(out, "no syscalls seen\n");
 		return;
 	}
-	fprintf(out, "%-*s %8s %6s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n",
-		NAME_WIDTH, "SYSCALL", "COUNT", "ERR", "RATE/s", "TOTAL", "MIN",
-		"P50", "P90", "P95", "P99", "P99.9", "MAX");
+	fprintf(out, "%-*s %8s %6s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", NAME_WIDTH, "SYSCALL",
+		"COUNT", "ERR", "RATE/s", "TOTAL", "MIN", "P50", "P90", "P95", "P99", "P99.9",
+		"MAX");
 	for (int i = 0; i < n; i++)
 		print_syscall_row(out, &views[i]);
 }
@@ -79,11 +73,10 @@ static void print_events_summary(FILE *out, const struct model *model)
 {
 	char threshold[16];
 
-	if (model->slow_threshold_ns)
+	if (model->syscalls.slow_ns)
 		fprintf(out, "slow syscalls (>= %s): %llu reported\n",
-			format_duration(model->slow_threshold_ns, threshold,
-					sizeof(threshold)),
-			(unsigned long long)model->slow_calls.total);
+			format_duration(model->syscalls.slow_ns, threshold, sizeof(threshold)),
+			(unsigned long long)model->syscalls.slow.total);
 	if (model->proc_events.total)
 		fprintf(out, "process events: %llu\n",
 			(unsigned long long)model->proc_events.total);
@@ -107,7 +100,8 @@ static void print_overhead(FILE *out, struct model *model)
 			fprintf(out, "overhead: no sampling window completed yet\n");
 			break;
 		}
-		fprintf(out, "overhead (BPF stats %s, %.0f%% of the time, scaled to the whole trace):\n",
+		fprintf(out,
+			"overhead (BPF stats %s, %.0f%% of the time, scaled to the whole trace):\n",
 			overhead_mode_name(v.mode), v.sample_fraction * 100);
 		fprintf(out, "  %-18s %10s %8s %8s\n", "PROGRAM", "RUNS/s", "AVG ns", "CPU%");
 		for (int i = 0; i < v.n_progs; i++) {
@@ -119,27 +113,32 @@ static void print_overhead(FILE *out, struct model *model)
 		}
 		fprintf(out, "  by probe family:");
 		for (int i = 0; i < v.n_families; i++)
-			fprintf(out, "%s %s %.3f%%", i ? "," : "",
-				v.families[i].name, v.families[i].cpu_share * 100);
+			fprintf(out, "%s %s %.3f%%", i ? "," : "", v.families[i].name,
+				v.families[i].cpu_share * 100);
 		fputc('\n', out);
-		fprintf(out, "  kernel: %s/s = %.3f%% of one CPU; %.1f%% of syscall-program runs were other processes' (filter cost)\n",
+		fprintf(out,
+			"  kernel: %s/s = %.3f%% of one CPU; %.1f%% of syscall-program runs were other processes' (filter cost)\n",
 			format_duration((__u64)v.kernel_ns_per_s, kernel, sizeof(kernel)),
 			v.kernel_cpu_share * 100, v.other_process_share * 100);
 	}
 	report_funcs_costs(out, model);
-	fprintf(out, "  loader: %.2fs CPU in all, %.2f%% of one CPU while tracing, peak RSS %s; ring buffer: %llu records, %llu dropped\n",
+	fprintf(out,
+		"  loader: %.2fs CPU in all, %.2f%% of one CPU while tracing, peak RSS %s; ring buffer: %llu records, %llu dropped\n",
 		v.loader_cpu_s, v.loader_cpu_share * 100,
 		format_kib(v.loader_peak_rss_kb, rss, sizeof(rss)),
 		(unsigned long long)model->records_received,
 		(unsigned long long)model->health[HEALTH_RINGBUF_DROPS]);
 	if (model->health[HEALTH_STATS_FULL])
-		fprintf(out, "  warning: %llu samples not aggregated (more distinct keys than the kernel maps hold)\n",
+		fprintf(out,
+			"  warning: %llu samples not aggregated (more distinct keys than the kernel maps hold)\n",
 			(unsigned long long)model->health[HEALTH_STATS_FULL]);
 	if (model->health[HEALTH_TASK_STORAGE_MISSED])
-		fprintf(out, "  warning: %llu events missed: the kernel could not create per-thread storage\n",
+		fprintf(out,
+			"  warning: %llu events missed: the kernel could not create per-thread storage\n",
 			(unsigned long long)model->health[HEALTH_TASK_STORAGE_MISSED]);
 	if (model->health[HEALTH_TGIDS_FULL])
-		fprintf(out, "  warning: %llu children not followed (more than %d traced processes)\n",
+		fprintf(out,
+			"  warning: %llu children not followed (more than %d traced processes)\n",
 			(unsigned long long)model->health[HEALTH_TGIDS_FULL], LATSCOPE_MAX_TGIDS);
 }
 
@@ -156,36 +155,33 @@ void report_text_print(FILE *out, struct model *model, enum model_window window)
 	fflush(out);
 }
 
-void report_text_slow_call(FILE *out, const struct model *model,
-			   const struct slow_call *call)
+void report_text_slow_call(FILE *out, const struct model *model, const struct slow_call *call)
 {
 	char when[16], dur[16], name[32];
 
 	fprintf(out, "slow %s tid %u %s(0x%llx) = %lld  %s\n",
-		format_clock(model_realtime_ns(model, call->ts_ns), when, sizeof(when)),
-		call->tid, syscall_name(call->nr, name, sizeof(name)),
-		(unsigned long long)call->arg0, (long long)call->ret,
-		format_duration(call->duration_ns, dur, sizeof(dur)));
+		format_clock(model_realtime_ns(model, call->ts_ns), when, sizeof(when)), call->tid,
+		syscall_name(call->nr, name, sizeof(name)), (unsigned long long)call->arg0,
+		(long long)call->ret, format_duration(call->duration_ns, dur, sizeof(dur)));
 	fflush(out);
 }
 
-void report_text_proc_event(FILE *out, const struct model *model,
-			    const struct proc_event *ev)
+void report_text_proc_event(FILE *out, const struct model *model, const struct proc_event *ev)
 {
 	char when[16], status[32];
 
 	format_clock(model_realtime_ns(model, ev->ts_ns), when, sizeof(when));
 	switch (ev->kind) {
 	case PROC_FORK:
-		fprintf(out, "proc %s fork pid %u (%s) -> child %u\n", when, ev->tgid,
-			ev->comm, ev->child_tgid);
+		fprintf(out, "proc %s fork pid %u (%s) -> child %u\n", when, ev->tgid, ev->comm,
+			ev->child_tgid);
 		break;
 	case PROC_EXEC:
 		fprintf(out, "proc %s exec pid %u %s\n", when, ev->tgid, ev->filename);
 		break;
 	case PROC_EXIT:
-		fprintf(out, "proc %s exit pid %u (%s) %s\n", when, ev->tgid,
-			ev->comm, format_wait_status(ev->exit_code, status, sizeof(status)));
+		fprintf(out, "proc %s exit pid %u (%s) %s\n", when, ev->tgid, ev->comm,
+			format_wait_status(ev->exit_code, status, sizeof(status)));
 		break;
 	}
 	fflush(out);

@@ -6,16 +6,12 @@
 #include "model/model.h"
 
 void report_text_print(FILE *out, struct model *model, enum model_window window);
-void report_text_slow_call(FILE *out, const struct model *model,
-			   const struct slow_call *call);
-void report_text_proc_event(FILE *out, const struct model *model,
-			    const struct proc_event *ev);
+void report_text_slow_call(FILE *out, const struct model *model, const struct slow_call *call);
+void report_text_proc_event(FILE *out, const struct model *model, const struct proc_event *ev);
 
 struct slow_request;
 /* report_requests.c: the request tables, and one slow request. */
-void report_requests_print(FILE *out, struct model *model,
-			   enum model_window window);
-void report_text_slow_request(FILE *out, const struct model *model,
-			      const struct slow_request *s);
+void report_requests_print(FILE *out, struct model *model, enum model_window window);
+void report_text_slow_request(FILE *out, const struct model *model, const struct slow_request *s);
 
 #endif

@@ -5,8 +5,8 @@
 
 #define ROW_NAME_WIDTH 30
 
-static void print_row(FILE *out, const char *indent, const char *name,
-		      const char *tag, const struct req_row_view *v)
+static void print_row(FILE *out, const char *indent, const char *name, const char *tag,
+		      const struct req_row_view *v)
 {
 	char q[LAT_QUANTILES][16], max[16], rate[16], count[16], in[16], out_b[16];
 	char label[ROW_NAME_WIDTH + 1];
@@ -14,31 +14,29 @@ static void print_row(FILE *out, const char *indent, const char *name,
 	for (int i = 0; i < LAT_QUANTILES; i++)
 		format_duration(v->lat.quantile_ns[i], q[i], sizeof(q[i]));
 	snprintf(label, sizeof(label), "%s%s%s", indent, name, tag);
-	fprintf(out, "%-*s %7s %7s %8s %8s %8s %8s %8s %8s %5llu %4llu %4llu %4llu %5.1f %5llu %7s %7s\n",
-		ROW_NAME_WIDTH, label,
-		format_count(v->lat.count, count, sizeof(count)),
-		format_count(v->lat.rate_per_s, rate, sizeof(rate)), q[0], q[1],
-		q[2], q[3], q[4], format_duration(v->lat.max_ns, max, sizeof(max)),
-		(unsigned long long)v->status[2], (unsigned long long)v->status[3],
-		(unsigned long long)v->status[4], (unsigned long long)v->status[5],
-		v->error_rate * 100, (unsigned long long)v->aborted,
-		format_kib(v->bytes_in / 1024, in, sizeof(in)),
+	fprintf(out,
+		"%-*s %7s %7s %8s %8s %8s %8s %8s %8s %5llu %4llu %4llu %4llu %5.1f %5llu %7s %7s\n",
+		ROW_NAME_WIDTH, label, format_count(v->lat.count, count, sizeof(count)),
+		format_count(v->lat.rate_per_s, rate, sizeof(rate)), q[0], q[1], q[2], q[3], q[4],
+		format_duration(v->lat.max_ns, max, sizeof(max)), (unsigned long long)v->status[2],
+		(unsigned long long)v->status[3], (unsigned long long)v->status[4],
+		(unsigned long long)v->status[5], v->error_rate * 100,
+		(unsigned long long)v->aborted, format_kib(v->bytes_in / 1024, in, sizeof(in)),
 		format_kib(v->bytes_out / 1024, out_b, sizeof(out_b)));
 }
 
-static void print_role(FILE *out, struct model *model, enum model_window window,
-		       enum req_role role, const char *title)
+static void print_role(FILE *out, struct model *model, enum model_window window, enum req_role role,
+		       const char *title)
 {
 	const struct req_group_view *groups;
 	int n = 0;
 
-	model_request_views(model, window, role, &groups, &n);
+	requests_views(model->requests, window, role, &groups, &n);
 	if (!n)
 		return;
 	fprintf(out, "%-*s %7s %7s %8s %8s %8s %8s %8s %8s %5s %4s %4s %4s %5s %5s %7s %7s\n",
-		ROW_NAME_WIDTH, title, "COUNT", "RATE/s", "P50", "P90", "P95",
-		"P99", "P99.9", "MAX", "2xx", "3xx", "4xx", "5xx", "ERR%",
-		"ABORT", "IN", "OUT");
+		ROW_NAME_WIDTH, title, "COUNT", "RATE/s", "P50", "P90", "P95", "P99", "P99.9",
+		"MAX", "2xx", "3xx", "4xx", "5xx", "ERR%", "ABORT", "IN", "OUT");
 	for (int i = 0; i < n; i++) {
 		const struct req_group_view *g = &groups[i];
 
@@ -51,32 +49,28 @@ static void print_role(FILE *out, struct model *model, enum model_window window,
 	}
 }
 
-void report_requests_print(FILE *out, struct model *model,
-			   enum model_window window)
+void report_requests_print(FILE *out, struct model *model, enum model_window window)
 {
 	const struct ring_log *slow = &model->requests->slow;
 	char threshold[16];
 
 	print_role(out, model, window, REQ_ROLE_SERVER, "REQUESTS (served)");
 	print_role(out, model, window, REQ_ROLE_CLIENT, "UPSTREAMS (called)");
-	if (model->slow_threshold_ns && slow->total)
+	if (model->syscalls.slow_ns && slow->total)
 		fprintf(out, "slow requests (>= %s): %llu reported\n",
-			format_duration(model->slow_threshold_ns, threshold,
-					sizeof(threshold)),
+			format_duration(model->syscalls.slow_ns, threshold, sizeof(threshold)),
 			(unsigned long long)slow->total);
 }
 
-void report_text_slow_request(FILE *out, const struct model *model,
-			      const struct slow_request *s)
+void report_text_slow_request(FILE *out, const struct model *model, const struct slow_request *s)
 {
 	char when[16], dur[16], addr[48];
 
 	fprintf(out, "slow %s tid %u %s %s %s:%u %s status %d  %s\n",
-		format_clock(model_realtime_ns(model, s->ts_ns), when, sizeof(when)),
-		s->tid, s->role == REQ_ROLE_CLIENT ? "call" : "request",
+		format_clock(model_realtime_ns(model, s->ts_ns), when, sizeof(when)), s->tid,
+		s->role == REQ_ROLE_CLIENT ? "call" : "request",
 		s->role == REQ_ROLE_CLIENT ? "to" : "from",
-		format_peer_addr(s->peer_addr, addr, sizeof(addr)), s->peer_port,
-		s->endpoint, s->status,
-		format_duration(s->duration_ns, dur, sizeof(dur)));
+		format_peer_addr(s->peer_addr, addr, sizeof(addr)), s->peer_port, s->endpoint,
+		s->status, format_duration(s->duration_ns, dur, sizeof(dur)));
 	fflush(out);
 }

@@ -1,147 +1,146 @@
-// Text report: the resources section, one block per traced process.
+// Text report: the resources section, one block per traced process, from
+// the family table: each family's report lines with their fields filled in.
+#include <string.h>
 #include "base/format.h"
 #include "views/text/resources.h"
 
-#define ULL(x) ((unsigned long long)(x))
-
-static bool group_on(const struct model *model, enum res_group g)
-{
-	return model->res.groups & RES_GROUP_BIT(g);
-}
-
 /* "resources (groups: block net; off: --sched --faults)" */
-static void print_groups(FILE *out, const struct model *model)
+static void print_groups(FILE *out, const struct resources *res)
 {
-	const char *sep = "";
+	const char *sep = "; off:";
+	bool any = false;
 
 	fprintf(out, "resources (groups:");
-	for (int g = 0; g < RES_GROUPS; g++)
-		if (group_on(model, g))
-			fprintf(out, " %s", res_group_names[g]);
-	if (!model->res.groups)
+	for (int i = 0; i < res_n_families; i++) {
+		if (res_families[i].optional && (res->groups & RES_GROUP_BIT(i))) {
+			fprintf(out, " %s", res_families[i].name);
+			any = true;
+		}
+	}
+	if (!any)
 		fprintf(out, " none");
-	for (int g = 0; g < RES_GROUPS; g++) {
-		if (group_on(model, g))
+	for (int i = 0; i < res_n_families; i++) {
+		if (!res_families[i].optional || (res->groups & RES_GROUP_BIT(i)))
 			continue;
-		fprintf(out, "%s --%s", *sep ? "" : "; off:", res_group_names[g]);
-		sep = " ";
+		fprintf(out, "%s --%s", sep, res_families[i].name);
+		sep = "";
 	}
 	fprintf(out, ")\n");
 }
 
-static void print_cpu(FILE *out, const struct res_view *v)
+static const struct res_field *field_named(const struct res_family *f, const char *name, size_t len)
 {
-	char on[16];
-
-	fprintf(out, "    cpu: on-CPU %s = %.1f%% of one CPU; switched out %llu blocked, %llu preempted\n",
-		format_duration(v->c.sched.on_cpu_ns, on, sizeof(on)),
-		v->cpu_share * 100, ULL(v->c.sched.voluntary),
-		ULL(v->c.sched.involuntary));
+	for (int i = 0; i < f->n_fields; i++)
+		if (f->fields[i].json && strlen(f->fields[i].json) == len &&
+		    !strncmp(f->fields[i].json, name, len))
+			return &f->fields[i];
+	return NULL;
 }
 
-static void print_memory(FILE *out, const struct res_view *v)
+static void print_value(FILE *out, const struct res_view *v, const struct res_family *f,
+			const struct res_field *field)
 {
-	const struct proc_stats *p = &v->proc->proc;
-	char rss[16], peak[16], rate[16];
+	double x = res_field_value(v, f, field);
+	char buf[32];
 
-	if (!v->proc->proc_seen)
-		return;
-	fprintf(out, "    memory: RSS %s, peak %s, %ld threads, %ld fds%s; faults %llu minor (%s/s), %llu major\n",
-		format_kib(p->rss_kb, rss, sizeof(rss)),
-		format_kib(p->peak_rss_kb, peak, sizeof(peak)), p->threads,
-		p->fds, v->proc->proc_gone ? " (at exit)" : "",
-		ULL(v->c.minor_faults),
-		format_count(v->seconds > 0 ? v->c.minor_faults / v->seconds : 0,
-			     rate, sizeof(rate)),
-		ULL(v->c.major_faults));
+	switch (field->unit) {
+	case RES_UNIT_BYTES:
+		fputs(format_byte_count((__u64)x, buf, sizeof(buf)), out);
+		break;
+	case RES_UNIT_KIB:
+		fputs(format_kib((long)x, buf, sizeof(buf)), out);
+		break;
+	case RES_UNIT_NS:
+		fputs(format_duration((__u64)x, buf, sizeof(buf)), out);
+		break;
+	case RES_UNIT_SHARE:
+		fprintf(out, "%.1f%%", x * 100);
+		break;
+	case RES_UNIT_RATE:
+		fputs(format_count(x, buf, sizeof(buf)), out);
+		break;
+	case RES_UNIT_FLAG:
+		fputs(x ? field->text_true : "", out);
+		break;
+	case RES_UNIT_COUNT:
+		fprintf(out, "%lld", (long long)x);
+		break;
+	}
 }
 
-static void print_faults(FILE *out, const struct res_view *v)
+/* One report line: "{field}" placeholders replaced by the fields' values. */
+static void print_line(FILE *out, const struct res_view *v, const struct res_family *f,
+		       const char *line)
 {
-	fprintf(out, "    page faults (tracepoints): %llu in user mode, %llu in kernel mode\n",
-		ULL(v->c.faults.user), ULL(v->c.faults.kernel));
+	fputs("    ", out);
+	while (*line) {
+		const char *open = strchr(line, '{'), *close;
+		const struct res_field *field;
+
+		if (!open || !(close = strchr(open, '}'))) {
+			fputs(line, out);
+			break;
+		}
+		fwrite(line, 1, open - line, out);
+		field = field_named(f, open + 1, close - open - 1);
+		if (field)
+			print_value(out, v, f, field);
+		else /* a table typo shows, rather than vanish */
+			fwrite(open, 1, close - open + 1, out);
+		line = close + 1;
+	}
+	fputc('\n', out);
 }
-
-static void print_block(FILE *out, const struct res_view *v)
-{
-	const struct block_counts *b = &v->c.block;
-	char rd[16], wr[16];
-
-	fprintf(out, "    disk: %llu reads %s, %llu writes %s, %llu other, %llu errors\n",
-		ULL(b->reads), format_byte_count(b->read_bytes, rd, sizeof(rd)),
-		ULL(b->writes), format_byte_count(b->write_bytes, wr, sizeof(wr)),
-		ULL(b->others), ULL(b->errors));
-}
-
-static void print_net(FILE *out, const struct res_view *v)
-{
-	const struct net_counts *n = &v->c.net;
-	char tx[16], rx[16];
-
-	fprintf(out, "    net: sent %s in %llu calls, received %s in %llu calls\n",
-		format_byte_count(n->bytes_sent, tx, sizeof(tx)), ULL(n->sends),
-		format_byte_count(n->bytes_received, rx, sizeof(rx)), ULL(n->receives));
-	fprintf(out, "    tcp: opened %llu active, %llu passive; closed %llu local, %llu remote, %llu aborted; %llu failed connects, %llu retransmits, resets %llu sent, %llu received\n",
-		ULL(n->active_opens), ULL(n->passive_opens), ULL(n->local_closes),
-		ULL(n->remote_closes), ULL(n->aborts), ULL(n->connect_failures),
-		ULL(n->retransmits), ULL(n->resets_sent), ULL(n->resets_received));
-}
-
-static const char *const hist_titles[RES_HISTS] = {
-	[RES_OFF_CPU] = "off-CPU",
-	[RES_RUN_QUEUE] = "run queue",
-	[RES_BLOCK_IO] = "block I/O",
-	[RES_CONNECT] = "connect",
-};
 
 static void print_latencies(FILE *out, const struct res_view *v)
 {
 	bool header = false;
 
-	for (int h = 0; h < RES_HISTS; h++) {
-		const struct lat_summary *l = &v->lat[h];
-		char q[LAT_QUANTILES][16], max[16], count[16];
+	for (int i = 0; i < res_n_families; i++) {
+		const struct res_family *f = &res_families[i];
 
-		if (!l->count)
-			continue;
-		if (!header)
-			fprintf(out, "    %-12s %8s %8s %8s %8s %8s %8s %8s\n", "LATENCY",
-				"COUNT", "P50", "P90", "P95", "P99", "P99.9", "MAX");
-		header = true;
-		for (int i = 0; i < LAT_QUANTILES; i++)
-			format_duration(l->quantile_ns[i], q[i], sizeof(q[i]));
-		fprintf(out, "    %-12s %8s %8s %8s %8s %8s %8s %8s\n", hist_titles[h],
-			format_count(l->count, count, sizeof(count)), q[0], q[1],
-			q[2], q[3], q[4], format_duration(l->max_ns, max, sizeof(max)));
+		for (int h = 0; h < f->n_hists; h++) {
+			const struct lat_summary *l = res_view_hist(v, f, h);
+			char q[LAT_QUANTILES][16], max[16], count[16];
+
+			if (!l->count)
+				continue;
+			if (!header)
+				fprintf(out, "    %-12s %8s %8s %8s %8s %8s %8s %8s\n", "LATENCY",
+					"COUNT", "P50", "P90", "P95", "P99", "P99.9", "MAX");
+			header = true;
+			for (int k = 0; k < LAT_QUANTILES; k++)
+				format_duration(l->quantile_ns[k], q[k], sizeof(q[k]));
+			fprintf(out, "    %-12s %8s %8s %8s %8s %8s %8s %8s\n", f->hists[h].title,
+				format_count(l->count, count, sizeof(count)), q[0], q[1], q[2],
+				q[3], q[4], format_duration(l->max_ns, max, sizeof(max)));
+		}
 	}
 }
 
-static void print_process(FILE *out, const struct model *model,
-			  const struct res_view *v)
+static void print_process(FILE *out, const struct resources *res, const struct res_view *v)
 {
 	fprintf(out, "  pid %u (%s)\n", v->proc->tgid, v->proc->comm);
-	if (group_on(model, RES_SCHED))
-		print_cpu(out, v);
-	print_memory(out, v);
-	if (group_on(model, RES_FAULTS))
-		print_faults(out, v);
-	if (group_on(model, RES_BLOCK))
-		print_block(out, v);
-	if (group_on(model, RES_NET))
-		print_net(out, v);
+	for (int i = 0; i < res_n_families; i++) {
+		const struct res_family *f = &res_families[i];
+
+		if (!res_family_shown(res, f, v))
+			continue;
+		for (const char *const *line = f->text; line && *line; line++)
+			print_line(out, v, f, *line);
+	}
 	print_latencies(out, v);
 }
 
-void report_text_resources(FILE *out, struct model *model,
-			   enum model_window window)
+void report_text_resources(FILE *out, struct model *model, enum model_window window)
 {
 	const struct res_view *views;
 	int n;
 
-	model_resource_views(model, window, &views, &n);
+	resources_views(&model->res, window, NULL, &views, &n);
 	if (!n)
 		return;
-	print_groups(out, model);
+	print_groups(out, &model->res);
 	for (int i = 0; i < n; i++)
-		print_process(out, model, &views[i]);
+		print_process(out, &model->res, &views[i]);
 }

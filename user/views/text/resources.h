@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include "model/model.h"
 
-void report_text_resources(FILE *out, struct model *model,
-			   enum model_window window);
+void report_text_resources(FILE *out, struct model *model, enum model_window window);
 
 #endif

@@ -17,6 +17,8 @@ static const struct syscall_view *sv(const void *row)
 	return row;
 }
 
+/* One-line getters read as the table they feed. */
+/* clang-format off */
 static const char *sc_name(const void *r) { return sv(r)->name; }
 static double sc_count(const void *r) { return sv(r)->lat.count; }
 static double sc_rate(const void *r) { return sv(r)->lat.rate_per_s; }
@@ -26,6 +28,7 @@ static double sc_p50(const void *r) { return sv(r)->lat.quantile_ns[LAT_P50]; }
 static double sc_p95(const void *r) { return sv(r)->lat.quantile_ns[LAT_P95]; }
 static double sc_p99(const void *r) { return sv(r)->lat.quantile_ns[LAT_P99]; }
 static double sc_max(const void *r) { return sv(r)->lat.max_ns; }
+/* clang-format on */
 
 static const struct top_column syscall_columns[] = {
 	{ "SYSCALL", 14, TOP_TEXT, NULL, sc_name, TOP_HL_NONE },
@@ -45,35 +48,35 @@ enum model_window top_window(const struct top_state *st)
 }
 
 /* Points the frame's rows at @n view structs of @size bytes each. */
-static void point_rows(struct top_rows *out, const void *views, int n,
-		       size_t size)
+static void point_rows(struct top_rows *out, const void *views, int n, size_t size)
 {
 	out->n = n < TOP_MAX_ROWS ? n : TOP_MAX_ROWS;
 	for (int i = 0; i < out->n; i++)
 		out->rows[i] = (const char *)views + i * size;
 }
 
-static void set_window(struct model *model, enum model_window window,
-		       struct top_rows *out)
+static void set_window(struct model *model, enum model_window window, struct top_rows *out)
 {
 	out->window_s = model_window_seconds(model, window);
 	out->window_name = window == WINDOW_SINCE_RESET ? "cumulative" : "last interval";
 }
 
-static void syscall_rows(struct model *model, const struct top_state *st,
-			 struct top_rows *out)
+static void syscall_rows(struct model *model, const struct top_state *st, struct top_rows *out)
 {
 	enum model_window window = top_window(st);
 	const struct syscall_view *views;
 	int n;
 
-	model_syscall_views_matching(model, window, st->filter, &views, &n);
+	syscalls_views(&model->syscalls, window, st->filter, &views, &n);
 	point_rows(out, views, n, sizeof(*views));
 	set_window(model, window, out);
 }
 
+/* One-line getters read as the table they feed. */
+/* clang-format off */
 static const struct lat_stats *sc_histogram(const void *r) { return sv(r)->hist; }
 static const struct lat_summary *sc_summary(const void *r) { return &sv(r)->lat; }
+/* clang-format on */
 
 /* ---- requests: rows are struct req_flat_row (endpoints, upstreams) ---- */
 
@@ -82,6 +85,8 @@ static const struct req_row_view *qv(const void *row)
 	return &((const struct req_flat_row *)row)->v;
 }
 
+/* One-line getters read as the table they feed. */
+/* clang-format off */
 static const char *rq_name(const void *r) { return qv(r)->name; }
 static double rq_count(const void *r) { return qv(r)->lat.count; }
 static double rq_rate(const void *r) { return qv(r)->lat.rate_per_s; }
@@ -91,6 +96,7 @@ static double rq_p99(const void *r) { return qv(r)->lat.quantile_ns[LAT_P99]; }
 static double rq_max(const void *r) { return qv(r)->lat.max_ns; }
 static double rq_errors(const void *r) { return qv(r)->status[5]; }
 static double rq_error_rate(const void *r) { return qv(r)->error_rate; }
+/* clang-format on */
 
 static const struct top_column request_columns[] = {
 	/* ":8080 GET /x" served, "10.0.0.5:5432" or "...:9000 GET /y" called */
@@ -105,20 +111,22 @@ static const struct top_column request_columns[] = {
 	{ "ERR%", 6, TOP_SHARE, rq_error_rate, NULL, TOP_HL_NONZERO },
 };
 
-static void request_rows(struct model *model, const struct top_state *st,
-			 struct top_rows *out)
+static void request_rows(struct model *model, const struct top_state *st, struct top_rows *out)
 {
 	enum model_window window = top_window(st);
 	const struct req_flat_row *rows;
 	int n;
 
-	model_request_rows(model, window, st->filter, &rows, &n);
+	requests_rows(model->requests, window, st->filter, &rows, &n);
 	point_rows(out, rows, n, sizeof(*rows));
 	set_window(model, window, out);
 }
 
+/* One-line getters read as the table they feed. */
+/* clang-format off */
 static const struct lat_stats *rq_histogram(const void *r) { return qv(r)->hist; }
 static const struct lat_summary *rq_summary(const void *r) { return &qv(r)->lat; }
+/* clang-format on */
 
 /* ---- functions: rows are struct func_view ---- */
 
@@ -127,6 +135,8 @@ static const struct func_view *fv(const void *row)
 	return row;
 }
 
+/* One-line getters read as the table they feed. */
+/* clang-format off */
 static const char *fn_name(const void *r) { return fv(r)->name; }
 static double fn_count(const void *r) { return fv(r)->lat.count; }
 static double fn_rate(const void *r) { return fv(r)->lat.rate_per_s; }
@@ -136,6 +146,7 @@ static double fn_p50(const void *r) { return fv(r)->lat.quantile_ns[LAT_P50]; }
 static double fn_p95(const void *r) { return fv(r)->lat.quantile_ns[LAT_P95]; }
 static double fn_p99(const void *r) { return fv(r)->lat.quantile_ns[LAT_P99]; }
 static double fn_max(const void *r) { return fv(r)->lat.max_ns; }
+/* clang-format on */
 
 static const struct top_column function_columns[] = {
 	{ "FUNCTION", 16, TOP_TEXT, NULL, fn_name, TOP_HL_NONE },
@@ -149,73 +160,91 @@ static const struct top_column function_columns[] = {
 	{ "MAX", 7, TOP_DURATION, fn_max, NULL, TOP_HL_LATENCY },
 };
 
-static void function_rows(struct model *model, const struct top_state *st,
-			  struct top_rows *out)
+static void function_rows(struct model *model, const struct top_state *st, struct top_rows *out)
 {
 	enum model_window window = top_window(st);
 	const struct func_view *views;
 	int n;
 
-	model_func_views_matching(model, window, st->filter, &views, &n);
+	funcs_views(model->funcs, window, st->filter, &views, &n);
 	point_rows(out, views, n, sizeof(*views));
 	set_window(model, window, out);
 }
 
+/* One-line getters read as the table they feed. */
+/* clang-format off */
 static const struct lat_stats *fn_histogram(const void *r) { return fv(r)->hist; }
 static const struct lat_summary *fn_summary(const void *r) { return &fv(r)->lat; }
+/* clang-format on */
 
-/* ---- resources: rows are struct res_view, one per process ---- */
+/* ---- resources: rows are struct res_view; columns from the family table ---- */
 
 static const struct res_view *rv(const void *row)
 {
 	return row;
 }
 
+/* One-line getters read as the table they feed. */
+/* clang-format off */
 static const char *rs_comm(const void *r) { return rv(r)->proc->comm; }
 static double rs_pid(const void *r) { return rv(r)->proc->tgid; }
-static double rs_cpu(const void *r) { return rv(r)->cpu_share; }
-static double rs_rss(const void *r) { return rv(r)->proc->proc.rss_kb * 1024.0; }
-static double rs_threads(const void *r) { return rv(r)->proc->proc.threads; }
-static double rs_minflt(const void *r) { return rv(r)->c.minor_faults; }
-static double rs_majflt(const void *r) { return rv(r)->c.major_faults; }
+/* clang-format on */
 
-static double rs_block_ios(const void *r)
+static enum top_format format_of(const struct res_field *field)
 {
-	const struct block_counts *b = &rv(r)->c.block;
-
-	return b->reads + b->writes + b->others;
+	switch (field->unit) {
+	case RES_UNIT_SHARE:
+		return TOP_SHARE;
+	case RES_UNIT_BYTES:
+	case RES_UNIT_KIB:
+		return TOP_BYTES;
+	case RES_UNIT_NS:
+		return TOP_DURATION;
+	default:
+		return TOP_COUNT;
+	}
 }
 
-static double rs_sent(const void *r) { return rv(r)->c.net.bytes_sent; }
-static double rs_received(const void *r) { return rv(r)->c.net.bytes_received; }
-
-static const struct top_column resource_columns[] = {
+/* COMMAND, PID, then every family field that names a column. */
+static struct top_column resource_columns[TOP_MAX_COLUMNS] = {
 	{ "COMMAND", 12, TOP_TEXT, NULL, rs_comm, TOP_HL_NONE },
 	{ "PID", 7, TOP_ID, rs_pid, NULL, TOP_HL_NONE },
-	{ "CPU%", 7, TOP_SHARE, rs_cpu, NULL, TOP_HL_NONE },
-	{ "RSS", 7, TOP_BYTES, rs_rss, NULL, TOP_HL_NONE },
-	{ "THR", 4, TOP_COUNT, rs_threads, NULL, TOP_HL_NONE },
-	{ "MINFLT", 7, TOP_COUNT, rs_minflt, NULL, TOP_HL_NONE },
-	{ "MAJFLT", 6, TOP_COUNT, rs_majflt, NULL, TOP_HL_NONZERO },
-	{ "BLK IO", 6, TOP_COUNT, rs_block_ios, NULL, TOP_HL_NONE },
-	{ "NET TX", 7, TOP_BYTES, rs_sent, NULL, TOP_HL_NONE },
-	{ "NET RX", 7, TOP_BYTES, rs_received, NULL, TOP_HL_NONE },
 };
 
-/*
- * Resource rows keep two readings (total and interval), not the live
- * windows: this view shows the whole trace, whatever `c` says.
- */
-static void resource_rows(struct model *model, const struct top_state *st,
-			  struct top_rows *out)
+static int resource_column_count(void)
 {
+	int n = 2;
+
+	for (int i = 0; i < res_n_families; i++) {
+		const struct res_family *f = &res_families[i];
+
+		for (int k = 0; k < f->n_fields && n < TOP_MAX_COLUMNS; k++) {
+			const struct res_field *field = &f->fields[k];
+
+			if (!field->top_title)
+				continue;
+			resource_columns[n++] = (struct top_column){
+				.title = field->top_title,
+				.width = field->top_width,
+				.format = format_of(field),
+				.highlight = field->alarm_nonzero ? TOP_HL_NONZERO : TOP_HL_NONE,
+				.family = f,
+				.field = field,
+			};
+		}
+	}
+	return n;
+}
+
+static void resource_rows(struct model *model, const struct top_state *st, struct top_rows *out)
+{
+	enum model_window window = top_window(st);
 	const struct res_view *views;
 	int n;
 
-	model_resource_views_matching(model, WINDOW_TOTAL, st->filter, &views, &n);
+	resources_views(&model->res, window, st->filter, &views, &n);
 	point_rows(out, views, n, sizeof(*views));
-	out->window_s = model_window_seconds(model, WINDOW_TOTAL);
-	out->window_name = "whole trace";
+	set_window(model, window, out);
 }
 
 /* ---- overhead: rows are struct prog_cost_view ---- */
@@ -225,12 +254,15 @@ static const struct prog_cost_view *pv(const void *row)
 	return row;
 }
 
+/* One-line getters read as the table they feed. */
+/* clang-format off */
 static const char *oh_name(const void *r) { return pv(r)->name; }
 static double oh_runs(const void *r) { return pv(r)->runs_per_s; }
 static double oh_avg(const void *r) { return pv(r)->avg_ns; }
 static double oh_cpu(const void *r) { return pv(r)->cpu_share; }
 static double oh_est(const void *r) { return pv(r)->est_runs; }
 static double oh_time(const void *r) { return pv(r)->est_run_ns; }
+/* clang-format on */
 
 static const struct top_column overhead_columns[] = {
 	{ "PROGRAM", 20, TOP_TEXT, NULL, oh_name, TOP_HL_NONE },
@@ -241,19 +273,17 @@ static const struct top_column overhead_columns[] = {
 	{ "RUN TIME", 9, TOP_DURATION, oh_time, NULL, TOP_HL_NONE },
 };
 
-static void overhead_rows(struct model *model, const struct top_state *st,
-			  struct top_rows *out)
+static void overhead_rows(struct model *model, const struct top_state *st, struct top_rows *out)
 {
 	model_overhead_view_matching(model, st->filter, &out->overhead);
-	point_rows(out, out->overhead.progs, out->overhead.n_progs,
-		   sizeof(out->overhead.progs[0]));
+	point_rows(out, out->overhead.progs, out->overhead.n_progs, sizeof(out->overhead.progs[0]));
 	out->window_s = model_window_seconds(model, WINDOW_TOTAL);
 	out->window_name = "whole trace";
 }
 
 /* ---- the views, in Tab and number-key order ---- */
 
-const struct top_view top_views[] = {
+static struct top_view views[] = {
 	{
 		.name = "syscalls",
 		.columns = syscall_columns,
@@ -288,7 +318,7 @@ const struct top_view top_views[] = {
 	{
 		.name = "resources",
 		.columns = resource_columns,
-		.n_columns = ARRAY_LEN(resource_columns),
+		/* .n_columns: counted from the family table, see below */
 		.default_sort = 2, /* CPU% */
 		.rows = resource_rows,
 		.hint = "no data: no traced process read yet (CPU needs --sched, "
@@ -305,10 +335,30 @@ const struct top_view top_views[] = {
 	},
 };
 
-const int top_n_views = ARRAY_LEN(top_views);
+const struct top_view *const top_views = views;
+const int top_n_views = ARRAY_LEN(views);
 
-void top_view_rows(const struct top_view *view, struct model *model,
-		   const struct top_state *st, struct top_rows *out)
+/* The resources view's columns come from the family table, before main(). */
+__attribute__((constructor)) static void count_table_columns(void)
+{
+	for (int i = 0; i < ARRAY_LEN(views); i++)
+		if (views[i].columns == resource_columns)
+			views[i].n_columns = resource_column_count();
+}
+
+double top_cell_number(const struct top_column *col, const void *row)
+{
+	double v;
+
+	if (!col->field)
+		return col->number ? col->number(row) : 0;
+	v = res_field_value(row, col->family, col->field);
+	/* Columns of bytes take bytes: /proc's figures are KiB. */
+	return col->field->unit == RES_UNIT_KIB ? v * 1024 : v;
+}
+
+void top_view_rows(const struct top_view *view, struct model *model, const struct top_state *st,
+		   struct top_rows *out)
 {
 	out->n = 0;
 	out->window_s = 0;
@@ -325,7 +375,7 @@ const char *top_row_name(const struct top_view *view, const void *row)
 struct sort_ctx {
 	const struct top_view *view;
 	const struct top_column *col;
-	int sign;	/* -1 flips the natural order */
+	int sign; /* -1 flips the natural order */
 };
 
 static int compare_rows(const void *a, const void *b, void *arg)
@@ -338,7 +388,7 @@ static int compare_rows(const void *a, const void *b, void *arg)
 	if (ctx->col->format == TOP_TEXT) {
 		order = strcmp(ctx->col->text(x), ctx->col->text(y));
 	} else {
-		double vx = ctx->col->number(x), vy = ctx->col->number(y);
+		double vx = top_cell_number(ctx->col, x), vy = top_cell_number(ctx->col, y);
 
 		order = vx > vy ? -1 : vx < vy ? 1 : 0; /* largest first */
 	}
@@ -347,8 +397,7 @@ static int compare_rows(const void *a, const void *b, void *arg)
 	return strcmp(xn, yn);
 }
 
-void top_sort_rows(const struct top_view *view, int col, bool reverse,
-		   const void **rows, int n)
+void top_sort_rows(const struct top_view *view, int col, bool reverse, const void **rows, int n)
 {
 	struct sort_ctx ctx = { view, NULL, reverse ? -1 : 1 };
 
@@ -358,10 +407,9 @@ void top_sort_rows(const struct top_view *view, int col, bool reverse,
 	qsort_r(rows, n, sizeof(rows[0]), compare_rows, &ctx);
 }
 
-const char *top_cell_text(const struct top_column *col, const void *row,
-			  char *buf, size_t len)
+const char *top_cell_text(const struct top_column *col, const void *row, char *buf, size_t len)
 {
-	double v = col->number ? col->number(row) : 0;
+	double v = top_cell_number(col, row);
 
 	switch (col->format) {
 	case TOP_TEXT:
@@ -389,14 +437,13 @@ const char *top_cell_text(const struct top_column *col, const void *row,
 	return buf;
 }
 
-bool top_cell_alert(const struct top_column *col, const void *row,
-		    __u64 warn_ns)
+bool top_cell_alert(const struct top_column *col, const void *row, __u64 warn_ns)
 {
 	switch (col->highlight) {
 	case TOP_HL_NONZERO:
-		return col->number(row) > 0;
+		return top_cell_number(col, row) > 0;
 	case TOP_HL_LATENCY:
-		return warn_ns && col->number(row) > (double)warn_ns;
+		return warn_ns && top_cell_number(col, row) > (double)warn_ns;
 	default:
 		return false;
 	}

@@ -12,40 +12,43 @@
 #include "views/top/keys.h"
 
 #define TOP_MAX_ROWS	1024
-#define TOP_MAX_COLUMNS	16
+#define TOP_MAX_COLUMNS 16
 
 enum top_format {
-	TOP_TEXT,	/* text() */
-	TOP_COUNT,	/* 1234, 12.3k */
-	TOP_DURATION,	/* nanoseconds: 850ns, 1.10ms */
-	TOP_SHARE,	/* a fraction shown as a percentage: 0.004 -> 0.400 */
-	TOP_DECIMAL,	/* 220.5 */
-	TOP_BYTES,	/* 512KB, 12.3MB */
-	TOP_ID,		/* a pid: every digit */
+	TOP_TEXT,     /* text() */
+	TOP_COUNT,    /* 1234, 12.3k */
+	TOP_DURATION, /* nanoseconds: 850ns, 1.10ms */
+	TOP_SHARE,    /* a fraction shown as a percentage: 0.004 -> 0.400 */
+	TOP_DECIMAL,  /* 220.5 */
+	TOP_BYTES,    /* 512KB, 12.3MB */
+	TOP_ID,	      /* a pid: every digit */
 };
 
 enum top_highlight {
 	TOP_HL_NONE,
-	TOP_HL_NONZERO,	/* errors: any is worth a colour */
-	TOP_HL_LATENCY,	/* above --warn */
+	TOP_HL_NONZERO, /* errors: any is worth a colour */
+	TOP_HL_LATENCY, /* above --warn */
 };
 
 struct top_column {
 	const char *title;
-	int width;		/* the first (name) column also takes spare width */
+	int width; /* the first (name) column also takes spare width */
 	enum top_format format;
-	double (*number)(const void *row);	/* every column but TOP_TEXT */
-	const char *(*text)(const void *row);	/* TOP_TEXT */
+	double (*number)(const void *row);    /* every column but TOP_TEXT */
+	const char *(*text)(const void *row); /* TOP_TEXT */
 	enum top_highlight highlight;
+	/* Instead of number(): a resource family's field (resources view). */
+	const struct res_family *family;
+	const struct res_field *field;
 };
 
 /* One frame's rows of a view, pointing into model views (or `overhead`). */
 struct top_rows {
 	const void *rows[TOP_MAX_ROWS];
 	int n;
-	double window_s;		/* what the figures cover */
-	const char *window_name;	/* "last interval", "since reset", ... */
-	struct overhead_view overhead;	/* storage for the overhead view */
+	double window_s;	       /* what the figures cover */
+	const char *window_name;       /* "last interval", "since reset", ... */
+	struct overhead_view overhead; /* storage for the overhead view */
 };
 
 struct top_view {
@@ -54,33 +57,31 @@ struct top_view {
 	int n_columns;
 	int default_sort;
 	/* NULL while no probe feeds this view. */
-	void (*rows)(struct model *model, const struct top_state *st,
-		     struct top_rows *out);
-	const char *hint;	/* shown when the view has no rows */
+	void (*rows)(struct model *model, const struct top_state *st, struct top_rows *out);
+	const char *hint; /* shown when the view has no rows */
 	/* NULL when rows have no histogram (Enter does nothing). */
 	const struct lat_stats *(*histogram)(const void *row);
 	const struct lat_summary *(*summary)(const void *row);
 };
 
-extern const struct top_view top_views[];
+extern const struct top_view *const top_views;
 extern const int top_n_views;
 
 /* The window the state asks for: the last interval, or since reset. */
 enum model_window top_window(const struct top_state *st);
 /* Fills @out for @view (n = 0 for a view nothing feeds yet). */
-void top_view_rows(const struct top_view *view, struct model *model,
-		   const struct top_state *st, struct top_rows *out);
+void top_view_rows(const struct top_view *view, struct model *model, const struct top_state *st,
+		   struct top_rows *out);
 /*
  * Orders rows by column @col: names A-Z, figures largest first; @reverse
  * flips that. Ties keep name order, so the table does not flicker.
  */
-void top_sort_rows(const struct top_view *view, int col, bool reverse,
-		   const void **rows, int n);
+void top_sort_rows(const struct top_view *view, int col, bool reverse, const void **rows, int n);
+/* A cell's figure (every column but TOP_TEXT). */
+double top_cell_number(const struct top_column *col, const void *row);
 const char *top_row_name(const struct top_view *view, const void *row);
-const char *top_cell_text(const struct top_column *col, const void *row,
-			  char *buf, size_t len);
+const char *top_cell_text(const struct top_column *col, const void *row, char *buf, size_t len);
 /* Whether a cell earns its highlight (errors, or latency above @warn_ns). */
-bool top_cell_alert(const struct top_column *col, const void *row,
-		    __u64 warn_ns);
+bool top_cell_alert(const struct top_column *col, const void *row, __u64 warn_ns);
 
 #endif

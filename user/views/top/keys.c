@@ -3,8 +3,8 @@
 #include <string.h>
 #include "views/top/keys.h"
 
-#define KEY_ESC		27
-#define KEY_CTRL_U	21
+#define KEY_ESC	   27
+#define KEY_CTRL_U 21
 
 void top_state_init(struct top_state *st, int n_views, const int *default_sort)
 {
@@ -25,8 +25,7 @@ static enum top_action switch_view(struct top_state *st, int view)
 	return TOP_REDRAW;
 }
 
-static enum top_action move_cursor(struct top_state *st, int to,
-				   const struct top_key_ctx *ctx)
+static enum top_action move_cursor(struct top_state *st, int to, const struct top_key_ctx *ctx)
 {
 	if (to >= ctx->n_rows)
 		to = ctx->n_rows - 1;
@@ -37,8 +36,7 @@ static enum top_action move_cursor(struct top_state *st, int to,
 	return TOP_REDRAW;
 }
 
-static enum top_action sort_by(struct top_state *st, int step,
-			       const struct top_key_ctx *ctx)
+static enum top_action sort_by(struct top_state *st, int step, const struct top_key_ctx *ctx)
 {
 	int *col = &st->sort_col[st->view];
 
@@ -117,8 +115,7 @@ static enum top_action common_key(struct top_state *st, int key)
 	return TOP_NONE;
 }
 
-static enum top_action open_histogram(struct top_state *st,
-				      const struct top_key_ctx *ctx)
+static enum top_action open_histogram(struct top_state *st, const struct top_key_ctx *ctx)
 {
 	if (!ctx->has_histograms || !ctx->n_rows || !st->selected_name[0])
 		return TOP_NONE;
@@ -127,8 +124,7 @@ static enum top_action open_histogram(struct top_state *st,
 	return TOP_REDRAW;
 }
 
-static enum top_action table_key(struct top_state *st, int key,
-				 const struct top_key_ctx *ctx)
+static enum top_action table_key(struct top_state *st, int key, const struct top_key_ctx *ctx)
 {
 	int page = ctx->page_rows > 1 ? ctx->page_rows - 1 : 1;
 
@@ -198,8 +194,7 @@ static enum top_action histogram_key(struct top_state *st, int key)
 	return common_key(st, key);
 }
 
-enum top_action top_handle_key(struct top_state *st, int key,
-			       const struct top_key_ctx *ctx)
+enum top_action top_handle_key(struct top_state *st, int key, const struct top_key_ctx *ctx)
 {
 	switch (st->mode) {
 	case TOP_MODE_FILTER:

@@ -10,12 +10,12 @@
 #include "views/top/columns.h"
 #include "views/top/screen.h"
 
-#define HEADER_LINES	6	/* vital signs, cost, tabs, status, column titles */
-#define MIN_COLS	40
-#define MIN_LINES	10
-#define MAX_BARS	64
+#define HEADER_LINES 6 /* vital signs, cost, tabs, status, column titles */
+#define MIN_COLS     40
+#define MIN_LINES    10
+#define MAX_BARS     64
 /* A histogram line without its bar: "%7s - %-7s %7s |", "|", three markers. */
-#define BAR_FRAME	(27 + 1 + 15 + 1)
+#define BAR_FRAME (27 + 1 + 15 + 1)
 
 enum colour { PAIR_ERROR = 1, PAIR_WARN, PAIR_TITLE };
 
@@ -26,8 +26,8 @@ static const struct {
 } markers[] = { { LAT_P50, "p50" }, { LAT_P95, "p95" }, { LAT_P99, "p99" } };
 
 static bool screen_open;
-static int first_row;		/* scroll position of the table */
-static struct top_rows rows;	/* big: kept off the stack */
+static int first_row;	     /* scroll position of the table */
+static struct top_rows rows; /* big: kept off the stack */
 
 /*
  * put() wraps at the right edge into the next line; every piece of text
@@ -60,7 +60,7 @@ int top_screen_open(void)
 		return -1;
 	screen_open = true;
 	atexit(top_screen_close);
-	cbreak();	/* Ctrl-C still raises SIGINT: the session stops */
+	cbreak(); /* Ctrl-C still raises SIGINT: the session stops */
 	noecho();
 	nodelay(stdscr, TRUE);
 	keypad(stdscr, TRUE);
@@ -92,8 +92,7 @@ int top_screen_key(void)
 
 static attr_t alert_attr(const struct top_column *col)
 {
-	return COLOR_PAIR(col->highlight == TOP_HL_NONZERO ? PAIR_ERROR : PAIR_WARN) |
-	       A_BOLD;
+	return COLOR_PAIR(col->highlight == TOP_HL_NONZERO ? PAIR_ERROR : PAIR_WARN) | A_BOLD;
 }
 
 static void draw_targets(const struct model *model, const struct top_frame *f)
@@ -115,27 +114,25 @@ static void draw_targets(const struct model *model, const struct top_frame *f)
 	if (model->n_targets > 1)
 		put(" +%d more", model->n_targets - 1);
 	put("  up %s",
-	    format_duration(model->now_ns - model->start_ns, up, sizeof(up)));
+	    format_duration(model->clock.now_ns - model->clock.start_ns, up, sizeof(up)));
 	if (f->ended)
 		put("  [ended: q quits]");
 }
 
-static void draw_vitals(struct model *model, const struct top_state *st,
-			const struct top_frame *f, int line)
+static void draw_vitals(struct model *model, const struct top_state *st, const struct top_frame *f,
+			int line)
 {
 	struct syscall_totals totals;
 	struct req_totals req;
 	char rate[16], req_rate[16], slow[16], drops[16];
 
 	/* Tight spacing: with alerts this still fits 80 columns. */
-	model_syscall_totals(model, top_window(st), &totals);
-	model_request_totals(model, top_window(st), REQ_ROLE_SERVER, &req);
+	syscalls_totals(&model->syscalls, top_window(st), &totals);
+	requests_totals(model->requests, top_window(st), REQ_ROLE_SERVER, &req);
 	mvput(line, 0, "syscalls %s/s err %.2f%%  req/s %s 5xx %.2f%%  slow %s drops %s",
-	      format_count(totals.rate_per_s, rate, sizeof(rate)),
-	      totals.error_share * 100,
-	      format_count(req.rate_per_s, req_rate, sizeof(req_rate)),
-	      req.error_share * 100,
-	      format_count(model->slow_calls.total, slow, sizeof(slow)),
+	      format_count(totals.rate_per_s, rate, sizeof(rate)), totals.error_share * 100,
+	      format_count(req.rate_per_s, req_rate, sizeof(req_rate)), req.error_share * 100,
+	      format_count(model->syscalls.slow.total, slow, sizeof(slow)),
 	      format_count(model->health[HEALTH_RINGBUF_DROPS], drops, sizeof(drops)));
 	if (!f->n_alerts)
 		return;
@@ -175,8 +172,7 @@ static void draw_tabs(const struct top_state *st, int line)
 	}
 }
 
-static void draw_status(const struct top_state *st, const struct top_frame *f,
-			int line)
+static void draw_status(const struct top_state *st, const struct top_frame *f, int line)
 {
 	const struct top_view *v = &top_views[st->view];
 	int col = st->sort_col[st->view];
@@ -219,8 +215,7 @@ static int fit_columns(const struct top_view *v, int *widths)
 	return n;
 }
 
-static void draw_titles(const struct top_state *st, const int *widths, int n,
-			int line)
+static void draw_titles(const struct top_state *st, const int *widths, int n, int line)
 {
 	const struct top_view *v = &top_views[st->view];
 	int sorted = st->sort_col[st->view];
@@ -233,19 +228,20 @@ static void draw_titles(const struct top_state *st, const int *widths, int n,
 		char title[32];
 
 		snprintf(title, sizeof(title), "%s%s", c->title,
-			 i != sorted ? "" : ascending ? "^" : "v");
+			 i != sorted ? ""
+			 : ascending ? "^"
+				     : "v");
 		if (i == sorted)
 			attron(A_BOLD);
-		put(c->format == TOP_TEXT ? "%-*s" : "%*s", widths[i] + (i ? 1 : 0),
-		    title);
+		put(c->format == TOP_TEXT ? "%-*s" : "%*s", widths[i] + (i ? 1 : 0), title);
 		attroff(A_BOLD);
 	}
 	hline(' ', COLS);
 	attroff(A_REVERSE);
 }
 
-static void draw_row(const struct top_view *v, const void *row, const int *widths,
-		     int n, bool selected, __u64 warn_ns, int line)
+static void draw_row(const struct top_view *v, const void *row, const int *widths, int n,
+		     bool selected, __u64 warn_ns, int line)
 {
 	move(line, 0);
 	if (selected)
@@ -292,15 +288,13 @@ static void resolve_cursor(const struct top_view *v, struct top_state *st)
 			 top_row_name(v, rows.rows[st->selected]));
 }
 
-static void draw_table(struct top_state *st, const struct top_frame *f,
-		       int top, int page)
+static void draw_table(struct top_state *st, const struct top_frame *f, int top, int page)
 {
 	const struct top_view *v = &top_views[st->view];
 	int widths[TOP_MAX_COLUMNS], n = fit_columns(v, widths);
 
 	if (!rows.n) {
-		mvput(top + 1, 2, "%s",
-		      st->filter[0] ? "no rows match the filter" : v->hint);
+		mvput(top + 1, 2, "%s", st->filter[0] ? "no rows match the filter" : v->hint);
 		return;
 	}
 	draw_titles(st, widths, n, top);
@@ -311,8 +305,8 @@ static void draw_table(struct top_state *st, const struct top_frame *f,
 	if (first_row > rows.n - page)
 		first_row = rows.n > page ? rows.n - page : 0;
 	for (int i = 0; i < page && first_row + i < rows.n; i++)
-		draw_row(v, rows.rows[first_row + i], widths, n,
-			 first_row + i == st->selected, f->warn_ns, top + 1 + i);
+		draw_row(v, rows.rows[first_row + i], widths, n, first_row + i == st->selected,
+			 f->warn_ns, top + 1 + i);
 }
 
 static const void *find_row(const struct top_view *v, const char *name)
@@ -330,8 +324,7 @@ static void draw_bar(const struct lat_bar *bar, __u64 peak, int bar_width,
 	int len = peak ? (int)((bar->count * bar_width + peak - 1) / peak) : 0;
 	bool warn = warn_ns && bar->low_ns >= warn_ns;
 
-	mvput(line, 0, "%7s - %-7s %7s |",
-	      format_duration(bar->low_ns, low, sizeof(low)),
+	mvput(line, 0, "%7s - %-7s %7s |", format_duration(bar->low_ns, low, sizeof(low)),
 	      format_duration(bar->high_ns, high, sizeof(high)),
 	      format_count(bar->count, count, sizeof(count)));
 	if (warn)
@@ -349,8 +342,7 @@ static void draw_bar(const struct lat_bar *bar, __u64 peak, int bar_width,
 	}
 }
 
-static void draw_histogram(struct top_state *st, const struct top_frame *f,
-			   int top, int page)
+static void draw_histogram(struct top_state *st, const struct top_frame *f, int top, int page)
 {
 	const struct top_view *v = &top_views[st->view];
 	const void *row = find_row(v, st->hist_name);
@@ -365,9 +357,8 @@ static void draw_histogram(struct top_state *st, const struct top_frame *f,
 		return;
 	}
 	sum = v->summary(row);
-	mvput(top, 0, "%s: %llu calls, %llu errors  p50 %s  p95 %s  p99 %s  max %s",
-	      st->hist_name, (unsigned long long)sum->count,
-	      (unsigned long long)sum->errors,
+	mvput(top, 0, "%s: %llu calls, %llu errors  p50 %s  p95 %s  p99 %s  max %s", st->hist_name,
+	      (unsigned long long)sum->count, (unsigned long long)sum->errors,
 	      format_duration(sum->quantile_ns[LAT_P50], q[0], sizeof(q[0])),
 	      format_duration(sum->quantile_ns[LAT_P95], q[1], sizeof(q[1])),
 	      format_duration(sum->quantile_ns[LAT_P99], q[2], sizeof(q[2])),
@@ -422,15 +413,14 @@ static void draw_footer(const struct top_state *st, const struct top_frame *f)
 	clrtoeol();
 }
 
-void top_screen_draw(struct model *model, struct top_state *st,
-		     const struct top_frame *f, struct top_key_ctx *ctx)
+void top_screen_draw(struct model *model, struct top_state *st, const struct top_frame *f,
+		     struct top_key_ctx *ctx)
 {
 	const struct top_view *v = &top_views[st->view];
 	int page = LINES - HEADER_LINES - 1;
 
 	top_view_rows(v, model, st, &rows);
-	top_sort_rows(v, st->sort_col[st->view], st->reverse[st->view],
-		      rows.rows, rows.n);
+	top_sort_rows(v, st->sort_col[st->view], st->reverse[st->view], rows.rows, rows.n);
 	resolve_cursor(v, st);
 	ctx->n_cols = v->n_columns;
 	ctx->n_rows = rows.n;

@@ -13,10 +13,10 @@
 
 /* What a frame shows besides the model. */
 struct top_frame {
-	__u64 warn_ns;		/* highlight latencies above this; 0: off */
-	bool ended;		/* the trace is over: figures are final */
-	int n_alerts, n_breached;	/* --alert rules, and those breached now */
-	const char *footer;	/* newest event or the last action's result */
+	__u64 warn_ns;		  /* highlight latencies above this; 0: off */
+	bool ended;		  /* the trace is over: figures are final */
+	int n_alerts, n_breached; /* --alert rules, and those breached now */
+	const char *footer;	  /* newest event or the last action's result */
 };
 
 /* Takes over the terminal; top_screen_close() (also run at exit) gives it back. */
@@ -28,7 +28,7 @@ int top_screen_key(void);
  * Draws a frame. Resolves the cursor (it follows st->selected_name) and
  * tells @ctx what the keys need to know about the frame.
  */
-void top_screen_draw(struct model *model, struct top_state *st,
-		     const struct top_frame *frame, struct top_key_ctx *ctx);
+void top_screen_draw(struct model *model, struct top_state *st, const struct top_frame *frame,
+		     struct top_key_ctx *ctx);
 
 #endif
