@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "loader/probe.h"
+#include "model/resources.h"
 
 static const struct probe_family *const *families;
 static int n_families;
@@ -145,4 +146,25 @@ Test(probe_tracepoints, this_kernel)
 			cr_assert(n->since || probe_btf_has_tracepoint(vmlinux, n->name),
 				  "%s: no tracepoint %s", families[i]->name, n->name);
 	btf__free(vmlinux);
+}
+
+/* A family the kernel cannot load must say so in the options every view reads. */
+Test(probe_tracepoints, a_skipped_family_turns_itself_off)
+{
+	struct trace_opts opts = { .requests = true,
+				   .syscalls = true,
+				   .resource_groups = res_default_groups() |
+						      res_group_bit("sched") };
+
+	for (int i = 0; i < n_families; i++)
+		cr_assert(families[i]->essential || !families[i]->needs || families[i]->turn_off,
+			  "%s can be skipped but cannot say so", families[i]->name);
+	family("sock")->turn_off(&opts);
+	cr_assert_not(opts.requests);
+	cr_assert_not(opts.resource_groups & res_group_bit("net"));
+	cr_assert(opts.resource_groups & res_group_bit("block"), "others stay on");
+	family("sched")->turn_off(&opts);
+	cr_assert_not(opts.resource_groups & res_group_bit("sched"));
+	family("syscalls")->turn_off(&opts);
+	cr_assert_not(opts.syscalls);
 }

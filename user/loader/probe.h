@@ -59,6 +59,8 @@ struct probe_family {
 	const char *provides;
 	/* No trace without it: a missing tracepoint fails the trace. */
 	bool essential;
+	/* Says in the options that it is off, once the kernel could not load it. */
+	void (*turn_off)(struct trace_opts *opts);
 	/* NULL means always; otherwise whether these options need it. */
 	bool (*wanted)(const struct trace_opts *opts);
 	/* Open, configure and load; *state is passed to every other hook. */
@@ -96,6 +98,7 @@ __u64 probe_sum_percpu(const __u64 *values, int n_cpus);
 
 /* Resource families (probe_resources.c), by their name in the family table. */
 bool probe_resource_wanted(const struct trace_opts *opts, const char *family);
+void probe_resource_off(struct trace_opts *opts, const char *family);
 /*
  * Copies a per-CPU hash keyed by tgid of resource family @family's counter
  * struct (its slots, every member a __u64) into every process's row,

@@ -10,6 +10,11 @@ static bool block_wanted(const struct trace_opts *opts)
 	return probe_resource_wanted(opts, "block");
 }
 
+static void block_off(struct trace_opts *opts)
+{
+	probe_resource_off(opts, "block");
+}
+
 static int block_load(struct probe_ctx *ctx, void **state)
 {
 	struct block_bpf *skel = block_bpf__open();
@@ -68,6 +73,7 @@ const struct probe_family probe_block = {
 	.needs = block_needs,
 	.provides = "the block group",
 	.wanted = block_wanted,
+	.turn_off = block_off,
 	.load = block_load,
 	.attach = block_attach,
 	.register_costs = block_register_costs,

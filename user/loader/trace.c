@@ -80,6 +80,8 @@ static int check_kernel(struct trace *trace, bool wanted[N_FAMILIES])
 		probe_describe_missing(families[i], missing, line, sizeof(line));
 		fprintf(stderr, "latscope: %s\n", line);
 		wanted[i] = false;
+		if (families[i]->turn_off)
+			families[i]->turn_off(&trace->opts);
 		if (families[i]->essential)
 			err = -EOPNOTSUPP;
 	}
@@ -148,6 +150,11 @@ int trace__add_tgid(struct trace *trace, pid_t tgid)
 	tgids[ctx->n_tgids++] = tgid;
 	ctx->tgids = tgids;
 	return 0;
+}
+
+const struct trace_opts *trace__opts(const struct trace *trace)
+{
+	return &trace->opts;
 }
 
 const char *trace__error(const struct trace *trace)
