@@ -162,8 +162,10 @@ Test(check, diff_flags_a_slowed_run)
 {
 	const char *dir = temp_dir();
 	const char *base = strf("%s/base.json", dir), *slow = strf("%s/slow.json", dir);
-	char *const diff_json[] = { (char *)latscope_bin(), "diff",   (char *)base,
-				    (char *)slow,	    "--json", NULL };
+	char *const diff_json[] = {
+		(char *)latscope_bin(), "diff", (char *)base, (char *)slow, "--json",
+		"--include-idle",	NULL
+	};
 	struct proc *p;
 	json_t *res, *row;
 	size_t i;
@@ -180,13 +182,20 @@ Test(check, diff_flags_a_slowed_run)
 				    NULL },
 			RUN_TIMEOUT_S);
 	assert_exit(p, 0);
-	cr_assert(strstr(p->out.data, "0 regressions"), "%s", p->out.data);
+	cr_assert(!strncmp(p->out.data, "PASS: 0 regressions", 19), "%s", p->out.data);
 
+	/* clock_nanosleep waits: not judged unless asked. */
 	p = run_command((char *[]){ (char *)latscope_bin(), "diff", (char *)base, (char *)slow,
 				    NULL },
 			RUN_TIMEOUT_S);
+	assert_exit(p, 0);
+	cr_assert(strstr(p->out.data, "not judged, blocking syscalls: clock_nanosleep"), "%s",
+		  p->out.data);
+	p = run_command((char *[]){ (char *)latscope_bin(), "diff", (char *)base, (char *)slow,
+				    "--include-idle", NULL },
+			RUN_TIMEOUT_S);
 	assert_exit(p, 1);
-	cr_assert(strstr(p->out.data, "REGRESSION"), "%s", p->out.data);
+	cr_assert(!strncmp(p->out.data, "REGRESSION: ", 12), "verdict first:\n%s", p->out.data);
 
 	p = run_command(diff_json, RUN_TIMEOUT_S);
 	assert_exit(p, 1);
@@ -206,7 +215,7 @@ Test(check, diff_flags_a_slowed_run)
 
 	/* A threshold above the slowdown: no regression. */
 	p = run_command((char *[]){ (char *)latscope_bin(), "diff", (char *)base, (char *)slow,
-				    "--max-regression", "400%", NULL },
+				    "--include-idle", "--max-regression", "400%", NULL },
 			RUN_TIMEOUT_S);
 	assert_exit(p, 0);
 }
@@ -301,10 +310,14 @@ Test(check, requests_on_the_demo_server)
 	assert_exit(p, 1);
 	res = json_parse(p->out.data);
 	json_array_foreach (jpath(res, "rows"), i, row) {
-		/* Each run has its own ports: the endpoint pairs by name. */
-		if (strcmp(jstr(row, "section"), "requests") ||
-		    strcmp(jstr(row, "key"), "GET /slow") || strcmp(jstr(row, "metric"), "p50"))
+		const char *key = jstr(row, "key");
+
+		/* Each run has its own ephemeral ports: the services pair by protocol. */
+		if (strcmp(jstr(row, "section"), "requests") || strlen(key) < 9 ||
+		    strcmp(key + strlen(key) - 9, "GET /slow") ||
+		    strcmp(jstr(row, "metric"), "p50"))
 			continue;
+		cr_assert(jpath(row, "new_key"), "ports differ: %s", p->out.data);
 		cr_assert(json_number_value(jpath(row, "change")) > 0.6, "%s", p->out.data);
 		flagged = json_is_true(jpath(row, "regression"));
 	}
