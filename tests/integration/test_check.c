@@ -32,6 +32,15 @@ static void write_file(const char *path, const char *text)
 	cr_assert(f && fputs(text, f) >= 0 && !fclose(f), "cannot write %s", path);
 }
 
+/* The source tree: $LATSCOPE is SOURCE/build/latscope. */
+static const char *source_dir(void)
+{
+	const char *bin = latscope_bin(), *end = strstr(bin, "/build/latscope");
+
+	cr_assert(end, "LATSCOPE=%s is not SOURCE/build/latscope", bin);
+	return strf("%.*s", (int)(end - bin), bin);
+}
+
 static char *read_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -66,7 +75,8 @@ Test(check, live_pass_fail_and_saved_snapshot)
 	cr_assert_eq(jint(snap, "checks.passed"), 2);
 	cr_assert_eq(jint(snap, "checks.failed"), 0);
 	cr_assert_str_eq(jstr(snap, "checks.results.0.verdict"), "pass");
-	cr_assert_str_eq(jstr(snap, "checks.results.0.measured"), "40");
+	cr_assert_eq(jint(snap, "checks.results.0.measured"), 40);
+	cr_assert_str_eq(jstr(snap, "checks.results.1.unit"), "ns");
 	json_decref(snap);
 	cr_assert(strstr(read_file(xml), "tests=\"2\" failures=\"0\""), "%s", read_file(xml));
 
@@ -77,6 +87,13 @@ Test(check, live_pass_fail_and_saved_snapshot)
 	assert_exit(p, 1);
 	cr_assert(strstr(p->out.data, "1 of 2 requirements met"), "%s", p->out.data);
 	cr_assert(strstr(read_file(xml), "tests=\"2\" failures=\"1\""), "%s", read_file(xml));
+	cr_assert(strstr(p->out.data, "1 of 2 requirements met: FAIL"), "%s", p->out.data);
+	/* Valid against the Jenkins xUnit plugin's JUnit schema, as CI servers check it. */
+	p = run_command((char *[]){ "xmllint", "--noout", "--schema",
+				    (char *)strf("%s/tests/junit/junit-10.xsd", source_dir()),
+				    (char *)xml, NULL },
+			RUN_TIMEOUT_S);
+	assert_exit(p, 0);
 
 	/* The same requirements on the saved snapshot, without tracing. */
 	p = run_command((char *[]){ (char *)latscope_bin(), "check", "--snapshot",
@@ -87,7 +104,12 @@ Test(check, live_pass_fail_and_saved_snapshot)
 				    (char *)snap_path, "--assert", SLEEP ".count == 40", "--assert",
 				    "syscalls.getppid.count == 0", NULL },
 			RUN_TIMEOUT_S);
-	assert_exit(p, 1); /* getppid never ran: no data, which fails */
+	assert_exit(p, 0); /* getppid never ran: a count of 0, absence asserted */
+	p = run_command((char *[]){ (char *)latscope_bin(), "check", "--snapshot",
+				    (char *)snap_path, "--assert", "syscalls.getppid.p99 < 1ms",
+				    NULL },
+			RUN_TIMEOUT_S);
+	assert_exit(p, 1); /* but a percentile of nothing is no data, which fails */
 	cr_assert(strstr(p->out.data, "no data"), "%s", p->out.data);
 }
 
