@@ -52,6 +52,7 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 libcriterion-dev libjansson-dev libxml2-dev make gcc util-linux \
                 libmicrohttpd-dev prometheus libstdc++6 e2fsprogs mount \
                 libncurses-dev tmux clang-format libxml2-utils \
+                librsvg2-bin libpng-dev scdoc bash-completion zsh \
                 nginx wrk
 BENCH_PACKAGES := libbpf-tools bpftrace
 # make bench runs tools/bench/CASE.sh for each; BENCH_CASES=syscalls picks one.
@@ -123,7 +124,7 @@ $(BUILD)/workloads/funcs-debuglink: $(BUILD)/workloads/funcs
 	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
 
 $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(USER_OBJS) | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcriterion
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcriterion -lpng
 
 $(INTEG_BIN): $(INTEG_SRCS) tests/integration/run.h | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(INTEG_SRCS) -o $@ -ljansson -lcriterion
