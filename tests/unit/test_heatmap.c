@@ -21,10 +21,9 @@ static json_t *interval_snapshot(double end_s, const int *n_at, const __u64 *ns,
 	cr_assert(s);
 	for (int i = 0; i < n_values; i++)
 		lat_samples_add(s, ns[i], n_at[i], false);
-	snap = json_pack("{s:s, s:i, s:{s:f}, s:{s:{s:{s:I, s:o}}}}", "schema",
-			 "latscope.snapshot", "version", 1, "time", "duration_s", end_s, "interval",
-			 "syscalls", "read", "count", (json_int_t)s->count, "histogram",
-			 snapshot_hist_json(s));
+	snap = json_pack("{s:s, s:i, s:{s:f}, s:{s:{s:{s:I, s:o}}}}", "schema", "latscope.snapshot",
+			 "version", 1, "time", "duration_s", end_s, "interval", "syscalls", "read",
+			 "count", (json_int_t)s->count, "histogram", snapshot_hist_json(s));
 	free(s);
 	return snap;
 }
@@ -130,18 +129,16 @@ Test(heatmap, levels_and_rows)
 	cr_expect_eq(heatmap_level(1, 1), HEATMAP_LEVELS);
 	cr_expect_eq(heatmap_level(100, 100), HEATMAP_LEVELS);
 	cr_expect_lt(heatmap_level(2, 100000), heatmap_level(300, 100000));
-	cr_assert_eq(timeline_parse_row("syscalls.read", section, sizeof(section), key,
-					sizeof(key)),
-		     0);
+	cr_assert_eq(
+		timeline_parse_row("syscalls.read", section, sizeof(section), key, sizeof(key)), 0);
 	cr_expect_str_eq(key, "read");
-	cr_assert_eq(timeline_parse_row("requests[\":8080 GET /x\"]", section, sizeof(section),
-					key, sizeof(key)),
+	cr_assert_eq(timeline_parse_row("requests[\":8080 GET /x\"]", section, sizeof(section), key,
+					sizeof(key)),
 		     0);
 	cr_expect_str_eq(section, "requests");
 	cr_expect_str_eq(key, ":8080 GET /x");
-	cr_expect_neq(timeline_parse_row("sycalls.read", section, sizeof(section), key,
-					 sizeof(key)),
-		      0);
+	cr_expect_neq(
+		timeline_parse_row("sycalls.read", section, sizeof(section), key, sizeof(key)), 0);
 	cr_expect_neq(timeline_parse_row("requests[\"x\"", section, sizeof(section), key,
 					 sizeof(key)),
 		      0);
@@ -172,7 +169,8 @@ Test(histogram_text, bars_and_markers)
 	cr_expect_eq(total, 1000);
 	cr_expect(strstr(text, "| <p50 <p90\n"), "p50 and p90 on the 2 us bar: %s", text);
 	cr_expect(strstr(text, "| <p99 <p99.9\n"), "%s", text);
-	cr_expect_leq(strlen(text) - strlen(strrchr(text, '\n')), (size_t)(HIST_TEXT_BARS + 1) * 80);
+	cr_expect_leq(strlen(text) - strlen(strrchr(text, '\n')),
+		      (size_t)(HIST_TEXT_BARS + 1) * 80);
 	free(text);
 	free(s);
 }

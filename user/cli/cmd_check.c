@@ -66,6 +66,7 @@ static int judge(struct check_cmd *c, json_t *snap, FILE *table)
 		json_number_value(json_object_get(json_object_get(snap, "time"), "duration_s"));
 
 	checks_print(table, &c->checks);
+	checks_print_details(table, &c->checks, snap);
 	if (c->junit) {
 		int err = junit_write(c->junit, &c->checks, duration);
 

@@ -115,7 +115,7 @@ static bool omitted(const char *line, const char *const *omit)
 		const char *at = strstr(line, *omit);
 		size_t n = strlen(*omit);
 
-		if (at && at - line < 12 && (at[n] == ' ' || at[n] == ',') && line[2] != ' ')
+		if (at && at - line < 12 && (at[n] == ' ' || at[n] == ','))
 			return true;
 	}
 	return false;

@@ -5,6 +5,9 @@
 #include <string.h>
 #include <time.h>
 #include "judge/checks.h"
+#include "judge/expr_tree.h"
+#include "views/json/snapshot.h"
+#include "views/text/histogram.h"
 
 #define MAX_FILE_BYTES (1 << 20)
 
@@ -259,4 +262,68 @@ json_t *checks_json(const struct check_list *list)
 	}
 	return json_pack("{s:i, s:i, s:o}", "passed", list->n - failed, "failed", failed, "results",
 			 results);
+}
+
+#define DETAIL_BARS 16
+
+/* The row @ref names in @snap: its exact key, else its name when unique. */
+static const json_t *row_of(const struct field_ref *ref, const json_t *snap)
+{
+	const json_t *found = NULL;
+	struct expr_row *rows;
+	int n, by_name = 0;
+
+	if (expr_section_rows(ref->section, json_object_get(snap, ref->section->json_key), &rows,
+			      &n))
+		return NULL;
+	for (int i = 0; i < n && !found; i++)
+		if (!strcmp(rows[i].key, ref->key))
+			found = rows[i].row;
+	for (int i = 0; i < n && !found; i++)
+		if (!rows[i].group && !strcmp(rows[i].name, ref->key) && !by_name++)
+			found = rows[i].row;
+	free(rows);
+	return by_name > 1 ? NULL : found;
+}
+
+/* Histograms of the latency rows a failed requirement reads. */
+static void field_details(FILE *out, const struct node *n, const json_t *snap,
+			  struct lat_stats *stats)
+{
+	const struct field_ref *ref;
+	const json_t *row;
+	char title[400];
+
+	if (!n)
+		return;
+	ref = &n->field;
+	if (n->kind != N_FIELD) {
+		field_details(out, n->lhs, snap, stats);
+		if (n->rhs)
+			field_details(out, n->rhs, snap, stats);
+		return;
+	}
+	if (!ref->key || ref->section->metrics != expr_latency_metrics ||
+	    !json_is_object(json_object_get(snap, ref->section->json_key)))
+		return;
+	row = row_of(ref, snap);
+	if (!row || snapshot_row_stats(row, stats))
+		return;
+	snprintf(title, sizeof(title), "  %s[\"%s\"]", ref->section->name, ref->key);
+	hist_text_print(out, title, stats, DETAIL_BARS);
+}
+
+void checks_print_details(FILE *out, const struct check_list *list, const json_t *snap)
+{
+	struct lat_stats *stats = malloc(sizeof(*stats));
+
+	for (int i = 0; stats && i < list->n; i++) {
+		const struct check *c = &list->items[i];
+
+		if (c->result.verdict != EXPR_FAIL)
+			continue;
+		fprintf(out, "\n%s: %s (limit %s)\n", c->name, c->result.measured, c->result.limit);
+		field_details(out, c->expr->root, snap, stats);
+	}
+	free(stats);
 }

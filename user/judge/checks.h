@@ -39,6 +39,11 @@ void checks_free(struct check_list *list);
 int checks_evaluate(struct check_list *list, const json_t *snapshot);
 /* The verdict table, ending "N of M requirements met: PASS" (or FAIL). */
 void checks_print(FILE *out, const struct check_list *list);
+/*
+ * Under the table: for each failed requirement, the histograms of the
+ * latency rows it reads from @snap (where the time went, not just p99).
+ */
+void checks_print_details(FILE *out, const struct check_list *list, const json_t *snap);
 /* How many of @list failed. */
 int checks_failed(const struct check_list *list);
 /*

@@ -61,8 +61,7 @@ int timeline_parse_row(const char *text, char *section, size_t slen, char *key, 
 	return *p && !strcmp(p + 1, "]") ? 0 : -EINVAL;
 }
 
-static struct timeline_series *series_of(struct timeline *tl, const char *section,
-					 const char *key)
+static struct timeline_series *series_of(struct timeline *tl, const char *section, const char *key)
 {
 	struct timeline_series *s;
 
@@ -102,8 +101,7 @@ static int add_cell(struct timeline_series *s, __u32 col, __u32 bucket, __u64 co
 }
 
 /* One row's histogram ([[low, width, count], ...]) as cells of column @col. */
-static int add_row(struct timeline *tl, const char *section, const struct expr_row *row,
-		   __u32 col)
+static int add_row(struct timeline *tl, const char *section, const struct expr_row *row, __u32 col)
 {
 	const json_t *hist = json_object_get(row->row, "histogram"), *b;
 	struct timeline_series *s;
@@ -262,8 +260,8 @@ int timeline_heatmap(const struct timeline *tl, const struct timeline_series *s,
 		bounds[r + 1] = bar.high_ns;
 	}
 	for (size_t i = 0; i < s->n; i++)
-		counts[(s->cells[i].bucket / group - lowest / group) * hm->n_cols + s->cells[i].col] +=
-			s->cells[i].count;
+		counts[(s->cells[i].bucket / group - lowest / group) * hm->n_cols +
+		       s->cells[i].col] += s->cells[i].count;
 	hm->counts = counts;
 	hm->row_low_ns = bounds;
 	hm->col_end_s = tl->col_end_s;
@@ -307,8 +305,9 @@ int timeline_render(const struct timeline *tl, const char *row, int max_rows, co
 			snprintf(why, len, "no %s in any interval (--list shows what there is)",
 				 row);
 		else
-			snprintf(why, len, "no latency histograms in any interval (written by -i "
-					   "N --jsonl)");
+			snprintf(why, len,
+				 "no latency histograms in any interval (written by -i "
+				 "N --jsonl)");
 		return -ENODATA;
 	}
 	err = timeline_heatmap(tl, s, max_rows, &hm);

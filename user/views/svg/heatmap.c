@@ -168,7 +168,8 @@ static int document(xmlTextWriterPtr w, const struct heatmap *hm)
 	heatmap_size(hm, &width, &height);
 	rc |= xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0;
 	rc |= xmlTextWriterStartElement(w, BAD_CAST "svg") < 0;
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns", BAD_CAST "http://www.w3.org/2000/svg") < 0;
+	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "xmlns",
+					  BAD_CAST "http://www.w3.org/2000/svg") < 0;
 	rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "width", "%.0f", width) < 0;
 	rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "height", "%.0f", height) < 0;
 	rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "viewBox", "0 0 %.0f %.0f", width,

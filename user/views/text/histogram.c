@@ -37,7 +37,8 @@ void hist_text_print(FILE *out, const char *title, const struct lat_stats *stats
 		memset(bar, ' ', BAR_WIDTH);
 		memset(bar, '#', len);
 		bar[BAR_WIDTH] = '\0';
-		fprintf(out, "  %8s - %-8s %8s |%s|", format_duration(bars[i].low_ns, low, sizeof(low)),
+		fprintf(out, "  %8s - %-8s %8s |%s|",
+			format_duration(bars[i].low_ns, low, sizeof(low)),
 			format_duration(bars[i].high_ns, high, sizeof(high)),
 			format_count(bars[i].count, count, sizeof(count)), bar);
 		for (size_t m = 0; m < sizeof(markers) / sizeof(markers[0]); m++)
