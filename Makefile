@@ -54,9 +54,9 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 libncurses-dev tmux clang-format libxml2-utils \
                 librsvg2-bin libpng-dev scdoc bash-completion zsh \
                 nginx wrk
-BENCH_PACKAGES := libbpf-tools bpftrace
+BENCH_PACKAGES := libbpf-tools bpftrace time
 # make bench runs tools/bench/CASE.sh for each; BENCH_CASES=syscalls picks one.
-BENCH_CASES ?= syscalls uprobe resources requests
+BENCH_CASES ?= syscalls uprobe resources requests snapshots
 
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
