@@ -14,6 +14,11 @@ struct record {
 	FILE *text;   /* reports; NULL when stdout carries JSON */
 	FILE *events; /* live slow-call, process-event and alert lines */
 	struct alerts alerts;
+	/*
+	 * An output failed (already reported): the trace stops, and what
+	 * failed is not tried again, so the failure is one line.
+	 */
+	bool text_failed, snapshot_failed;
 };
 
 static void on_event(void *ctx, struct model *model, int rec_type, const void *item)
@@ -36,24 +41,35 @@ static int write_snapshot(struct record *r, struct model *model)
 
 	if (!snap) {
 		print_error("cannot build the JSON snapshot");
+		r->snapshot_failed = true;
 		return -ENOMEM;
 	}
 	if (r->alerts.n)
 		json_object_set_new(snap, "alerts", alerts_json(&r->alerts));
 	err = trace_run_emit(r->cli, snap);
 	json_decref(snap);
+	r->snapshot_failed = err != 0;
 	return err;
 }
 
+/* The report on stdout; a lost one is main()'s to report, at the end. */
+static int write_report(struct record *r, struct model *model, enum model_window window)
+{
+	if (!r->text || r->text_failed)
+		return 0;
+	r->text_failed = report_text_print(r->text, model, window) != 0;
+	return r->text_failed ? -EIO : 0;
+}
+
+/* A failed output ends the trace: nobody would see the rest of it. */
 static int on_interval(void *ctx, struct model *model)
 {
 	struct record *r = ctx;
+	int err = write_report(r, model, WINDOW_INTERVAL);
 
-	if (r->text)
-		report_text_print(r->text, model, WINDOW_INTERVAL);
-	if (r->cli->output || (r->cli->json_stdout && r->cli->jsonl))
-		return write_snapshot(r, model);
-	return 0;
+	if (!err && (r->cli->output || (r->cli->json_stdout && r->cli->jsonl)))
+		err = write_snapshot(r, model);
+	return err;
 }
 
 /* Judges the alerts over the tick that just ended; prints what changed. */
@@ -107,11 +123,10 @@ int do_record(int argc, char **argv)
 	}
 	session = trace_run_session(run);
 	err = session_run(session);
-	if (r.text)
-		report_text_print(r.text, session_model(session), WINDOW_TOTAL);
-	if ((cli.output || cli.json_stdout) && write_snapshot(&r, session_model(session)))
-		err = -EIO;
-	rc = err ? EXIT_FAILURE_RUN : EXIT_OK;
+	write_report(&r, session_model(session), WINDOW_TOTAL);
+	if ((cli.output || cli.json_stdout) && !r.snapshot_failed)
+		write_snapshot(&r, session_model(session));
+	rc = err || r.text_failed || r.snapshot_failed ? EXIT_FAILURE_RUN : EXIT_OK;
 out:
 	trace_run_free(run);
 	trace_cli_free(&cli);

@@ -1,20 +1,39 @@
 // latscope: the entry point and the subcommand dispatch table.
 #include <stdio.h>
 #include <string.h>
+#include "base/output_file.h"
 #include "cli/commands.h"
 
 struct cmd {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
+	int write_error; /* the exit code when its output could not be written */
 };
 
 static const struct cmd commands[] = {
-	{ "record", do_record, "trace processes, print a report, write a JSON snapshot" },
-	{ "check", do_check, "judge performance requirements (live or on a snapshot), for CI" },
-	{ "diff", do_diff, "compare two snapshots, flag regressions" },
-	{ "top", do_top, "live, top-style view of latency percentiles" },
+	{ "record", do_record, "trace processes, print a report, write a JSON snapshot",
+	  EXIT_FAILURE_RUN },
+	{ "check", do_check, "judge performance requirements (live or on a snapshot), for CI",
+	  EXIT_USAGE /* check and diff say 2 for any error */ },
+	{ "diff", do_diff, "compare two snapshots, flag regressions", EXIT_USAGE },
+	{ "top", do_top, "live, top-style view of latency percentiles", EXIT_FAILURE_RUN },
 };
+
+/*
+ * Whatever a command printed on stdout (a report, a table, a snapshot)
+ * must have arrived: a full disk or a closed pipe is an error, reported
+ * here once for every command, not a lost report and exit 0.
+ */
+static int finish_stdout(const struct cmd *cmd, int rc)
+{
+	int err = stream_flush(stdout);
+
+	if (!err)
+		return rc;
+	print_error("cannot write to stdout: %s", strerror(-err));
+	return cmd->write_error;
+}
 
 static void usage(FILE *out)
 {
@@ -36,7 +55,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+			return finish_stdout(&commands[i], commands[i].run(argc - 1, argv + 1));
 	print_error("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
