@@ -204,6 +204,8 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli, bool 
 				    arg);
 		return PARSE_OK;
 	case 'o':
+		if (!*arg)
+			return fail(err, len, "empty file name for -o");
 		cli->output = arg;
 		return PARSE_OK;
 	case OPT_JSON:
