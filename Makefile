@@ -122,7 +122,7 @@ $(BUILD)/workloads/funcs-debuglink: $(BUILD)/workloads/funcs
 	objcopy --only-keep-debug $< $@.debug
 	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
 
-$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(USER_OBJS) | $(BUILD)/tests
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h bpf/*.h) $(USER_OBJS) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcriterion
 
 $(INTEG_BIN): $(INTEG_SRCS) tests/integration/run.h | $(BUILD)/tests
