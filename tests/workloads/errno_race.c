@@ -7,8 +7,8 @@
 //
 // Every call is given file descriptor -1 and fails with EBADF (seccomp, as
 // in containers, lets them through, unlike unassigned numbers): afterwards
-// each syscall of the list has exactly 2 EBADF failures, and the workload
-// prints "keys N". Exit 1 if any call did otherwise.
+// each syscall of the list has exactly 2 EBADF failures. Prints the list
+// as "nrs N,N,...". Exit 1 if any call did otherwise.
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -70,6 +70,9 @@ int main(void)
 			return 1;
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(t[i], NULL);
-	printf("keys %zu\n", KEYS);
+	printf("nrs ");
+	for (size_t k = 0; k < KEYS; k++)
+		printf("%s%ld", k ? "," : "", calls[k]);
+	printf("\n");
 	return failures ? 1 : 0;
 }

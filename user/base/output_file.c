@@ -28,11 +28,46 @@ static int temp_name(char *tmp, size_t len, const char *path)
 	return 0;
 }
 
-static int open_stream(struct output_file *out, int fd, const char *how)
+static ssize_t sink_write(void *cookie, const char *buf, size_t len)
+{
+	struct checked_fd *sink = cookie;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(sink->fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!sink->err)
+				sink->err = n < 0 ? errno : ENOSPC;
+			return -1;
+		}
+		done += n;
+	}
+	return done;
+}
+
+static int sink_close(void *cookie)
+{
+	struct checked_fd *sink = cookie;
+
+	return sink->owns_fd ? close(sink->fd) : 0;
+}
+
+FILE *checked_stream(struct checked_fd *sink)
+{
+	static const cookie_io_functions_t io = { .write = sink_write, .close = sink_close };
+
+	return fopencookie(sink, "w", io);
+}
+
+static int open_stream(struct output_file *out, int fd)
 {
 	int err;
 
-	out->f = fdopen(fd, how);
+	out->sink = (struct checked_fd){ .fd = fd, .owns_fd = true };
+	out->f = checked_stream(&out->sink);
 	if (out->f)
 		return 0;
 	err = -errno;
@@ -50,7 +85,7 @@ int output_file_open(struct output_file *out, const char *path)
 	if (is_in_place(path)) {
 		out->mode = OUTPUT_IN_PLACE;
 		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-		return fd < 0 ? -errno : open_stream(out, fd, "w");
+		return fd < 0 ? -errno : open_stream(out, fd);
 	}
 	err = temp_name(out->tmp, sizeof(out->tmp), path);
 	if (err)
@@ -58,7 +93,7 @@ int output_file_open(struct output_file *out, const char *path)
 	fd = open(out->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	err = open_stream(out, fd, "w");
+	err = open_stream(out, fd);
 	if (err)
 		unlink(out->tmp);
 	return err;
@@ -75,7 +110,7 @@ int output_file_open_append(struct output_file *out, const char *path)
 	if (is_in_place(path)) {
 		out->mode = OUTPUT_IN_PLACE;
 		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-		return fd < 0 ? -errno : open_stream(out, fd, "a");
+		return fd < 0 ? -errno : open_stream(out, fd);
 	}
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	out->created = fd >= 0;
@@ -88,7 +123,7 @@ int output_file_open_append(struct output_file *out, const char *path)
 		return -errno;
 	}
 	out->appended_at = st.st_size;
-	return open_stream(out, fd, "a");
+	return open_stream(out, fd);
 }
 
 int stream_flush(FILE *f)
@@ -115,10 +150,13 @@ static int undo(const struct output_file *out)
 
 int output_file_close(struct output_file *out, int err)
 {
-	if (!err)
-		err = stream_flush(out->f);
+	if (!err && stream_flush(out->f))
+		err = -EIO;
+	/* A failed write is the cause of whatever the writer saw fail. */
+	if (err && out->sink.err)
+		err = -out->sink.err;
 	/* Pipes and terminals cannot sync; where a file can, a late I/O error shows here. */
-	if (!err && out->mode != OUTPUT_IN_PLACE && fsync(fileno(out->f)))
+	if (!err && out->mode != OUTPUT_IN_PLACE && fsync(out->sink.fd))
 		err = -errno;
 	if (fclose(out->f) && !err)
 		err = -errno;

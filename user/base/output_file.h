@@ -20,8 +20,23 @@ enum output_mode {
 	OUTPUT_APPEND,	 /* one record appended; on failure cut back to where it began */
 };
 
+/*
+ * A file descriptor written through stdio that remembers why its first
+ * write failed: stdio itself drops a buffer it could not write, so a later
+ * fflush succeeds and errno is long gone by the time anyone asks.
+ */
+struct checked_fd {
+	int fd;
+	bool owns_fd; /* closed with the stream */
+	int err;      /* errno of the first failed write, 0 while none failed */
+};
+
+/* A FILE on @sink->fd (fully buffered); NULL with errno set. */
+FILE *checked_stream(struct checked_fd *sink);
+
 struct output_file {
 	FILE *f; /* write through this between open and close */
+	struct checked_fd sink;
 	const char *path;
 	enum output_mode mode;
 	char tmp[PATH_MAX]; /* OUTPUT_REPLACE: the temp file */
@@ -45,7 +60,10 @@ int output_file_close(struct output_file *out, int err);
  * name. 0 or -errno; creates nothing that stays.
  */
 int output_file_check(const char *path);
-/* Flushes @f: 0, or -errno when this or any earlier write to it failed. */
+/*
+ * Flushes @f: 0, or -errno when this or any earlier write to it failed
+ * (-EIO when stdio no longer knows why: see struct checked_fd).
+ */
 int stream_flush(FILE *f);
 
 #endif

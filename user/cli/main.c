@@ -1,6 +1,8 @@
 // latscope: the entry point and the subcommand dispatch table.
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "base/output_file.h"
 #include "cli/commands.h"
 
@@ -23,15 +25,28 @@ static const struct cmd commands[] = {
 /*
  * Whatever a command printed on stdout (a report, a table, a snapshot)
  * must have arrived: a full disk or a closed pipe is an error, reported
- * here once for every command, not a lost report and exit 0.
+ * here once for every command, not a lost report and exit 0. stdout goes
+ * through a checked stream to know why; a terminal keeps its own (top's
+ * ncurses needs a real one), and its failures still show, as EIO.
  */
+static struct checked_fd stdout_sink = { .fd = STDOUT_FILENO };
+
+static void check_stdout(void)
+{
+	FILE *f;
+
+	if (isatty(STDOUT_FILENO))
+		return;
+	f = checked_stream(&stdout_sink);
+	if (f)
+		stdout = f;
+}
+
 static int finish_stdout(const struct cmd *cmd, int rc)
 {
-	int err = stream_flush(stdout);
-
-	if (!err)
+	if (!stream_flush(stdout))
 		return rc;
-	print_error("cannot write to stdout: %s", strerror(-err));
+	print_error("cannot write to stdout: %s", strerror(stdout_sink.err ?: EIO));
 	return cmd->write_error;
 }
 
@@ -53,6 +68,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
+	check_stdout();
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return finish_stdout(&commands[i], commands[i].run(argc - 1, argv + 1));
