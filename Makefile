@@ -58,7 +58,7 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 libmicrohttpd-dev prometheus libstdc++6 e2fsprogs mount \
                 libncurses-dev tmux clang-format libclang-rt-14-dev \
                 nginx wrk
-BENCH_PACKAGES := libbpf-tools bpftrace
+BENCH_PACKAGES := libbpf-tools bpftrace heaptrack
 # make bench runs tools/bench/CASE.sh for each; BENCH_CASES=syscalls picks one.
 BENCH_CASES ?= syscalls uprobe resources requests
 
