@@ -474,6 +474,20 @@ struct traced trace_pid(const char *workload, char *const workload_args[], char 
 	return t;
 }
 
+struct proc *run_latscope(char *const args[], const char *shell_redirect)
+{
+	char *argv[MAX_ARGS] = { "sh", "-c", NULL };
+	int first = 0;
+
+	if (shell_redirect) {
+		argv[2] = (char *)strf("exec \"$0\" \"$@\" %s", shell_redirect);
+		first = 3;
+	}
+	argv[first] = (char *)latscope_bin();
+	copy_args(argv, first + 1, args);
+	return run_command(argv, RUN_TIMEOUT_S);
+}
+
 struct proc *record_command(const char *cmd, char *const opts[])
 {
 	char *argv[MAX_ARGS] = { (char *)latscope_bin(), "record", "-c", (char *)cmd };

@@ -105,6 +105,11 @@ void proc_forget(struct proc *p);
 
 /* Run a command to completion within @timeout_s (argv NULL-terminated). */
 struct proc *run_command(char *const argv[], double timeout_s);
+/*
+ * $LATSCOPE @args (NULL-terminated) to completion within RUN_TIMEOUT_S;
+ * with @shell_redirect (e.g. "> /dev/full"), run through sh with it.
+ */
+struct proc *run_latscope(char *const args[], const char *shell_redirect);
 
 /*
  * latscope record -p on a workload started with --wait-signal: start the

@@ -14,13 +14,7 @@ INTEGRATION_SUITE(bad_input);
 
 static struct proc *latscope(char *const args[])
 {
-	char *argv[32] = { (char *)latscope_bin() };
-
-	for (int i = 0; args[i]; i++) {
-		cr_assert(i + 2 < 32, "too many arguments");
-		argv[i + 1] = args[i];
-	}
-	return run_command(argv, RUN_TIMEOUT_S);
+	return run_latscope(args, NULL);
 }
 
 static int count_lines(const char *s)

@@ -31,7 +31,7 @@ static json_t *syscall_by_nr(json_t *snap, long nr)
 	const char *name;
 	json_t *row;
 
-	json_object_foreach(jpath(snap, "syscalls"), name, row)
+	json_object_foreach (jpath(snap, "syscalls"), name, row)
 		if (json_integer_value(json_object_get(row, "nr")) == nr)
 			return row;
 	return NULL;

@@ -14,25 +14,13 @@ INTEGRATION_SUITE(write_failures);
 
 static struct proc *latscope(char *const args[])
 {
-	char *argv[64] = { (char *)latscope_bin() };
-
-	for (int i = 0; args[i]; i++) {
-		cr_assert(i + 2 < 64, "too many arguments");
-		argv[i + 1] = args[i];
-	}
-	return run_command(argv, RUN_TIMEOUT_S);
+	return run_latscope(args, NULL);
 }
 
-/* latscope ARGS with its stdout on /dev/full (through sh, which execs it). */
+/* latscope ARGS with its stdout on /dev/full. */
 static struct proc *latscope_to_dev_full(char *const args[])
 {
-	char *argv[64] = { "sh", "-c", "exec \"$0\" \"$@\" > /dev/full", (char *)latscope_bin() };
-
-	for (int i = 0; args[i]; i++) {
-		cr_assert(i + 5 < 64, "too many arguments");
-		argv[i + 4] = args[i];
-	}
-	return run_command(argv, RUN_TIMEOUT_S);
+	return run_latscope(args, "> /dev/full");
 }
 
 /*
@@ -61,7 +49,8 @@ static const char *good_snapshot(void)
 {
 	const char *path = strf("%s/good.json", temp_dir());
 
-	assert_exit(record_command(sysload_cmd("getppid 1000"), (char *[]){ "-o", (char *)path, NULL }),
+	assert_exit(record_command(sysload_cmd("getppid 1000"),
+				   (char *[]){ "-o", (char *)path, NULL }),
 		    0);
 	return path;
 }
@@ -102,7 +91,8 @@ Test(write_failures, junit_that_does_not_fit)
 Test(write_failures, snapshot_on_full_fs_before_tracing)
 {
 	const char *dir = full_fs_dir(0), *out = strf("%s/snap.json", dir);
-	struct proc *p = record_command(sysload_cmd("getppid 10"), (char *[]){ "-o", (char *)out, NULL });
+	struct proc *p =
+		record_command(sysload_cmd("getppid 10"), (char *[]){ "-o", (char *)out, NULL });
 
 	assert_fails_once(p, 1, strf("cannot write %s: " NO_SPACE, out));
 	cr_assert_null(strstr(p->err.data, "tracing"), "traced for nothing:\n%s", p->err.data);
@@ -143,8 +133,9 @@ Test(write_failures, jsonl_line_that_does_not_fit_is_taken_back)
 Test(write_failures, jsonl_first_line_that_does_not_fit_leaves_no_file)
 {
 	const char *dir = full_fs_dir(1), *out = strf("%s/snap.jsonl", dir);
-	struct proc *p = record_command(sysload_cmd("exit-after 60000"),
-					(char *[]){ "-i", "1", "--jsonl", "-o", (char *)out, NULL });
+	struct proc *p =
+		record_command(sysload_cmd("exit-after 60000"),
+			       (char *[]){ "-i", "1", "--jsonl", "-o", (char *)out, NULL });
 
 	assert_fails_once(p, 1, strf("cannot write %s: " NO_SPACE, out));
 	assert_only_file(dir, NULL);
@@ -153,8 +144,8 @@ Test(write_failures, jsonl_first_line_that_does_not_fit_leaves_no_file)
 /* The reproducer: `record -p PID -d 1 > /dev/full` exited 0. */
 Test(write_failures, report_to_full_stdout)
 {
-	struct proc *workload =
-		proc_start((char *[]){ (char *)workload_bin("sysload"), "exit-after", "5000", NULL });
+	struct proc *workload = proc_start(
+		(char *[]){ (char *)workload_bin("sysload"), "exit-after", "5000", NULL });
 	struct proc *p = latscope_to_dev_full(
 		(char *[]){ "record", "-p", (char *)strf("%d", workload->pid), "-d", "1", NULL });
 
@@ -164,8 +155,8 @@ Test(write_failures, report_to_full_stdout)
 /* Interval reports nobody can read end the trace at the first one. */
 Test(write_failures, interval_reports_to_full_stdout_end_the_trace)
 {
-	struct proc *p = latscope_to_dev_full(
-		(char *[]){ "record", "-c", (char *)sysload_cmd("exit-after 60000"), "-i", "1", NULL });
+	struct proc *p = latscope_to_dev_full((char *[]){
+		"record", "-c", (char *)sysload_cmd("exit-after 60000"), "-i", "1", NULL });
 
 	assert_fails_once(p, 1, "cannot write to stdout: " NO_SPACE);
 }
@@ -187,10 +178,10 @@ Test(write_failures, check_and_diff_tables_to_full_stdout)
 							   "--assert", "syscalls.count > 0",
 							   NULL }),
 			  2, "cannot write to stdout: " NO_SPACE);
+	assert_fails_once(
+		latscope_to_dev_full((char *[]){ "diff", (char *)good, (char *)good, NULL }), 2,
+		"cannot write to stdout: " NO_SPACE);
 	assert_fails_once(latscope_to_dev_full(
-				  (char *[]){ "diff", (char *)good, (char *)good, NULL }),
-			  2, "cannot write to stdout: " NO_SPACE);
-	assert_fails_once(latscope_to_dev_full((char *[]){ "diff", "--json", (char *)good,
-							   (char *)good, NULL }),
+				  (char *[]){ "diff", "--json", (char *)good, (char *)good, NULL }),
 			  2, "cannot write to stdout: " NO_SPACE);
 }

@@ -75,18 +75,29 @@ static int open_stream(struct output_file *out, int fd)
 	return err;
 }
 
-int output_file_open(struct output_file *out, const char *path)
+/* 1 when @path was opened in place (or -errno), 0 when it is a file for @mode. */
+static int start(struct output_file *out, const char *path, enum output_mode mode, int flags)
 {
-	int fd, err;
+	int fd;
 
-	*out = (struct output_file){ .path = path, .mode = OUTPUT_REPLACE };
+	*out = (struct output_file){ .path = path, .mode = mode };
 	if (!*path)
 		return -ENOENT;
-	if (is_in_place(path)) {
-		out->mode = OUTPUT_IN_PLACE;
-		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-		return fd < 0 ? -errno : open_stream(out, fd);
-	}
+	if (!is_in_place(path))
+		return 0;
+	out->mode = OUTPUT_IN_PLACE;
+	fd = open(path, O_WRONLY | O_CLOEXEC | flags);
+	if (fd < 0)
+		return -errno;
+	return open_stream(out, fd) ?: 1;
+}
+
+int output_file_open(struct output_file *out, const char *path)
+{
+	int fd, err = start(out, path, OUTPUT_REPLACE, O_TRUNC);
+
+	if (err)
+		return err < 0 ? err : 0;
 	err = temp_name(out->tmp, sizeof(out->tmp), path);
 	if (err)
 		return err;
@@ -101,17 +112,11 @@ int output_file_open(struct output_file *out, const char *path)
 
 int output_file_open_append(struct output_file *out, const char *path)
 {
+	int fd, err = start(out, path, OUTPUT_APPEND, O_APPEND);
 	struct stat st;
-	int fd;
 
-	*out = (struct output_file){ .path = path, .mode = OUTPUT_APPEND };
-	if (!*path)
-		return -ENOENT;
-	if (is_in_place(path)) {
-		out->mode = OUTPUT_IN_PLACE;
-		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-		return fd < 0 ? -errno : open_stream(out, fd);
-	}
+	if (err)
+		return err < 0 ? err : 0;
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	out->created = fd >= 0;
 	if (fd < 0 && errno == EEXIST)
