@@ -189,9 +189,11 @@ sanitize-build:
 sanitize-unit-test: sanitize-build
 	$(SAN_BUILD)/tests/unit_tests --jobs 2
 
+# The tests find the demo tools next to $$LATSCOPE: the plain ones.
 sanitize-test: deps
 	@$(MAKE) --no-print-directory all $(INTEG_BIN)
 	@$(MAKE) --no-print-directory sanitize-unit-test
+	@ln -sfn $(CURDIR)/$(BUILD)/tools $(SAN_BUILD)/tools
 	LATSCOPE=$(CURDIR)/$(SAN_BUILD)/latscope WORKLOADS=$(CURDIR)/$(BUILD)/workloads \
 		$(INTEG_BIN) --jobs 1
 
