@@ -5,6 +5,8 @@
 #   make test    deps + build + unit tests + root integration tests
 #   make demo    deps + build + trace the bundled demo workload
 #   make bench   deps + build + latscope vs libbpf-tools/bpftrace/untraced
+#   make fuzz    libFuzzer on every parser of untrusted input (FUZZ_SECONDS each)
+#   make sanitize-test   ASan+UBSan+LSan latscope: unit tests, then the integration suite
 
 ARCH        ?= $(shell uname -m | sed 's/aarch64/arm64/')
 BPF_ARCH    := $(subst x86_64,x86,$(ARCH))
@@ -14,7 +16,10 @@ BPFTOOL     ?= bpftool
 CC          ?= cc
 
 CFLAGS      ?= -O2 -g
-CFLAGS      += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -D_GNU_SOURCE
+# Sanitizers for a whole build, compile and link: set by make fuzz and make
+# sanitize-test, each in a build directory of its own.
+SANITIZE    ?=
+CFLAGS      += $(SANITIZE) -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -D_GNU_SOURCE
 XML_CFLAGS  := $(shell pkg-config --cflags libxml-2.0 2>/dev/null || echo -I/usr/include/libxml2)
 CPPFLAGS    += -I$(BUILD) -Ibpf -Iuser $(XML_CFLAGS)
 # ncurses for `latscope top`: the wide-character build and its terminfo library.
@@ -51,17 +56,18 @@ TOOLS_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 libcriterion-dev libjansson-dev libxml2-dev make gcc util-linux \
                 libmicrohttpd-dev prometheus libstdc++6 e2fsprogs mount \
-                libncurses-dev tmux clang-format libxml2-utils \
+                libncurses-dev tmux clang-format libclang-rt-14-dev libxml2-utils \
                 librsvg2-bin libpng-dev scdoc bash-completion zsh \
                 nginx wrk
-BENCH_PACKAGES := libbpf-tools bpftrace time
+BENCH_PACKAGES := libbpf-tools bpftrace time heaptrack
 # make bench runs tools/bench/CASE.sh for each; BENCH_CASES=syscalls picks one.
 BENCH_CASES ?= syscalls uprobe resources requests snapshots
 
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
 .PHONY: all deps bench-deps test format format-check layers unit-test integration-test demo bench vmlinux clean \
-	man install packaging-check
+	man install packaging-check fuzz fuzz-build fuzz-smoke sanitize-build \
+	sanitize-unit-test sanitize-test
 
 all: $(BUILD)/latscope $(WORKLOADS) $(TOOLS_BINS) $(BUILD)/latscope.1
 
@@ -124,7 +130,7 @@ $(BUILD)/workloads/funcs-debuglink: $(BUILD)/workloads/funcs
 	objcopy --only-keep-debug $< $@.debug
 	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
 
-$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(USER_OBJS) | $(BUILD)/tests
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h bpf/*.h) $(USER_OBJS) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcriterion -lpng
 
 $(INTEG_BIN): $(INTEG_SRCS) tests/integration/run.h | $(BUILD)/tests
@@ -134,7 +140,64 @@ $(INTEG_BIN): $(INTEG_SRCS) tests/integration/run.h | $(BUILD)/tests
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(INTEG_BIN)
-	@$(MAKE) --no-print-directory format-check layers unit-test packaging-check integration-test
+	@$(MAKE) --no-print-directory format-check layers unit-test packaging-check fuzz-smoke integration-test
+
+# libFuzzer, one harness per parser of untrusted input: tests/fuzz/fuzz_NAME.c
+# (exporting LLVMFuzzerTestOneInput) with its seeds in tests/fuzz/corpus/NAME/.
+# A new file there is a new target; FUZZ_TARGETS=http picks some. Built with
+# clang against latscope's objects compiled for fuzzing, in build-fuzz/.
+FUZZ_TARGETS       ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BUILD         := build-fuzz
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+# UBSan aborts, so undefined behaviour is a crash the fuzzer keeps.
+SAN_FLAGS          := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+                      -fno-omit-frame-pointer
+FUZZ_BINS           = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
+
+# Inside the fuzz build (BUILD=build-fuzz): one rule for every harness.
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(USER_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz $< $(USER_OBJS) -o $@ $(LDLIBS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+		SANITIZE="-fsanitize=fuzzer-no-link $(SAN_FLAGS)" $(FUZZ_BINS)
+
+# Each target for FUZZ_SECONDS (or SECONDS=...), from the committed seeds;
+# what it finds new goes to build-fuzz/corpus/NAME, crashes to build-fuzz/crashes/.
+# tools/fuzz.sh: BINARY CORPUS SECONDS OUT_DIR
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		tools/fuzz.sh $(FUZZ_BUILD)/fuzz/fuzz_$$t tests/fuzz/corpus/$$t \
+			$(FUZZ_SECONDS) $(FUZZ_BUILD) || exit 1; done
+
+# make test: a few seconds each, so a parser change that crashes on a seed
+# or on what the fuzzer reaches from them fails the build.
+fuzz-smoke: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		tools/fuzz.sh $(FUZZ_BUILD)/fuzz/fuzz_$$t tests/fuzz/corpus/$$t \
+			$(FUZZ_SMOKE_SECONDS) $(FUZZ_BUILD) || exit 1; done
+
+# ASan+UBSan+LSan: latscope and the unit tests built with clang in build-san/;
+# the integration suite (plain workloads, plain test binary) runs against
+# that latscope. Integration tests need the machine-wide lock (see README).
+SAN_BUILD := build-san
+sanitize-build:
+	@$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CC=clang SANITIZE="$(SAN_FLAGS)" \
+		$(SAN_BUILD)/latscope $(SAN_BUILD)/tests/unit_tests
+
+sanitize-unit-test: sanitize-build
+	$(SAN_BUILD)/tests/unit_tests --jobs 2
+
+# The tests find the demo tools next to $$LATSCOPE: the plain ones.
+sanitize-test: deps
+	@$(MAKE) --no-print-directory all $(INTEG_BIN)
+	@$(MAKE) --no-print-directory sanitize-unit-test
+	@ln -sfn $(CURDIR)/$(BUILD)/tools $(SAN_BUILD)/tools
+	LATSCOPE=$(CURDIR)/$(SAN_BUILD)/latscope WORKLOADS=$(CURDIR)/$(BUILD)/workloads \
+		$(INTEG_BIN) --jobs 1
 
 # C sources follow .clang-format (the kernel's style, as latscope writes it).
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^vmlinux/' || \
@@ -198,4 +261,4 @@ vmlinux:
 	tools/gen_vmlinux.sh vmlinux/$(ARCH)/vmlinux.h
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) $(SAN_BUILD)

@@ -10,22 +10,14 @@
 
 #include "common.bpf.h"
 #include "lat_record.h"
+#include "map_init.h"
 
 /* Seeds new map entries; too large for the 512-byte BPF stack. */
 static const struct lat_stats lat_stats_zero;
 
 static __always_inline struct lat_stats *lat_stats_lookup_or_init(void *map, __u32 key)
 {
-	struct lat_stats *stats = bpf_map_lookup_elem(map, &key);
-
-	if (stats)
-		return stats;
-	/* -EEXIST just means another CPU created it first. */
-	bpf_map_update_elem(map, &key, &lat_stats_zero, BPF_NOEXIST);
-	stats = bpf_map_lookup_elem(map, &key);
-	if (!stats)
-		health_inc(HEALTH_STATS_FULL);
-	return stats;
+	return map_lookup_or_init(map, &key, &lat_stats_zero);
 }
 
 static __always_inline void lat_stats_add(void *map, __u32 key, __u64 ns, bool failed)

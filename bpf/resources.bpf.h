@@ -7,6 +7,7 @@
 #define LATSCOPE_RESOURCES_BPF_H
 
 #include "common.bpf.h"
+#include "map_init.h"
 
 /*
  * The counters of @tgid in @map (a per-CPU hash keyed by tgid), created
@@ -14,16 +15,7 @@
  */
 static __always_inline void *counts_of(void *map, __u32 tgid, const void *zero)
 {
-	void *counts = bpf_map_lookup_elem(map, &tgid);
-
-	if (counts)
-		return counts;
-	/* -EEXIST just means another CPU created it first. */
-	bpf_map_update_elem(map, &tgid, zero, BPF_NOEXIST);
-	counts = bpf_map_lookup_elem(map, &tgid);
-	if (!counts)
-		health_inc(HEALTH_STATS_FULL);
-	return counts;
+	return map_lookup_or_init(map, &tgid, zero);
 }
 
 static __always_inline __u32 current_tgid(void)

@@ -83,10 +83,16 @@ static __always_inline struct lat_stats *syscall_stats_of(__u32 nr)
 			health_inc(HEALTH_STATS_FULL);
 			return NULL;
 		}
-		/* Another CPU may have won the race: use its slot, waste ours. */
+		/*
+		 * Another CPU may have won the race: use its slot, and give
+		 * ours back unless a third CPU took one since (then it is
+		 * wasted), so that races cannot use up the slots.
+		 */
 		raced = __sync_val_compare_and_swap(&syscall_slot_of[nr], 0, slot);
-		if (raced)
+		if (raced) {
+			__sync_val_compare_and_swap(&syscall_slots_taken, slot, slot - 1);
 			slot = raced;
+		}
 	}
 	idx = slot - 1;
 	return bpf_map_lookup_elem(&syscall_stats, &idx);
@@ -95,13 +101,10 @@ static __always_inline struct lat_stats *syscall_stats_of(__u32 nr)
 static __always_inline void count_errno(__u32 nr, long ret)
 {
 	struct syscall_errno_key key = { .nr = nr, .err = -ret };
-	__u64 one = 1, *count;
+	__u64 zero = 0, *count = map_lookup_or_init(&syscall_errnos, &key, &zero);
 
-	count = bpf_map_lookup_elem(&syscall_errnos, &key);
 	if (count)
 		*count += 1;
-	else if (bpf_map_update_elem(&syscall_errnos, &key, &one, BPF_NOEXIST))
-		health_inc(HEALTH_STATS_FULL);
 }
 
 static __always_inline void report_slow(const struct syscall_entry *entry, long ret, __u64 now,

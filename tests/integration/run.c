@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -61,6 +64,7 @@ static void remove_dir(const char *dir)
 	while ((e = readdir(d)))
 		unlinkat(dirfd(d), e->d_name, 0);
 	closedir(d);
+	umount2(dir, MNT_DETACH); /* a full_fs_dir(); EINVAL for the others */
 	rmdir(dir);
 }
 
@@ -88,6 +92,55 @@ const char *temp_dir(void)
 	cr_assert(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
 	temp_dirs[n_temp_dirs++] = dir;
 	return dir;
+}
+
+void assert_only_file(const char *dir, const char *keep)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	cr_assert(d, "opendir %s: %s", dir, strerror(errno));
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		cr_assert(keep && !strcmp(e->d_name, keep),
+			  "stray file %s/%s (a temp file left behind?)", dir, e->d_name);
+	}
+	closedir(d);
+}
+
+void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert(f, "%s: %s", path, strerror(errno));
+	fputs(text, f);
+	cr_assert(!fclose(f), "%s: %s", path, strerror(errno));
+}
+
+const char *full_fs_dir(int free_pages)
+{
+	const char *dir = temp_dir(), *fill = strf("%s/fill", dir), *out = strf("%s/out", dir);
+	long page = sysconf(_SC_PAGESIZE);
+	static char zeros[4096];
+	int fd;
+
+	/* Private mounts: no one else sees this one, and it ends with the test. */
+	cr_assert(!unshare(CLONE_NEWNS), "unshare: %s", strerror(errno));
+	cr_assert(!mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), "mount: %s", strerror(errno));
+	cr_assert(!mount("tmpfs", dir, "tmpfs", 0, strf("size=%ld", (free_pages + 4) * page)),
+		  "mount tmpfs: %s", strerror(errno));
+	fd = open(fill, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert(fd >= 0, "%s: %s", fill, strerror(errno));
+	/* Page by page until the file system is full, then give back @free_pages. */
+	while (write(fd, zeros, sizeof(zeros)) == (ssize_t)sizeof(zeros))
+		;
+	cr_assert(errno == ENOSPC, "filling %s: %s", dir, strerror(errno));
+	cr_assert(!ftruncate(fd, lseek(fd, 0, SEEK_END) / page * page - free_pages * page));
+	close(fd);
+	/* Directories take no pages: the test's files alone are in here. */
+	cr_assert(!mkdir(out, 0755), "mkdir %s: %s", out, strerror(errno));
+	return out;
 }
 
 double mono_s(void)
@@ -189,6 +242,18 @@ static void capture_read(struct capture *c)
 			return;
 		capture_close(c);
 	}
+}
+
+const char *read_text(const char *path)
+{
+	struct capture c;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	capture_init(&c, fd);
+	capture_read(&c);
+	return c.data;
 }
 
 static void note_status(struct proc *p, int status)
@@ -407,6 +472,20 @@ struct traced trace_pid(const char *workload, char *const workload_args[], char 
 	proc_wait(t.workload, RUN_TIMEOUT_S);
 	proc_wait(t.tracer, RUN_TIMEOUT_S);
 	return t;
+}
+
+struct proc *run_latscope(char *const args[], const char *shell_redirect)
+{
+	char *argv[MAX_ARGS] = { "sh", "-c", NULL };
+	int first = 0;
+
+	if (shell_redirect) {
+		argv[2] = (char *)strf("exec \"$0\" \"$@\" %s", shell_redirect);
+		first = 3;
+	}
+	argv[first] = (char *)latscope_bin();
+	copy_args(argv, first + 1, args);
+	return run_command(argv, RUN_TIMEOUT_S);
 }
 
 struct proc *record_command(const char *cmd, char *const opts[])

@@ -68,6 +68,19 @@ const char *strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A fresh directory under /tmp, removed with its files after the test. */
 const char *temp_dir(void);
 
+/* Fails on any name in @dir but @keep (NULL: the directory must be empty). */
+void assert_only_file(const char *dir, const char *keep);
+void write_text(const char *path, const char *text);
+/* A file's whole text (lives until the test ends), or NULL if it cannot be read. */
+const char *read_text(const char *path);
+/*
+ * A directory on a tmpfs of its own, full but for @free_pages pages,
+ * mounted in a private mount namespace of the test (its children, latscope
+ * among them, see it; nothing else does). Writes past those pages fail
+ * with ENOSPC.
+ */
+const char *full_fs_dir(int free_pages);
+
 double mono_s(void);
 
 /*
@@ -92,6 +105,11 @@ void proc_forget(struct proc *p);
 
 /* Run a command to completion within @timeout_s (argv NULL-terminated). */
 struct proc *run_command(char *const argv[], double timeout_s);
+/*
+ * $LATSCOPE @args (NULL-terminated) to completion within RUN_TIMEOUT_S;
+ * with @shell_redirect (e.g. "> /dev/full"), run through sh with it.
+ */
+struct proc *run_latscope(char *const args[], const char *shell_redirect);
 
 /*
  * latscope record -p on a workload started with --wait-signal: start the

@@ -14,13 +14,7 @@ INTEGRATION_SUITE(bad_input);
 
 static struct proc *latscope(char *const args[])
 {
-	char *argv[32] = { (char *)latscope_bin() };
-
-	for (int i = 0; args[i]; i++) {
-		cr_assert(i + 2 < 32, "too many arguments");
-		argv[i + 1] = args[i];
-	}
-	return run_command(argv, RUN_TIMEOUT_S);
+	return run_latscope(args, NULL);
 }
 
 static int count_lines(const char *s)
@@ -158,4 +152,138 @@ Test(bad_input, pid_not_a_number)
 {
 	assert_usage_error(latscope((char *[]){ "record", "-p", "abc", NULL }),
 			   "invalid PID list 'abc'");
+}
+
+/* -o '' used to pass the early check (a temp file ".tmp.PID" in the cwd) and fail after -d. */
+Test(bad_input, empty_output_name)
+{
+	assert_usage_error(latscope((char *[]){ "record", "-p", "1", "-d", "30", "-o", "", NULL }),
+			   "empty file name for -o");
+}
+
+/*
+ * The bad-input matrix: every way of getting the command line or an input
+ * file wrong that is found before tracing, each with its exit code and
+ * its one line. "@name" stands for a file of the test's own directory:
+ * good.json (a valid snapshot), garbage.json, other.json (JSON, not a
+ * snapshot), reqs.txt (a requirements file with a mistake).
+ */
+struct bad_case {
+	const char *args[12];
+	int code;
+	const char *error;
+	bool usage; /* a usage error: its one line points at the help */
+};
+
+static const struct bad_case matrix[] = {
+	{ { "bogus" }, 2, "unknown command 'bogus'", true },
+	{ { "record" }, 2, "no target: give -p PID or -c CMD", true },
+	{ { "record", "-p", "1", "-c", "x" }, 2, "-p and -c exclude each other", true },
+	{ { "record", "-c", "" }, 2, "empty command for -c", true },
+	{ { "record", "-p", "0" }, 2, "invalid PID list '0'", true },
+	{ { "record", "-p", "1,,2" }, 2, "invalid PID list '1,,2'", true },
+	{ { "record", "-p", "99999999999" }, 2, "invalid PID list '99999999999'", true },
+	{ { "record", "-p", "1", "-d", "abc" }, 2, "invalid duration 'abc'", true },
+	{ { "record", "-p", "1", "-d", "-5" }, 2, "invalid duration '-5'", true },
+	{ { "record", "-p", "1", "-i", "0" }, 2, "invalid interval '0'", true },
+	{ { "record", "-p", "1", "--slow", "0" }, 2, "invalid --slow '0'", true },
+	{ { "record", "-p", "1", "--ringbuf-size", "1000" },
+	  2,
+	  "invalid --ringbuf-size '1000'",
+	  true },
+	{ { "record", "-p", "1", "--keep", "-1" }, 2, "invalid --keep '-1'", true },
+	{ { "record", "-p", "1", "--listen", "nonsense" }, 2, "invalid --listen 'nonsense'", true },
+	{ { "record", "-p", "1", "--buckets", "5ms,1ms" }, 2, "invalid --buckets '5ms,1ms'", true },
+	{ { "record", "-p", "1", "-u", "" }, 2, "invalid -u ''", true },
+	{ { "record", "-p", "1", "-u", "lib:" }, 2, "invalid -u 'lib:'", true },
+	{ { "record", "-p", "1", "--jsonl" }, 2, "--jsonl needs -o FILE or --json", true },
+	{ { "record", "-p", "1", "--alert", "sycalls.read.p99 < 1ms" },
+	  2,
+	  "unknown name 'sycalls'",
+	  true },
+	{ { "top", "-p", "1", "--warn", "abc" }, 2, "invalid --warn 'abc'", true },
+	{ { "check", "--snapshot", "@good.json" }, 2, "no requirements", true },
+	{ { "check", "--snapshot", "@good.json", "--assert", "sycalls.read.p99 < 1ms" },
+	  2,
+	  "--assert: column 1: unknown name 'sycalls'" },
+	{ { "check", "--snapshot", "@good.json", "--assert", "syscalls.read.p99 < 5" },
+	  2,
+	  "column 19: a duration needs a unit" },
+	{ { "check", "--snapshot", "@good.json", "--assert", "syscalls.read.p99 <" },
+	  2,
+	  "column 20: expected a number" },
+	{ { "check", "--snapshot", "@good.json", "--requirements", "@reqs.txt" },
+	  2,
+	  "reqs.txt:2: column 38: no space before a unit: write 50ms" },
+	{ { "check", "--snapshot", "@good.json", "--requirements", "/nonexistent" },
+	  2,
+	  "cannot read /nonexistent" },
+	{ { "check", "--snapshot", "/nonexistent", "--assert", "syscalls.count > 0" },
+	  2,
+	  "cannot read snapshot /nonexistent" },
+	{ { "check", "--snapshot", "@garbage.json", "--assert", "syscalls.count > 0" },
+	  2,
+	  "garbage.json: line 1" },
+	{ { "check", "--snapshot", "@other.json", "--assert", "syscalls.count > 0" },
+	  2,
+	  "other.json: not a latscope snapshot" },
+	{ { "check", "--snapshot", "@good.json", "--assert", "syscalls.count > 0", "-p", "1" },
+	  2,
+	  "--snapshot takes no tracing options ('-p')" },
+	{ { "check", "--snapshot", "@good.json", "--assert", "syscalls.count > 0", "--junit", "" },
+	  2,
+	  "cannot write '': No such file or directory" },
+	{ { "check", "--snapshot", "@good.json", "--assert", "syscalls.count > 0", "--junit",
+	    "/nonexistent/j.xml" },
+	  2,
+	  "cannot write /nonexistent/j.xml: No such file or directory" },
+	{ { "check", "-p", "1", "-i", "1", "--assert", "syscalls.count > 0" },
+	  2,
+	  "-i and --jsonl do not apply" },
+	{ { "diff", "@good.json" }, 2, "diff needs two snapshots", true },
+	{ { "diff", "@good.json", "/nonexistent" }, 2, "cannot read snapshot /nonexistent" },
+	{ { "diff", "@good.json", "@garbage.json" }, 2, "garbage.json: line 1" },
+	{ { "diff", "--max-regression", "abc", "@good.json", "@good.json" },
+	  2,
+	  "invalid --max-regression 'abc'" },
+};
+
+static void write_matrix_files(const char *dir)
+{
+	write_text(strf("%s/good.json", dir),
+		   "{\"schema\": \"latscope.snapshot\", \"version\": 1, \"syscalls\": {}}\n");
+	write_text(strf("%s/garbage.json", dir), "garbage\n");
+	write_text(strf("%s/other.json", dir), "{\"schema\": \"something else\"}\n");
+	write_text(strf("%s/reqs.txt", dir), "syscalls.count > 0\n"
+					     "read latency: syscalls.read.p99 < 50 ms\n");
+}
+
+Test(bad_input, matrix)
+{
+	const char *dir = temp_dir();
+
+	write_matrix_files(dir);
+	for (size_t i = 0; i < sizeof(matrix) / sizeof(matrix[0]); i++) {
+		const struct bad_case *c = &matrix[i];
+		char *args[13] = { NULL };
+		struct proc *p;
+
+		for (int a = 0; c->args[a]; a++)
+			args[a] = c->args[a][0] == '@' ? (char *)strf("%s/%s", dir, c->args[a] + 1)
+						       : (char *)c->args[a];
+		p = latscope(args);
+		assert_exit(p, c->code);
+		cr_assert(!strncmp(p->err.data, "latscope: ", 10) &&
+				  strstr(p->err.data, c->error) &&
+				  strstr(p->err.data, c->error) < strchrnul(p->err.data, '\n'),
+			  "latscope %s ...: the first line does not say \"%s\":\n%s", c->args[0],
+			  c->error, p->err.data);
+		cr_assert(count_lines(p->err.data) == 1 &&
+				  (!c->usage || strstr(p->err.data, "--help)")),
+			  "latscope %s ... (\"%s\"): %s:\n%s", c->args[0], c->error,
+			  c->usage ? "not one line pointing at --help" : "more than one line",
+			  p->err.data);
+		cr_assert_str_eq(p->out.data, "", "latscope %s ... wrote on stdout", c->args[0]);
+		proc_forget(p);
+	}
 }

@@ -14,31 +14,6 @@
 
 INTEGRATION_SUITE(output);
 
-/* Names in @dir other than @keep; fails on the first stray one. */
-static void assert_only_file(const char *dir, const char *keep)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	cr_assert(d, "opendir %s: %s", dir, strerror(errno));
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		cr_assert_str_eq(e->d_name, keep, "stray file %s/%s (a temp file left behind?)",
-				 dir, e->d_name);
-	}
-	closedir(d);
-}
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	cr_assert(f, "%s: %s", path, strerror(errno));
-	fputs(text, f);
-	fclose(f);
-}
-
 /* The old file is replaced whole: it never parses as half old, half new. */
 Test(output, snapshot_file_replaced_atomically)
 {

@@ -20,6 +20,11 @@ struct record {
 	const char *heatmap;	  /* --heatmap FILE */
 	const char *heatmap_row;  /* --heatmap-row ROW */
 	struct timeline timeline; /* the intervals, for --heatmap */
+	/*
+	 * An output failed (already reported): the trace stops, and what
+	 * failed is not tried again, so the failure is one line.
+	 */
+	bool text_failed, snapshot_failed;
 };
 
 static void on_event(void *ctx, struct model *model, int rec_type, const void *item)
@@ -42,12 +47,14 @@ static int write_snapshot(struct record *r, struct model *model)
 
 	if (!snap) {
 		print_error("cannot build the JSON snapshot");
+		r->snapshot_failed = true;
 		return -ENOMEM;
 	}
 	if (r->alerts.n)
 		json_object_set_new(snap, "alerts", alerts_json(&r->alerts));
 	err = trace_run_emit(r->cli, snap);
 	json_decref(snap);
+	r->snapshot_failed = err != 0;
 	return err;
 }
 
@@ -63,17 +70,26 @@ static int add_heatmap_column(struct record *r, struct model *model)
 	return err;
 }
 
+/* The report on stdout; a lost one is main()'s to report, at the end. */
+static int write_report(struct record *r, struct model *model, enum model_window window)
+{
+	if (!r->text || r->text_failed)
+		return 0;
+	r->text_failed = report_text_print(r->text, model, window) != 0;
+	return r->text_failed ? -EIO : 0;
+}
+
+/* A failed output ends the trace: nobody would see the rest of it. */
 static int on_interval(void *ctx, struct model *model)
 {
 	struct record *r = ctx;
+	int err = write_report(r, model, WINDOW_INTERVAL);
 
-	if (r->text)
-		report_text_print(r->text, model, WINDOW_INTERVAL);
-	if (r->heatmap && add_heatmap_column(r, model))
-		return -ENOMEM;
-	if (r->cli->output || (r->cli->json_stdout && r->cli->jsonl))
-		return write_snapshot(r, model);
-	return 0;
+	if (!err && r->heatmap && add_heatmap_column(r, model))
+		err = -ENOMEM;
+	if (!err && (r->cli->output || (r->cli->json_stdout && r->cli->jsonl)))
+		err = write_snapshot(r, model);
+	return err;
 }
 
 /* Judges the alerts over the tick that just ended; prints what changed. */
@@ -164,9 +180,8 @@ int do_record(int argc, char **argv)
 	}
 	session = trace_run_session(run);
 	err = session_run(session);
-	if (r.text)
-		report_text_print(r.text, session_model(session), WINDOW_TOTAL);
-	if (r.text && r.hist)
+	write_report(&r, session_model(session), WINDOW_TOTAL);
+	if (r.text && r.hist && !r.text_failed)
 		hist_text_report(r.text, session_model(session), WINDOW_TOTAL);
 	if (r.heatmap && !add_heatmap_column(&r, session_model(session)) &&
 	    timeline_render(&r.timeline, r.heatmap_row, 40, r.heatmap, r.events, why,
@@ -174,9 +189,9 @@ int do_record(int argc, char **argv)
 		print_error("%s", why);
 		err = -EIO;
 	}
-	if ((cli.output || cli.json_stdout) && write_snapshot(&r, session_model(session)))
-		err = -EIO;
-	rc = err ? EXIT_FAILURE_RUN : EXIT_OK;
+	if ((cli.output || cli.json_stdout) && !r.snapshot_failed)
+		write_snapshot(&r, session_model(session));
+	rc = err || r.text_failed || r.snapshot_failed ? EXIT_FAILURE_RUN : EXIT_OK;
 out:
 	trace_run_free(run);
 	trace_cli_free(&cli);

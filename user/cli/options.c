@@ -238,6 +238,8 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli, bool 
 				    arg);
 		return PARSE_OK;
 	case 'o':
+		if (!*arg)
+			return fail(err, len, "empty file name for -o");
 		cli->output = arg;
 		return PARSE_OK;
 	case OPT_JSON:
@@ -323,7 +325,11 @@ enum parse_result trace_cli_parse(int argc, char **argv, struct trace_settings *
 	cli->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
 	cli->keep_events = DEFAULT_KEEP_EVENTS;
 	metrics_config_init(&cli->metrics);
-	optind = 1;
+	/*
+	 * 0, not 1: glibc then also forgets a short-option cluster ("-vf")
+	 * that an earlier parse stopped in, which points into its argv.
+	 */
+	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":p:c:fd:i:o:u:vh", long_options(), NULL)) != -1) {
 		if (opt == '?')

@@ -20,7 +20,10 @@ int trace_run_start(struct trace_settings *cli, const struct session_hooks *hook
 struct session *trace_run_session(struct trace_run *run);
 /* Stops the metrics endpoint and the session; NULL-safe. */
 void trace_run_free(struct trace_run *run);
-/* Writes @snap to -o (atomically, or a JSON line with --jsonl) and --json. */
+/*
+ * Writes @snap to -o (atomically, or a JSON line with --jsonl) and --json.
+ * 0, or -errno after printing the one line for -o (stdout: see main.c).
+ */
 int trace_run_emit(const struct trace_settings *cli, const json_t *snap);
 
 #endif

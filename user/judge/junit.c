@@ -3,7 +3,7 @@
 #include <libxml/xmlwriter.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
+#include "base/output_file.h"
 #include "judge/junit.h"
 
 static int write_case(xmlTextWriterPtr w, const struct check *c)
@@ -60,24 +60,28 @@ static void quiet(void *ctx, const char *fmt, ...)
 {
 }
 
+/*
+ * libxml2 writes into the FILE, which output_file_close() then flushes,
+ * syncs and checks: a write error libxml2 does not report still shows.
+ */
 int junit_write(const char *path, const struct check_list *list, double duration_s)
 {
+	xmlOutputBufferPtr buf;
 	xmlTextWriterPtr w;
-	char tmp[4096];
+	struct output_file out;
 	int err;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	xmlSetGenericErrorFunc(NULL, quiet);
-	errno = 0;
-	w = xmlNewTextWriterFilename(tmp, 0);
-	if (!w)
-		return errno ? -errno : -EIO;
-	err = write_document(w, list, duration_s);
-	xmlFreeTextWriter(w); /* flushes and closes the file */
-	if (!err && rename(tmp, path))
-		err = -errno;
+	err = output_file_open(&out, path);
 	if (err)
-		unlink(tmp);
-	return err;
+		return err;
+	xmlSetGenericErrorFunc(NULL, quiet);
+	buf = xmlOutputBufferCreateFile(out.f, NULL);
+	w = buf ? xmlNewTextWriter(buf) : NULL;
+	if (!w) {
+		xmlOutputBufferClose(buf);
+		return output_file_close(&out, -ENOMEM);
+	}
+	err = write_document(w, list, duration_s);
+	xmlFreeTextWriter(w); /* flushes into out.f, which stays open */
+	return output_file_close(&out, err);
 }

@@ -1,13 +1,11 @@
 // Model -> JSON snapshot, and writing it safely.
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 #include "model/funcs.h"
 #include "views/json/snapshot.h"
+#include "base/output_file.h"
 #include "base/syscall_names.h"
 #include "base/version.h"
 
@@ -292,112 +290,48 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 	return snap;
 }
 
-/* Devices and FIFOs (/dev/stdout, a pipe) are written in place, not replaced. */
-static bool is_special_file(const char *path)
+/* json_dumpf fails on a failed fwrite; output_file_close finds the rest. */
+static int dump(const json_t *snap, FILE *f, bool one_line)
 {
-	struct stat st;
-
-	return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+	errno = 0;
+	if (json_dumpf(snap, f, one_line ? JSON_COMPACT : JSON_INDENT(2)) || fputc('\n', f) == EOF)
+		return errno ? -errno : -EIO;
+	return 0;
 }
 
-static int write_in_place(const char *path, const json_t *snap)
+static int write_output(struct output_file *out, int err, const json_t *snap, bool one_line)
 {
-	FILE *f = fopen(path, "w");
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	if (json_dumpf(snap, f, JSON_INDENT(2)) || fputc('\n', f) == EOF)
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
+	if (err)
+		return err;
+	return output_file_close(out, dump(snap, out->f, one_line));
 }
 
 int snapshot_write_file(const char *path, const json_t *snap)
 {
-	char tmp[4096];
-	int fd, err = 0;
-	FILE *f;
+	struct output_file out;
 
-	if (is_special_file(path))
-		return write_in_place(path, snap);
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
-	if (json_dumpf(snap, f, JSON_INDENT(2)) || fputc('\n', f) == EOF || fflush(f) || fsync(fd))
-		err = errno ? -errno : -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return write_output(&out, output_file_open(&out, path), snap, false);
 }
 
 int snapshot_append_line(const char *path, const json_t *snap)
 {
-	FILE *f = fopen(path, "a");
-	int err = 0;
+	struct output_file out;
 
-	if (!f)
-		return -errno;
-	if (json_dumpf(snap, f, JSON_COMPACT) || fputc('\n', f) == EOF)
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
+	return write_output(&out, output_file_open_append(&out, path), snap, true);
 }
 
 int snapshot_print(FILE *out, const json_t *snap, bool one_line)
 {
-	if (json_dumpf(snap, out, one_line ? JSON_COMPACT : JSON_INDENT(2)))
-		return -EIO;
-	fputc('\n', out);
-	return fflush(out) ? -errno : 0;
+	int err = dump(snap, out, one_line);
+
+	return err ? err : stream_flush(out);
 }
 
 int snapshot_check_writable(const char *path, char *why, size_t len)
 {
-	char tmp[4096];
-	struct stat st;
-	int fd;
+	int err = output_file_check(path);
 
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		snprintf(why, len, "cannot write %s: %s", path, strerror(EISDIR));
-		return -EISDIR;
-	}
-	if (is_special_file(path)) {
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0) {
-			snprintf(why, len, "cannot write %s: %s", path, strerror(errno));
-			return -EACCES;
-		}
-		close(fd);
-		return 0;
-	}
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid()) >= (int)sizeof(tmp)) {
-		snprintf(why, len, "output path too long");
-		return -ENAMETOOLONG;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		int err = -errno;
-
-		snprintf(why, len, "cannot write %s: %s", path, strerror(errno));
-		return err;
-	}
-	close(fd);
-	unlink(tmp);
-	return 0;
+	if (err)
+		snprintf(why, len, "cannot write %s: %s", *path ? path : "''", strerror(-err));
+	return err;
 }

@@ -31,10 +31,14 @@ json_t *snapshot_resources(struct model *model, enum model_window window);
 json_t *snapshot_requests(struct model *model);
 json_t *snapshot_upstreams(struct model *model);
 json_t *snapshot_request_groups(struct model *model, enum model_window window, enum req_role role);
-/* Temp file in the same directory, fsync, rename: never half-written. */
+/*
+ * Temp file in the same directory, fsync, rename: never half-written (see
+ * base/output_file.h). 0 or -errno, @path untouched on failure.
+ */
 int snapshot_write_file(const char *path, const json_t *snap);
-/* One compact line appended (JSON Lines). */
+/* One compact line appended (JSON Lines), whole or not at all. */
 int snapshot_append_line(const char *path, const json_t *snap);
+/* Written and flushed: 0, or -errno when any of it did not reach @out. */
 int snapshot_print(FILE *out, const json_t *snap, bool one_line);
 /*
  * Reading (snapshot_read.c). A snapshot is accepted when its schema is

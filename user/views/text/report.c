@@ -1,6 +1,7 @@
 // Text report: header, syscall table, slow calls, overhead.
 #include <string.h>
 #include "base/format.h"
+#include "base/output_file.h"
 #include "views/text/funcs.h"
 #include "views/text/resources.h"
 #include "views/text/report.h"
@@ -142,7 +143,7 @@ static void print_overhead(FILE *out, struct model *model)
 			(unsigned long long)model->health[HEALTH_TGIDS_FULL], LATSCOPE_MAX_TGIDS);
 }
 
-void report_text_print(FILE *out, struct model *model, enum model_window window)
+int report_text_print(FILE *out, struct model *model, enum model_window window)
 {
 	print_header(out, model, window);
 	print_syscalls(out, model, window);
@@ -152,7 +153,7 @@ void report_text_print(FILE *out, struct model *model, enum model_window window)
 	report_text_resources(out, model, window);
 	print_overhead(out, model);
 	fputc('\n', out);
-	fflush(out);
+	return stream_flush(out);
 }
 
 void report_text_slow_call(FILE *out, const struct model *model, const struct slow_call *call)

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include "model/model.h"
 
-void report_text_print(FILE *out, struct model *model, enum model_window window);
+/* 0, or -errno when the report (or anything before it on @out) was lost. */
+int report_text_print(FILE *out, struct model *model, enum model_window window);
 void report_text_slow_call(FILE *out, const struct model *model, const struct slow_call *call);
 void report_text_proc_event(FILE *out, const struct model *model, const struct proc_event *ev);
 
