@@ -9,8 +9,7 @@
 #include "model/funcs.h"
 #include "views/json/snapshot.h"
 #include "base/syscall_names.h"
-
-#define LATSCOPE_VERSION "0.1.0"
+#include "base/version.h"
 
 static json_t *iso_time(const struct model *model, __u64 mono_ns)
 {
