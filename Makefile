@@ -57,17 +57,19 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 libcriterion-dev libjansson-dev libxml2-dev make gcc util-linux \
                 libmicrohttpd-dev libprotobuf-c-dev protobuf-c-compiler \
                 prometheus libstdc++6 e2fsprogs mount \
-                libncurses-dev tmux clang-format \
+                libncurses-dev tmux clang-format libxml2-utils \
+                librsvg2-bin libpng-dev scdoc bash-completion zsh \
                 nginx wrk
-BENCH_PACKAGES := libbpf-tools bpftrace
+BENCH_PACKAGES := libbpf-tools bpftrace time
 # make bench runs tools/bench/CASE.sh for each; BENCH_CASES=syscalls picks one.
-BENCH_CASES ?= syscalls uprobe resources requests
+BENCH_CASES ?= syscalls uprobe resources requests snapshots
 
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
-.PHONY: FORCE all deps bench-deps test format format-check layers unit-test integration-test demo bench vmlinux clean
+.PHONY: FORCE all deps bench-deps test format format-check layers unit-test integration-test demo bench vmlinux clean \
+	man install packaging-check
 
-all: $(BUILD)/latscope $(WORKLOADS) $(TOOLS_BINS)
+all: $(BUILD)/latscope $(WORKLOADS) $(TOOLS_BINS) $(BUILD)/latscope.1
 
 deps:
 	@tools/install_deps.sh $(DEB_PACKAGES)
@@ -145,7 +147,7 @@ $(BUILD)/workloads/funcs-debuglink: $(BUILD)/workloads/funcs
 	objcopy --strip-all --add-gnu-debuglink=$@.debug $< $@
 
 $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(USER_OBJS) | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcriterion
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcriterion -lpng
 
 $(INTEG_BIN): $(INTEG_SRCS) tests/integration/run.h | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(INTEG_SRCS) -o $@ -ljansson -lcriterion
@@ -154,7 +156,7 @@ $(INTEG_BIN): $(INTEG_SRCS) tests/integration/run.h | $(BUILD)/tests
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(INTEG_BIN)
-	@$(MAKE) --no-print-directory format-check layers unit-test integration-test
+	@$(MAKE) --no-print-directory format-check layers unit-test packaging-check integration-test
 
 # C sources follow .clang-format (the kernel's style, as latscope writes it).
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^vmlinux/' || \
@@ -181,6 +183,29 @@ integration-test: $(INTEG_BIN) all
 		echo "integration tests: not root, so they skip (run as root, or CI=true to make them fail instead)"; fi
 	LATSCOPE=$(CURDIR)/$(BUILD)/latscope WORKLOADS=$(CURDIR)/$(BUILD)/workloads \
 		$(INTEG_BIN) --jobs 1
+
+# The man page, from tools/man/latscope.1.scd (scdoc).
+man: $(BUILD)/latscope.1
+$(BUILD)/latscope.1: tools/man/latscope.1.scd | $(BUILD)
+	scdoc < $< > $@
+
+# make install PREFIX=/usr DESTDIR=/tmp/stage: the binary, its man page,
+# bash and zsh completion, the license. Builds nothing as root's side effect
+# beyond build/.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+install: $(BUILD)/latscope $(BUILD)/latscope.1
+	install -D -m 0755 $(BUILD)/latscope $(DESTDIR)$(PREFIX)/bin/latscope
+	install -D -m 0644 $(BUILD)/latscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/latscope.1
+	install -D -m 0644 tools/completion/latscope.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/latscope
+	install -D -m 0644 tools/completion/_latscope \
+		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_latscope
+	install -D -m 0644 LICENSE $(DESTDIR)$(PREFIX)/share/doc/latscope/LICENSE
+
+# Help texts, man page, completion and install agree with the binary.
+packaging-check: $(BUILD)/latscope $(BUILD)/latscope.1
+	@tests/packaging/check.sh $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -139,7 +139,7 @@ struct proc_rec {
 };
 
 /*
- * Request tracking (requests.bpf.c). A connection's role decides what a
+ * Request tracking (sock_requests.bpf.h). A connection's role decides what a
  * "request" is: a server reads a request and writes its response; a client
  * writes a call and reads its reply.
  */

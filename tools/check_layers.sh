@@ -22,6 +22,7 @@ views/text 3
 views/json 3
 views/metrics 3
 views/top 3
+views/svg 3
 session 4
 judge 4
 cli 5'

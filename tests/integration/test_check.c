@@ -32,6 +32,15 @@ static void write_file(const char *path, const char *text)
 	cr_assert(f && fputs(text, f) >= 0 && !fclose(f), "cannot write %s", path);
 }
 
+/* The source tree: $LATSCOPE is SOURCE/build/latscope. */
+static const char *source_dir(void)
+{
+	const char *bin = latscope_bin(), *end = strstr(bin, "/build/latscope");
+
+	cr_assert(end, "LATSCOPE=%s is not SOURCE/build/latscope", bin);
+	return strf("%.*s", (int)(end - bin), bin);
+}
+
 static char *read_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -66,7 +75,8 @@ Test(check, live_pass_fail_and_saved_snapshot)
 	cr_assert_eq(jint(snap, "checks.passed"), 2);
 	cr_assert_eq(jint(snap, "checks.failed"), 0);
 	cr_assert_str_eq(jstr(snap, "checks.results.0.verdict"), "pass");
-	cr_assert_str_eq(jstr(snap, "checks.results.0.measured"), "40");
+	cr_assert_eq(json_number_value(jpath(snap, "checks.results.0.measured")), 40);
+	cr_assert_str_eq(jstr(snap, "checks.results.1.unit"), "ns");
 	json_decref(snap);
 	cr_assert(strstr(read_file(xml), "tests=\"2\" failures=\"0\""), "%s", read_file(xml));
 
@@ -77,6 +87,13 @@ Test(check, live_pass_fail_and_saved_snapshot)
 	assert_exit(p, 1);
 	cr_assert(strstr(p->out.data, "1 of 2 requirements met"), "%s", p->out.data);
 	cr_assert(strstr(read_file(xml), "tests=\"2\" failures=\"1\""), "%s", read_file(xml));
+	cr_assert(strstr(p->out.data, "1 of 2 requirements met: FAIL"), "%s", p->out.data);
+	/* Valid against the Jenkins xUnit plugin's JUnit schema, as CI servers check it. */
+	p = run_command((char *[]){ "xmllint", "--noout", "--schema",
+				    (char *)strf("%s/tests/junit/junit-10.xsd", source_dir()),
+				    (char *)xml, NULL },
+			RUN_TIMEOUT_S);
+	assert_exit(p, 0);
 
 	/* The same requirements on the saved snapshot, without tracing. */
 	p = run_command((char *[]){ (char *)latscope_bin(), "check", "--snapshot",
@@ -87,7 +104,12 @@ Test(check, live_pass_fail_and_saved_snapshot)
 				    (char *)snap_path, "--assert", SLEEP ".count == 40", "--assert",
 				    "syscalls.getppid.count == 0", NULL },
 			RUN_TIMEOUT_S);
-	assert_exit(p, 1); /* getppid never ran: no data, which fails */
+	assert_exit(p, 0); /* getppid never ran: a count of 0, absence asserted */
+	p = run_command((char *[]){ (char *)latscope_bin(), "check", "--snapshot",
+				    (char *)snap_path, "--assert", "syscalls.getppid.p99 < 1ms",
+				    NULL },
+			RUN_TIMEOUT_S);
+	assert_exit(p, 1); /* but a percentile of nothing is no data, which fails */
 	cr_assert(strstr(p->out.data, "no data"), "%s", p->out.data);
 }
 
@@ -162,8 +184,10 @@ Test(check, diff_flags_a_slowed_run)
 {
 	const char *dir = temp_dir();
 	const char *base = strf("%s/base.json", dir), *slow = strf("%s/slow.json", dir);
-	char *const diff_json[] = { (char *)latscope_bin(), "diff",   (char *)base,
-				    (char *)slow,	    "--json", NULL };
+	char *const diff_json[] = {
+		(char *)latscope_bin(), "diff", (char *)base, (char *)slow, "--json",
+		"--include-idle",	NULL
+	};
 	struct proc *p;
 	json_t *res, *row;
 	size_t i;
@@ -180,13 +204,20 @@ Test(check, diff_flags_a_slowed_run)
 				    NULL },
 			RUN_TIMEOUT_S);
 	assert_exit(p, 0);
-	cr_assert(strstr(p->out.data, "0 regressions"), "%s", p->out.data);
+	cr_assert(!strncmp(p->out.data, "PASS: 0 regressions", 19), "%s", p->out.data);
 
+	/* clock_nanosleep waits: not judged unless asked. */
 	p = run_command((char *[]){ (char *)latscope_bin(), "diff", (char *)base, (char *)slow,
 				    NULL },
 			RUN_TIMEOUT_S);
+	assert_exit(p, 0);
+	cr_assert(strstr(p->out.data, "not judged, blocking syscalls: clock_nanosleep"), "%s",
+		  p->out.data);
+	p = run_command((char *[]){ (char *)latscope_bin(), "diff", (char *)base, (char *)slow,
+				    "--include-idle", NULL },
+			RUN_TIMEOUT_S);
 	assert_exit(p, 1);
-	cr_assert(strstr(p->out.data, "REGRESSION"), "%s", p->out.data);
+	cr_assert(!strncmp(p->out.data, "REGRESSION: ", 12), "verdict first:\n%s", p->out.data);
 
 	p = run_command(diff_json, RUN_TIMEOUT_S);
 	assert_exit(p, 1);
@@ -206,7 +237,7 @@ Test(check, diff_flags_a_slowed_run)
 
 	/* A threshold above the slowdown: no regression. */
 	p = run_command((char *[]){ (char *)latscope_bin(), "diff", (char *)base, (char *)slow,
-				    "--max-regression", "400%", NULL },
+				    "--include-idle", "--max-regression", "400%", NULL },
 			RUN_TIMEOUT_S);
 	assert_exit(p, 0);
 }
@@ -301,10 +332,14 @@ Test(check, requests_on_the_demo_server)
 	assert_exit(p, 1);
 	res = json_parse(p->out.data);
 	json_array_foreach (jpath(res, "rows"), i, row) {
-		/* Each run has its own ports: the endpoint pairs by name. */
-		if (strcmp(jstr(row, "section"), "requests") ||
-		    strcmp(jstr(row, "key"), "GET /slow") || strcmp(jstr(row, "metric"), "p50"))
+		const char *key = jstr(row, "key");
+
+		/* Each run has its own ephemeral ports: the services pair by protocol. */
+		if (strcmp(jstr(row, "section"), "requests") || strlen(key) < 9 ||
+		    strcmp(key + strlen(key) - 9, "GET /slow") ||
+		    strcmp(jstr(row, "metric"), "p50"))
 			continue;
+		cr_assert(jpath(row, "new_key"), "ports differ: %s", p->out.data);
 		cr_assert(json_number_value(jpath(row, "change")) > 0.6, "%s", p->out.data);
 		flagged = json_is_true(jpath(row, "regression"));
 	}

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
 #include <libxml/xpath.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,7 @@ Test(checks, table_and_json)
 	char why[256], *text = NULL;
 	size_t len;
 	FILE *out = open_memstream(&text, &len);
-	json_t *j;
+	json_t *j, *r;
 
 	cr_assert_eq(checks_add(&list, "p99", "syscalls.read.p99 < 1ms", "--assert", 0, why,
 				sizeof(why)),
@@ -94,16 +95,21 @@ Test(checks, table_and_json)
 	cr_expect(strstr(text, "2.00ms"), "%s", text);
 	cr_expect(strstr(text, "< 1.00ms"), "%s", text);
 	cr_expect(strstr(text, "FAIL"), "%s", text);
-	cr_expect(strstr(text, "1 of 2 requirements met"), "%s", text);
+	cr_expect(strstr(text, "1 of 2 requirements met: FAIL\n"), "%s", text);
 	free(text);
 	j = checks_json(&list);
 	cr_expect_eq(json_integer_value(json_object_get(j, "failed")), 1);
 	cr_expect_str_eq(json_string_value(json_object_get(
 				 json_array_get(json_object_get(j, "results"), 0), "verdict")),
 			 "fail");
-	cr_expect_str_eq(json_string_value(json_object_get(
-				 json_array_get(json_object_get(j, "results"), 1), "measured")),
-			 "33.3/s");
+	r = json_array_get(json_object_get(j, "results"), 1);
+	cr_expect_float_eq(json_number_value(json_object_get(r, "measured")), 33.3, 1e-9);
+	cr_expect_float_eq(json_number_value(json_object_get(r, "limit")), 10, 1e-9);
+	cr_expect_str_eq(json_string_value(json_object_get(r, "unit")), "per_s");
+	cr_expect_str_eq(json_string_value(json_object_get(r, "measured_text")), "33.3/s");
+	r = json_array_get(json_object_get(j, "results"), 0);
+	cr_expect_float_eq(json_number_value(json_object_get(r, "measured")), 2e6, 1e-9);
+	cr_expect_str_eq(json_string_value(json_object_get(r, "unit")), "ns");
 	json_decref(j);
 }
 
@@ -116,6 +122,55 @@ static int xpath_count(xmlDocPtr doc, const char *path)
 	xmlXPathFreeObject(obj);
 	xmlXPathFreeContext(ctx);
 	return n;
+}
+
+/* Violations of the Jenkins xUnit JUnit schema (tests/junit/junit-10.xsd). */
+static int schema_errors(xmlDocPtr doc)
+{
+	xmlSchemaParserCtxtPtr pctx = xmlSchemaNewParserCtxt("tests/junit/junit-10.xsd");
+	xmlSchemaPtr schema = pctx ? xmlSchemaParse(pctx) : NULL;
+	xmlSchemaValidCtxtPtr vctx = schema ? xmlSchemaNewValidCtxt(schema) : NULL;
+	int rc;
+
+	cr_assert(vctx, "cannot load tests/junit/junit-10.xsd (run from the source tree)");
+	rc = xmlSchemaValidateDoc(vctx, doc);
+	xmlSchemaFreeValidCtxt(vctx);
+	xmlSchemaFree(schema);
+	xmlSchemaFreeParserCtxt(pctx);
+	return rc;
+}
+
+/* The schema is real: it refuses what Jenkins refuses. */
+Test(checks, junit_schema_refuses_a_file_attribute)
+{
+	xmlDocPtr doc = xmlReadMemory("<testsuites><testsuite name=\"s\" tests=\"1\">"
+				      "<testcase name=\"x\" file=\"--assert\"/></testsuite>"
+				      "</testsuites>",
+				      103, "x.xml", NULL, 0);
+
+	cr_assert(doc);
+	cr_expect_neq(schema_errors(doc), 0);
+	xmlFreeDoc(doc);
+}
+
+/* A count of what never happened is 0: `count == 0` asserts absence. */
+Test(checks, count_of_the_unseen_is_zero)
+{
+	char why[256];
+
+	cr_assert_eq(checks_add(&list, NULL, "syscalls.getppid.count == 0", "--assert", 0, why,
+				sizeof(why)),
+		     0);
+	cr_assert_eq(checks_add(&list, NULL, "syscalls.getppid.p99 < 1ms", "--assert", 0, why,
+				sizeof(why)),
+		     0);
+	cr_assert_eq(checks_add(&list, NULL, "resources[\"nginx\"].rss < 1GB", "--assert", 0, why,
+				sizeof(why)),
+		     0);
+	cr_expect_eq(checks_evaluate(&list, snap), 2);
+	cr_expect_eq(list.items[0].result.verdict, EXPR_PASS, "%s", list.items[0].result.reason);
+	cr_expect_eq(list.items[1].result.verdict, EXPR_NO_DATA, "no percentile of nothing");
+	cr_expect_eq(list.items[2].result.verdict, EXPR_NO_DATA, "no section, no size");
 }
 
 Test(checks, junit_xml_parses_back)
@@ -158,6 +213,9 @@ Test(checks, junit_xml_parses_back)
 				 "//testcase[starts-with(@name, 'reads <fast> & \"quoted\"')]"),
 		     1, "names survive escaping");
 	cr_expect_eq(xpath_count(doc, "//failure[@type='no_data']"), 1);
+	cr_expect_eq(xpath_count(doc, "//testcase[@time]"), 3, "every case has a time");
+	cr_expect_eq(xpath_count(doc, "//testcase[@file]"), 0);
+	cr_expect_eq(schema_errors(doc), 0, "valid against tests/junit/junit-10.xsd");
 	cr_expect_eq(xpath_count(doc,
 				 "//testcase[@name='syscalls.read.p99 < 1ms && 1 < 2']/failure"),
 		     1);

@@ -1,6 +1,7 @@
 // The JSON snapshot: built from a crafted model, parsed back with jansson.
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,4 +175,54 @@ Test(snapshot, unwritable_path_fails_cleanly)
 	cr_assert_lt(snapshot_check_writable("/nonexistent-dir/snap.json", why, sizeof(why)), 0);
 	cr_assert(strstr(why, "/nonexistent-dir/snap.json"));
 	json_decref(snap);
+}
+
+/* Readers refuse what they cannot vouch for, in one line. */
+Test(snapshot_read, version_and_section_types)
+{
+	static const struct {
+		const char *doc, *why;
+	} bad[] = {
+		{ "{\"schema\":\"latscope.snapshot\",\"version\":99}",
+		  "cannot read snapshot s.json: version 99, this latscope reads version 1" },
+		{ "{\"schema\":\"latscope.snapshot\"}",
+		  "cannot read snapshot s.json: no integer \"version\"" },
+		{ "{\"schema\":\"latscope.snapshot\",\"version\":1,\"syscalls\":[1,2]}",
+		  "cannot read snapshot s.json: \"syscalls\" is an array, not an object" },
+		{ "{\"schema\":\"latscope.snapshot\",\"version\":1,\"targets\":{}}",
+		  "cannot read snapshot s.json: \"targets\" is an object, not an array" },
+		{ "{\"schema\":\"other\",\"version\":1}",
+		  "cannot read snapshot s.json: not a latscope snapshot" },
+	};
+	char why[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *doc = json_loads(bad[i].doc, 0, NULL);
+
+		cr_assert(doc);
+		cr_expect_neq(snapshot_validate(doc, "s.json", why, sizeof(why)), 0, "%s",
+			      bad[i].doc);
+		cr_expect_str_eq(why, bad[i].why);
+		json_decref(doc);
+	}
+}
+
+Test(snapshot_read, histogram_round_trip)
+{
+	struct lat_stats *in = calloc(1, sizeof(*in)), *out = calloc(1, sizeof(*out));
+	json_t *hist, *bad;
+
+	cr_assert(in && out);
+	lat_samples_add(in, 700, 10, false);
+	lat_samples_add(in, 123456789, 3, false);
+	hist = snapshot_hist_json(in);
+	cr_assert_eq(snapshot_hist_decode(hist, out), 0);
+	cr_expect_eq(out->count, 13);
+	cr_expect_eq(memcmp(in->buckets, out->buckets, sizeof(in->buckets)), 0);
+	bad = json_loads("[[701, 1, 3]]", 0, NULL);
+	cr_expect_eq(snapshot_hist_decode(bad, out), -EINVAL, "701 starts no bucket of 16ns");
+	json_decref(bad);
+	json_decref(hist);
+	free(in);
+	free(out);
 }

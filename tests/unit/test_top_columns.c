@@ -225,9 +225,12 @@ Test(columns, request_rows_per_endpoint_and_upstream_with_windows)
 	cr_assert_str_eq(top_row_name(v, out->rows[0]), ":8080 GET /a", "by count");
 	top_sort_rows(v, p95, false, out->rows, out->n);
 	cr_assert_str_eq(top_row_name(v, out->rows[0]), ":8080 POST /b");
-	cr_assert_str_eq(top_row_name(v, out->rows[1]), "127.0.0.1:9000 GET /up");
-	cr_assert_str_eq(top_cell_text(&v->columns[err], out->rows[0], buf, sizeof(buf)),
-			 "100.000");
+	cr_assert_str_eq(top_row_name(v, out->rows[2]), "127.0.0.1:9000 GET /up",
+			 "called rows after every served one, whatever the sort");
+	top_sort_rows(v, p95, true, out->rows, out->n);
+	cr_assert_str_eq(top_row_name(v, out->rows[2]), "127.0.0.1:9000 GET /up", "reversed too");
+	top_sort_rows(v, p95, false, out->rows, out->n);
+	cr_assert_str_eq(top_cell_text(&v->columns[err], out->rows[0], buf, sizeof(buf)), "100");
 	cr_assert(top_cell_alert(&v->columns[err], out->rows[0], 0), "5xx flagged");
 	cr_assert(v->histogram(out->rows[0])->count == 1);
 
@@ -268,4 +271,59 @@ Test(columns, request_totals_for_the_header)
 	cr_assert_float_eq(t.rate_per_s, 10.0, 1e-9);
 	cr_assert_float_eq(t.error_share, 0.05, 1e-9);
 	model_free(model);
+}
+
+/* Shares with three digits at most: 0, 0.115, 1.60, 25.0, 100. */
+static double share_of(const void *row)
+{
+	return *(const double *)row;
+}
+
+Test(columns, shares_read_short)
+{
+	static const struct {
+		double v;
+		const char *text;
+	} cases[] = {
+		{ 0, "0" }, { 0.00115, "0.115" }, { 0.016, "1.60" }, { 0.25, "25.0" }, { 1, "100" }
+	};
+	const struct top_column col = { "ERR%", 6, TOP_SHARE, share_of, NULL, TOP_HL_NONE };
+	char buf[32];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_expect_str_eq(top_cell_text(&col, &cases[i].v, buf, sizeof(buf)), cases[i].text);
+}
+
+/* Every title plus a sort marker fits its column with the space before it. */
+Test(columns, titles_and_markers_fit)
+{
+	for (int v = 0; v < top_n_views; v++)
+		for (int c = 0; c < top_views[v].n_columns; c++)
+			cr_expect_geq(top_column_width(&top_views[v].columns[c]),
+				      (int)strlen(top_views[v].columns[c].title) + 1, "%s %s",
+				      top_views[v].name, top_views[v].columns[c].title);
+}
+
+/*
+ * At 60 columns the syscall view cannot show P95..MAX at once: scrolling
+ * (first column 5) brings MAX in; the name column keeps what it needs, not
+ * the whole width at 160 columns.
+ */
+Test(columns, narrow_screens_scroll_wide_ones_do_not_stretch)
+{
+	const struct top_view *v = &top_views[0];
+	static struct top_rows rows; /* big: off the stack */
+	int idx[TOP_MAX_COLUMNS], widths[TOP_MAX_COLUMNS], n, shown = 0;
+
+	n = top_fit_columns(v, &rows, 60, 1, idx, widths);
+	cr_assert_lt(idx[n - 1], v->n_columns - 1, "MAX is off screen at 60 columns");
+	n = top_fit_columns(v, &rows, 60, 5, idx, widths);
+	cr_expect_eq(idx[0], 0, "the name stays");
+	cr_expect_eq(idx[n - 1], v->n_columns - 1, "scrolled: MAX is there");
+	for (int i = 0; i < n; i++)
+		shown += widths[i] + (i ? 1 : 0);
+	cr_expect_leq(shown, 60);
+	n = top_fit_columns(v, &rows, 160, 1, idx, widths);
+	cr_expect_eq(n, v->n_columns, "everything fits at 160");
+	cr_expect_leq(widths[0], 48, "the name column does not take the spare width");
 }

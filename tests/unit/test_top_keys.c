@@ -179,3 +179,21 @@ Test(keys, help_closes_on_any_key)
 	press('h');
 	cr_assert_eq(st.mode, TOP_MODE_HELP);
 }
+
+/* Left/Right scroll the columns after the name, within what there is. */
+Test(keys, left_right_scroll_columns)
+{
+	struct top_state st;
+	int sorts[2] = { 0, 0 };
+	struct top_key_ctx ctx = { .n_cols = 9, .n_rows = 3, .page_rows = 10, .cols_hidden = true };
+
+	top_state_init(&st, 2, sorts);
+	cr_assert_eq(st.first_col[0], 1);
+	cr_assert_eq(top_handle_key(&st, KEY_LEFT, &ctx), TOP_NONE, "already at the start");
+	cr_assert_eq(top_handle_key(&st, KEY_RIGHT, &ctx), TOP_REDRAW);
+	cr_assert_eq(st.first_col[0], 2);
+	ctx.cols_hidden = false;
+	cr_assert_eq(top_handle_key(&st, KEY_RIGHT, &ctx), TOP_NONE, "the last column is shown");
+	cr_assert_eq(top_handle_key(&st, KEY_LEFT, &ctx), TOP_REDRAW);
+	cr_assert_eq(st.first_col[0], 1);
+}

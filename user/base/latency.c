@@ -81,9 +81,30 @@ void lat_stats_summarize(const struct lat_stats *stats, double seconds, struct l
 	out->rate_per_s = seconds > 0 ? (double)stats->count / seconds : 0;
 }
 
+int lat_bars_layout(__u32 lowest, __u32 highest, int max, __u32 *first)
+{
+	__u32 group = 1;
+
+	while (highest / group - lowest / group + 1 > (__u32)max)
+		group *= 2;
+	*first = lowest / group * group;
+	return (int)group;
+}
+
+void lat_bar_bounds(__u32 first, __u32 group, int b, struct lat_bar *bar, __u32 *lo, __u32 *hi)
+{
+	*lo = first + b * group;
+	*hi = *lo + group - 1;
+	if (*hi >= HIST_BUCKETS)
+		*hi = HIST_BUCKETS - 1;
+	bar->low_ns = hist_bucket_low(*lo);
+	bar->high_ns = hist_bucket_low(*hi) + hist_bucket_width(*hi);
+	bar->count = 0;
+}
+
 int lat_stats_bars(const struct lat_stats *stats, struct lat_bar *bars, int max)
 {
-	__u32 lowest = HIST_BUCKETS, highest = 0, group = 1, first;
+	__u32 lowest = HIST_BUCKETS, highest = 0, group, first;
 	int n;
 
 	for (__u32 i = 0; i < HIST_BUCKETS; i++) {
@@ -95,18 +116,12 @@ int lat_stats_bars(const struct lat_stats *stats, struct lat_bar *bars, int max)
 	}
 	if (lowest == HIST_BUCKETS || max < 1)
 		return 0;
-	while (highest / group - lowest / group + 1 > (__u32)max)
-		group *= 2;
-	first = lowest / group * group;
+	group = lat_bars_layout(lowest, highest, max, &first);
 	n = (int)(highest / group - lowest / group + 1);
 	for (int b = 0; b < n; b++) {
-		__u32 lo = first + b * group, hi = lo + group - 1;
+		__u32 lo, hi;
 
-		if (hi >= HIST_BUCKETS)
-			hi = HIST_BUCKETS - 1;
-		bars[b].low_ns = hist_bucket_low(lo);
-		bars[b].high_ns = hist_bucket_low(hi) + hist_bucket_width(hi);
-		bars[b].count = 0;
+		lat_bar_bounds(first, group, b, &bars[b], &lo, &hi);
 		for (__u32 i = lo; i <= hi; i++)
 			bars[b].count += stats->buckets[i];
 	}

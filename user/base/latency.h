@@ -53,6 +53,14 @@ struct lat_bar {
  * (so bars stay log-linear). Returns the number of bars; 0 when empty.
  */
 int lat_stats_bars(const struct lat_stats *stats, struct lat_bar *bars, int max);
+/*
+ * The layout lat_stats_bars() uses, for bars shared by several histograms
+ * (a heat map's rows): fine buckets @lowest..@highest in at most @max
+ * bars; returns the buckets per bar, *first the first bar's first bucket.
+ */
+int lat_bars_layout(__u32 lowest, __u32 highest, int max, __u32 *first);
+/* Bar @b of a layout: its bounds (count 0) and its buckets @lo..@hi. */
+void lat_bar_bounds(__u32 first, __u32 group, int b, struct lat_bar *bar, __u32 *lo, __u32 *hi);
 void lat_stats_summarize(const struct lat_stats *stats, double seconds, struct lat_summary *out);
 
 #endif

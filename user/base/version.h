@@ -1,4 +1,4 @@
-/* latscope's version: in JSON snapshots and in latscope_build_info. */
+/* latscope's version: --version, the snapshot's "latscope_version", latscope_build_info. */
 #ifndef LATSCOPE_VERSION_H
 #define LATSCOPE_VERSION_H
 

@@ -41,6 +41,9 @@ static const struct extra_option check_options[] = {
 	{ NULL },
 };
 
+/* check judges the whole trace: no intervals. */
+static const char *const refused[] = { "--interval", "--jsonl", NULL };
+
 static void check_usage(FILE *out)
 {
 	fprintf(out, "usage: latscope check (-p PID | -c CMD) [-d SECONDS] REQUIREMENTS [OPTIONS]\n"
@@ -52,7 +55,7 @@ static void check_usage(FILE *out)
 		     "      --snapshot FILE      judge a saved JSON snapshot instead of tracing\n"
 		     "  exit: 0 all requirements met, 1 any failed, 2 usage or tracing error\n\n"
 		     "tracing options:\n");
-	trace_cli_print_usage(out);
+	trace_cli_print_usage(out, refused);
 }
 
 /* Judges @snap, shows the verdicts, writes JUnit; returns the exit code. */
@@ -63,6 +66,7 @@ static int judge(struct check_cmd *c, json_t *snap, FILE *table)
 		json_number_value(json_object_get(json_object_get(snap, "time"), "duration_s"));
 
 	checks_print(table, &c->checks);
+	checks_print_details(table, &c->checks, snap);
 	if (c->junit) {
 		int err = junit_write(c->junit, &c->checks, duration);
 
@@ -81,7 +85,7 @@ static int check_snapshot_file(struct check_cmd *c, int argc, char **argv)
 	int rc;
 
 	if (argc > 1) {
-		print_error("--snapshot takes no tracing options ('%s')", argv[1]);
+		print_usage_error("check", "--snapshot takes no tracing options ('%s')", argv[1]);
 		return CHECK_ERROR;
 	}
 	snap = snapshot_read_file(c->snapshot, why, sizeof(why));
@@ -105,13 +109,13 @@ static int check_live(struct check_cmd *c, int argc, char **argv)
 
 	rc = trace_cli_parse(argc, argv, &cli, why, sizeof(why));
 	if (rc != PARSE_OK) {
-		print_error("%s", why);
-		check_usage(stderr);
+		print_usage_error("check", "%s", why);
 		rc = CHECK_ERROR;
 		goto out;
 	}
 	if (cli.interval_s > 0 || cli.jsonl) {
-		print_error("check judges the whole trace: -i and --jsonl do not apply");
+		print_usage_error("check",
+				  "check judges the whole trace: -i and --jsonl do not apply");
 		rc = CHECK_ERROR;
 		goto out;
 	}
@@ -145,14 +149,14 @@ int do_check(int argc, char **argv)
 		}
 	}
 	if (extra_options_take(&argc, argv, check_options, &c, why, sizeof(why))) {
-		print_error("%s", why);
+		print_usage_error("check", "%s", why);
 		rc = CHECK_ERROR;
 	} else if (c.junit && snapshot_check_writable(c.junit, why, sizeof(why))) {
 		print_error("%s", why);
 		rc = CHECK_ERROR;
 	} else if (!c.checks.n) {
-		print_error("no requirements: give --assert EXPR or --requirements FILE");
-		check_usage(stderr);
+		print_usage_error("check",
+				  "no requirements: give --assert EXPR or --requirements FILE");
 		rc = CHECK_ERROR;
 	} else {
 		rc = c.snapshot ? check_snapshot_file(&c, argc, argv) : check_live(&c, argc, argv);

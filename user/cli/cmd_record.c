@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 #include "judge/alerts.h"
+#include "judge/timeline.h"
 #include "cli/commands.h"
 #include "cli/extra_options.h"
+#include "views/text/histogram.h"
 #include "views/text/report.h"
 #include "views/json/snapshot.h"
 #include "cli/trace_run.h"
@@ -14,6 +16,10 @@ struct record {
 	FILE *text;   /* reports; NULL when stdout carries JSON */
 	FILE *events; /* live slow-call, process-event and alert lines */
 	struct alerts alerts;
+	bool hist;		  /* --hist */
+	const char *heatmap;	  /* --heatmap FILE */
+	const char *heatmap_row;  /* --heatmap-row ROW */
+	struct timeline timeline; /* the intervals, for --heatmap */
 };
 
 static void on_event(void *ctx, struct model *model, int rec_type, const void *item)
@@ -45,12 +51,26 @@ static int write_snapshot(struct record *r, struct model *model)
 	return err;
 }
 
+/* The interval just ended, as a heat map's next column. */
+static int add_heatmap_column(struct record *r, struct model *model)
+{
+	json_t *snap = snapshot_build(model, true);
+	int err = snap ? timeline_add(&r->timeline, snap) : -ENOMEM;
+
+	json_decref(snap);
+	if (err)
+		print_error("cannot keep the interval for --heatmap: %s", strerror(-err));
+	return err;
+}
+
 static int on_interval(void *ctx, struct model *model)
 {
 	struct record *r = ctx;
 
 	if (r->text)
 		report_text_print(r->text, model, WINDOW_INTERVAL);
+	if (r->heatmap && add_heatmap_column(r, model))
+		return -ENOMEM;
 	if (r->cli->output || (r->cli->json_stdout && r->cli->jsonl))
 		return write_snapshot(r, model);
 	return 0;
@@ -65,17 +85,42 @@ static int on_tick(void *ctx, struct model *model)
 	return 0;
 }
 
+static int take_option(void *ctx, const char *name, const char *value, char *why, size_t len)
+{
+	struct record *r = ctx;
+
+	if (!strcmp(name, "hist"))
+		r->hist = true;
+	else if (!strcmp(name, "heatmap"))
+		r->heatmap = value;
+	else if (!strcmp(name, "heatmap-row"))
+		r->heatmap_row = value;
+	else
+		return alerts_take_option(&r->alerts, name, value, why, len);
+	return 0;
+}
+
 static const struct extra_option record_options[] = {
-	{ "alert", true, alerts_take_option },
+	{ "alert", true, take_option },
+	{ "hist", false, take_option },
+	{ "heatmap", true, take_option },
+	{ "heatmap-row", true, take_option },
 	{ NULL },
 };
 
 static void record_usage(FILE *out)
 {
 	fprintf(out, "usage: latscope record (-p PID[,PID...] | -c CMD) [OPTIONS]\n\n");
-	trace_cli_print_usage(out);
-	fprintf(out, "      --alert EXPR         report each breach and recovery of EXPR,\n"
-		     "                           judged every second (repeatable)\n");
+	trace_cli_print_usage(out, NULL);
+	fprintf(out,
+		"      --alert EXPR         report each breach and recovery of EXPR,\n"
+		"                           judged every second (repeatable)\n"
+		"      --hist               after the report, latency histograms of every\n"
+		"                           function and request row and the 5 busiest syscalls\n"
+		"      --heatmap FILE       with -i: an SVG heat map of latency over the\n"
+		"                           intervals (see latscope heatmap)\n"
+		"      --heatmap-row ROW    what it draws: syscalls.read, 'requests[\":8080 GET /\"]'\n"
+		"                           (default: the row with the most calls)\n");
 }
 
 int do_record(int argc, char **argv)
@@ -89,11 +134,23 @@ int do_record(int argc, char **argv)
 	struct record r = {};
 	struct trace_run *run = NULL;
 	struct session *session;
+	char why[512];
 	int err, rc;
 
-	rc = tracing_cli_parse(argc, argv, record_options, &r.alerts, record_usage, &cli);
+	rc = tracing_cli_parse("record", argc, argv, record_options, &r, record_usage, &cli);
 	if (rc != PARSE_OK) {
 		rc = rc == PARSE_HELP ? EXIT_OK : EXIT_USAGE;
+		goto out;
+	}
+	if ((r.heatmap && !(cli.interval_s > 0)) || (r.heatmap_row && !r.heatmap)) {
+		print_usage_error("record", r.heatmap ? "--heatmap needs -i SECONDS"
+						      : "--heatmap-row needs --heatmap FILE");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (r.heatmap && snapshot_check_writable(r.heatmap, why, sizeof(why))) {
+		print_error("%s", why);
+		rc = EXIT_FAILURE_RUN;
 		goto out;
 	}
 	r.cli = &cli;
@@ -109,6 +166,14 @@ int do_record(int argc, char **argv)
 	err = session_run(session);
 	if (r.text)
 		report_text_print(r.text, session_model(session), WINDOW_TOTAL);
+	if (r.text && r.hist)
+		hist_text_report(r.text, session_model(session), WINDOW_TOTAL);
+	if (r.heatmap && !add_heatmap_column(&r, session_model(session)) &&
+	    timeline_render(&r.timeline, r.heatmap_row, 40, r.heatmap, r.events, why,
+			    sizeof(why))) {
+		print_error("%s", why);
+		err = -EIO;
+	}
 	if ((cli.output || cli.json_stdout) && write_snapshot(&r, session_model(session)))
 		err = -EIO;
 	rc = err ? EXIT_FAILURE_RUN : EXIT_OK;
@@ -116,5 +181,6 @@ out:
 	trace_run_free(run);
 	trace_cli_free(&cli);
 	alerts_free(&r.alerts);
+	timeline_free(&r.timeline);
 	return rc;
 }

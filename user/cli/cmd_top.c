@@ -282,7 +282,7 @@ static void top_usage(FILE *out)
 		     "discarded (redirect it inside CMD to keep it). When stdout is not a\n"
 		     "terminal, prints record's text report every interval instead.\n"
 		     "Keys: h or ? in the view.\n\n");
-	trace_cli_print_usage(out);
+	trace_cli_print_usage(out, NULL);
 	fprintf(out, "      --warn DURATION      highlight latencies above this (e.g. 10ms)\n"
 		     "      --alert EXPR         show each breach and recovery of EXPR,\n"
 		     "                           judged every second (repeatable)\n");
@@ -351,7 +351,7 @@ static int parse_top_cli(int argc, char **argv, struct top_opts *opts, struct tr
 	if (!args)
 		return PARSE_ERROR;
 	memcpy(args, argv, argc * sizeof(*args));
-	rc = tracing_cli_parse(argc, args, top_options, opts, top_usage, cli);
+	rc = tracing_cli_parse("top", argc, args, top_options, opts, top_usage, cli);
 	free(args);
 	return rc;
 }
@@ -368,7 +368,7 @@ int do_top(int argc, char **argv)
 	} else if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
 		rc = run_as_record(argc, argv);
 	} else if (cli.json_stdout || cli.jsonl) {
-		print_error("--json and --jsonl would garble the screen: use -o FILE");
+		print_usage_error("top", "--json and --jsonl would garble the screen: use -o FILE");
 		rc = EXIT_USAGE;
 	} else {
 		rc = run_live(&cli, &opts);

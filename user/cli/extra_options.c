@@ -80,8 +80,9 @@ int extra_options_take(int *argc, char **argv, const struct extra_option *opts, 
 	return 0;
 }
 
-enum parse_result tracing_cli_parse(int argc, char **argv, const struct extra_option *extra,
-				    void *ctx, void (*usage)(FILE *out), struct trace_settings *cli)
+enum parse_result tracing_cli_parse(const char *cmd, int argc, char **argv,
+				    const struct extra_option *extra, void *ctx,
+				    void (*usage)(FILE *out), struct trace_settings *cli)
 {
 	char why[512];
 	enum parse_result rc = PARSE_ERROR;
@@ -91,8 +92,7 @@ enum parse_result tracing_cli_parse(int argc, char **argv, const struct extra_op
 	if (rc == PARSE_HELP) {
 		usage(stdout);
 	} else if (rc != PARSE_OK) {
-		print_error("%s", why);
-		usage(stderr);
+		print_usage_error(cmd, "%s", why);
 	}
 	return rc;
 }

@@ -30,10 +30,11 @@ int extra_options_take(int *argc, char **argv, const struct extra_option *opts, 
 /*
  * A tracing subcommand's whole command line (record, top): its @extra
  * options into @ctx, then the shared ones into @cli. A bad line prints its
- * error and @usage on stderr, --help @usage on stdout. argv is reordered.
+ * error in one line that points at `latscope @cmd --help`; --help prints
+ * @usage on stdout. argv is reordered.
  */
-enum parse_result tracing_cli_parse(int argc, char **argv, const struct extra_option *extra,
-				    void *ctx, void (*usage)(FILE *out),
-				    struct trace_settings *cli);
+enum parse_result tracing_cli_parse(const char *cmd, int argc, char **argv,
+				    const struct extra_option *extra, void *ctx,
+				    void (*usage)(FILE *out), struct trace_settings *cli);
 
 #endif

@@ -17,7 +17,8 @@
 
 static const char usage_head[] =
 	"  -p, --pid PID[,PID...]   trace running processes (all their threads)\n"
-	"  -c, --command CMD        start CMD (via /bin/sh -c) and trace it from exec\n"
+	"  -c, --command CMD        start CMD and trace it from exec (a simple command is\n"
+	"                           exec'd; pipes, redirections, lists run under /bin/sh -c)\n"
 	"  -f, --follow             also trace children forked later (default with -c)\n"
 	"  -d, --duration SECONDS   stop after this long (default: until exit or Ctrl-C)\n"
 	"  -i, --interval SECONDS   print a report every interval\n"
@@ -110,9 +111,42 @@ static const struct option *long_options(void)
 	return all;
 }
 
-void trace_cli_print_usage(FILE *out)
+/* @line ("  -i, --interval ...") names one of @omit ("--interval"). */
+static bool omitted(const char *line, const char *const *omit)
 {
-	fputs(usage_head, out);
+	for (; omit && *omit; omit++) {
+		const char *at = strstr(line, *omit);
+		size_t n = strlen(*omit);
+
+		if (at && at - line < 12 && (at[n] == ' ' || at[n] == ','))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Prints @text line by line, leaving out the options in @omit with their
+ * continuation lines (those that start with more than 6 spaces).
+ */
+static void put_lines(FILE *out, const char *text, const char *const *omit)
+{
+	bool skipping = false;
+
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		bool continuation = !strncmp(text, "                           ", 27);
+
+		if (!continuation)
+			skipping = omitted(text, omit);
+		if (!skipping)
+			fprintf(out, "%.*s\n", (int)n, text);
+		text += n + (text[n] == '\n');
+	}
+}
+
+void trace_cli_print_usage(FILE *out, const char *const *omit)
+{
+	put_lines(out, usage_head, omit);
 	for (int i = 0; i < res_n_families; i++) {
 		const struct res_family *f = &res_families[i];
 		char both[64];
@@ -123,7 +157,7 @@ void trace_cli_print_usage(FILE *out)
 		fprintf(out, "      %-19s  %s (default %s)\n", both, f->option_help,
 			f->default_on ? "on" : "off");
 	}
-	fputs(usage_tail, out);
+	put_lines(out, usage_tail, omit);
 }
 
 static int fail(char *err, size_t len, const char *fmt, ...)

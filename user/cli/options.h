@@ -22,7 +22,10 @@ enum parse_result {
 enum parse_result trace_cli_parse(int argc, char **argv, struct trace_settings *cli, char *err,
 				  size_t err_len);
 void trace_cli_free(struct trace_settings *cli);
-/* The tracing options, for a subcommand's --help. */
-void trace_cli_print_usage(FILE *out);
+/*
+ * The tracing options, for a subcommand's --help, less those named in the
+ * NULL-terminated @omit ("--interval"; NULL: none), which it refuses.
+ */
+void trace_cli_print_usage(FILE *out, const char *const *omit);
 
 #endif

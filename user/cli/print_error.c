@@ -13,3 +13,14 @@ void print_error(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 }
+
+void print_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("latscope: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see latscope %s%s--help)\n", cmd ? cmd : "", cmd ? " " : "");
+}

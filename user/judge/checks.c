@@ -3,7 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "judge/checks.h"
+#include "judge/expr_tree.h"
+#include "views/json/snapshot.h"
+#include "views/text/histogram.h"
 
 #define MAX_FILE_BYTES (1 << 20)
 
@@ -160,9 +164,23 @@ int checks_evaluate(struct check_list *list, const json_t *snapshot)
 	int failed = 0;
 
 	for (int i = 0; i < list->n; i++) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		expr_eval(list->items[i].expr, snapshot, &list->items[i].result);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		list->items[i].eval_s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 		failed += list->items[i].result.verdict != EXPR_PASS;
 	}
+	return failed;
+}
+
+int checks_failed(const struct check_list *list)
+{
+	int failed = 0;
+
+	for (int i = 0; i < list->n; i++)
+		failed += list->items[i].result.verdict != EXPR_PASS;
 	return failed;
 }
 
@@ -178,7 +196,7 @@ static int name_width(const struct check_list *list)
 
 void checks_print(FILE *out, const struct check_list *list)
 {
-	int w = name_width(list), failed = 0;
+	int w = name_width(list), failed = checks_failed(list);
 
 	fprintf(out, "%-*s  %-16s  %-16s  %s\n", w, "REQUIREMENT", "MEASURED", "LIMIT", "VERDICT");
 	for (int i = 0; i < list->n; i++) {
@@ -189,32 +207,123 @@ void checks_print(FILE *out, const struct check_list *list)
 		if (c->result.reason[0])
 			fprintf(out, " (%s)", c->result.reason);
 		fputc('\n', out);
-		failed += c->result.verdict != EXPR_PASS;
 	}
-	fprintf(out, "%d of %d requirements met%s\n", list->n - failed, list->n,
-		failed ? "" : ": PASS");
+	fprintf(out, "%d of %d requirements met: %s\n", list->n - failed, list->n,
+		failed ? "FAIL" : "PASS");
+}
+
+static json_t *number_or_null(double v, bool no_data)
+{
+	return no_data ? json_null() : json_real(v);
+}
+
+static json_t *comparisons_json(const struct expr_result *r)
+{
+	json_t *arr = json_array();
+
+	for (int i = 0; i < r->n_values; i++) {
+		const struct expr_value *v = &r->values[i];
+		const char *unit = expr_dim_unit(v->dim);
+
+		json_array_append_new(
+			arr, json_pack("{s:o, s:s, s:o, s:o}", "measured",
+				       number_or_null(v->measured, v->measured_no_data), "op",
+				       v->op, "limit", number_or_null(v->limit, v->limit_no_data),
+				       "unit", unit ? json_string(unit) : json_null()));
+	}
+	return arr;
 }
 
 json_t *checks_json(const struct check_list *list)
 {
 	json_t *results = json_array();
-	int failed = 0;
+	int failed = checks_failed(list);
 
 	for (int i = 0; i < list->n; i++) {
 		const struct check *c = &list->items[i];
 		const struct expr_result *r = &c->result;
+		json_t *cmp = comparisons_json(r), *first = json_array_get(cmp, 0);
 
-		failed += r->verdict != EXPR_PASS;
-		json_array_append_new(results,
-				      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "name",
-						c->name, "expression", expr_text(c->expr), "origin",
-						c->origin, "verdict",
-						r->verdict == EXPR_PASS	  ? "pass"
-						: r->verdict == EXPR_FAIL ? "fail"
-									  : "no_data",
-						"measured", r->measured, "limit", r->limit,
-						"reason", r->reason[0] ? r->reason : NULL));
+		/* The first comparison's sides stand for the requirement. */
+		json_array_append_new(
+			results,
+			json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:O, s:s, s:s, s:o, s:s?}",
+				  "name", c->name, "expression", expr_text(c->expr), "origin",
+				  c->origin, "verdict",
+				  r->verdict == EXPR_PASS   ? "pass"
+				  : r->verdict == EXPR_FAIL ? "fail"
+							    : "no_data",
+				  "measured",
+				  first ? json_object_get(first, "measured") : json_null(), "limit",
+				  first ? json_object_get(first, "limit") : json_null(), "unit",
+				  first ? json_object_get(first, "unit") : json_null(),
+				  "measured_text", r->measured, "limit_text", r->limit,
+				  "comparisons", cmp, "reason", r->reason[0] ? r->reason : NULL));
 	}
 	return json_pack("{s:i, s:i, s:o}", "passed", list->n - failed, "failed", failed, "results",
 			 results);
+}
+
+#define DETAIL_BARS 16
+
+/* The row @ref names in @snap: its exact key, else its name when unique. */
+static const json_t *row_of(const struct field_ref *ref, const json_t *snap)
+{
+	const json_t *found = NULL;
+	struct expr_row *rows;
+	int n, by_name = 0;
+
+	if (expr_section_rows(ref->section, json_object_get(snap, ref->section->json_key), &rows,
+			      &n))
+		return NULL;
+	for (int i = 0; i < n && !found; i++)
+		if (!strcmp(rows[i].key, ref->key))
+			found = rows[i].row;
+	for (int i = 0; i < n && !found; i++)
+		if (!rows[i].group && !strcmp(rows[i].name, ref->key) && !by_name++)
+			found = rows[i].row;
+	free(rows);
+	return by_name > 1 ? NULL : found;
+}
+
+/* Histograms of the latency rows a failed requirement reads. */
+static void field_details(FILE *out, const struct node *n, const json_t *snap,
+			  struct lat_stats *stats)
+{
+	const struct field_ref *ref;
+	const json_t *row;
+	char title[400];
+
+	if (!n)
+		return;
+	ref = &n->field;
+	if (n->kind != N_FIELD) {
+		field_details(out, n->lhs, snap, stats);
+		if (n->rhs)
+			field_details(out, n->rhs, snap, stats);
+		return;
+	}
+	if (!ref->key || ref->section->metrics != expr_latency_metrics ||
+	    !json_is_object(json_object_get(snap, ref->section->json_key)))
+		return;
+	row = row_of(ref, snap);
+	if (!row || snapshot_row_stats(row, stats))
+		return;
+	snprintf(title, sizeof(title), "  %s[\"%s\"]", ref->section->name, ref->key);
+	hist_text_print(out, title, stats, DETAIL_BARS);
+}
+
+void checks_print_details(FILE *out, const struct check_list *list, const json_t *snap)
+{
+	struct lat_stats *stats = malloc(sizeof(*stats));
+
+	for (int i = 0; stats && i < list->n; i++) {
+		const struct check *c = &list->items[i];
+
+		if (c->result.verdict != EXPR_FAIL)
+			continue;
+		fprintf(out, "\n%s: %s (limit %s)\n", c->name, c->result.measured, c->result.limit);
+		field_details(out, c->expr->root, snap, stats);
+	}
+	free(stats);
 }

@@ -18,6 +18,7 @@ struct check {
 	char *origin; /* "file:line", or "--assert" */
 	struct expr *expr;
 	struct expr_result result;
+	double eval_s; /* time spent judging it (JUnit's testcase time) */
 };
 
 struct check_list {
@@ -36,8 +37,19 @@ void checks_free(struct check_list *list);
 
 /* Fills every item's result; returns how many failed (no data fails). */
 int checks_evaluate(struct check_list *list, const json_t *snapshot);
+/* The verdict table, ending "N of M requirements met: PASS" (or FAIL). */
 void checks_print(FILE *out, const struct check_list *list);
-/* {"passed": n, "failed": n, "results": [{name, expression, verdict, ...}]} */
+/*
+ * Under the table: for each failed requirement, the histograms of the
+ * latency rows it reads from @snap (where the time went, not just p99).
+ */
+void checks_print_details(FILE *out, const struct check_list *list, const json_t *snap);
+/* How many of @list failed. */
+int checks_failed(const struct check_list *list);
+/*
+ * {"passed": n, "failed": n, "results": [{name, expression, verdict,
+ * measured (a number or null), unit, limit, measured_text, ...}]}
+ */
 json_t *checks_json(const struct check_list *list);
 
 #endif

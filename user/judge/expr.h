@@ -31,8 +31,20 @@ enum expr_verdict {
 	EXPR_NO_DATA, /* a valid path absent from this snapshot: fails */
 };
 
+/* One comparison's two sides, as numbers in the snapshot's units. */
+struct expr_value {
+	double measured, limit;
+	bool measured_no_data, limit_no_data;
+	enum expr_dim dim;
+	const char *op; /* "<", ">=", ... */
+};
+
+#define EXPR_MAX_VALUES 8
+
 struct expr_result {
 	enum expr_verdict verdict;
+	int n_values; /* the comparisons, in the order the text has them */
+	struct expr_value values[EXPR_MAX_VALUES];
 	char measured[128]; /* left sides of the comparisons, formatted */
 	char limit[128];    /* "< 1ms", one per comparison */
 	char reason[160];   /* why there is no data */
@@ -50,6 +62,8 @@ void expr_eval_live(const struct expr *e, struct model *model, enum model_window
 		    struct expr_result *res);
 const char *expr_verdict_name(enum expr_verdict v);
 
+/* The unit of a dimension's numbers: "ns", "fraction", "bytes", "per_s", NULL. */
+const char *expr_dim_unit(enum expr_dim dim);
 /* A value in an expression's unit: 1.5e6 TIME -> "1.50ms". */
 const char *expr_format_value(double v, enum expr_dim dim, char *buf, size_t len);
 

@@ -79,6 +79,15 @@ static void record_comparison(struct eval_ctx *c, const struct node *n, struct v
 	snprintf(limit, sizeof(limit), "%s %s", op_text[n->kind],
 		 r.no_data ? "no data" : expr_format_value(r.num, dim, b, sizeof(b)));
 	append(c->res->limit, sizeof(c->res->limit), limit);
+	if (c->res->n_values < EXPR_MAX_VALUES)
+		c->res->values[c->res->n_values++] = (struct expr_value){
+			.measured = l.num,
+			.limit = r.num,
+			.measured_no_data = l.no_data,
+			.limit_no_data = r.no_data,
+			.dim = dim,
+			.op = op_text[n->kind],
+		};
 }
 
 static struct value eval_binary(struct eval_ctx *c, const struct node *n)
@@ -189,6 +198,22 @@ static const char *format_bytes(double v, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%.3g%s", v, suffix[i]);
 	return buf;
+}
+
+const char *expr_dim_unit(enum expr_dim dim)
+{
+	switch (dim) {
+	case DIM_TIME:
+		return "ns";
+	case DIM_FRACTION:
+		return "fraction";
+	case DIM_BYTES:
+		return "bytes";
+	case DIM_RATE:
+		return "per_s";
+	default:
+		return NULL;
+	}
 }
 
 const char *expr_format_value(double v, enum expr_dim dim, char *buf, size_t len)

@@ -356,14 +356,27 @@ static int select_rows(const struct expr_row *rows, int n, const char *key, bool
 	return hits;
 }
 
+/*
+ * Calls, requests and their totals: over rows never seen they are 0, not
+ * unknown. Not resources: a process that is not there has no memory size.
+ */
+static bool is_plain_sum(const struct field_ref *ref)
+{
+	return ref->section->metrics == expr_latency_metrics && ref->metric->kind == METRIC_FIELD &&
+	       ref->metric->combine == COMBINE_SUM;
+}
+
 int expr_rows_value(const struct field_ref *ref, const struct expr_row *rows, int n, double *value,
 		    char *why, size_t len)
 {
 	const struct section_def *s = ref->section;
 	bool *take = calloc(n + 1, sizeof(*take));
-	int err = -ENODATA;
+	int err = -ENODATA, hits = take ? select_rows(rows, n, ref->key, take) : 0;
 
-	if (take && !select_rows(rows, n, ref->key, take)) {
+	if (take && !hits && is_plain_sum(ref)) {
+		*value = 0; /* none seen: zero of them, so `count == 0` asserts absence */
+		err = 0;
+	} else if (take && !hits) {
 		if (ref->key)
 			snprintf(why, len, "no data: %s[\"%s\"] not seen in this trace", s->name,
 				 ref->key);

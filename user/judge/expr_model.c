@@ -12,7 +12,9 @@ struct live_rows {
 	int n, cap;
 };
 
-static struct expr_row *add_row(struct live_rows *r, const char *key, const char *name, bool group)
+/* A new row named @key; returns what it reads from, to be filled in. */
+static struct expr_live_row *add_row(struct live_rows *r, const char *key, const char *name,
+				     bool group)
 {
 	struct expr_row *row;
 
@@ -39,13 +41,8 @@ static struct expr_row *add_row(struct live_rows *r, const char *key, const char
 	snprintf(row->key, sizeof(row->key), "%s", key);
 	row->name = name ? name : row->key;
 	row->group = group;
-	row->live = &r->live[r->n++];
-	return row;
-}
-
-static struct expr_live_row *live_of(struct live_rows *r, const struct expr_row *row)
-{
-	return (struct expr_live_row *)row->live;
+	row->live = &r->live[r->n];
+	return &r->live[r->n++];
 }
 
 static int syscall_rows(struct model *m, enum model_window w, struct live_rows *r)
@@ -55,11 +52,11 @@ static int syscall_rows(struct model *m, enum model_window w, struct live_rows *
 
 	syscalls_views(&m->syscalls, w, NULL, &v, &n);
 	for (int i = 0; i < n; i++) {
-		struct expr_row *row = add_row(r, v[i].name, NULL, true);
+		struct expr_live_row *live = add_row(r, v[i].name, NULL, true);
 
-		if (!row)
+		if (!live)
 			return -ENOMEM;
-		live_of(r, row)->lat = &v[i].lat;
+		live->lat = &v[i].lat;
 	}
 	return 0;
 }
@@ -75,19 +72,19 @@ static int request_rows(struct model *m, enum model_window w, enum req_role role
 	if (requests_views(m->requests, w, role, &g, &n))
 		return -ENOMEM;
 	for (int i = 0; i < n; i++) {
-		struct expr_row *row;
+		struct expr_live_row *live;
 
 		req_row_key(&g[i], NULL, key, sizeof(key));
-		row = add_row(r, key, NULL, true);
-		if (!row)
+		live = add_row(r, key, NULL, true);
+		if (!live)
 			return -ENOMEM;
-		live_of(r, row)->lat = &g[i].total.lat;
+		live->lat = &g[i].total.lat;
 		for (int e = 0; e < g[i].n_endpoints; e++) {
 			req_row_key(&g[i], g[i].endpoints[e].name, key, sizeof(key));
-			row = add_row(r, key, g[i].endpoints[e].name, false);
-			if (!row)
+			live = add_row(r, key, g[i].endpoints[e].name, false);
+			if (!live)
 				return -ENOMEM;
-			live_of(r, row)->lat = &g[i].endpoints[e].lat;
+			live->lat = &g[i].endpoints[e].lat;
 		}
 	}
 	return 0;
@@ -102,17 +99,17 @@ static int function_rows(struct model *m, enum model_window w, struct live_rows 
 
 	funcs_views(m->funcs, w, NULL, &v, &n);
 	for (int i = 0; i < n; i++) {
-		struct expr_row *row;
+		struct expr_live_row *live;
 		bool taken = false;
 
 		for (int k = 0; k < r->n && !taken; k++)
 			taken = !strcmp(r->rows[k].key, v[i].name);
 		snprintf(key, sizeof(key), taken ? "%s@%s" : "%s", v[i].name, v[i].module);
-		row = add_row(r, key, NULL, true);
-		if (!row)
+		live = add_row(r, key, NULL, true);
+		if (!live)
 			return -ENOMEM;
-		live_of(r, row)->lat = &v[i].lat;
-		live_of(r, row)->no_errors = true;
+		live->lat = &v[i].lat;
+		live->no_errors = true;
 	}
 	return 0;
 }
@@ -124,11 +121,11 @@ static int resource_rows(struct model *m, enum model_window w, struct live_rows 
 
 	resources_views(&m->res, w, NULL, &v, &n);
 	for (int i = 0; i < n; i++) {
-		struct expr_row *row = add_row(r, v[i].proc->comm, NULL, true);
+		struct expr_live_row *live = add_row(r, v[i].proc->comm, NULL, true);
 
-		if (!row)
+		if (!live)
 			return -ENOMEM;
-		live_of(r, row)->res = &v[i];
+		live->res = &v[i];
 	}
 	return 0;
 }

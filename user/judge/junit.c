@@ -15,7 +15,7 @@ static int write_case(xmlTextWriterPtr w, const struct check *c)
 	rc |= xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0;
 	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST "latscope.check") < 0;
 	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST c->name) < 0;
-	rc |= xmlTextWriterWriteAttribute(w, BAD_CAST "file", BAD_CAST c->origin) < 0;
+	rc |= xmlTextWriterWriteFormatAttribute(w, BAD_CAST "time", "%.6f", c->eval_s) < 0;
 	if (r->verdict != EXPR_PASS) {
 		snprintf(message, sizeof(message), "measured %s, limit %s%s%s", r->measured,
 			 r->limit, r->reason[0] ? ": " : "", r->reason);
@@ -28,8 +28,9 @@ static int write_case(xmlTextWriterPtr w, const struct check *c)
 		rc |= xmlTextWriterEndElement(w) < 0;
 	}
 	rc |= xmlTextWriterStartElement(w, BAD_CAST "system-out") < 0;
-	rc |= xmlTextWriterWriteFormatString(w, "%s => %s (limit %s)", expr_text(c->expr),
-					     r->measured, r->limit) < 0;
+	/* Where the requirement came from, since JUnit has no attribute for it. */
+	rc |= xmlTextWriterWriteFormatString(w, "%s: %s => %s (limit %s)", c->origin,
+					     expr_text(c->expr), r->measured, r->limit) < 0;
 	rc |= xmlTextWriterEndElement(w) < 0;
 	rc |= xmlTextWriterEndElement(w) < 0;
 	return rc ? -EIO : 0;
@@ -37,10 +38,8 @@ static int write_case(xmlTextWriterPtr w, const struct check *c)
 
 static int write_document(xmlTextWriterPtr w, const struct check_list *list, double duration_s)
 {
-	int failed = 0, rc = 0;
+	int failed = checks_failed(list), rc = 0;
 
-	for (int i = 0; i < list->n; i++)
-		failed += list->items[i].result.verdict != EXPR_PASS;
 	xmlTextWriterSetIndent(w, 1);
 	rc |= xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0;
 	rc |= xmlTextWriterStartElement(w, BAD_CAST "testsuites") < 0;

@@ -33,8 +33,9 @@ struct probe_ctx {
 	/* The processes given as targets (trace__add_tgid), before attach. */
 	pid_t *tgids;
 	int n_tgids;
-	/* The running kernel's BTF: which tracepoints it has. */
-	struct btf *vmlinux;
+	/* The tracepoints families named that the kernel lacks (trace.c). */
+	const char **lacking;
+	int n_lacking;
 	/* A family's one-line reason for failing, shown instead of errno. */
 	char why[512];
 };
@@ -43,20 +44,23 @@ struct probe_ctx {
 struct tracepoint_need {
 	const char *name;
 	const char *since; /* e.g. "Linux 6.3+"; NULL: any with tp_btf */
+	/* The family has a variant without it: it asks probe_kernel_lacks(). */
+	bool optional;
 };
 
 struct probe_family {
 	const char *name;
 	/*
-	 * The tracepoints the family attaches to whatever its options
-	 * (optional variants are the family's own business), ending with
-	 * { NULL }; NULL: none.
+	 * The tracepoints the family attaches to, whatever its options,
+	 * ending with { NULL }; NULL: none.
 	 */
 	const struct tracepoint_need *needs;
 	/* What is off without it, e.g. "syscall latency". */
 	const char *provides;
 	/* No trace without it: a missing tracepoint fails the trace. */
 	bool essential;
+	/* Says in the options that it is off, once the kernel could not load it. */
+	void (*turn_off)(struct trace_opts *opts);
 	/* NULL means always; otherwise whether these options need it. */
 	bool (*wanted)(const struct trace_opts *opts);
 	/* Open, configure and load; *state is passed to every other hook. */
@@ -94,6 +98,7 @@ __u64 probe_sum_percpu(const __u64 *values, int n_cpus);
 
 /* Resource families (probe_resources.c), by their name in the family table. */
 bool probe_resource_wanted(const struct trace_opts *opts, const char *family);
+void probe_resource_off(struct trace_opts *opts, const char *family);
 /*
  * Copies a per-CPU hash keyed by tgid of resource family @family's counter
  * struct (its slots, every member a __u64) into every process's row,
@@ -105,13 +110,18 @@ int probe_collect_hists(struct bpf_map *map, int n_cpus, struct model *model, co
 			int h);
 
 /* Kernel tracepoints (probe_tracepoints.c). */
-typedef bool (*tracepoint_probe_fn)(const struct probe_ctx *ctx, const char *name);
-/* Whether the running kernel (ctx->vmlinux) has the BTF tracepoint @name. */
-bool probe_kernel_has_tracepoint(const struct probe_ctx *ctx, const char *name);
-/* The first tracepoint @f needs that @has says is missing; NULL: none. */
-const struct tracepoint_need *probe_missing_tracepoint(const struct probe_family *f,
-						       tracepoint_probe_fn has,
-						       const struct probe_ctx *ctx);
+typedef bool (*tracepoint_probe_fn)(const struct btf *vmlinux, const char *name);
+/* Whether the kernel whose BTF is @vmlinux has the tracepoint @name. */
+bool probe_btf_has_tracepoint(const struct btf *vmlinux, const char *name);
+/*
+ * Checks @f's tracepoints with @has: the ones missing go to ctx->lacking,
+ * and *@missing is the first @f cannot do without (NULL: none).
+ */
+int probe_check_tracepoints(struct probe_ctx *ctx, const struct probe_family *f,
+			    tracepoint_probe_fn has, const struct btf *vmlinux,
+			    const struct tracepoint_need **missing);
+/* Whether a tracepoint a family named is one the kernel lacks. */
+bool probe_kernel_lacks(const struct probe_ctx *ctx, const char *name);
 /* The line (without "latscope: ") that says what @need missing turns off. */
 void probe_describe_missing(const struct probe_family *f, const struct tracepoint_need *need,
 			    char *buf, size_t len);

@@ -10,6 +10,11 @@ static bool block_wanted(const struct trace_opts *opts)
 	return probe_resource_wanted(opts, "block");
 }
 
+static void block_off(struct trace_opts *opts)
+{
+	probe_resource_off(opts, "block");
+}
+
 static int block_load(struct probe_ctx *ctx, void **state)
 {
 	struct block_bpf *skel = block_bpf__open();
@@ -19,7 +24,7 @@ static int block_load(struct probe_ctx *ctx, void **state)
 		return -errno;
 	*state = skel;
 	/* Before 6.5 there is no block_io_start: attribute at issue. */
-	if (!probe_kernel_has_tracepoint(ctx, "block_io_start")) {
+	if (probe_kernel_lacks(ctx, "block_io_start")) {
 		skel->rodata->attribute_at_issue = true;
 		bpf_program__set_autoload(skel->progs.block_start, false);
 	}
@@ -56,8 +61,8 @@ static void block_destroy(void *state)
 	block_bpf__destroy(state);
 }
 
-/* block_io_start is optional (see block_load). */
 static const struct tracepoint_need block_needs[] = {
+	{ .name = "block_io_start", .since = "Linux 6.5+", .optional = true },
 	{ .name = "block_rq_issue" },
 	{ .name = "block_rq_complete" },
 	{ .name = NULL },
@@ -68,6 +73,7 @@ const struct probe_family probe_block = {
 	.needs = block_needs,
 	.provides = "the block group",
 	.wanted = block_wanted,
+	.turn_off = block_off,
 	.load = block_load,
 	.attach = block_attach,
 	.register_costs = block_register_costs,

@@ -10,6 +10,11 @@ static bool faults_wanted(const struct trace_opts *opts)
 	return probe_resource_wanted(opts, "faults");
 }
 
+static void faults_off(struct trace_opts *opts)
+{
+	probe_resource_off(opts, "faults");
+}
+
 static int faults_load(struct probe_ctx *ctx, void **state)
 {
 	struct faults_bpf *skel = faults_bpf__open();
@@ -58,6 +63,7 @@ const struct probe_family probe_faults = {
 	.needs = faults_needs,
 	.provides = "the faults group (/proc's fault counts remain)",
 	.wanted = faults_wanted,
+	.turn_off = faults_off,
 	.load = faults_load,
 	.attach = faults_attach,
 	.register_costs = faults_register_costs,

@@ -10,6 +10,11 @@ bool probe_resource_wanted(const struct trace_opts *opts, const char *family)
 	return opts->resource_groups & res_group_bit(family);
 }
 
+void probe_resource_off(struct trace_opts *opts, const char *family)
+{
+	opts->resource_groups &= ~res_group_bit(family);
+}
+
 typedef void (*tgid_value_fn)(struct res_process *row, const void *percpu, int n_cpus,
 			      const void *arg);
 

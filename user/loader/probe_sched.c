@@ -10,6 +10,11 @@ static bool sched_wanted(const struct trace_opts *opts)
 	return probe_resource_wanted(opts, "sched");
 }
 
+static void sched_off(struct trace_opts *opts)
+{
+	probe_resource_off(opts, "sched");
+}
+
 static int sched_load(struct probe_ctx *ctx, void **state)
 {
 	struct sched_bpf *skel = sched_bpf__open();
@@ -64,6 +69,7 @@ const struct probe_family probe_sched = {
 	.needs = sched_needs,
 	.provides = "the sched group",
 	.wanted = sched_wanted,
+	.turn_off = sched_off,
 	.load = sched_load,
 	.attach = sched_attach,
 	.register_costs = sched_register_costs,

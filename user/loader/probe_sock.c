@@ -24,6 +24,12 @@ static bool net_wanted(const struct trace_opts *opts)
 	return probe_resource_wanted(opts, "net");
 }
 
+static void sock_off(struct trace_opts *opts)
+{
+	opts->requests = false;
+	probe_resource_off(opts, "net");
+}
+
 static bool sock_wanted(const struct trace_opts *opts)
 {
 	return opts->requests || net_wanted(opts);
@@ -217,6 +223,7 @@ const struct probe_family probe_sock = {
 	.needs = sock_needs,
 	.provides = "request and network tracking",
 	.wanted = sock_wanted,
+	.turn_off = sock_off,
 	.load = sock_load,
 	.attach = sock_attach,
 	.register_costs = sock_register_costs,

@@ -109,6 +109,11 @@ static void syscalls_destroy(void *state)
 	free(p);
 }
 
+static void syscalls_off(struct trace_opts *opts)
+{
+	opts->syscalls = false;
+}
+
 static bool syscalls_wanted(const struct trace_opts *opts)
 {
 	return opts->syscalls;
@@ -125,6 +130,7 @@ const struct probe_family probe_syscalls = {
 	.needs = syscalls_needs,
 	.provides = "syscall latency",
 	.wanted = syscalls_wanted,
+	.turn_off = syscalls_off,
 	.load = syscalls_load,
 	.attach = syscalls_attach,
 	.register_costs = syscalls_register_costs,

@@ -1,25 +1,56 @@
 // Which tracepoints the running kernel has, and what a missing one turns off.
 #include <bpf/btf.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "loader/probe.h"
 
 /* A kernel with the tracepoint has BTF for its tp_btf prototype. */
-bool probe_kernel_has_tracepoint(const struct probe_ctx *ctx, const char *name)
+bool probe_btf_has_tracepoint(const struct btf *vmlinux, const char *name)
 {
 	char type[128];
 
 	snprintf(type, sizeof(type), "btf_trace_%s", name);
-	return btf__find_by_name_kind(ctx->vmlinux, type, BTF_KIND_TYPEDEF) > 0;
+	return btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) > 0;
 }
 
-const struct tracepoint_need *probe_missing_tracepoint(const struct probe_family *f,
-						       tracepoint_probe_fn has,
-						       const struct probe_ctx *ctx)
+static int note_lacking(struct probe_ctx *ctx, const char *name)
 {
-	for (const struct tracepoint_need *n = f->needs; n && n->name; n++)
-		if (!has(ctx, n->name))
-			return n;
-	return NULL;
+	const char **lacking = realloc(ctx->lacking, (ctx->n_lacking + 1) * sizeof(*lacking));
+
+	if (!lacking)
+		return -ENOMEM;
+	lacking[ctx->n_lacking++] = name;
+	ctx->lacking = lacking;
+	return 0;
+}
+
+int probe_check_tracepoints(struct probe_ctx *ctx, const struct probe_family *f,
+			    tracepoint_probe_fn has, const struct btf *vmlinux,
+			    const struct tracepoint_need **missing)
+{
+	*missing = NULL;
+	for (const struct tracepoint_need *n = f->needs; n && n->name; n++) {
+		int err;
+
+		if (has(vmlinux, n->name))
+			continue;
+		err = note_lacking(ctx, n->name);
+		if (err)
+			return err;
+		if (!n->optional && !*missing)
+			*missing = n;
+	}
+	return 0;
+}
+
+bool probe_kernel_lacks(const struct probe_ctx *ctx, const char *name)
+{
+	for (int i = 0; i < ctx->n_lacking; i++)
+		if (!strcmp(ctx->lacking[i], name))
+			return true;
+	return false;
 }
 
 void probe_describe_missing(const struct probe_family *f, const struct tracepoint_need *need,

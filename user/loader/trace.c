@@ -54,26 +54,45 @@ static bool family_wanted(const struct probe_family *f, const struct trace_opts 
 }
 
 /*
- * Whether the kernel has the tracepoints @f needs. If not, one line says
- * what is off and the trace goes on without @f, unless it cannot.
+ * Before anything loads: which wanted families the kernel can load, from
+ * the tracepoints they name. For one it cannot, one line says what is off
+ * and the trace goes on without it, unless there is no trace without it.
+ * The kernel's BTF is read once here and freed before libbpf reads its
+ * own copy for each object (two at once would raise the loader's peak RSS
+ * by the ~6 MB it takes).
  */
-static int kernel_can_load(const struct probe_ctx *ctx, const struct probe_family *f, bool *can)
+static int check_kernel(struct trace *trace, bool wanted[N_FAMILIES])
 {
+	struct btf *vmlinux = btf__load_vmlinux_btf();
 	const struct tracepoint_need *missing;
 	char line[256];
+	int err = 0;
 
-	missing = probe_missing_tracepoint(f, probe_kernel_has_tracepoint, ctx);
-	*can = !missing;
-	if (!missing)
-		return 0;
-	probe_describe_missing(f, missing, line, sizeof(line));
-	fprintf(stderr, "latscope: %s\n", line);
-	return f->essential ? -EOPNOTSUPP : 0;
+	if (!vmlinux)
+		return -errno;
+	for (size_t i = 0; i < N_FAMILIES && !err; i++) {
+		if (!wanted[i])
+			continue;
+		err = probe_check_tracepoints(&trace->ctx, families[i], probe_btf_has_tracepoint,
+					      vmlinux, &missing);
+		if (err || !missing)
+			continue;
+		probe_describe_missing(families[i], missing, line, sizeof(line));
+		fprintf(stderr, "latscope: %s\n", line);
+		wanted[i] = false;
+		if (families[i]->turn_off)
+			families[i]->turn_off(&trace->opts);
+		if (families[i]->essential)
+			err = -EOPNOTSUPP;
+	}
+	btf__free(vmlinux);
+	return err;
 }
 
 int trace__open(const struct trace_opts *opts, struct trace **out)
 {
 	struct trace *trace = calloc(1, sizeof(*trace));
+	bool wanted[N_FAMILIES];
 	int err = 0;
 
 	if (!trace)
@@ -85,19 +104,11 @@ int trace__open(const struct trace_opts *opts, struct trace **out)
 		err = trace->ctx.n_cpus;
 		goto fail;
 	}
-	/* Every BTF tracepoint program needs it; read it once for them all. */
-	trace->ctx.vmlinux = btf__load_vmlinux_btf();
-	if (!trace->ctx.vmlinux) {
-		err = -errno;
-		goto fail;
-	}
+	for (size_t i = 0; i < N_FAMILIES; i++)
+		wanted[i] = family_wanted(families[i], opts);
+	err = check_kernel(trace, wanted);
 	for (size_t i = 0; i < N_FAMILIES && !err; i++) {
-		bool can;
-
-		if (!family_wanted(families[i], opts))
-			continue;
-		err = kernel_can_load(&trace->ctx, families[i], &can);
-		if (err || !can)
+		if (!wanted[i])
 			continue;
 		err = families[i]->load(&trace->ctx, &trace->state[i]);
 		trace->loaded[i] = true; /* destroy even a half-loaded family */
@@ -139,6 +150,11 @@ int trace__add_tgid(struct trace *trace, pid_t tgid)
 	tgids[ctx->n_tgids++] = tgid;
 	ctx->tgids = tgids;
 	return 0;
+}
+
+const struct trace_opts *trace__opts(const struct trace *trace)
+{
+	return &trace->opts;
 }
 
 const char *trace__error(const struct trace *trace)
@@ -214,6 +230,6 @@ void trace__free(struct trace *trace)
 		if (trace->loaded[i])
 			families[i]->destroy(trace->state[i]);
 	free(trace->ctx.tgids);
-	btf__free(trace->ctx.vmlinux);
+	free(trace->ctx.lacking);
 	free(trace);
 }

@@ -21,6 +21,8 @@ struct trace;
 int trace__open(const struct trace_opts *opts, struct trace **out);
 int trace__add_tgid(struct trace *trace, pid_t tgid);
 int trace__attach(struct trace *trace);
+/* What is traced: the options, less the families the kernel could not load. */
+const struct trace_opts *trace__opts(const struct trace *trace);
 /* Why the last load or attach failed, when a family said; else "". */
 const char *trace__error(const struct trace *trace);
 /* Tells the overhead sampler which programs to measure. */

@@ -171,6 +171,9 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 			 s->cli.verbose ? "" : " (-v shows the verifier log)");
 		return err;
 	}
+	/* A family the kernel could not load is off, in every view too. */
+	s->model->res.groups = trace__opts(s->trace)->resource_groups;
+	s->model->syscalls.off = !trace__opts(s->trace)->syscalls;
 	err = add_targets(s, why, len);
 	if (err)
 		return err;

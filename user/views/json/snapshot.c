@@ -367,28 +367,6 @@ int snapshot_print(FILE *out, const json_t *snap, bool one_line)
 	return fflush(out) ? -errno : 0;
 }
 
-json_t *snapshot_read_file(const char *path, char *why, size_t len)
-{
-	json_error_t error;
-	json_t *snap = json_load_file(path, 0, &error);
-	const char *schema = json_string_value(json_object_get(snap, "schema"));
-
-	if (!snap) {
-		if (error.line > 0)
-			snprintf(why, len, "cannot read snapshot %s: line %d: %s", path, error.line,
-				 error.text);
-		else
-			snprintf(why, len, "cannot read snapshot %s: %s", path, error.text);
-		return NULL;
-	}
-	if (!schema || strcmp(schema, SNAPSHOT_SCHEMA)) {
-		snprintf(why, len, "cannot read snapshot %s: not a latscope snapshot", path);
-		json_decref(snap);
-		return NULL;
-	}
-	return snap;
-}
-
 int snapshot_check_writable(const char *path, char *why, size_t len)
 {
 	char tmp[4096];

@@ -36,8 +36,30 @@ int snapshot_write_file(const char *path, const json_t *snap);
 /* One compact line appended (JSON Lines). */
 int snapshot_append_line(const char *path, const json_t *snap);
 int snapshot_print(FILE *out, const json_t *snap, bool one_line);
-/* A snapshot file (schema checked); NULL with a one-line reason. */
+/*
+ * Reading (snapshot_read.c). A snapshot is accepted when its schema is
+ * SNAPSHOT_SCHEMA, its version SNAPSHOT_VERSION (fields are only added
+ * within a version; another one is refused, not guessed at), and its known
+ * sections have their types; -EINVAL or -EPROTO with a one-line reason.
+ */
+int snapshot_validate(const json_t *snap, const char *name, char *why, size_t len);
+/* A snapshot file; NULL with a one-line reason. */
 json_t *snapshot_read_file(const char *path, char *why, size_t len);
+/*
+ * A JSON Lines file (--jsonl), one validated snapshot at a time, handed to
+ * @each (which must not keep it); blank lines are skipped. Stops at the
+ * first error: @each's, or a bad line (named "PATH:LINE" in @why).
+ */
+int snapshot_read_lines(const char *path, int (*each)(void *ctx, json_t *snap), void *ctx,
+			char *why, size_t len);
+/*
+ * A sparse histogram ([[low_ns, width_ns, count], ...]) back into buckets;
+ * count, min_ns and max_ns from the buckets. -ENODATA when @hist is not an
+ * array, -EINVAL when a bucket is not one of hist.h's.
+ */
+int snapshot_hist_decode(const json_t *hist, struct lat_stats *out);
+/* A latency row's histogram with its errors, total and exact extremes. */
+int snapshot_row_stats(const json_t *row, struct lat_stats *out);
 /* Fails early (before attaching) when @path cannot be written. */
 int snapshot_check_writable(const char *path, char *why, size_t len);
 

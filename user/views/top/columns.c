@@ -111,6 +111,11 @@ static const struct top_column request_columns[] = {
 	{ "ERR%", 6, TOP_SHARE, rq_error_rate, NULL, TOP_HL_NONZERO },
 };
 
+static int rq_group(const void *r)
+{
+	return ((const struct req_flat_row *)r)->role == REQ_ROLE_CLIENT;
+}
+
 static void request_rows(struct model *model, const struct top_state *st, struct top_rows *out)
 {
 	enum model_window window = top_window(st);
@@ -245,6 +250,7 @@ static void resource_rows(struct model *model, const struct top_state *st, struc
 	resources_views(&model->res, window, st->filter, &views, &n);
 	point_rows(out, views, n, sizeof(*views));
 	set_window(model, window, out);
+	out->res_groups = model->res.groups;
 }
 
 /* ---- overhead: rows are struct prog_cost_view ---- */
@@ -301,6 +307,7 @@ static struct top_view views[] = {
 		.default_sort = 1, /* COUNT */
 		.rows = request_rows,
 		.hint = "no requests in this window (on unless --no-requests)",
+		.group = rq_group,
 		.histogram = rq_histogram,
 		.summary = rq_summary,
 	},
@@ -385,6 +392,8 @@ static int compare_rows(const void *a, const void *b, void *arg)
 	const char *xn = top_row_name(ctx->view, x), *yn = top_row_name(ctx->view, y);
 	int order = 0;
 
+	if (ctx->view->group && ctx->view->group(x) != ctx->view->group(y))
+		return ctx->view->group(x) - ctx->view->group(y); /* whatever the sort */
 	if (ctx->col->format == TOP_TEXT) {
 		order = strcmp(ctx->col->text(x), ctx->col->text(y));
 	} else {
@@ -422,7 +431,16 @@ const char *top_cell_text(const struct top_column *col, const void *row, char *b
 		format_duration((__u64)v, buf, len);
 		break;
 	case TOP_SHARE:
-		snprintf(buf, len, "%.3f", v * 100);
+		v *= 100;
+		if (v == 0)
+			snprintf(buf, len, "0");
+		else
+			snprintf(buf, len,
+				 v >= 100  ? "%.0f"
+				 : v >= 10 ? "%.1f"
+				 : v >= 1  ? "%.2f"
+					   : "%.3f",
+				 v);
 		break;
 	case TOP_DECIMAL:
 		snprintf(buf, len, "%.1f", v);
@@ -435,6 +453,60 @@ const char *top_cell_text(const struct top_column *col, const void *row, char *b
 		break;
 	}
 	return buf;
+}
+
+#define NAME_MAX_WIDTH 48
+
+int top_column_width(const struct top_column *col)
+{
+	int need = (int)strlen(col->title) + 1;
+
+	return col->width > need ? col->width : need;
+}
+
+int top_name_width(const struct top_view *view, const struct top_rows *rows)
+{
+	int w = top_column_width(&view->columns[0]);
+
+	for (int i = 0; i < rows->n; i++) {
+		int len = (int)strlen(top_row_name(view, rows->rows[i]));
+
+		if (len > w)
+			w = len < NAME_MAX_WIDTH ? len : NAME_MAX_WIDTH;
+	}
+	return w;
+}
+
+int top_fit_columns(const struct top_view *view, const struct top_rows *rows, int cols, int first,
+		    int *idx, int *widths)
+{
+	int used, n = 1;
+
+	if (view->n_columns < 1)
+		return 0;
+	idx[0] = 0;
+	widths[0] = top_name_width(view, rows);
+	if (widths[0] > cols)
+		widths[0] = cols;
+	used = widths[0];
+	if (first < 1)
+		first = 1;
+	for (int c = first; c < view->n_columns && n < TOP_MAX_COLUMNS; c++) {
+		int w = top_column_width(&view->columns[c]);
+
+		if (used + w + 1 > cols)
+			break;
+		idx[n] = c;
+		widths[n++] = w;
+		used += w + 1;
+	}
+	return n;
+}
+
+bool top_cell_unmeasured(const struct top_column *col, const struct top_rows *rows)
+{
+	return col->family && col->family->optional &&
+	       !(rows->res_groups & RES_GROUP_BIT(res_family_index(col->family)));
 }
 
 bool top_cell_alert(const struct top_column *col, const void *row, __u64 warn_ns)

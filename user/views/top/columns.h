@@ -18,7 +18,7 @@ enum top_format {
 	TOP_TEXT,     /* text() */
 	TOP_COUNT,    /* 1234, 12.3k */
 	TOP_DURATION, /* nanoseconds: 850ns, 1.10ms */
-	TOP_SHARE,    /* a fraction shown as a percentage: 0.004 -> 0.400 */
+	TOP_SHARE,    /* a fraction as a percentage, 3 digits: 0.004 -> 0.40, 0 -> 0 */
 	TOP_DECIMAL,  /* 220.5 */
 	TOP_BYTES,    /* 512KB, 12.3MB */
 	TOP_ID,	      /* a pid: every digit */
@@ -49,6 +49,7 @@ struct top_rows {
 	double window_s;	       /* what the figures cover */
 	const char *window_name;       /* "last interval", "since reset", ... */
 	struct overhead_view overhead; /* storage for the overhead view */
+	__u32 res_groups;	       /* resource families traced (resources view) */
 };
 
 struct top_view {
@@ -59,6 +60,8 @@ struct top_view {
 	/* NULL while no probe feeds this view. */
 	void (*rows)(struct model *model, const struct top_state *st, struct top_rows *out);
 	const char *hint; /* shown when the view has no rows */
+	/* Rows sort by this first (served before called); NULL: one group. */
+	int (*group)(const void *row);
 	/* NULL when rows have no histogram (Enter does nothing). */
 	const struct lat_stats *(*histogram)(const void *row);
 	const struct lat_summary *(*summary)(const void *row);
@@ -81,6 +84,21 @@ void top_sort_rows(const struct top_view *view, int col, bool reverse, const voi
 double top_cell_number(const struct top_column *col, const void *row);
 const char *top_row_name(const struct top_view *view, const void *row);
 const char *top_cell_text(const struct top_column *col, const void *row, char *buf, size_t len);
+/*
+ * A column's width on screen: its own, widened so that its title and a
+ * sort marker ("COUNTv") always leave the separating space.
+ */
+int top_column_width(const struct top_column *col);
+/* The name column's width: what the longest of @rows' names needs, within limits. */
+int top_name_width(const struct top_view *view, const struct top_rows *rows);
+/*
+ * Which columns fit in @cols: the name column, then those from @first on
+ * (horizontal scrolling); fills @idx and @widths, returns how many.
+ */
+int top_fit_columns(const struct top_view *view, const struct top_rows *rows, int cols, int first,
+		    int *idx, int *widths);
+/* A cell of a resource family that is not traced: shown as "n/a", not 0. */
+bool top_cell_unmeasured(const struct top_column *col, const struct top_rows *rows);
 /* Whether a cell earns its highlight (errors, or latency above @warn_ns). */
 bool top_cell_alert(const struct top_column *col, const void *row, __u64 warn_ns);
 

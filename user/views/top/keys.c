@@ -10,8 +10,23 @@ void top_state_init(struct top_state *st, int n_views, const int *default_sort)
 {
 	memset(st, 0, sizeof(*st));
 	st->n_views = n_views < TOP_MAX_VIEWS ? n_views : TOP_MAX_VIEWS;
-	for (int i = 0; i < st->n_views; i++)
+	for (int i = 0; i < st->n_views; i++) {
 		st->sort_col[i] = default_sort[i];
+		st->first_col[i] = 1;
+	}
+}
+
+/* Left/Right: the columns after the name scroll, the name stays. */
+static enum top_action scroll_columns(struct top_state *st, int step, const struct top_key_ctx *ctx)
+{
+	int *first = &st->first_col[st->view];
+
+	if (step > 0 && !ctx->cols_hidden)
+		return TOP_NONE;
+	if (step < 0 && *first <= 1)
+		return TOP_NONE;
+	*first += step;
+	return TOP_REDRAW;
 }
 
 static enum top_action switch_view(struct top_state *st, int view)
@@ -164,6 +179,10 @@ static enum top_action table_key(struct top_state *st, int key, const struct top
 		return move_cursor(st, st->selected - page, ctx);
 	case KEY_NPAGE:
 		return move_cursor(st, st->selected + page, ctx);
+	case KEY_RIGHT:
+		return scroll_columns(st, 1, ctx);
+	case KEY_LEFT:
+		return scroll_columns(st, -1, ctx);
 	case KEY_HOME:
 		return move_cursor(st, 0, ctx);
 	case KEY_END:

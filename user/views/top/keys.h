@@ -23,7 +23,8 @@ struct top_state {
 	int n_views;
 	int view;
 	int sort_col[TOP_MAX_VIEWS];
-	bool reverse[TOP_MAX_VIEWS]; /* against the column's natural order */
+	int first_col[TOP_MAX_VIEWS]; /* horizontal scroll: first column after the name */
+	bool reverse[TOP_MAX_VIEWS];  /* against the column's natural order */
 	enum top_mode mode;
 	bool paused;
 	bool cumulative; /* since start/reset, else last interval */
@@ -40,6 +41,7 @@ struct top_state {
 /* What the current frame looks like, for keys that depend on it. */
 struct top_key_ctx {
 	int n_cols;	     /* columns of the current view */
+	bool cols_hidden;    /* some columns are off the right edge */
 	int n_rows;	     /* rows in the current view */
 	int page_rows;	     /* rows that fit on the screen */
 	bool has_histograms; /* Enter opens one */

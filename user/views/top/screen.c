@@ -172,7 +172,8 @@ static void draw_tabs(const struct top_state *st, int line)
 	}
 }
 
-static void draw_status(const struct top_state *st, const struct top_frame *f, int line)
+static void draw_status(const struct top_state *st, const struct top_frame *f, bool cols_hidden,
+			int line)
 {
 	const struct top_view *v = &top_views[st->view];
 	int col = st->sort_col[st->view];
@@ -185,6 +186,9 @@ static void draw_status(const struct top_state *st, const struct top_frame *f, i
 		put("  filter: %s_", st->filter);
 	else if (st->filter[0])
 		put("  filter: %s", st->filter);
+	if (st->first_col[st->view] > 1 || cols_hidden)
+		put("  %scolumns%s", st->first_col[st->view] > 1 ? "< " : "",
+		    cols_hidden ? " >" : "");
 	if (st->paused) {
 		attron(A_REVERSE | A_BOLD);
 		put(" PAUSED ");
@@ -197,25 +201,8 @@ static void draw_status(const struct top_state *st, const struct top_frame *f, i
 	}
 }
 
-/* Column widths for this terminal: the name column takes the spare room. */
-static int fit_columns(const struct top_view *v, int *widths)
-{
-	int used = 0, n = 0;
-
-	for (; n < v->n_columns && n < TOP_MAX_COLUMNS; n++) {
-		int w = v->columns[n].width + (n ? 1 : 0);
-
-		if (used + w > COLS)
-			break;
-		widths[n] = v->columns[n].width;
-		used += w;
-	}
-	if (n)
-		widths[0] += COLS - used;
-	return n;
-}
-
-static void draw_titles(const struct top_state *st, const int *widths, int n, int line)
+static void draw_titles(const struct top_state *st, const int *idx, const int *widths, int n,
+			int line)
 {
 	const struct top_view *v = &top_views[st->view];
 	int sorted = st->sort_col[st->view];
@@ -223,16 +210,17 @@ static void draw_titles(const struct top_state *st, const int *widths, int n, in
 	move(line, 0);
 	attron(A_REVERSE);
 	for (int i = 0; i < n; i++) {
-		const struct top_column *c = &v->columns[i];
+		const struct top_column *c = &v->columns[idx[i]];
 		bool ascending = (c->format == TOP_TEXT) != st->reverse[st->view];
 		char title[32];
 
 		snprintf(title, sizeof(title), "%s%s", c->title,
-			 i != sorted ? ""
-			 : ascending ? "^"
-				     : "v");
-		if (i == sorted)
+			 idx[i] != sorted ? ""
+			 : ascending	  ? "^"
+					  : "v");
+		if (idx[i] == sorted)
 			attron(A_BOLD);
+		/* Widths leave room for the marker: titles never run together. */
 		put(c->format == TOP_TEXT ? "%-*s" : "%*s", widths[i] + (i ? 1 : 0), title);
 		attroff(A_BOLD);
 	}
@@ -240,18 +228,22 @@ static void draw_titles(const struct top_state *st, const int *widths, int n, in
 	attroff(A_REVERSE);
 }
 
-static void draw_row(const struct top_view *v, const void *row, const int *widths, int n,
-		     bool selected, __u64 warn_ns, int line)
+static void draw_row(const struct top_view *v, const void *row, const int *idx, const int *widths,
+		     int n, bool selected, __u64 warn_ns, int line)
 {
 	move(line, 0);
 	if (selected)
 		attron(A_REVERSE);
 	for (int i = 0; i < n; i++) {
-		const struct top_column *c = &v->columns[i];
-		bool alert = top_cell_alert(c, row, warn_ns);
+		const struct top_column *c = &v->columns[idx[i]];
+		bool na = top_cell_unmeasured(c, &rows);
+		bool alert = !na && top_cell_alert(c, row, warn_ns);
 		char cell[64];
 
-		top_cell_text(c, row, cell, sizeof(cell));
+		if (na)
+			snprintf(cell, sizeof(cell), "n/a");
+		else
+			top_cell_text(c, row, cell, sizeof(cell));
 		if (alert)
 			attron(alert_attr(c));
 		if (c->format == TOP_TEXT)
@@ -288,16 +280,21 @@ static void resolve_cursor(const struct top_view *v, struct top_state *st)
 			 top_row_name(v, rows.rows[st->selected]));
 }
 
-static void draw_table(struct top_state *st, const struct top_frame *f, int top, int page)
+static void draw_table(struct top_state *st, const struct top_frame *f, int top, int page,
+		       struct top_key_ctx *ctx)
 {
 	const struct top_view *v = &top_views[st->view];
-	int widths[TOP_MAX_COLUMNS], n = fit_columns(v, widths);
+	int idx[TOP_MAX_COLUMNS], widths[TOP_MAX_COLUMNS], n;
 
+	if (st->first_col[st->view] >= v->n_columns)
+		st->first_col[st->view] = v->n_columns > 1 ? v->n_columns - 1 : 1;
+	n = top_fit_columns(v, &rows, COLS, st->first_col[st->view], idx, widths);
+	ctx->cols_hidden = n > 1 && idx[n - 1] < v->n_columns - 1;
 	if (!rows.n) {
 		mvput(top + 1, 2, "%s", st->filter[0] ? "no rows match the filter" : v->hint);
 		return;
 	}
-	draw_titles(st, widths, n, top);
+	draw_titles(st, idx, widths, n, top);
 	if (st->selected < first_row)
 		first_row = st->selected;
 	if (st->selected >= first_row + page)
@@ -305,7 +302,7 @@ static void draw_table(struct top_state *st, const struct top_frame *f, int top,
 	if (first_row > rows.n - page)
 		first_row = rows.n > page ? rows.n - page : 0;
 	for (int i = 0; i < page && first_row + i < rows.n; i++)
-		draw_row(v, rows.rows[first_row + i], widths, n, first_row + i == st->selected,
+		draw_row(v, rows.rows[first_row + i], idx, widths, n, first_row + i == st->selected,
 			 f->warn_ns, top + 1 + i);
 }
 
@@ -379,6 +376,7 @@ static const char *const help_lines[] = {
 	"  Up/Down/PgUp/PgDn/Home/End (or j/k)   move the cursor",
 	"  Enter        histogram of the selected row (Esc or Enter: back)",
 	"  s or >, <    sort by the next / previous column",
+	"  Left, Right  scroll the columns when they do not all fit",
 	"  R or I       reverse the sort order",
 	"  /            filter rows by substring (Enter keeps it, Esc clears it)",
 	"  c            toggle last interval / cumulative (since start or reset)",
@@ -438,11 +436,11 @@ void top_screen_draw(struct model *model, struct top_state *st, const struct top
 		draw_vitals(model, st, f, 1);
 		draw_cost(model, 2);
 		draw_tabs(st, 3);
-		draw_status(st, f, 4);
+		draw_status(st, f, ctx->cols_hidden, 4);
 		if (st->mode == TOP_MODE_HISTOGRAM)
 			draw_histogram(st, f, HEADER_LINES - 1, page);
 		else
-			draw_table(st, f, HEADER_LINES - 1, page);
+			draw_table(st, f, HEADER_LINES - 1, page, ctx);
 		draw_footer(st, f);
 	}
 	refresh();
