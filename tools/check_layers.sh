@@ -6,7 +6,9 @@
 # folders ranked lower; peers of one rank (loader and the views, session
 # and judge) do not include each other. Among modules (x.c and x.h are one
 # module) the includes must form no cycle, inside a folder too. Headers
-# from bpf/ (the ABI) are below everything; skeletons belong to the loader.
+# from bpf/ (the ABI) are below everything; skeletons belong to the loader,
+# and the protobuf code generated from views/metrics/metrics.proto to the
+# metrics view.
 #
 # Usage: tools/check_layers.sh [USER_DIR]   (exit 1 and one line per fault)
 set -eu
@@ -59,6 +61,11 @@ BEGIN {
 	from = folder(file)
 	if (!(from in rank)) {
 		printf "layers: %s is in no layer (add its folder to tools/check_layers.sh)\n", file
+		bad = 1
+		next
+	}
+	if (inc ~ /\.pb-c\.h$/ && from != "views/metrics") {
+		printf "layers: %s includes %s: only views/metrics knows the generated protobuf code\n", file, inc
 		bad = 1
 		next
 	}

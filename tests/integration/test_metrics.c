@@ -4,19 +4,14 @@
 // HTTP API must then agree with latscope's own snapshot of the same trace.
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
-#include <ctype.h>
-#include <libgen.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
-#include "run.h"
+#include "prometheus.h"
 
 /* The workload: N getppid, FAST sleeps of FAST_MS, SLOW of SLOW_MS. */
 #define N_GETPPID 20000
@@ -24,212 +19,13 @@
 #define FAST_MS	  1
 #define SLOW	  10
 #define SLOW_MS	  6
-/* Prometheus takes a few seconds to start; scrapes come every second. */
-#define PROM_READY_TIMEOUT_S 30.0
-#define SCRAPE_TIMEOUT_S     20.0
-#define HTTP_TIMEOUT_S	     3
 
 INTEGRATION_SUITE(metrics);
 
 /*
- * A port nobody listens on right now (the kernel's pick, released): for
- * Prometheus, which cannot announce a port it picked itself.
+ * Samples of a snapshot histogram at or below `le` @bound_ns ([low, width,
+ * count] rows): the buckets whose midpoint is (README, "Histogram buckets").
  */
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert(fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-		  !getsockname(fd, (struct sockaddr *)&a, &len));
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
-/* The port latscope chose for --listen 127.0.0.1:0, from its stderr. */
-static int announced_port(const struct proc *tracer)
-{
-	const char *line = strstr(tracer->err.data, "serving metrics on http://127.0.0.1:");
-	int port = 0;
-
-	cr_assert(line && sscanf(line, "serving metrics on http://127.0.0.1:%d", &port) == 1,
-		  "no metrics address announced; stderr:\n%s", tracer->err.data);
-	return port;
-}
-
-static void require_tool(const char *tool)
-{
-	const char *ci = getenv("CI");
-
-	if (!system(strf("command -v %s >/dev/null 2>&1", tool)))
-		return;
-	cr_assert(!ci || strcmp(ci, "true"), "%s missing (make deps installs it)", tool);
-	cr_skip_test("%s not installed (make deps): skipped", tool);
-}
-
-/* The value of header @name in [@head, @end), or "" when absent. */
-static void header_value(const char *head, const char *end, const char *name, char *out, size_t len)
-{
-	size_t n = strlen(name);
-
-	out[0] = '\0';
-	for (const char *p = strstr(head, "\r\n"); p && p < end; p = strstr(p + 2, "\r\n")) {
-		if (!strncasecmp(p + 2, name, n) && p[2 + n] == ':') {
-			const char *v = p + 3 + n, *eol = strstr(v, "\r\n");
-
-			while (*v == ' ')
-				v++;
-			snprintf(out, len, "%.*s", (int)(eol - v), v);
-			return;
-		}
-	}
-}
-
-/*
- * GET http://127.0.0.1:@port@target over HTTP/1.0 (the server closes when
- * done), with an Accept header unless @accept is NULL. The body, malloc'ed,
- * or NULL when nothing listens; *status is 0 then. The response's
- * Content-Type goes to @type when given. Sockets rather than curl(1):
- * polling would spawn a process a try.
- */
-static char *http_get_as(int port, const char *target, const char *accept, int *status, char *type,
-			 size_t type_len)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
-	struct timeval tv = { .tv_sec = HTTP_TIMEOUT_S };
-	size_t len = 0, cap = 1 << 16;
-	char *buf = malloc(cap), *body;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	ssize_t n;
-
-	cr_assert(buf && fd >= 0);
-	*status = 0;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		close(fd);
-		free(buf);
-		return NULL;
-	}
-	dprintf(fd, "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%d\r\n%s%s%s\r\n", target, port,
-		accept ? "Accept: " : "", accept ? accept : "", accept ? "\r\n" : "");
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += n;
-		if (len + 1 == cap) {
-			buf = realloc(buf, cap *= 2);
-			cr_assert(buf);
-		}
-	}
-	close(fd);
-	buf[len] = '\0';
-	body = strstr(buf, "\r\n\r\n");
-	if (sscanf(buf, "HTTP/1.%*d %d", status) != 1 || !body) {
-		*status = 0;
-		free(buf);
-		return NULL;
-	}
-	if (type)
-		header_value(buf, body, "Content-Type", type, type_len);
-	memmove(buf, body + 4, strlen(body + 4) + 1);
-	return buf;
-}
-
-static char *http_get(int port, const char *target, int *status)
-{
-	return http_get_as(port, target, NULL, status, NULL, 0);
-}
-
-/* PromQL into a query string: everything but unreserved characters %XX. */
-static const char *url_encode(const char *s)
-{
-	char out[1024];
-	size_t n = 0;
-
-	for (; *s && n + 4 < sizeof(out); s++) {
-		if (isalnum((unsigned char)*s) || strchr("-_.~", *s))
-			out[n++] = *s;
-		else
-			n += sprintf(out + n, "%%%02X", (unsigned char)*s);
-	}
-	out[n] = '\0';
-	return strf("%s", out);
-}
-
-static struct proc *start_prometheus(int prom_port, int latscope_port)
-{
-	const char *dir = temp_dir(), *config = strf("%s/prometheus.yml", dir);
-	FILE *f = fopen(config, "w");
-
-	cr_assert(f);
-	fprintf(f,
-		"global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-		"scrape_configs:\n  - job_name: latscope\n    static_configs:\n"
-		"      - targets: ['127.0.0.1:%d']\n",
-		latscope_port);
-	fclose(f);
-	return proc_start((char *[]){ "prometheus", (char *)strf("--config.file=%s", config),
-				      (char *)strf("--storage.tsdb.path=%s/data", dir),
-				      (char *)strf("--web.listen-address=127.0.0.1:%d", prom_port),
-				      "--log.level=warn", NULL });
-}
-
-static void wait_ready(struct proc *prom, int port)
-{
-	double deadline = mono_s() + PROM_READY_TIMEOUT_S;
-
-	while (mono_s() < deadline) {
-		int status;
-
-		free(http_get(port, "/-/ready", &status));
-		if (status == 200)
-			return;
-		cr_assert(!prom->reaped, "prometheus exited; stderr:\n%s", prom->err.data);
-		usleep(200000);
-	}
-	cr_assert_fail("prometheus not ready after %.0fs; stderr:\n%s", PROM_READY_TIMEOUT_S,
-		       prom->err.data);
-}
-
-/* An instant query's single value; NAN when it has no result (yet). */
-static double query(int port, const char *promql)
-{
-	int status;
-	char *text = http_get(port, strf("/api/v1/query?query=%s", url_encode(promql)), &status);
-	json_t *reply, *value;
-	double v = NAN;
-
-	cr_assert_eq(status, 200, "%s: HTTP %d: %s", promql, status, text);
-	reply = json_parse(text);
-	cr_assert_str_eq(jstr(reply, "status"), "success", "%s: %s", promql, text);
-	free(text);
-	value = jpath(reply, "data.result.0.value.1");
-	if (value)
-		v = strtod(json_string_value(value), NULL);
-	cr_assert(jpath(reply, "data.result.1") == NULL, "%s: several series", promql);
-	json_decref(reply);
-	return v;
-}
-
-/* Poll until @promql reads @want: once it does, a scrape saw the final state. */
-static void wait_value(int port, const char *promql, double want)
-{
-	double deadline = mono_s() + SCRAPE_TIMEOUT_S, v = NAN;
-	int status;
-
-	while (mono_s() < deadline) {
-		v = query(port, promql);
-		if (v == want)
-			return;
-		usleep(250000);
-	}
-	cr_assert_fail("%s = %g after %.0fs, expected %g; targets: %s", promql, v, SCRAPE_TIMEOUT_S,
-		       want, http_get(port, "/api/v1/targets", &status));
-}
-
-/* Samples of a snapshot histogram below @bound_ns ([low, width, count] rows). */
 static long long snapshot_below(json_t *snap, const char *syscall, long long bound_ns)
 {
 	json_t *rows = jpath(snap, strf("syscalls.%s.histogram", syscall)), *row;
@@ -238,17 +34,19 @@ static long long snapshot_below(json_t *snap, const char *syscall, long long bou
 
 	cr_assert(rows, "no histogram for %s", syscall);
 	json_array_foreach (rows, i, row)
-		if (json_integer_value(json_array_get(row, 0)) < bound_ns)
+		if (2 * json_integer_value(json_array_get(row, 0)) +
+			    json_integer_value(json_array_get(row, 1)) <=
+		    2 * bound_ns)
 			n += json_integer_value(json_array_get(row, 2));
 	return n;
 }
 
-/* The default ladder's `le` bounds around @ns (exact bucket boundaries). */
+/* The default ladder's `le` bounds: 1, 2.5, 5 x 10^k s from 100 ns to 10 s. */
 static const long long ladder_ns[] = {
-	992,	    2496,	  4992,		9984,	      25088,	 50176,
-	100352,	    249856,	  499712,	999424,	      2490368,	 4980736,
-	9961472,    25165824,	  50331648,	100663296,    251658240, 503316480,
-	1006632960, 2483027968LL, 4966055936LL, 9932111872LL,
+	100,	    250,	  500,		1000,	       2500,	  5000,	     10000,
+	25000,	    50000,	  100000,	250000,	       500000,	  1000000,   2500000,
+	5000000,    10000000,	  25000000,	50000000,      100000000, 250000000, 500000000,
+	1000000000, 2500000000LL, 5000000000LL, 10000000000LL,
 };
 
 static void ladder_bucket(long long ns, double *lo_s, double *hi_s)
@@ -298,7 +96,7 @@ Test(metrics, prometheus_scrapes_agree_with_the_snapshot, .timeout = 90)
 	struct traced t;
 	json_t *snap;
 	double lo, hi, p99, scraped_below;
-	long long bound = 4980736; /* the 5ms rung: FAST sleeps below, SLOW above */
+	long long bound = 5000000; /* the 5ms rung: FAST sleeps below, SLOW above */
 
 	require_tool("prometheus");
 	dir = temp_dir();
@@ -310,30 +108,33 @@ Test(metrics, prometheus_scrapes_agree_with_the_snapshot, .timeout = 90)
 			    (char *[]){ "--listen", "127.0.0.1:0", "-o", (char *)snap_path, NULL });
 	port = announced_port(t.tracer);
 	prom_port = free_port();
-	prom = start_prometheus(prom_port, port);
+	prom = prom_start(prom_port, port, false);
 	cr_assert(proc_wait_output(t.workload, false, "done", RUN_TIMEOUT_S),
 		  "workload never finished; stderr:\n%s", t.workload->err.data);
-	wait_ready(prom, prom_port);
+	prom_wait_ready(prom, prom_port);
 
-	wait_value(prom_port, "latscope_syscall_duration_seconds_count{syscall=\"getppid\"}",
-		   N_GETPPID);
-	wait_value(prom_port,
-		   "latscope_syscall_duration_seconds_count{syscall=\"clock_nanosleep\"}",
-		   FAST + SLOW);
-	wait_value(prom_port, "count_over_time(up{job=\"latscope\"}[1m]) >= bool 2", 1);
-	cr_assert_eq(query(prom_port,
-			   "latscope_syscall_duration_seconds_count{syscall=\"getppid\"}"),
+	prom_wait_value(prom_port, "latscope_syscall_duration_seconds_count{syscall=\"getppid\"}",
+			N_GETPPID);
+	prom_wait_value(prom_port,
+			"latscope_syscall_duration_seconds_count{syscall=\"clock_nanosleep\"}",
+			FAST + SLOW);
+	prom_wait_value(prom_port, "count_over_time(up{job=\"latscope\"}[1m]) >= bool 2", 1);
+	cr_assert_eq(prom_query(prom_port,
+				"latscope_syscall_duration_seconds_count{syscall=\"getppid\"}"),
 		     N_GETPPID, "stable over later scrapes");
-	cr_assert_eq(query(prom_port, "up{job=\"latscope\"}"), 1,
+	cr_assert_eq(prom_query(prom_port, "up{job=\"latscope\"}"), 1,
 		     "the scrape (OpenMetrics, as Prometheus asks) failed");
-	cr_assert_eq(query(prom_port, strf("latscope_target_up{pid=\"%d\",comm=\"scrapeload\"}",
-					   t.workload->pid)),
+	cr_assert_eq(prom_query(prom_port, "latscope_target_up{target=\"scrapeload\"}"), 1);
+	cr_assert_eq(prom_query(prom_port, strf("latscope_target_info{target=\"scrapeload\","
+						"comm=\"scrapeload\",pid=\"%d\"}",
+						t.workload->pid)),
 		     1);
-	scraped_below = query(prom_port, strf("latscope_syscall_duration_seconds_bucket"
-					      "{syscall=\"clock_nanosleep\",le=\"0.004980736\"}"));
-	p99 = query(prom_port,
-		    "histogram_quantile(0.99, "
-		    "latscope_syscall_duration_seconds_bucket{syscall=\"clock_nanosleep\"})");
+	cr_assert_eq(prom_query(prom_port, "count(latscope_build_info{version=\"0.1.0\"})"), 1);
+	scraped_below = prom_query(prom_port, "latscope_syscall_duration_seconds_bucket"
+					      "{syscall=\"clock_nanosleep\",le=\"0.005\"}");
+	p99 = prom_query(prom_port,
+			 "histogram_quantile(0.99, "
+			 "latscope_syscall_duration_seconds_bucket{syscall=\"clock_nanosleep\"})");
 	check_endpoint(port, dir);
 
 	/* End the trace: the workload exits, latscope writes its snapshot. */
@@ -348,9 +149,9 @@ Test(metrics, prometheus_scrapes_agree_with_the_snapshot, .timeout = 90)
 	cr_assert_eq(syscall_count(snap, "getppid"), N_GETPPID);
 	cr_assert_eq(syscall_count(snap, "clock_nanosleep"), FAST + SLOW);
 	cr_assert_eq(scraped_below, snapshot_below(snap, "clock_nanosleep", bound),
-		     "cumulative count at le=4.98ms: Prometheus vs snapshot");
+		     "cumulative count at le=5ms: Prometheus vs snapshot");
 	/* Sleeps never end early: the 6 ms ones are all above the bound. */
-	cr_assert(scraped_below >= 1 && scraped_below <= FAST, "%g below 4.98ms", scraped_below);
+	cr_assert(scraped_below >= 1 && scraped_below <= FAST, "%g below 5ms", scraped_below);
 	/*
 	 * Prometheus interpolates inside a ladder bucket, latscope reads its
 	 * fine buckets: they agree to within the ladder bucket holding p99.

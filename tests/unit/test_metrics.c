@@ -14,9 +14,11 @@
 #include "res_rows.h"
 #include "views/metrics/config.h"
 #include "views/metrics/exposition.h"
+#include "views/metrics/negotiate.h"
 #include "model/funcs.h"
 #include "model/requests.h"
 #include "cli/options.h"
+#include "latscope_revision.h"
 
 static struct model *model;
 static struct metrics_config cfg;
@@ -30,7 +32,7 @@ static const struct {
 } samples[] = {
 	{ 0, 2000, 900, false },			     /* read */
 	{ 0, 60000000, 100, false }, { 257, 5000, 7, true }, /* openat */
-	{ 257, 992, 3, false },				     /* exactly on the 1us bound */
+	{ 257, 992, 3, false },				     /* just below the 1us bound */
 	{ 39, 300, 50, false },				     /* getpid */
 };
 
@@ -82,7 +84,7 @@ static char *render(struct metrics_exporter *mx, enum metrics_format fmt)
 
 static char *render_once(enum metrics_format fmt, int cap)
 {
-	struct metrics_exporter *mx = metrics_exporter_new(cfg.bounds_ns, cfg.n_bounds, cap);
+	struct metrics_exporter *mx = metrics_exporter_new(&cfg, cap);
 	char *text;
 
 	cr_assert(mx);
@@ -119,34 +121,50 @@ static bool has_line(const char *text, const char *line)
 
 TestSuite(ladder);
 
-Test(ladder, default_bounds_are_exact_bucket_boundaries)
+/* The rule the tests check against: a sample counts at `le` B when its bucket's midpoint does. */
+static bool counted_at(__u64 sample_ns, __u64 bound_ns)
 {
-	static const double nominal[] = { 1e3,	 2.5e3, 5e3,   1e4,   2.5e4, 5e4,   1e5, 2.5e5,
-					  5e5,	 1e6,	2.5e6, 5e6,   1e7,   2.5e7, 5e7, 1e8,
-					  2.5e8, 5e8,	1e9,   2.5e9, 5e9,   1e10 };
-	struct metrics_config c;
+	__u32 b = hist_bucket_of(sample_ns);
 
-	metrics_config_init(&c);
-	cr_assert_eq(c.n_bounds, 22);
-	for (int i = 0; i < c.n_bounds; i++) {
-		__u64 b = c.bounds_ns[i];
-
-		cr_assert_eq(hist_bucket_low(hist_bucket_of(b)), b, "%llu", (unsigned long long)b);
-		cr_assert_leq(fabs(b - nominal[i]) / nominal[i], 1.0 / 64, "%llu",
-			      (unsigned long long)b);
-		if (i)
-			cr_assert_gt(b, c.bounds_ns[i - 1]);
-	}
-	cr_assert_eq(c.bounds_ns[0], 992, "1us snaps to 992ns (a tie with 1008 goes down)");
+	if (b == HIST_BUCKETS - 1)
+		return hist_bucket_low(b) <= bound_ns;
+	return 2 * hist_bucket_low(b) + hist_bucket_width(b) <= 2 * bound_ns;
 }
 
-Test(ladder, snapping)
+Test(ladder, default_bounds_are_round)
 {
-	cr_assert_eq(metrics_snap_bound(50), 50, "below 64ns every value is a boundary");
-	cr_assert_eq(metrics_snap_bound(1000), 992);
-	cr_assert_eq(metrics_snap_bound(1001), 1008);
-	cr_assert_eq(metrics_snap_bound(1ULL << 30), 1ULL << 30);
-	cr_assert_eq(metrics_snap_bound(~0ULL), hist_bucket_low(HIST_BUCKETS - 1));
+	static const char *const le[] = { "0.0000001", "0.00000025", "0.0000005", "0.000001",
+					  "0.0000025", "0.000005",   "0.00001",	  "0.000025",
+					  "0.00005",   "0.0001",     "0.00025",	  "0.0005",
+					  "0.001",     "0.0025",     "0.005",	  "0.01",
+					  "0.025",     "0.05",	     "0.1",	  "0.25",
+					  "0.5",       "1",	     "2.5",	  "5",
+					  "10" };
+	struct metrics_config c;
+	char buf[32];
+
+	metrics_config_init(&c);
+	cr_assert_eq(c.n_bounds, 25);
+	for (int i = 0; i < c.n_bounds; i++)
+		cr_assert_str_eq(format_exact_seconds(c.bounds_ns[i], buf, sizeof(buf)), le[i]);
+}
+
+Test(ladder, buckets_count_by_their_midpoints)
+{
+	/* 1ms lies in [999424, 1015808), midpoint 1007616: that bucket is above. */
+	cr_assert(counted_at(999000, 1000000), "the bucket below 1ms");
+	cr_assert_not(counted_at(999500, 1000000), "within 1/64 of the bound: misplaced");
+	cr_assert_not(counted_at(1000500, 1000000));
+	cr_assert_eq(metrics_bound_cut(1000000), hist_bucket_of(999424));
+	/* A bound on a bucket boundary is exact; below 64 ns every value is one. */
+	cr_assert_eq(metrics_bound_cut(1ULL << 20), hist_bucket_of(1ULL << 20));
+	cr_assert_eq(metrics_bound_cut(50), 50, "49 ns counts at le 50ns, 50 ns above it");
+	cr_assert_eq(metrics_bound_cut(hist_bucket_low(HIST_BUCKETS - 1)), HIST_BUCKETS);
+	for (__u64 ns = 1; ns < (1ULL << 40); ns = ns * 3 / 2 + 1)
+		for (__u64 bound = ns / 2 + 1; bound < 2 * ns; bound += ns / 7 + 1)
+			cr_assert_eq(hist_bucket_of(ns) < metrics_bound_cut(bound),
+				     counted_at(ns, bound), "%llu at %llu", (unsigned long long)ns,
+				     (unsigned long long)bound);
 }
 
 Test(ladder, buckets_option)
@@ -158,8 +176,9 @@ Test(ladder, buckets_option)
 
 	cr_assert_eq(metrics_parse_buckets("1ms,10ms,0.1,1s", b, &n), 0);
 	cr_assert_eq(n, 4);
-	cr_assert_eq(b[0], metrics_snap_bound(1000000));
-	cr_assert_eq(b[2], metrics_snap_bound(100000000), "bare numbers are seconds");
+	cr_assert_eq(b[0], 1000000, "bounds are kept as given");
+	cr_assert_eq(b[2], 100000000, "bare numbers are seconds");
+	cr_assert_eq(metrics_parse_buckets("1ms,1.02ms", b, &n), 0, "a bucket apart");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		cr_assert_neq(metrics_parse_buckets(bad[i], b, &n), 0, "'%s'", bad[i]);
 }
@@ -192,22 +211,54 @@ Test(ladder, listen_option)
 		cr_assert_neq(metrics_parse_listen(bad[i], &a, &len), 0, "'%s'", bad[i]);
 }
 
+#define PROTOBUF_ACCEPT \
+	"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"
+
 Test(ladder, accept_negotiation)
 {
 	cr_assert_eq(metrics_format_for_accept(NULL), METRICS_PROMETHEUS_TEXT);
 	cr_assert_eq(metrics_format_for_accept("*/*"), METRICS_PROMETHEUS_TEXT);
+	cr_assert_eq(metrics_format_for_accept("image/png"), METRICS_PROMETHEUS_TEXT);
 	cr_assert_eq(metrics_format_for_accept("text/plain;version=0.0.4"),
 		     METRICS_PROMETHEUS_TEXT);
-	/* What Prometheus 2.42 sends. */
+	/* What Prometheus 2.42 sends, without and with native histograms. */
 	cr_assert_eq(
 		metrics_format_for_accept(
 			"application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
 			"version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
 		METRICS_OPENMETRICS);
+	cr_assert_eq(metrics_format_for_accept(PROTOBUF_ACCEPT
+					       ",application/openmetrics-text;version=1.0.0;q=0.8,"
+					       "application/openmetrics-text;version=0.0.1;q=0.75,"
+					       "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
+		     METRICS_PROTOBUF);
 	cr_assert_eq(metrics_format_for_accept("text/plain, application/openmetrics-text; q=0"),
 		     METRICS_PROMETHEUS_TEXT);
+	cr_assert_eq(metrics_format_for_accept("text/plain;q=0.5, application/openmetrics-text"),
+		     METRICS_OPENMETRICS, "the highest q wins, wherever listed");
+	cr_assert_eq(metrics_format_for_accept(
+			     "application/vnd.google.protobuf;proto=io.prometheus.client."
+			     "MetricFamily;encoding=text,text/plain;q=0.1"),
+		     METRICS_PROMETHEUS_TEXT, "protobuf in another encoding is not served");
+	cr_assert_eq(metrics_format_for_accept(" APPLICATION/VND.GOOGLE.PROTOBUF ; q=0.9"),
+		     METRICS_PROTOBUF);
 	cr_assert(
 		strstr(metrics_content_type(METRICS_OPENMETRICS), "application/openmetrics-text"));
+	cr_assert_str_eq(
+		metrics_content_type(METRICS_PROTOBUF),
+		"application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
+		"encoding=delimited");
+}
+
+Test(ladder, gzip_negotiation)
+{
+	cr_assert(metrics_gzip_accepted("gzip"));
+	cr_assert(metrics_gzip_accepted("deflate, gzip;q=0.5"));
+	cr_assert(metrics_gzip_accepted("*"));
+	cr_assert_not(metrics_gzip_accepted(NULL));
+	cr_assert_not(metrics_gzip_accepted("identity"));
+	cr_assert_not(metrics_gzip_accepted("gzip;q=0"));
+	cr_assert_not(metrics_gzip_accepted("gzipx"));
 }
 
 Test(ladder, seconds_are_exact_decimals)
@@ -222,18 +273,18 @@ Test(ladder, seconds_are_exact_decimals)
 
 TestSuite(exposition, .init = setup, .fini = teardown);
 
-/* Count of samples of syscall @nr strictly below @bound_ns, from the list. */
+/* Count of samples of syscall @nr at or below `le` @bound_ns, by the rule. */
 static __u64 expected_below(__u32 nr, __u64 bound_ns)
 {
 	__u64 n = 0;
 
 	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
-		if (samples[i].nr == nr && samples[i].ns < bound_ns)
+		if (samples[i].nr == nr && counted_at(samples[i].ns, bound_ns))
 			n += samples[i].n;
 	return n;
 }
 
-Test(exposition, cumulative_counts_exact_at_every_le)
+Test(exposition, cumulative_counts_at_every_le)
 {
 	char *text = render_once(METRICS_PROMETHEUS_TEXT, METRICS_SERIES_CAP);
 	static const struct {
@@ -265,8 +316,21 @@ Test(exposition, cumulative_counts_exact_at_every_le)
 			   900 * 2e-6 + 100 * 0.06, 1e-9);
 	cr_assert_eq(value_of(text, "latscope_syscall_errors_total{syscall=\"openat\"}"), 7);
 	cr_assert_eq(value_of(text, "latscope_syscall_errors_total{syscall=\"read\"}"), 0);
-	cr_assert_eq(value_of(text, "latscope_target_up{pid=\"42\",comm=\"we\\\"ird\\\\x\"}"), 1,
+	cr_assert_eq(value_of(text, "latscope_target_up{target=\"we\\\"ird\\\\x\"}"), 1,
 		     "label values are escaped");
+	cr_assert_eq(value_of(text, "latscope_target_info{target=\"we\\\"ird\\\\x\","
+				    "comm=\"we\\\"ird\\\\x\",pid=\"42\"}"),
+		     1);
+	cr_assert(has_line(text,
+			   "latscope_build_info{version=\"0.1.0\",revision=\"" LATSCOPE_REVISION
+			   "\",libbpf=\"1.1\"} 1"));
+	/* 992 ns and 5000 ns: both within 1/64 of their bounds. */
+	cr_assert_eq(value_of(text, "latscope_syscall_duration_seconds_bucket{syscall=\"openat\","
+				    "le=\"0.000001\"}"),
+		     3, "992 ns (bucket midpoint 1000 ns) counts at le 1us");
+	cr_assert_eq(value_of(text, "latscope_syscall_duration_seconds_bucket{syscall=\"openat\","
+				    "le=\"0.000005\"}"),
+		     3, "5000 ns (bucket midpoint 5056 ns) counts above le 5us");
 	cr_assert(has_line(text, "# TYPE latscope_syscall_errors_total counter"));
 	free(text);
 }
@@ -286,7 +350,7 @@ Test(exposition, openmetrics_shape)
 
 Test(exposition, series_cap_folds_into_other)
 {
-	struct metrics_exporter *mx = metrics_exporter_new(cfg.bounds_ns, cfg.n_bounds, 2);
+	struct metrics_exporter *mx = metrics_exporter_new(&cfg, 2);
 	const char *folded =
 		"latscope_metrics_folded_total{family=\"latscope_syscall_duration_seconds\"}";
 	struct lat_stats *busy = calloc(1, sizeof(*busy));
@@ -320,7 +384,7 @@ Test(exposition, series_cap_folds_into_other)
 
 Test(exposition, estimated_program_counters_never_fall)
 {
-	struct metrics_exporter *mx = metrics_exporter_new(cfg.bounds_ns, cfg.n_bounds, 10);
+	struct metrics_exporter *mx = metrics_exporter_new(&cfg, 10);
 	struct overhead *oh = &model->overhead;
 	const char *runs = "latscope_bpf_program_runs_total{program=\"syscall_enter\"}";
 	char *text;
@@ -412,6 +476,11 @@ Test(ladder, command_line)
 	trace_cli_free(&cli);
 	cr_assert_eq(parse("record -p 1 --listen nowhere", &cli), PARSE_ERROR);
 	trace_cli_free(&cli);
+	cr_assert_eq(parse("record -p 1 --listen 0 --metrics-pid", &cli), PARSE_OK);
+	cr_assert(cli.metrics.pid_labels);
+	trace_cli_free(&cli);
+	cr_assert_eq(parse("record -p 1 --metrics-pid", &cli), PARSE_ERROR);
+	trace_cli_free(&cli);
 }
 
 /*
@@ -435,7 +504,7 @@ static void assert_histogram(const char *text, const char *family, const char *l
 	for (int k = 0; k < cfg.n_bounds; k++) {
 		below = 0;
 		for (size_t r = 0; r < n_runs; r++)
-			below += runs[r].ns < cfg.bounds_ns[k] ? runs[r].n : 0;
+			below += counted_at(runs[r].ns, cfg.bounds_ns[k]) ? runs[r].n : 0;
 		snprintf(series, sizeof(series), "%s_bucket{%s,le=\"%s\"}", family, labels,
 			 format_exact_seconds(cfg.bounds_ns[k], le, sizeof(le)));
 		cr_assert_eq(value_of(text, series), below, "%s", series);
@@ -631,44 +700,39 @@ Test(sections, functions)
 
 Test(sections, resources_of_groups_switched_on)
 {
-	const char *app = "pid=\"42\",comm=\"app\"";
+	const char *app = "comm=\"app\"";
 	char *text = render_once(METRICS_PROMETHEUS_TEXT, METRICS_SERIES_CAP);
 
 	assert_histogram(text, "latscope_process_off_cpu_seconds", app, off_cpu_runs, 2);
 	assert_histogram(text, "latscope_process_run_queue_seconds", app, NULL, 0);
 	assert_histogram(text, "latscope_process_disk_request_duration_seconds", app, disk_runs, 1);
 	assert_histogram(text, "latscope_process_tcp_connect_duration_seconds", app, NULL, 0);
-	cr_assert_eq(value_of(text, "latscope_process_cpu_seconds_total{pid=\"42\",comm=\"app\"}"),
-		     1.5);
-	cr_assert_eq(value_of(text,
-			      "latscope_process_cpu_seconds_total{pid=\"43\",comm=\"child\"}"),
-		     1e-6);
-	cr_assert_eq(value_of(text,
-			      "latscope_process_context_switches_total{pid=\"42\",comm=\"app\","
-			      "kind=\"involuntary\"}"),
+	cr_assert_eq(value_of(text, "latscope_process_cpu_seconds_total{comm=\"app\"}"), 1.5);
+	cr_assert_eq(value_of(text, "latscope_process_cpu_seconds_total{comm=\"child\"}"), 1e-6);
+	cr_assert_eq(value_of(text, "latscope_process_context_switches_total{comm=\"app\","
+				    "kind=\"involuntary\"}"),
 		     4);
-	cr_assert_eq(value_of(text, "latscope_process_page_faults_total{pid=\"42\",comm=\"app\","
+	cr_assert_eq(value_of(text, "latscope_process_page_faults_total{comm=\"app\","
 				    "kind=\"major\"}"),
 		     2);
-	cr_assert_eq(value_of(text, "latscope_process_disk_requests_total{pid=\"42\",comm=\"app\","
+	cr_assert_eq(value_of(text, "latscope_process_disk_requests_total{comm=\"app\","
 				    "op=\"read\"}"),
 		     3);
-	cr_assert_eq(value_of(text, "latscope_process_disk_bytes_total{pid=\"42\",comm=\"app\","
+	cr_assert_eq(value_of(text, "latscope_process_disk_bytes_total{comm=\"app\","
 				    "op=\"read\"}"),
 		     12288);
-	cr_assert_eq(value_of(text, "latscope_process_network_bytes_total{pid=\"42\",comm=\"app\","
+	cr_assert_eq(value_of(text, "latscope_process_network_bytes_total{comm=\"app\","
 				    "direction=\"sent\"}"),
 		     4600);
-	cr_assert_eq(value_of(text, "latscope_process_tcp_closes_total{pid=\"42\",comm=\"app\","
+	cr_assert_eq(value_of(text, "latscope_process_tcp_closes_total{comm=\"app\","
 				    "kind=\"abort\"}"),
 		     1);
-	cr_assert_eq(value_of(text, "latscope_process_tcp_resets_total{pid=\"42\",comm=\"app\","
+	cr_assert_eq(value_of(text, "latscope_process_tcp_resets_total{comm=\"app\","
 				    "direction=\"received\"}"),
 		     2);
-	cr_assert_eq(value_of(text,
-			      "latscope_process_resident_memory_bytes{pid=\"42\",comm=\"app\"}"),
+	cr_assert_eq(value_of(text, "latscope_process_resident_memory_bytes{comm=\"app\"}"),
 		     2048 * 1024);
-	cr_assert_null(strstr(text, "latscope_process_resident_memory_bytes{pid=\"43\""),
+	cr_assert_null(strstr(text, "latscope_process_resident_memory_bytes{comm=\"child\""),
 		       "no RSS before the first /proc reading");
 	cr_assert_null(strstr(text, "latscope_process_traced_page_faults"), "faults group is off");
 	free(text);
@@ -678,9 +742,7 @@ Test(sections, process_cap_folds_counters_too)
 {
 	char *text = render_once(METRICS_PROMETHEUS_TEXT, 1);
 
-	cr_assert_eq(value_of(text,
-			      "latscope_process_cpu_seconds_total{pid=\"other\",comm=\"other\"}"),
-		     1e-6);
+	cr_assert_eq(value_of(text, "latscope_process_cpu_seconds_total{comm=\"other\"}"), 1e-6);
 	cr_assert_eq(value_of(text, "latscope_metrics_folded_total{family=\"latscope_process_*\"}"),
 		     1);
 	/* Server endpoints by count: /users/{id} (42), /login, (not http) folded. */
@@ -712,5 +774,89 @@ Test(sections, openmetrics_units)
 	cr_assert(has_line(text, "# UNIT latscope_request_bytes bytes"));
 	cr_assert(has_line(text, "# UNIT latscope_process_cpu_seconds seconds"));
 	cr_assert(has_line(text, "# TYPE latscope_process_resident_memory_bytes gauge"));
+	free(text);
+}
+
+/* Two workers of one comm, one of them gone: a master and its restarted worker. */
+static void add_workers(void)
+{
+	struct proc_stats st = { .rss_kb = 1024, .has_memory = true };
+	struct res_process *a = resources_process(&model->res, 44);
+	struct res_process *b = resources_process(&model->res, 45);
+
+	cr_assert(a && b);
+	strcpy(a->comm, "worker");
+	strcpy(b->comm, "worker");
+	SCHED_NOW(a, on_cpu_ns) = 2000000000ULL;
+	SCHED_NOW(b, on_cpu_ns) = 3000000000ULL;
+	lat_samples_add(res_process_hist(a, fam("sched"), 0), 50000, 4, false);
+	lat_samples_add(res_process_hist(b, fam("sched"), 0), 2000000000ULL, 6, false);
+	res_process_set_proc(a, &st, false);
+	st.rss_kb = 512;
+	res_process_set_proc(b, &st, false);
+	res_process_mark_gone(b);
+}
+
+Test(sections, processes_of_one_comm_are_one_series)
+{
+	static const struct sample_run workers_off_cpu[] = { { 50000, 4 }, { 2000000000ULL, 6 } };
+	char *text;
+
+	add_workers();
+	text = render_once(METRICS_PROMETHEUS_TEXT, METRICS_SERIES_CAP);
+	cr_assert_eq(value_of(text, "latscope_process_cpu_seconds_total{comm=\"worker\"}"), 5,
+		     "counters add up, the exited worker's included");
+	assert_histogram(text, "latscope_process_off_cpu_seconds", "comm=\"worker\"",
+			 workers_off_cpu, 2);
+	cr_assert_eq(value_of(text, "latscope_process_resident_memory_bytes{comm=\"worker\"}"),
+		     1024 * 1024, "memory of the running worker only");
+	for (const char *p = strstr(text, "pid="); p; p = strstr(p + 1, "pid=")) {
+		const char *line = p;
+
+		while (line > text && line[-1] != '\n')
+			line--;
+		cr_assert(!strncmp(line, "latscope_target_info{", 21), "a pid label: %.80s", line);
+	}
+	free(text);
+}
+
+Test(sections, metrics_pid_keeps_one_series_per_process)
+{
+	char *text;
+
+	add_workers();
+	cfg.pid_labels = true;
+	text = render_once(METRICS_PROMETHEUS_TEXT, METRICS_SERIES_CAP);
+	cr_assert_eq(value_of(text,
+			      "latscope_process_cpu_seconds_total{comm=\"worker\",pid=\"44\"}"),
+		     2);
+	cr_assert_eq(value_of(text,
+			      "latscope_process_cpu_seconds_total{comm=\"worker\",pid=\"45\"}"),
+		     3);
+	cr_assert_eq(value_of(text,
+			      "latscope_process_resident_memory_bytes{comm=\"worker\",pid=\"44\"}"),
+		     1024 * 1024);
+	cr_assert_null(strstr(text,
+			      "latscope_process_resident_memory_bytes{comm=\"worker\",pid=\"45\"}"),
+		       "gone: no memory reading");
+	assert_promtool_accepts(text);
+	free(text);
+}
+
+Test(sections, targets_of_one_comm_are_numbered)
+{
+	char *text;
+
+	model_add_target(model, 50, false);
+	model_add_target(model, 51, false);
+	strcpy(model->targets[1].comm, "we\"ird\\x");
+	strcpy(model->targets[2].comm, "we\"ird\\x");
+	model->targets[2].state = TARGET_EXITED;
+	text = render_once(METRICS_PROMETHEUS_TEXT, METRICS_SERIES_CAP);
+	cr_assert_eq(value_of(text, "latscope_target_up{target=\"we\\\"ird\\\\x#2\"}"), 1);
+	cr_assert_eq(value_of(text, "latscope_target_up{target=\"we\\\"ird\\\\x#3\"}"), 0);
+	cr_assert_eq(value_of(text, "latscope_target_info{target=\"we\\\"ird\\\\x#3\","
+				    "comm=\"we\\\"ird\\\\x\",pid=\"51\"}"),
+		     1);
 	free(text);
 }

@@ -1,9 +1,10 @@
 // A fixed burst of syscalls, then idle until SIGTERM: a process whose
 // counts stop moving, so a scraper and a snapshot taken later agree exactly.
 //
-//   scrapeload [--wait-signal] N FAST FAST_MS SLOW SLOW_MS
-//     N getppid() calls, FAST nanosleeps of FAST_MS ms, SLOW of SLOW_MS ms,
-//     then "done" on stdout, then nothing until SIGTERM/SIGINT.
+//   scrapeload [--wait-signal] N FAST FAST_MS SLOW SLOW_MS [STEP_MS]
+//     N getppid() calls, FAST nanosleeps of FAST_MS ms, SLOW of SLOW_MS ms
+//     (the i-th slow one i * STEP_MS longer: a sparse tail), then "done" on
+//     stdout, then nothing until SIGTERM/SIGINT.
 //
 // --wait-signal: print "ready PID" and wait for SIGUSR1 before starting.
 #include <errno.h>
@@ -41,15 +42,16 @@ static void hold_until_terminated(void)
 
 int main(int argc, char **argv)
 {
-	long n, fast, fast_ms, slow, slow_ms;
+	long n, fast, fast_ms, slow, slow_ms, step_ms = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "--wait-signal")) {
 		wait_for_go();
 		argv++;
 		argc--;
 	}
-	if (argc != 6) {
-		fprintf(stderr, "usage: scrapeload [--wait-signal] N FAST FAST_MS SLOW SLOW_MS\n");
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr,
+			"usage: scrapeload [--wait-signal] N FAST FAST_MS SLOW SLOW_MS [STEP_MS]\n");
 		return 2;
 	}
 	n = strtol(argv[1], NULL, 10);
@@ -57,12 +59,14 @@ int main(int argc, char **argv)
 	fast_ms = strtol(argv[3], NULL, 10);
 	slow = strtol(argv[4], NULL, 10);
 	slow_ms = strtol(argv[5], NULL, 10);
+	if (argc == 7)
+		step_ms = strtol(argv[6], NULL, 10);
 	for (long i = 0; i < n; i++)
 		syscall(SYS_getppid);
 	for (long i = 0; i < fast; i++)
 		sleep_ms(fast_ms);
 	for (long i = 0; i < slow; i++)
-		sleep_ms(slow_ms);
+		sleep_ms(slow_ms + i * step_ms);
 	hold_until_terminated();
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* latscope's version: --version, the snapshot's "latscope_version". */
+/* latscope's version: --version, the snapshot's "latscope_version", latscope_build_info. */
 #ifndef LATSCOPE_VERSION_H
 #define LATSCOPE_VERSION_H
 

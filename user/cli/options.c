@@ -40,6 +40,7 @@ static const char usage_tail[] =
 	"      --listen ADDR:PORT   serve Prometheus metrics at /metrics (:PORT means\n"
 	"                           127.0.0.1:PORT; 0.0.0.0:PORT for every interface)\n"
 	"      --buckets LIST       histogram bounds for --listen, e.g. 1ms,10ms,100ms,1s\n"
+	"      --metrics-pid        with --listen: per-process series by pid, not by comm\n"
 	"  -v, --verbose            libbpf and verifier messages\n"
 	"  -h, --help               this help\n";
 
@@ -55,6 +56,7 @@ enum long_only {
 	OPT_KEEP_QUERY,
 	OPT_LISTEN,
 	OPT_BUCKETS,
+	OPT_METRICS_PID,
 	/* --FAMILY is OPT_GROUP_ON + its index, --no-FAMILY OPT_GROUP_OFF + it. */
 	OPT_GROUP_ON = 512,
 	OPT_GROUP_OFF = OPT_GROUP_ON + RES_MAX_FAMILIES,
@@ -79,6 +81,7 @@ static const struct option fixed_options[] = {
 	{ "uprobe", required_argument, NULL, 'u' },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "buckets", required_argument, NULL, OPT_BUCKETS },
+	{ "metrics-pid", no_argument, NULL, OPT_METRICS_PID },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 };
@@ -291,6 +294,9 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli, bool 
 				    arg, METRICS_MAX_BOUNDS);
 		cli->metrics.custom_buckets = true;
 		return PARSE_OK;
+	case OPT_METRICS_PID:
+		cli->metrics.pid_labels = true;
+		return PARSE_OK;
 	case 'v':
 		cli->verbose = true;
 		return PARSE_OK;
@@ -345,6 +351,8 @@ enum parse_result trace_cli_parse(int argc, char **argv, struct trace_settings *
 	cli->follow = follow_given || cli->command;
 	if (cli->metrics.custom_buckets && !cli->metrics.listen)
 		return fail(err, err_len, "--buckets needs --listen");
+	if (cli->metrics.pid_labels && !cli->metrics.listen)
+		return fail(err, err_len, "--metrics-pid needs --listen");
 	return check_combination(cli, err, err_len);
 }
 

@@ -115,14 +115,19 @@ struct session *trace_run_session(struct trace_run *run)
 
 void trace_run_free(struct trace_run *run)
 {
-	unsigned long scrapes;
+	unsigned long scrapes, dropped;
 
 	if (!run)
 		return;
 	if (run->metrics) {
 		scrapes = metrics_server_scrapes(run->metrics);
+		dropped = metrics_server_dropped(run->metrics);
 		if (scrapes)
 			fprintf(stderr, "latscope: metrics: %lu scrapes served\n", scrapes);
+		if (dropped)
+			fprintf(stderr,
+				"latscope: metrics: %lu connections closed for sending no request in time\n",
+				dropped);
 		metrics_server_stop(run->metrics);
 	}
 	session_free(run->session);

@@ -12,24 +12,27 @@
 
 #define NS_PER_S 1000000000ULL
 
-/* 1, 2.5, 5 x 10^k ns from 1us to 10s, before snapping. */
+/* 1, 2.5, 5 x 10^k seconds from 100ns (syscalls) to 10s, in ns. */
 static const __u64 default_ladder_ns[] = {
-	1000,	    2500,	   5000,	  10000,	  25000,     50000,
-	100000,	    250000,	   500000,	  1000000,	  2500000,   5000000,
-	10000000,   25000000,	   50000000,	  100000000,	  250000000, 500000000,
+	100,	    250,	   500,		  1000,		  2500,	     5000,	10000,
+	25000,	    50000,	   100000,	  250000,	  500000,    1000000,	2500000,
+	5000000,    10000000,	   25000000,	  50000000,	  100000000, 250000000, 500000000,
 	1000000000, 2500000000ULL, 5000000000ULL, 10000000000ULL,
 };
 
-__u64 metrics_snap_bound(__u64 ns)
+/*
+ * Buckets below @ns end at or before it; the one holding @ns counts when
+ * its midpoint does (2 * low + width <= 2 * ns, in integers). The last
+ * bucket is open-ended: its low bound stands for it.
+ */
+__u32 metrics_bound_cut(__u64 ns)
 {
 	__u32 bucket = hist_bucket_of(ns);
-	__u64 lo = hist_bucket_low(bucket);
-	__u64 hi = lo + hist_bucket_width(bucket);
+	__u64 low = hist_bucket_low(bucket);
 
-	/* The last bucket is open-ended: its low bound is the last exact one. */
 	if (bucket == HIST_BUCKETS - 1)
-		return lo;
-	return ns - lo <= hi - ns ? lo : hi;
+		return HIST_BUCKETS;
+	return 2 * low + hist_bucket_width(bucket) <= 2 * ns ? bucket + 1 : bucket;
 }
 
 void metrics_config_init(struct metrics_config *cfg)
@@ -37,9 +40,10 @@ void metrics_config_init(struct metrics_config *cfg)
 	int n = sizeof(default_ladder_ns) / sizeof(default_ladder_ns[0]);
 
 	memset(cfg, 0, sizeof(*cfg));
-	for (int i = 0; i < n; i++)
-		cfg->bounds_ns[i] = metrics_snap_bound(default_ladder_ns[i]);
+	memcpy(cfg->bounds_ns, default_ladder_ns, sizeof(default_ladder_ns));
 	cfg->n_bounds = n;
+	cfg->max_connections = METRICS_MAX_CONNECTIONS;
+	cfg->wait_deadline_s = METRICS_WAIT_DEADLINE_S;
 }
 
 static int parse_port(const char *s, in_port_t *port)
@@ -121,8 +125,10 @@ int metrics_parse_buckets(const char *arg, __u64 *bounds_ns, int *n)
 		if (parse_duration_ns(tok, NS_PER_S, &ns) || !ns || ns > last_exact ||
 		    count >= METRICS_MAX_BOUNDS)
 			err = -EINVAL;
-		else if ((ns = metrics_snap_bound(ns)) <= (count ? bounds_ns[count - 1] : 0))
-			err = -EINVAL; /* not increasing, or two on one bucket */
+		else if (count &&
+			 (ns <= bounds_ns[count - 1] ||
+			  metrics_bound_cut(ns) == metrics_bound_cut(bounds_ns[count - 1])))
+			err = -EINVAL; /* not increasing, or two in one bucket */
 		else
 			bounds_ns[count++] = ns;
 	}

@@ -1,16 +1,21 @@
-// The model rendered as Prometheus text or OpenMetrics exposition.
+// The model rendered in a Prometheus exposition format.
+#include <bpf/libbpf_version.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include "base/format.h"
+#include "base/version.h"
+#include "latscope_revision.h"
 #include "views/metrics/exposition.h"
 #include "views/metrics/series.h"
 #include "model/funcs.h"
 #include "model/requests.h"
+
+#define STRINGIFY(x)	#x
+#define LATSCOPE_STR(x) STRINGIFY(x)
 
 static const char *const fold_families[FOLD_GROUPS] = {
 	[FOLD_SYSCALLS] = "latscope_syscall_duration_seconds",
@@ -22,17 +27,21 @@ static const char *const fold_families[FOLD_GROUPS] = {
 	[FOLD_TARGETS] = "latscope_target_up",
 };
 
-struct metrics_exporter *metrics_exporter_new(const __u64 *bounds_ns, int n_bounds, int series_cap)
+struct metrics_exporter *metrics_exporter_new(const struct metrics_config *cfg, int series_cap)
 {
 	struct metrics_exporter *mx = calloc(1, sizeof(*mx));
 
-	if (!mx || n_bounds > METRICS_MAX_BOUNDS || series_cap < 1)
+	if (!mx || cfg->n_bounds > METRICS_MAX_BOUNDS || series_cap < 1)
 		goto fail;
-	memcpy(mx->bounds_ns, bounds_ns, n_bounds * sizeof(*bounds_ns));
-	for (int k = 0; k < n_bounds; k++)
-		format_exact_seconds(bounds_ns[k], mx->le[k], sizeof(mx->le[k]));
-	mx->n_bounds = n_bounds;
+	memcpy(mx->bounds_ns, cfg->bounds_ns, cfg->n_bounds * sizeof(*cfg->bounds_ns));
+	for (int k = 0; k < cfg->n_bounds; k++) {
+		mx->cuts[k] = metrics_bound_cut(cfg->bounds_ns[k]);
+		format_exact_seconds(cfg->bounds_ns[k], mx->le[k], sizeof(mx->le[k]));
+	}
+	mx->n_bounds = cfg->n_bounds;
 	mx->series_cap = series_cap;
+	mx->pid_labels = cfg->pid_labels;
+	native_map_init(mx->native_map);
 	for (int i = 0; i < FOLD_GROUPS; i++) {
 		struct fold_table *t = &mx->folds[i];
 
@@ -64,7 +73,7 @@ void metrics_exporter_free(struct metrics_exporter *mx)
 		free(t->folded);
 	}
 	free(mx->series);
-	free(mx->pids);
+	process_groups_free(mx);
 	free(mx);
 }
 
@@ -335,24 +344,19 @@ static void render_bpf_programs(struct metrics_exporter *mx, struct writer *w,
 		"seconds",
 		"Kernel CPU time in each latscope BPF program (estimated from sampled BPF stats).",
 	};
-	char value[32];
-
 	write_header(w, &runs);
 	for (int i = 0; i < ov->n_progs; i++) {
 		struct label l = { "program", ov->progs[i].name };
 
-		write_counter(w, &runs, &l, 1,
-			      u64_str(high_water(&mx->prog_runs[i], ov->progs[i].est_runs), value,
-				      sizeof(value)));
+		write_value(w, &runs, &l, 1, AS_COUNT,
+			    high_water(&mx->prog_runs[i], ov->progs[i].est_runs));
 	}
 	write_header(w, &run_time);
 	for (int i = 0; i < ov->n_progs; i++) {
 		struct label l = { "program", ov->progs[i].name };
 
-		write_counter(
-			w, &run_time, &l, 1,
-			format_exact_seconds(high_water(&mx->prog_ns[i], ov->progs[i].est_run_ns),
-					     value, sizeof(value)));
+		write_value(w, &run_time, &l, 1, AS_SECONDS,
+			    high_water(&mx->prog_ns[i], ov->progs[i].est_run_ns));
 	}
 }
 
@@ -377,43 +381,83 @@ static void render_health(struct metrics_exporter *mx, struct writer *w, struct 
 		"Peak resident memory of the latscope process.",
 	};
 	struct overhead_view ov;
-	char value[32];
 
 	model_overhead_view(model, &ov);
 	render_bpf_programs(mx, w, &ov);
 	write_header(w, &dropped);
-	write_counter(w, &dropped, NULL, 0,
-		      u64_str(model->health[HEALTH_RINGBUF_DROPS], value, sizeof(value)));
+	write_value(w, &dropped, NULL, 0, AS_COUNT, model->health[HEALTH_RINGBUF_DROPS]);
+	/* Microseconds are all getrusage() has. */
 	write_header(w, &cpu);
-	snprintf(value, sizeof(value), "%.6f", ov.loader_cpu_s);
-	write_counter(w, &cpu, NULL, 0, value);
+	write_value(w, &cpu, NULL, 0, AS_SECONDS, (__u64)(ov.loader_cpu_s * 1e6 + 0.5) * 1000);
 	write_header(w, &rss);
-	write_sample(w, rss.name, "", NULL, 0, NULL,
-		     u64_str((__u64)ov.loader_peak_rss_kb * 1024, value, sizeof(value)));
+	write_value(w, &rss, NULL, 0, AS_COUNT, (__u64)ov.loader_peak_rss_kb * 1024);
 }
 
-/* Targets beyond the cap are left out (an "other" up/down means nothing). */
+/*
+ * Targets beyond the cap are left out (an "other" up/down means nothing).
+ * The pid is on the info series only, so a restarted target keeps its
+ * latscope_target_up series.
+ */
 static void render_targets(struct metrics_exporter *mx, struct writer *w, struct model *model)
 {
 	static const struct family up = {
 		"latscope_target_up",
 		"gauge",
 		NULL,
-		"1 while a traced process is running, 0 once it has exited.",
+		"1 while a traced target is running, 0 once it has exited.",
+	};
+	static const struct family info = {
+		"latscope_target_info",
+		"gauge",
+		NULL,
+		"1 for each traced target, with its pid and comm (join on target).",
 	};
 	struct fold_table *t = &mx->folds[FOLD_TARGETS];
+	struct label_text *text = calloc(model->n_targets + 1, sizeof(*text));
+	bool *admitted = calloc(model->n_targets + 1, sizeof(*admitted));
+	struct label labels[3];
 
-	write_header(w, &up);
+	if (!text || !admitted)
+		goto out;
 	for (int i = 0; i < model->n_targets; i++) {
-		const struct target_info *target = &model->targets[i];
-		char pid[16];
-		struct label labels[] = { { "pid", pid }, { "comm", target->comm } };
-
-		snprintf(pid, sizeof(pid), "%d", target->pid);
-		if (fold_admit(t, mx->series_cap, pid))
-			write_sample(w, up.name, "", labels, 2, NULL,
-				     target->state == TARGET_EXITED ? "0" : "1");
+		target_labels(model, i, false, labels, &text[i]);
+		admitted[i] = fold_admit(t, mx->series_cap, text[i].target);
 	}
+	write_header(w, &up);
+	for (int i = 0; i < model->n_targets; i++)
+		if (admitted[i])
+			write_value(w, &up, labels,
+				    target_labels(model, i, false, labels, &text[i]), AS_COUNT,
+				    model->targets[i].state != TARGET_EXITED);
+	write_header(w, &info);
+	for (int i = 0; i < model->n_targets; i++)
+		if (admitted[i])
+			write_value(w, &info, labels,
+				    target_labels(model, i, true, labels, &text[i]), AS_COUNT, 1);
+out:
+	free(text);
+	free(admitted);
+}
+
+/* Which latscope this is: a constant 1, its build in the labels. */
+static void render_build_info(struct metrics_exporter *mx, struct writer *w, struct model *model)
+{
+	static const struct family build = {
+		"latscope_build_info",
+		"gauge",
+		NULL,
+		"A constant 1 labelled with the latscope build: version, git revision, libbpf it was built against.",
+	};
+	static const char libbpf[] =
+		LATSCOPE_STR(LIBBPF_MAJOR_VERSION) "." LATSCOPE_STR(LIBBPF_MINOR_VERSION);
+	const struct label labels[] = {
+		{ "version", LATSCOPE_VERSION },
+		{ "revision", LATSCOPE_REVISION },
+		{ "libbpf", libbpf },
+	};
+
+	write_header(w, &build);
+	write_value(w, &build, labels, 3, AS_COUNT, 1);
 }
 
 static void render_folds(struct metrics_exporter *mx, struct writer *w, struct model *model)
@@ -424,14 +468,11 @@ static void render_folds(struct metrics_exporter *mx, struct writer *w, struct m
 		NULL,
 		"Distinct label values folded into \"other\" (or left out) by the series cap, per metric family.",
 	};
-	char value[32];
-
 	write_header(w, &folded);
 	for (int i = 0; i < FOLD_GROUPS; i++) {
 		struct label l = { "family", mx->folds[i].family };
 
-		write_counter(w, &folded, &l, 1,
-			      u64_str(mx->folds[i].n_folded, value, sizeof(value)));
+		write_value(w, &folded, &l, 1, AS_COUNT, mx->folds[i].n_folded);
 	}
 }
 
@@ -439,71 +480,36 @@ typedef void (*section_fn)(struct metrics_exporter *mx, struct writer *w, struct
 
 /* One function per model section; the fold counts come last. */
 static const section_fn sections[] = {
-	render_syscalls,  render_requests, render_upstreams, render_functions,
-	render_resources, render_health,   render_targets,   render_folds,
+	render_build_info, render_syscalls, render_requests, render_upstreams, render_functions,
+	render_resources,  render_health,   render_targets,  render_folds,
 };
 
 int metrics_render(struct metrics_exporter *mx, struct model *model, enum metrics_format fmt,
 		   char **text, size_t *len)
 {
-	struct writer w = { .openmetrics = fmt == METRICS_OPENMETRICS };
+	struct writer w = {
+		.ops = fmt == METRICS_PROTOBUF ? &protobuf_writer_ops : &text_writer_ops,
+		.mx = mx,
+		.openmetrics = fmt == METRICS_OPENMETRICS,
+	};
+	int err = 0, closed;
 
 	*text = NULL;
 	w.out = open_memstream(text, len);
 	if (!w.out)
 		return -errno;
-	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
-		sections[i](mx, &w, model);
-	if (fmt == METRICS_OPENMETRICS)
-		fputs("# EOF\n", w.out);
-	if (fclose(w.out)) {
+	if (w.ops->start)
+		err = w.ops->start(&w);
+	if (!err) {
+		for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+			sections[i](mx, &w, model);
+		err = w.ops->finish(&w);
+	}
+	closed = fclose(w.out);
+	if (err || closed) {
 		free(*text);
 		*text = NULL;
-		return -ENOMEM;
+		return err ? err : -ENOMEM;
 	}
 	return 0;
-}
-
-/* The q value of one media range ("type/sub;version=1;q=0.5"), 1 if none. */
-static double media_q(const char *range, size_t len)
-{
-	const char *p = range, *end = range + len;
-
-	while ((p = memchr(p, ';', end - p))) {
-		p++;
-		while (p < end && *p == ' ')
-			p++;
-		if (end - p > 2 && !strncasecmp(p, "q=", 2))
-			return strtod(p + 2, NULL);
-	}
-	return 1.0;
-}
-
-enum metrics_format metrics_format_for_accept(const char *accept)
-{
-	static const char om[] = "application/openmetrics-text";
-	const char *p = accept;
-
-	while (p && *p) {
-		size_t len = strcspn(p, ",");
-
-		while (*p == ' ' && len) {
-			p++;
-			len--;
-		}
-		if (len >= sizeof(om) - 1 && !strncasecmp(p, om, sizeof(om) - 1) &&
-		    media_q(p, len) > 0)
-			return METRICS_OPENMETRICS;
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-	return METRICS_PROMETHEUS_TEXT;
-}
-
-const char *metrics_content_type(enum metrics_format fmt)
-{
-	if (fmt == METRICS_OPENMETRICS)
-		return "application/openmetrics-text; version=1.0.0; charset=utf-8";
-	return "text/plain; version=0.0.4; charset=utf-8";
 }

@@ -1,6 +1,7 @@
 /*
- * The model as Prometheus metrics: the text exposition format 0.0.4, or
- * OpenMetrics 1.0 when the scraper's Accept header asks for it.
+ * The model as Prometheus metrics: the text exposition format 0.0.4,
+ * OpenMetrics 1.0, or the protobuf format with native histograms, as the
+ * scraper's Accept header asks (negotiate.h).
  *
  * Rendering keeps a little state between calls (struct metrics_exporter),
  * because exported series must stay stable for Prometheus:
@@ -27,20 +28,20 @@
 enum metrics_format {
 	METRICS_PROMETHEUS_TEXT, /* text/plain; version=0.0.4 */
 	METRICS_OPENMETRICS,	 /* application/openmetrics-text 1.0.0 */
+	METRICS_PROTOBUF,	 /* delimited io.prometheus.client.MetricFamily */
 	METRICS_FORMATS,
 };
 
 struct metrics_exporter;
 
-/* @bounds_ns: the `le` ladder, exact latscope bucket boundaries, increasing. */
-struct metrics_exporter *metrics_exporter_new(const __u64 *bounds_ns, int n_bounds, int series_cap);
+/* The ladder and label choices of @cfg (its bounds increasing). */
+struct metrics_exporter *metrics_exporter_new(const struct metrics_config *cfg, int series_cap);
 void metrics_exporter_free(struct metrics_exporter *mx);
-/* *text is malloc'ed and NUL-terminated; *len excludes the NUL. */
+/*
+ * *text is malloc'ed and NUL-terminated; *len excludes the NUL (protobuf
+ * holds NUL bytes of its own: use *len).
+ */
 int metrics_render(struct metrics_exporter *mx, struct model *model, enum metrics_format fmt,
 		   char **text, size_t *len);
-
-/* OpenMetrics when @accept (may be NULL) names it with q > 0. */
-enum metrics_format metrics_format_for_accept(const char *accept);
-const char *metrics_content_type(enum metrics_format fmt);
 
 #endif
