@@ -31,23 +31,6 @@
 
 INTEGRATION_SUITE(metrics);
 
-/*
- * A port nobody listens on right now (the kernel's pick, released): for
- * Prometheus, which cannot announce a port it picked itself.
- */
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert(fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-		  !getsockname(fd, (struct sockaddr *)&a, &len));
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
 /* The port latscope chose for --listen 127.0.0.1:0, from its stderr. */
 static int announced_port(const struct proc *tracer)
 {

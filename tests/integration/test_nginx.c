@@ -22,21 +22,6 @@ INTEGRATION_SUITE(nginx);
  */
 #define PERCENTILE_SLACK 0.05
 
-/* A port nobody listens on right now (bound, read back, released). */
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	cr_assert(fd >= 0);
-	cr_assert(!bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-		  !getsockname(fd, (struct sockaddr *)&a, &len));
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -44,19 +29,6 @@ static void write_file(const char *path, const char *text)
 	cr_assert(f, "cannot write %s", path);
 	fputs(text, f);
 	fclose(f);
-}
-
-static bool port_open(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	bool ok = fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof(a));
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
 }
 
 /* nginx in the foreground, one process, everything under @dir. */
@@ -81,10 +53,7 @@ static struct proc *nginx_start(const char *dir, int port)
 	p = proc_start((char *[]){ "nginx", "-p", (char *)dir, "-e",
 				   (char *)strf("%s/error.log", dir), "-c",
 				   (char *)strf("%s/nginx.conf", dir), NULL });
-	for (double end = mono_s() + RUN_START_TIMEOUT_S; !port_open(port);) {
-		cr_assert(mono_s() < end, "nginx did not listen; stderr:\n%s", p->err.data);
-		usleep(20000);
-	}
+	wait_port(p, port, "nginx");
 	return p;
 }
 

@@ -4,14 +4,14 @@
 #include <string.h>
 #include "protocols/postgres.h"
 
-#define PG_PROTOCOL_3	0x00030000u
-#define PG_SSL_REQUEST	80877103u
-#define PG_GSS_REQUEST	80877104u
-#define PG_CANCEL	80877102u
-#define PG_MAX_MESSAGE	(1u << 30)
-#define PG_NAME_LEN	64
-#define NAME_PREPARED	"(prepared)"
-#define NAME_STARTUP	"(startup)"
+#define PG_PROTOCOL_3  0x00030000u
+#define PG_SSL_REQUEST 80877103u
+#define PG_GSS_REQUEST 80877104u
+#define PG_CANCEL      80877102u
+#define PG_MAX_MESSAGE (1u << 30)
+#define PG_NAME_LEN    64
+#define NAME_PREPARED  "(prepared)"
+#define NAME_STARTUP   "(startup)"
 
 struct pg_statement {
 	char name[PG_NAME_LEN];
@@ -124,7 +124,8 @@ static size_t skip_dollar(const char *s, size_t n, size_t i)
 static size_t skip_number(const char *s, size_t n, size_t i)
 {
 	if (i + 1 < n && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X')) {
-		for (i += 2; i < n && (is_digit(s[i]) || ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'f'));)
+		for (i += 2;
+		     i < n && (is_digit(s[i]) || ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'f'));)
 			i++;
 		return i;
 	}
@@ -331,9 +332,12 @@ static size_t startup_packet(const char *b, size_t n, struct pg_split *sp)
 	code = be32(b + 4);
 	if (len < 8 || len > 10000)
 		return 0;
-	if (code == PG_PROTOCOL_3 || code == PG_SSL_REQUEST || code == PG_GSS_REQUEST) {
+	if (code == PG_PROTOCOL_3) {
 		add(sp, NAME_STARTUP, MSG_REQUEST);
-		sp->ssl = code != PG_PROTOCOL_3;
+	} else if (code == PG_SSL_REQUEST || code == PG_GSS_REQUEST) {
+		/* Before the startup packet; answered with one byte, 'S' or 'N'. */
+		add(sp, code == PG_SSL_REQUEST ? "(ssl request)" : "(gss request)", MSG_REQUEST);
+		sp->ssl = true;
 	} else if (code == PG_CANCEL) {
 		add(sp, "(cancel)", MSG_CLOSE);
 	} else {
@@ -390,7 +394,8 @@ static void split_requests(struct proto_conn *c, const struct proto_exchange *ex
 			if (cstring(body, have, &bp, &s2, &l2) && st) {
 				const char *named = statement_named(st, s2, l2);
 
-				snprintf(current, sizeof(current), "%s", named ? named : NAME_PREPARED);
+				snprintf(current, sizeof(current), "%s",
+					 named ? named : NAME_PREPARED);
 			}
 			break;
 		case 'E':

@@ -6,7 +6,8 @@
  * dropped and white space folded, like pg_stat_statements. Named
  * prepared statements are remembered per connection (bounded). An
  * ErrorResponse makes the statement it answers an error. The startup
- * packet (and SSL/GSS requests) is "(startup)", password and SASL
+ * packet is "(startup)" (an SSL or GSS request before it "(ssl request)",
+ * "(gss request)"), password and SASL
  * messages "(auth)"; Terminate is the close itself, not a request.
  */
 #ifndef LATSCOPE_POSTGRES_H

@@ -32,8 +32,7 @@ const char *proto_name(enum proto_id id)
 	return p ? p->name : "tcp";
 }
 
-enum proto_id proto_choose(const struct proto_options *o, __u16 port, const char *buf,
-			   size_t len)
+enum proto_id proto_choose(const struct proto_options *o, __u16 port, const char *buf, size_t len)
 {
 	for (int i = 0; o && i < o->n_overrides; i++)
 		if (o->overrides[i].port == port)

@@ -104,8 +104,7 @@ const char *proto_name(enum proto_id id);
  * A connection's protocol: --proto for @port, else what the bytes show,
  * else the port's well-known protocol, else PROTO_UNKNOWN.
  */
-enum proto_id proto_choose(const struct proto_options *o, __u16 port, const char *buf,
-			   size_t len);
+enum proto_id proto_choose(const struct proto_options *o, __u16 port, const char *buf, size_t len);
 /* Parses @ex with @c's protocol (see struct protocol); 0 when unknown. */
 int proto_parse(struct proto_conn *c, const struct proto_options *o,
 		const struct proto_exchange *ex, struct proto_msg *msgs, int max);

@@ -3,15 +3,15 @@
 #include <string.h>
 #include "protocols/redis.h"
 
-#define MAX_ARGS      (1L << 20)
-#define REPLY_DEPTH   8
-#define REPLY_VISITS  4096 /* values looked at per exchange, nested ones included */
+#define MAX_ARGS       (1L << 20)
+#define REPLY_DEPTH    8
+#define REPLY_VISITS   4096 /* values looked at per exchange, nested ones included */
 #define NAME_TRUNCATED "(truncated)"
 
 /* Commands whose second word is a subcommand, not a key. */
 static const char *const containers[] = {
-	"ACL",	   "CLIENT",  "CLUSTER", "COMMAND", "CONFIG", "DEBUG",   "FUNCTION", "LATENCY",
-	"MEMORY",  "MODULE",  "OBJECT",	 "PUBSUB",  "SCRIPT", "SLOWLOG", "XGROUP",   "XINFO",
+	"ACL",	  "CLIENT", "CLUSTER", "COMMAND", "CONFIG", "DEBUG",   "FUNCTION", "LATENCY",
+	"MEMORY", "MODULE", "OBJECT",  "PUBSUB",  "SCRIPT", "SLOWLOG", "XGROUP",   "XINFO",
 };
 
 static bool is_digit(char c)
@@ -85,8 +85,7 @@ static bool is_container(const char *word)
 }
 
 /* One bulk string "$L\r\n<L bytes>\r\n" at *pos: its bytes; false when cut. */
-static bool bulk_at(const char *s, size_t n, size_t *pos, const char **data, size_t *len,
-		    bool *cut)
+static bool bulk_at(const char *s, size_t n, size_t *pos, const char **data, size_t *len, bool *cut)
 {
 	size_t i = *pos;
 	long long l;

@@ -113,7 +113,8 @@ static size_t skip_value(const char *s, size_t n, size_t i)
 				return i;
 			if (!--depth)
 				return i + 1;
-		} else if (!depth && (c == ',' || c == ' ' || c == '\r' || c == '\n' || c == '\t')) {
+		} else if (!depth &&
+			   (c == ',' || c == ' ' || c == '\r' || c == '\n' || c == '\t')) {
 			return i;
 		}
 	}
@@ -211,7 +212,8 @@ static int split_messages(const char *buf, size_t len, const char *ws_key, struc
 				size_t k = visible < sizeof(peek) ? visible : sizeof(peek);
 
 				for (size_t i = 0; i < k; i++)
-					peek[i] = b[pos + f.header + i] ^ (f.masked ? f.key[i & 3] : 0);
+					peek[i] = b[pos + f.header + i] ^
+						  (f.masked ? f.key[i & 3] : 0);
 				scan_json(peek, k, ws_key, m);
 			}
 		}
@@ -258,7 +260,8 @@ static int answered_by(struct ws_message *asks, int n_asks, const struct ws_mess
 		if (!asks[i].matched && asks[i].has_id && !strcmp(asks[i].id, a->id))
 			return i;
 	for (int i = 0; i < n_asks; i++)
-		if (!asks[i].matched && (asks[i].opcode == WS_TEXT || asks[i].opcode == WS_BINARY) &&
+		if (!asks[i].matched &&
+		    (asks[i].opcode == WS_TEXT || asks[i].opcode == WS_BINARY) &&
 		    !(asks[i].method[0] && !asks[i].has_id) && !(a->has_id && asks[i].has_id))
 			return i;
 	return -1;
