@@ -15,7 +15,7 @@ INTEGRATION_SUITE(protocols);
 
 #define PG_BIN "/usr/lib/postgresql/15/bin"
 /* redis-benchmark's -n, per command; -P 16 pipelines them 16 at a time. */
-#define REDIS_N 4000
+#define REDIS_N		4000
 #define PGBENCH_CLIENTS 2
 #define PGBENCH_TX	60
 /*
@@ -36,10 +36,9 @@ static json_t *endpoint(json_t *g, const char *name)
 
 static struct proc *redis_start(const char *dir, int port)
 {
-	struct proc *p = proc_start((char *[]){ "redis-server", "--port",
-						(char *)strf("%d", port), "--bind", "127.0.0.1",
-						"--save", "", "--appendonly", "no", "--dir",
-						(char *)dir, NULL });
+	struct proc *p = proc_start((char *[]){ "redis-server", "--port", (char *)strf("%d", port),
+						"--bind", "127.0.0.1", "--save", "", "--appendonly",
+						"no", "--dir", (char *)dir, NULL });
 
 	wait_port(p, port, "redis-server");
 	return p;
@@ -47,10 +46,9 @@ static struct proc *redis_start(const char *dir, int port)
 
 static void redis_benchmark(int port, const char *tests, const char *pipeline)
 {
-	assert_exit(run_command((char *[]){ "redis-benchmark", "-p", (char *)strf("%d", port),
-					    "-t", (char *)tests, "-n",
-					    (char *)strf("%d", REDIS_N), "-c", "4", "-P",
-					    (char *)pipeline, "-q", NULL },
+	assert_exit(run_command((char *[]){ "redis-benchmark", "-p", (char *)strf("%d", port), "-t",
+					    (char *)tests, "-n", (char *)strf("%d", REDIS_N), "-c",
+					    "4", "-P", (char *)pipeline, "-q", NULL },
 				60),
 		    0);
 }
@@ -90,8 +88,7 @@ Test(protocols, redis_commands_exact)
 	cr_assert_eq(jint(endpoint(g, "NOSUCHCOMMAND"), "errors"), 5, "-ERR is an error");
 	cr_assert_eq(jint(endpoint(g, "SET"), "errors"), 0);
 	/* redis-benchmark asks CONFIG GET save / appendonly once per run. */
-	cr_assert_eq(jint(g, "count"),
-		     4 * REDIS_N + 5 + jint(endpoint(g, "CONFIG GET"), "count"),
+	cr_assert_eq(jint(g, "count"), 4 * REDIS_N + 5 + jint(endpoint(g, "CONFIG GET"), "count"),
 		     "the group counts every pipelined command");
 	cr_assert_eq(jint(g, "errors"), 5);
 	cr_assert_eq(jint(g, "aborted"), 0, "clients that close after a reply do not abort");
@@ -102,8 +99,8 @@ Test(protocols, redis_commands_exact)
 /* pg_ctl and friends as the unprivileged user postgres (Debian's). */
 static void as_postgres(const char *cmd)
 {
-	struct proc *p = run_command((char *[]){ "runuser", "-u", "postgres", "--", "/bin/sh",
-						 "-c", (char *)cmd, NULL },
+	struct proc *p = run_command((char *[]){ "runuser", "-u", "postgres", "--", "/bin/sh", "-c",
+						 (char *)cmd, NULL },
 				     60);
 
 	assert_exit(p, 0);
@@ -199,7 +196,8 @@ Test(protocols, postgres_statements_match_pgbench)
 			 "-c log_statement=all -c log_connections=on\" start >/dev/null",
 			 PG_BIN, data, log, port, dir));
 	pgbench_args = (char *)strf("-h 127.0.0.1 -p %d -U postgres", port);
-	as_postgres(strf("%s/pgbench %s -i -s 1 -q postgres >/dev/null 2>&1", PG_BIN, pgbench_args));
+	as_postgres(
+		strf("%s/pgbench %s -i -s 1 -q postgres >/dev/null 2>&1", PG_BIN, pgbench_args));
 	pm_pid = strtoll(read_file(strf("%s/postmaster.pid", data)), NULL, 10);
 	cr_assert(!truncate(log, 0));
 
@@ -208,13 +206,31 @@ Test(protocols, postgres_statements_match_pgbench)
 	bench = run_command((char *[]){ "runuser", "-u", "postgres", "--", PG_BIN "/pgbench", "-h",
 					"127.0.0.1", "-p", (char *)strf("%d", port), "-U",
 					"postgres", "-c", (char *)strf("%d", PGBENCH_CLIENTS), "-t",
-					(char *)strf("%d", PGBENCH_TX), "-r", "-n", "postgres", NULL },
+					(char *)strf("%d", PGBENCH_TX), "-r", "-n", "postgres",
+					NULL },
 			    60);
 	assert_exit(bench, 0);
-	ext = run_command((char *[]){ "runuser", "-u", "postgres", "--", PG_BIN "/pgbench", "-h",
-				      "127.0.0.1", "-p", (char *)strf("%d", port), "-U", "postgres",
-				      "-M", "extended", "-c", "1", "-t", (char *)strf("%d", PGBENCH_TX),
-				      "-r", "-n", "postgres", NULL },
+	ext = run_command((char *[]){ "runuser",
+				      "-u",
+				      "postgres",
+				      "--",
+				      PG_BIN "/pgbench",
+				      "-h",
+				      "127.0.0.1",
+				      "-p",
+				      (char *)strf("%d", port),
+				      "-U",
+				      "postgres",
+				      "-M",
+				      "extended",
+				      "-c",
+				      "1",
+				      "-t",
+				      (char *)strf("%d", PGBENCH_TX),
+				      "-r",
+				      "-n",
+				      "postgres",
+				      NULL },
 			  60);
 	assert_exit(ext, 0);
 	usleep(200000);
@@ -262,8 +278,9 @@ Test(protocols, postgres_statements_match_pgbench)
 		/* Both runs' statements share the row: its mean is within their means. */
 		if (pgbench_ms(ext->out.data, head) > ms)
 			ms = pgbench_ms(ext->out.data, head);
-		cr_assert_leq(jint(row, "total_ns") / jint(row, "count"), ms * 1e6 * (1 + MEAN_SLACK),
-			      "%s: server-side mean above pgbench's", fp);
+		cr_assert_leq(jint(row, "total_ns") / jint(row, "count"),
+			      ms * 1e6 * (1 + MEAN_SLACK), "%s: server-side mean above pgbench's",
+			      fp);
 		statements++;
 	}
 	cr_assert_eq(statements, 7, "pgbench's TPC-B-like script has 7 statements");

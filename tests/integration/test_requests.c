@@ -3,6 +3,10 @@
 // endpoint, injected delays, upstream calls, keep-alive and one-shot
 // connections, and connections reset mid-request.
 #include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,5 +261,36 @@ Test(requests, client_side_http_endpoints)
 	cr_assert_eq(jint(up, "status.2xx"), 28);
 	cr_assert_eq(json_array_size(jpath(snap, "requests.servers")), 0,
 		     "the load generator serves nothing");
+	json_decref(snap);
+}
+
+/*
+ * A keep-alive connection still open when the trace ends: its last
+ * request, answered, is counted at the end, not lost.
+ */
+Test(requests, last_keepalive_request_counted_at_trace_end)
+{
+	struct demo d = demo_start(NULL);
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(d.http_port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	static const char req[] = "GET /fast HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	json_t *snap, *g;
+
+	cr_assert(fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	for (int i = 0; i < 50; i++) {
+		char buf[512];
+
+		cr_assert_eq(write(fd, req, sizeof(req) - 1), (ssize_t)sizeof(req) - 1);
+		cr_assert(read(fd, buf, sizeof(buf)) > 0);
+	}
+	snap = demo_stop(&d); /* the connection is still open */
+	close(fd);
+	g = group(snap, "requests.servers", d.http_port);
+	cr_assert_eq(jint(g, "count"), 50, "the 50th request too");
+	cr_assert_eq(jint(endpoint(g, "GET /fast"), "count"), 50);
+	cr_assert_eq(jint(g, "status.2xx"), 50);
+	assert_latency_row(g, "group");
 	json_decref(snap);
 }
