@@ -47,6 +47,15 @@ WORKLOADS   := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(filter-out 
 WORKLOADS   += $(BUILD)/workloads/libfuncs.so $(BUILD)/workloads/funcs-nopie \
                $(BUILD)/workloads/funcs-stripped $(BUILD)/workloads/funcs-debuglink
 TOOLS_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
+# libFuzzer harnesses, one per parser (tests/fuzz/fuzz_NAME.c), each run on
+# its committed seed corpus tests/fuzz/corpus/NAME.
+FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+               -D_GNU_SOURCE -Iuser -Ibpf -Itests/fuzz
+PROTO_SRCS  := $(wildcard user/protocols/*.c)
 
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 libcriterion-dev libjansson-dev libxml2-dev make gcc util-linux \
@@ -59,6 +68,7 @@ BENCH_CASES ?= syscalls uprobe resources requests
 
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
+.PHONY: fuzz fuzz-smoke
 .PHONY: all deps bench-deps test format format-check layers unit-test integration-test demo bench vmlinux clean
 
 all: $(BUILD)/latscope $(WORKLOADS) $(TOOLS_BINS)
@@ -132,7 +142,7 @@ $(INTEG_BIN): $(INTEG_SRCS) tests/integration/run.h | $(BUILD)/tests
 
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(INTEG_BIN)
-	@$(MAKE) --no-print-directory format-check layers unit-test integration-test
+	@$(MAKE) --no-print-directory format-check layers unit-test fuzz-smoke integration-test
 
 # C sources follow .clang-format (the kernel's style, as latscope writes it).
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^vmlinux/' || \
@@ -159,6 +169,25 @@ integration-test: $(INTEG_BIN) all
 		echo "integration tests: not root, so they skip (run as root, or CI=true to make them fail instead)"; fi
 	LATSCOPE=$(CURDIR)/$(BUILD)/latscope WORKLOADS=$(CURDIR)/$(BUILD)/workloads \
 		$(INTEG_BIN) --jobs 1
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(PROTO_SRCS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) $< $(PROTO_SRCS) -o $@
+
+# make fuzz: each harness for FUZZ_SECONDS, growing build/fuzz/corpus-NAME.
+fuzz: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do n=$${f##*/fuzz_}; mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+		echo "fuzz $$n: $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus-$$n \
+			tests/fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; done
+
+# A few seconds each on the seed corpus (make test).
+fuzz-smoke: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do n=$${f##*/fuzz_}; d=$$(mktemp -d); \
+		$$f -max_total_time=$(FUZZ_SMOKE_SECONDS) $$d tests/fuzz/corpus/$$n > $$d.log 2>&1 || \
+			{ tail -40 $$d.log; rm -rf $$d $$d.log; echo "fuzz-smoke: $$n failed"; exit 1; }; \
+		echo "fuzz-smoke $$n: $$(grep -o 'Done [0-9]* runs' $$d.log | tr -dc 0-9) runs clean"; \
+		rm -rf $$d $$d.log; done
 
 demo: deps
 	@$(MAKE) --no-print-directory all

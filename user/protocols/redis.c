@@ -128,7 +128,7 @@ static bool multibulk(const char *s, size_t n, size_t *pos, struct proto_msg *ou
 		*pos = n;
 		return true;
 	}
-	if (!bulk_at(s, n, &i, &word, &len, &cut)) {
+	if (!bulk_at(s, n, &i, &word, &len, &cut) || cut) {
 		if (!cut)
 			return false;
 		snprintf(out->name, sizeof(out->name), "%s", NAME_TRUNCATED);
@@ -139,11 +139,13 @@ static bool multibulk(const char *s, size_t n, size_t *pos, struct proto_msg *ou
 		snprintf(name, sizeof(name), "(invalid)");
 	snprintf(out->name, sizeof(out->name), "%s", name);
 	for (long long a = 1; a < args && !cut; a++) {
-		if (!bulk_at(s, n, &i, &word, &len, &cut))
-			return cut ? (*pos = n, true) : false;
-		if (a == 1 && is_container(name) && command_word(word, len, sub, sizeof(sub)))
+		if (!bulk_at(s, n, &i, &word, &len, &cut) && !cut)
+			return false;
+		if (a == 1 && !cut && is_container(name) &&
+		    command_word(word, len, sub, sizeof(sub)))
 			snprintf(out->name, sizeof(out->name), "%s %s", name, sub);
 	}
+	/* Cut anywhere after its name: it counts, and nothing after it is known. */
 	*pos = cut ? n : i;
 	return true;
 }
