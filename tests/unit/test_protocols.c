@@ -55,7 +55,8 @@ static struct parsed parse(struct proto_conn *c, const struct proto_options *o, 
 static struct parsed captured(struct proto_conn *c, const char *name, int ask, int ans)
 {
 	size_t alen, blen = 0;
-	char *a = chunk(name, "ask", ask, &alen), *b = ans >= 0 ? chunk(name, "ans", ans, &blen) : "";
+	char *a = chunk(name, "ask", ask, &alen),
+	     *b = ans >= 0 ? chunk(name, "ans", ans, &blen) : "";
 	struct parsed p = parse(c, NULL, a, alen, b, blen);
 
 	free(a);
@@ -116,7 +117,8 @@ Test(protocols, redis_error_reply_and_subcommands)
 	cr_assert(p.msgs[0].error, "-ERR is an error");
 	p = captured(&c, "redis-config", 0, 0);
 	cr_assert_eq(p.n, 2);
-	cr_assert_str_eq(p.msgs[0].name, "CONFIG GET", "a container's subcommand, not its argument");
+	cr_assert_str_eq(p.msgs[0].name, "CONFIG GET",
+			 "a container's subcommand, not its argument");
 	cr_assert_str_eq(p.msgs[1].name, "CONFIG GET");
 }
 
@@ -139,8 +141,9 @@ Test(protocols, redis_cut_batch_counts_what_it_shows)
 Test(protocols, redis_resp3_pushes_attributes_and_inline)
 {
 	struct proto_conn c = { .proto = PROTO_REDIS };
-	struct parsed p = text(&c, NULL, "*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n",
-			       ">2\r\n+message\r\n+x\r\n+PONG\r\n|1\r\n+ttl\r\n:3\r\n!5\r\nERROR\r\n");
+	struct parsed p =
+		text(&c, NULL, "*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n",
+		     ">2\r\n+message\r\n+x\r\n+PONG\r\n|1\r\n+ttl\r\n:3\r\n!5\r\nERROR\r\n");
 
 	cr_assert_eq(p.n, 2);
 	cr_assert_not(p.msgs[0].error, "a push is not PING's reply");
@@ -149,7 +152,10 @@ Test(protocols, redis_resp3_pushes_attributes_and_inline)
 	cr_assert_eq(p.n, 2);
 	cr_assert_str_eq(p.msgs[0].name, "PING");
 	cr_assert_str_eq(p.msgs[1].name, "INCR");
-	p = text(&c, NULL, "*1\r\n$6\r\nS\x01" "CRET\r\n", "-ERR\r\n");
+	p = text(&c, NULL,
+		 "*1\r\n$6\r\nS\x01"
+		 "CRET\r\n",
+		 "-ERR\r\n");
 	cr_assert_str_eq(p.msgs[0].name, "(invalid)", "no odd bytes in a name");
 	p = text(&c, NULL, "*99999999999\r\n", "");
 	cr_assert_eq(p.n, 0);
@@ -221,7 +227,8 @@ Test(protocols, postgres_fingerprints_drop_every_literal)
 			 "SELECT $1, $2, $3, $4, $5, $6");
 	cr_assert_str_eq(fp("select  *\n\tfrom t -- the user's secret\n where a=$1 and b='pw'"),
 			 "select * from t where a=$1 and b=$2", "params kept, literals after them");
-	cr_assert_str_eq(fp("/* hint */ SELECT \"Weird Col\" FROM t"), "SELECT \"Weird Col\" FROM t");
+	cr_assert_str_eq(fp("/* hint */ SELECT \"Weird Col\" FROM t"),
+			 "SELECT \"Weird Col\" FROM t");
 	cr_assert_str_eq(fp("select 'unterminated"), "select $1");
 	pg_fingerprint("select 1", 8, true, (char[16]){}, 16);
 	{

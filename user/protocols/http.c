@@ -54,21 +54,6 @@ int http_parse_status(const char *buf, size_t len)
 	return code >= 100 && code <= 599 ? code : 0;
 }
 
-static bool segment_is_id(const char *s, size_t n)
-{
-	size_t digits = 0, hex = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		digits += is_digit(s[i]);
-		hex += is_hex(s[i]);
-	}
-	if (n && digits == n)
-		return true;
-	if (n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' && hex == 32)
-		return true;
-	return n >= 8 && hex == n && digits > 0;
-}
-
 static bool ends_with_ellipsis(const char *s)
 {
 	size_t n = strlen(s);
@@ -97,11 +82,6 @@ static void mark_cut(char *path, size_t size, bool cut)
 	memcpy(path + n, ELLIPSIS, sizeof(ELLIPSIS));
 }
 
-bool http_segment_is_id(const char *s, size_t n)
-{
-	return segment_is_id(s, n);
-}
-
 void http_fold_path(char *path, size_t size)
 {
 	char out[HTTP_ENDPOINT_LEN * 2];
@@ -122,7 +102,7 @@ void http_fold_path(char *path, size_t size)
 		}
 		while (end < n && path[end] != '/')
 			end++;
-		if (segment_is_id(path + i, end - i)) {
+		if (proto_looks_like_id(path + i, end - i)) {
 			memcpy(out + o, "{id}", 4);
 			o += 4;
 		} else {

@@ -33,7 +33,5 @@ int http_parse_status(const char *buf, size_t len);
  * cut, with "..." when there is room for it) and HTTP_ENDPOINT_LEN * 2.
  */
 void http_fold_path(char *path, size_t size);
-/* Whether a path segment (or any name part) looks like an id (see above). */
-bool http_segment_is_id(const char *s, size_t n);
 
 #endif

@@ -116,3 +116,28 @@ size_t proto_token_len(const char *s, size_t n, size_t max)
 		i++;
 	return i;
 }
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_hex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+bool proto_looks_like_id(const char *s, size_t n)
+{
+	size_t digits = 0, hex = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		digits += is_digit(s[i]);
+		hex += is_hex(s[i]);
+	}
+	if (n && digits == n)
+		return true;
+	if (n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' && hex == 32)
+		return true;
+	return n >= 8 && hex == n && digits > 0;
+}

@@ -116,6 +116,11 @@ int proto_add_override(struct proto_options *o, const char *spec);
 /* Helpers the parsers share. */
 /* Copies @src to @dst (@size bytes), ending in "..." when it does not fit. */
 void proto_name_set(char *dst, size_t size, const char *src, size_t len);
+/*
+ * Whether a name part looks like an id, to be folded to "{id}": all
+ * digits, a UUID (8-4-4-4-12 hex), or 8+ hex digits with a decimal one.
+ */
+bool proto_looks_like_id(const char *s, size_t n);
 /* The bytes of @s up to @n that are all in [A-Za-z0-9_.:/-], at most @max. */
 size_t proto_token_len(const char *s, size_t n, size_t max);
 

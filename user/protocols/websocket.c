@@ -1,7 +1,6 @@
 // WebSocket frames and JSON-RPC 2.0 method names from untrusted captured bytes.
 #include <stdio.h>
 #include <string.h>
-#include "protocols/http.h"
 #include "protocols/websocket.h"
 
 /* Payload bytes of a message looked at for its JSON members. */
@@ -170,7 +169,7 @@ static void scan_json(const char *s, size_t n, const char *ws_key, struct ws_mes
 			m->has_error = strncmp(s + v, "null", n - v < 4 ? n - v : 4) != 0;
 		} else if (ws_key && klen == strlen(ws_key) && !memcmp(s + key, ws_key, klen)) {
 			token_value(s, n, v, end, m->key, sizeof(m->key));
-			if (http_segment_is_id(m->key, strlen(m->key)))
+			if (proto_looks_like_id(m->key, strlen(m->key)))
 				strcpy(m->key, "{id}");
 		}
 		i = skip_space(s, n, end);
