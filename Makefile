@@ -64,7 +64,7 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 nginx wrk redis-server redis-tools postgresql-15
 BENCH_PACKAGES := libbpf-tools bpftrace
 # make bench runs tools/bench/CASE.sh for each; BENCH_CASES=syscalls picks one.
-BENCH_CASES ?= syscalls uprobe resources requests
+BENCH_CASES ?= syscalls uprobe resources requests redis
 
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 

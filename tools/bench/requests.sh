@@ -25,9 +25,9 @@ ROUNDS=${BENCH_REQ_ROUNDS:-5}
 SECONDS_PER_RUN=${BENCH_REQ_SECONDS:-3}
 ATTACH_TIMEOUT=30
 LATSCOPE=$BUILD/latscope
-TRACEFS=/sys/kernel/tracing
-
-die() { echo "bench/requests: $*" >&2; exit 1; }
+BENCH=requests
+# shellcheck source=tools/bench/common.sh
+. "$(dirname "$0")/common.sh"
 
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_REQ_ROUNDS must be a positive integer"
 [[ $SECONDS_PER_RUN =~ ^[1-9][0-9]*$ ]] || die "BENCH_REQ_SECONDS must be a positive integer"
@@ -53,22 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The anchors attach classic tracepoints, which need tracefs.
-if [ ! -d "$TRACEFS/events" ]; then
-	mount -t tracefs nodev "$TRACEFS" 2>/dev/null ||
-		echo "bench/requests: could not mount tracefs; anchors may fail" >&2
-fi
-
-free_port() {
-	local port
-	for port in $(shuf -i 20000-30000 -n 50); do
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			echo "$port"
-			return
-		fi
-	done
-	die "no free port found"
-}
+mount_tracefs
 
 start_nginx() {
 	local port=$1
@@ -87,51 +72,8 @@ http {
 CONF
 	taskset -c 0 nginx -p "$TMP" -e "$TMP/error.log" -c "$TMP/nginx.conf" &
 	NGINX_PID=$!
-	for _ in $(seq 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return
-		sleep 0.05
-	done
-	die "nginx did not start: $(cat "$TMP/error.log" 2>/dev/null)"
-}
-
-# Waits until FILE contains PATTERN (the tracer says it is attached).
-wait_attached() {
-	local file=$1 pattern=$2 deadline=$((SECONDS + ATTACH_TIMEOUT))
-	while ! grep -q "$pattern" "$file" 2>/dev/null; do
-		[ $SECONDS -lt $deadline ] || return 1
-		kill -0 "$TRACER_PID" 2>/dev/null || return 1
-		sleep 0.05
-	done
-}
-
-start_tracer() {
-	local mode=$1 log=$TMP/tracer.log
-	: > "$log"
-	case $mode in
-	untraced) return 0 ;;
-	latscope-requests)
-		"$LATSCOPE" record -p "$NGINX_PID" --no-syscalls --no-block --no-net > /dev/null 2> "$log" &
-		TRACER_PID=$!; wait_attached "$log" "latscope: tracing" ;;
-	latscope-default)
-		"$LATSCOPE" record -p "$NGINX_PID" > /dev/null 2> "$log" &
-		TRACER_PID=$!; wait_attached "$log" "latscope: tracing" ;;
-	syscount)
-		stdbuf -oL syscount -L -p "$NGINX_PID" > "$log" 2>&1 &
-		TRACER_PID=$!; wait_attached "$log" "Tracing" ;;
-	bpftrace)
-		bpftrace -e "tracepoint:raw_syscalls:sys_enter /pid == $NGINX_PID/ { @s[tid] = nsecs; }
-			tracepoint:raw_syscalls:sys_exit /pid == $NGINX_PID && @s[tid]/ {
-				@lat[args->id] = hist(nsecs - @s[tid]); delete(@s[tid]); }" \
-			> "$log" 2>&1 &
-		TRACER_PID=$!; wait_attached "$log" "Attaching" ;;
-	esac
-}
-
-stop_tracer() {
-	[ -n "$TRACER_PID" ] || return 0
-	kill -INT "$TRACER_PID" 2>/dev/null || true
-	wait "$TRACER_PID" 2>/dev/null || true
-	TRACER_PID=""
+	TARGET_PID=$NGINX_PID
+	wait_port "$port" || die "nginx did not start: $(cat "$TMP/error.log" 2>/dev/null)"
 }
 
 # "Requests/sec: 12345.67" and the 99% line of --latency, in microseconds.
@@ -142,8 +84,6 @@ parse_wrk() {
 	                   p99 = v * f }
 	     END { printf "%s %s\n", rps, p99 }' "$1"
 }
-
-median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 MODES=(untraced latscope-requests latscope-default)
 command -v syscount >/dev/null && MODES+=(syscount) || echo "bench/requests: syscount not found, skipped" >&2
