@@ -28,7 +28,7 @@ echo "### 1. A web service (tools/demo_server, HTTP/1.1 on 127.0.0.1): /fast ans
 echo "###    once, /slow sleeps 80 ms, every 5th /error is a 500, /upstream waits on a"
 echo "###    TCP service (30 ms), /rpc is a WebSocket JSON-RPC endpoint (ping at once,"
 echo "###    slow_op after 40 ms, every 5th fail an error, log a notification)."
-echo "###    latscope attaches by PID for 5 s while tools/loadgen sends 15 requests per"
+echo "###    latscope attaches by PID for 7 s while tools/loadgen sends 15 requests per"
 echo "###    endpoint on keep-alive connections and 15 on one-request connections,"
 echo "###    resets 2 connections mid-request, and calls each JSON-RPC method 15 times."
 "$server" --slow-ms 80 --upstream-ms 30 --error-every 5 --rpc-slow-ms 40 > "$out" &
@@ -36,7 +36,7 @@ spid=$!
 sleep 0.3
 port=$(awk '{print $2}' "$out")
 (sleep 1; "$loadgen" --port "$port" --count 15 --resets 2 --rpc 15 > "$out.lg") &
-"$latscope" record -p "$spid" -d 5 -o "$server_snapshot" | sed -n '/^REQUESTS/,/^\(overhead\|resources\)/p' | grep -v '^\(overhead\|resources\)'
+"$latscope" record -p "$spid" -d 7 -o "$server_snapshot" | sed -n '/^REQUESTS/,/^\(overhead\|resources\)/p' | grep -v '^\(overhead\|resources\)'
 echo
 echo "### What the load generator sent and got back (latscope must agree):"
 cat "$out.lg"
