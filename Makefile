@@ -61,7 +61,7 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 libcriterion-dev libjansson-dev libxml2-dev make gcc util-linux \
                 libmicrohttpd-dev prometheus libstdc++6 e2fsprogs mount \
                 libncurses-dev tmux clang-format \
-                nginx wrk redis-server redis-tools postgresql-15
+                nginx wrk redis-server redis-tools postgresql-15 libclang-rt-14-dev
 BENCH_PACKAGES := libbpf-tools bpftrace
 # make bench runs tools/bench/CASE.sh for each; BENCH_CASES=syscalls picks one.
 BENCH_CASES ?= syscalls uprobe resources requests redis
