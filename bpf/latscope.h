@@ -206,8 +206,9 @@ struct req_group_counts {
 
 /*
  * One finished (or aborted) request, with the first bytes of each side.
- * Records are variable-sized: they end after req_len bytes of req
- * (request_rec_size()), so a short request line costs a short record.
+ * Records are variable-sized: data holds req_len bytes of the request,
+ * then resp_len bytes of its answer, and the record ends there
+ * (request_rec_size()), so a short request and answer cost a short record.
  */
 struct request_rec {
 	struct rec_header hdr; /* ts_ns: first byte of the request */
@@ -218,17 +219,18 @@ struct request_rec {
 	__u8 peer_addr[16];
 	__u64 duration_ns;
 	__u64 bytes_in, bytes_out;
-	__u16 req_len, resp_len;	      /* bytes captured (<= LATSCOPE_CAPTURE_LEN) */
-	__u16 status_class;		      /* the HTTP status class the kernel counted */
-	__u16 flags;			      /* REQ_F_* */
-	__u32 conn_id;			      /* the connection, unique for the trace (from 1) */
-	__u32 seq;			      /* this exchange's number on it (from 0) */
-	char resp[LATSCOPE_RESP_CAPTURE_LEN]; /* server: response; client: reply */
-	char req[LATSCOPE_CAPTURE_LEN];	      /* server: request; client: call */
+	__u16 req_len, resp_len; /* bytes captured (<= LATSCOPE_CAPTURE_LEN) */
+	__u16 status_class;	 /* the HTTP status class the kernel counted */
+	__u16 flags;		 /* REQ_F_* */
+	__u32 conn_id;		 /* the connection, unique for the trace (from 1) */
+	__u32 seq;		 /* this exchange's number on it (from 0) */
+	/* Server: request, response; client: call, reply. */
+	char data[LATSCOPE_CAPTURE_LEN + LATSCOPE_RESP_CAPTURE_LEN];
 };
 
-/* The bytes a record with @req_len bytes of request takes. */
-#define request_rec_size(req_len) (__builtin_offsetof(struct request_rec, req) + (req_len))
+/* The bytes a record with @req_len and @resp_len bytes captured takes. */
+#define request_rec_size(req_len, resp_len) \
+	(__builtin_offsetof(struct request_rec, data) + (req_len) + (resp_len))
 
 enum conn_phase {
 	PHASE_IDLE,   /* nothing in flight */
@@ -242,10 +244,15 @@ enum conn_phase {
  * and sent as it is when the request ends: one copy, done by the kernel.
  */
 struct req_conn {
-	struct request_rec rec; /* rec.hdr.ts_ns: first byte of the request */
 	/*
-	 * Room after rec.req for the verifier: a copy at offset < CAP of at
-	 * most CAP bytes provably stays inside the value.
+	 * rec.hdr.ts_ns: first byte of the request; rec.data: the request
+	 * bytes (the answer's are appended when the record is sent).
+	 */
+	struct request_rec rec;
+	char resp[LATSCOPE_RESP_CAPTURE_LEN]; /* the answer's first bytes */
+	/*
+	 * Room after rec.data and resp for the verifier: a copy at an
+	 * offset below CAP of at most CAP bytes provably stays inside.
 	 */
 	char slack[LATSCOPE_CAPTURE_LEN];
 	__u64 last_ns; /* last byte of the answer so far */

@@ -90,11 +90,11 @@ struct {
 } since_wakeup SEC(".maps");
 
 /* "HTTP/1.x NNN": the class digit of a status line, else 0. */
-static __always_inline __u32 status_class(const struct request_rec *rec)
+static __always_inline __u32 status_class(const struct req_conn *c)
 {
-	const char *r = rec->resp;
+	const char *r = c->resp;
 
-	if (rec->resp_len < 10 || r[0] != 'H' || r[1] != 'T' || r[2] != 'T' || r[3] != 'P' ||
+	if (c->rec.resp_len < 10 || r[0] != 'H' || r[1] != 'T' || r[2] != 'T' || r[3] != 'P' ||
 	    r[4] != '/' || r[8] != ' ')
 		return 0;
 	if (r[9] < '1' || r[9] > '5')
@@ -120,17 +120,23 @@ static __always_inline __u64 wakeup_flags(void)
 static __always_inline void send_record(struct req_conn *c, __u32 outcome, __u64 duration)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 len;
+	__u32 len, resp_len;
 
 	c->rec.hdr.tgid = c->owner;
 	c->rec.hdr.tid = pid_tgid >> 32 == c->owner ? (__u32)pid_tgid : 0;
 	c->rec.outcome = outcome;
 	c->rec.duration_ns = duration;
-	/* The record ends with the request bytes captured. */
+	/* The answer's bytes follow the request's, and the record ends there. */
 	len = c->rec.req_len;
 	if (len > LATSCOPE_CAPTURE_LEN)
 		len = LATSCOPE_CAPTURE_LEN;
-	record_output(&c->rec, request_rec_size(len), wakeup_flags());
+	resp_len = c->rec.resp_len;
+	if (resp_len > LATSCOPE_RESP_CAPTURE_LEN)
+		resp_len = LATSCOPE_RESP_CAPTURE_LEN;
+	if (resp_len && bpf_probe_read_kernel(c->rec.data + len, resp_len, c->resp))
+		resp_len = 0;
+	c->rec.resp_len = resp_len;
+	record_output(&c->rec, request_rec_size(len, resp_len), wakeup_flags());
 }
 
 /*
@@ -157,7 +163,7 @@ static __always_inline void finish_request(struct req_conn *c, __u16 flags)
 		c->rec.status_class = 0;
 		send_record(c, REQ_ABORTED, 0);
 	} else {
-		class = status_class(&c->rec);
+		class = status_class(c);
 		duration = c->last_ns - c->rec.hdr.ts_ns;
 		lat_stats_record(bpf_map_lookup_elem(&req_stats, &key), duration, class == 5);
 		if (counts && class < LATSCOPE_STATUS_CLASSES)
@@ -272,13 +278,13 @@ static __always_inline void conn_transfer(struct req_conn *c, bool is_read,
 			rec->bytes_in = rec->bytes_out = 0;
 			rec->resp_len = rec->req_len = 0;
 		}
-		rec->req_len = sock_io_capture(rec->req, LATSCOPE_CAPTURE_LEN, rec->req_len,
+		rec->req_len = sock_io_capture(rec->data, LATSCOPE_CAPTURE_LEN, rec->req_len,
 					       op->buf, op->buf_len, done);
 	} else {
 		if (c->phase == PHASE_IDLE)
 			return; /* an answer to nothing we saw: a greeting */
 		c->phase = PHASE_ANSWER;
-		rec->resp_len = sock_io_capture(rec->resp, LATSCOPE_RESP_CAPTURE_LEN, rec->resp_len,
+		rec->resp_len = sock_io_capture(c->resp, LATSCOPE_RESP_CAPTURE_LEN, rec->resp_len,
 						op->buf, op->buf_len, done);
 		c->last_ns = now;
 	}

@@ -3,6 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include "unit/request_recs.h"
 #include "model/model.h"
 #include "protocols/http.h"
 
@@ -36,10 +37,7 @@ static void add(__u32 group, const char *req, const char *resp, __u64 ns, enum r
 		.bytes_out = 200,
 	};
 
-	rec.req_len = strlen(req);
-	rec.resp_len = strlen(resp);
-	memcpy(rec.req, req, rec.req_len);
-	memcpy(rec.resp, resp, rec.resp_len);
+	request_rec_set(&rec, req, resp);
 	/* As the kernel counts it: the class digit of a status line. */
 	rec.status_class = http_parse_status(resp, rec.resp_len) / 100;
 	cr_assert_eq(model_add_record(model, &rec, sizeof(rec)), REC_REQUEST);

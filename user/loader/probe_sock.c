@@ -209,6 +209,12 @@ static void flush_socket(struct sock_probe *p, int fd, struct model *model)
 	if (bpf_map__lookup_elem(p->skel->maps.socks, &fd, sizeof(fd), st, sizeof(*st), 0) ||
 	    !st->conn.owner || st->conn.phase != PHASE_ANSWER)
 		return;
+	if (rec->req_len > LATSCOPE_CAPTURE_LEN)
+		rec->req_len = LATSCOPE_CAPTURE_LEN;
+	if (rec->resp_len > LATSCOPE_RESP_CAPTURE_LEN)
+		rec->resp_len = LATSCOPE_RESP_CAPTURE_LEN;
+	/* As the kernel sends it: the answer's bytes after the request's. */
+	memcpy(rec->data + rec->req_len, st->conn.resp, rec->resp_len);
 	rec->hdr.tgid = st->conn.owner;
 	rec->hdr.tid = 0;
 	rec->outcome = REQ_DONE;

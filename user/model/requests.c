@@ -183,12 +183,15 @@ static const struct slow_request *log_slow(struct model_requests *r, const struc
 	return ring_log_newest(&r->slow);
 }
 
-/* Records end after their request bytes (clamped as below). */
+/* Records end after their captured bytes (clamped as below). */
 bool request_rec_fits(const struct request_rec *rec, size_t size)
 {
-	return size >= request_rec_size(0) &&
+	return size >= request_rec_size(0, 0) &&
 	       size >= request_rec_size(rec->req_len < LATSCOPE_CAPTURE_LEN ? rec->req_len
-									    : LATSCOPE_CAPTURE_LEN);
+									    : LATSCOPE_CAPTURE_LEN,
+					rec->resp_len < LATSCOPE_RESP_CAPTURE_LEN
+						? rec->resp_len
+						: LATSCOPE_RESP_CAPTURE_LEN);
 }
 
 /*
@@ -232,10 +235,10 @@ static int split_exchange(struct model_requests *r, const struct request_rec *re
 	if (resp_len > LATSCOPE_RESP_CAPTURE_LEN)
 		resp_len = LATSCOPE_RESP_CAPTURE_LEN;
 	ex = (struct proto_exchange){
-		.ask = rec->req,
+		.ask = rec->data,
 		.ask_len = req_len,
 		.ask_cut = (server ? rec->bytes_in : rec->bytes_out) > req_len,
-		.answer = rec->resp,
+		.answer = rec->data + req_len,
 		.answer_len = resp_len,
 		.answer_cut = (server ? rec->bytes_out : rec->bytes_in) > resp_len,
 		.answered = rec->outcome == REQ_DONE,
@@ -249,7 +252,7 @@ static int split_exchange(struct model_requests *r, const struct request_rec *re
 	snprintf(msgs[0].name, sizeof(msgs[0].name), "%s",
 		 c->proto == PROTO_UNKNOWN ? ENDPOINT_NOT_HTTP : ENDPOINT_UNPARSED);
 	if (c->proto == PROTO_HTTP && !c->websocket)
-		msgs[0].status = http_parse_status(rec->resp, resp_len);
+		msgs[0].status = http_parse_status(ex.answer, resp_len);
 	return 1;
 }
 
