@@ -64,10 +64,10 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 prometheus libstdc++6 e2fsprogs mount \
                 libncurses-dev tmux clang-format libclang-rt-14-dev libxml2-utils \
                 librsvg2-bin libpng-dev scdoc bash-completion zsh \
-                nginx wrk
+                nginx wrk redis-server redis-tools postgresql-15
 BENCH_PACKAGES := libbpf-tools bpftrace time heaptrack
 # make bench runs tools/bench/CASE.sh for each; BENCH_CASES=syscalls picks one.
-BENCH_CASES ?= syscalls uprobe resources requests snapshots
+BENCH_CASES ?= syscalls uprobe resources requests redis snapshots
 
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
@@ -178,7 +178,7 @@ SAN_FLAGS          := -fsanitize=address,undefined -fno-sanitize-recover=undefin
 FUZZ_BINS           = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
 
 # Inside the fuzz build (BUILD=build-fuzz): one rule for every harness.
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(USER_OBJS)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(USER_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -Itests/fuzz $< $(USER_OBJS) -o $@ $(LDLIBS)
 

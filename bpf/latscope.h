@@ -143,13 +143,22 @@ struct proc_rec {
  * "request" is: a server reads a request and writes its response; a client
  * writes a call and reads its reply.
  */
-#define LATSCOPE_CAPTURE_LEN 128 /* first bytes kept of a request (call) */
 /*
- * First bytes kept of a response (reply): its status line's start, which
- * is all a status is parsed from (13 bytes). Small, because every byte of
- * a record costs the traced server a write into the ring buffer.
+ * Bytes kept of a request (call) in flight, from its first byte on, over
+ * every read of it: enough for 16 pipelined Redis commands of a few keys
+ * (~45 bytes each), 8 pipelined HTTP GETs, a JSON-RPC message's method or
+ * a PostgreSQL statement's first 1000 characters. User space splits them
+ * into messages (user/protocols/); the kernel never parses them.
  */
-#define LATSCOPE_RESP_CAPTURE_LEN 32
+#define LATSCOPE_CAPTURE_LEN 1024
+/*
+ * First bytes kept of a response (reply), over every write of it: a
+ * status line (13 bytes), a JSON-RPC reply's "error" key, or the replies
+ * to a pipelined batch of small Redis commands. Every byte of it goes
+ * into each record (it sits before the request bytes), so it is kept
+ * small.
+ */
+#define LATSCOPE_RESP_CAPTURE_LEN 256
 /*
  * Listening ports + peers tracked: each costs a ~9.5 KB histogram per CPU,
  * preallocated, so the loader lowers this on machines with many CPUs.
@@ -165,6 +174,12 @@ enum req_role {
 enum req_outcome {
 	REQ_DONE = 1,	 /* the response (reply) was seen */
 	REQ_ABORTED = 2, /* the connection closed before any response */
+};
+
+/* How an exchange's record came to be sent (request_rec.flags). */
+enum req_flags {
+	REQ_F_CLOSED = 1,  /* the connection closed (or reset): its last record */
+	REQ_F_FLUSHED = 2, /* answered, sent when the trace ended */
 };
 
 /* HTTP status classes counted in the kernel; 0 is "no HTTP status line". */
@@ -191,8 +206,9 @@ struct req_group_counts {
 
 /*
  * One finished (or aborted) request, with the first bytes of each side.
- * Records are variable-sized: they end after req_len bytes of req
- * (request_rec_size()), so a short request line costs a short record.
+ * Records are variable-sized: data holds req_len bytes of the request,
+ * then resp_len bytes of its answer, and the record ends there
+ * (request_rec_size()), so a short request and answer cost a short record.
  */
 struct request_rec {
 	struct rec_header hdr; /* ts_ns: first byte of the request */
@@ -204,12 +220,67 @@ struct request_rec {
 	__u64 duration_ns;
 	__u64 bytes_in, bytes_out;
 	__u16 req_len, resp_len; /* bytes captured (<= LATSCOPE_CAPTURE_LEN) */
-	__u32 pad2;
-	char resp[LATSCOPE_RESP_CAPTURE_LEN]; /* server: response; client: reply */
-	char req[LATSCOPE_CAPTURE_LEN];	      /* server: request; client: call */
+	__u16 status_class;	 /* the HTTP status class the kernel counted */
+	__u16 flags;		 /* REQ_F_* */
+	__u32 conn_id;		 /* the connection, unique for the trace (from 1) */
+	__u32 seq;		 /* this exchange's number on it (from 0) */
+	/* Server: request, response; client: call, reply. */
+	char data[LATSCOPE_CAPTURE_LEN + LATSCOPE_RESP_CAPTURE_LEN];
 };
 
-/* The bytes a record with @req_len bytes of request takes. */
-#define request_rec_size(req_len) (__builtin_offsetof(struct request_rec, req) + (req_len))
+/* The bytes a record with @req_len and @resp_len bytes captured takes. */
+#define request_rec_size(req_len, resp_len) \
+	(__builtin_offsetof(struct request_rec, data) + (req_len) + (resp_len))
+
+enum conn_phase {
+	PHASE_IDLE,   /* nothing in flight */
+	PHASE_ASK,    /* server: reading a request; client: writing a call */
+	PHASE_ANSWER, /* server: writing a response; client: reading a reply */
+};
+
+/*
+ * A connection's request state. The record of the request in flight is
+ * built in place (ports, group, first bytes of each side, byte counts)
+ * and sent as it is when the request ends: one copy, done by the kernel.
+ */
+struct req_conn {
+	/*
+	 * rec.hdr.ts_ns: first byte of the request; rec.data: the request
+	 * bytes (the answer's are appended when the record is sent).
+	 */
+	struct request_rec rec;
+	char resp[LATSCOPE_RESP_CAPTURE_LEN]; /* the answer's first bytes */
+	/*
+	 * Room after rec.data and resp for the verifier: a copy at an
+	 * offset below CAP of at most CAP bytes provably stays inside.
+	 */
+	char slack[LATSCOPE_CAPTURE_LEN];
+	__u64 last_ns; /* last byte of the answer so far */
+	/*
+	 * The traced tgid that made it: its I/O needs no hash lookup. 0: no
+	 * connection tracked (tgid 0 is the idle task, never traced).
+	 */
+	__u32 owner;
+	__u16 phase; /* enum conn_phase */
+	__u16 pad;
+};
+
+/* Whom a socket's TCP events count for (the net group). */
+struct sock_owner {
+	/* 0: not recorded (tgid 0 is the idle task, never traced) */
+	__u32 tgid;
+	__u32 flags;	  /* enum owner_flags (sock_net.bpf.h) */
+	__u64 connect_ns; /* SYN_SENT at */
+};
+
+/*
+ * A socket's storage (sock.bpf.c): what each part keeps. The loader reads
+ * it through a socket fd when the trace ends, to count a request already
+ * answered on a connection that stays open.
+ */
+struct sock_state {
+	struct sock_owner owner; /* net: whom TCP events count for */
+	struct req_conn conn;	 /* requests: the request in flight */
+};
 
 #endif /* LATSCOPE_H */

@@ -24,13 +24,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile bool track_requests;
 const volatile bool count_net;
 
-struct sock_state {
-	struct sock_owner owner; /* net: whom TCP events count for */
-	struct conn conn;	 /* requests: the request in flight */
-};
-
 /*
- * Per-socket storage, not a hash keyed by the sock pointer: found through
+ * Per-socket storage (struct sock_state, latscope.h: the loader reads it
+ * when the trace ends), not a hash keyed by the sock pointer: found through
  * the sock itself (no hashing, the cost of every send and receive) and
  * freed with it, so a socket never seen closing cannot leak or be
  * mistaken for a later one at the same address.

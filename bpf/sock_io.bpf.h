@@ -122,21 +122,24 @@ static __always_inline __u64 sock_io_first_buf(enum sock_io_kind kind, __u64 arg
 }
 
 /*
- * Copies up to @cap (a power of two) of the @done bytes a call moved
- * through @buf into @dst; returns the number copied.
+ * Appends to a capture (@dst, @cap bytes, @len of them used) the first
+ * bytes of the @done a call moved through @buf; returns the new length.
+ * @cap is a power of two with @cap bytes of room after @dst, so that a
+ * copy at an offset below @cap of at most @cap bytes provably fits.
  */
-static __always_inline __u16 sock_io_capture(char *dst, __u32 cap, __u64 buf, __u64 buf_len,
-					     long done)
+static __always_inline __u16 sock_io_capture(char *dst, __u32 cap, __u16 len, __u64 buf,
+					     __u64 buf_len, long done)
 {
-	__u32 n = done < (long)buf_len ? done : buf_len;
+	__u32 off = len, n = done < (long)buf_len ? done : buf_len;
 
-	if (!buf || done <= 0)
-		return 0;
-	if (n > cap)
-		n = cap;
-	if (!n || bpf_probe_read_user(dst, n & (2 * cap - 1), (void *)buf))
-		return 0;
-	return n;
+	if (!buf || done <= 0 || off >= cap)
+		return len;
+	if (n > cap - off)
+		n = cap - off;
+	off &= cap - 1;
+	if (!n || n > cap || bpf_probe_read_user(dst + off, n, (void *)buf))
+		return len;
+	return off + n;
 }
 
 #endif /* LATSCOPE_SOCK_IO_BPF_H */

@@ -30,13 +30,6 @@ enum owner_flags {
 	OWNER_REMOTE_CLOSE = 16, /* the peer did */
 };
 
-struct sock_owner {
-	/* 0: not recorded (tgid 0 is the idle task, never traced) */
-	__u32 tgid;
-	__u32 flags;	  /* enum owner_flags */
-	__u64 connect_ns; /* SYN_SENT at */
-};
-
 /* Listening ports of traced processes: port -> tgid. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

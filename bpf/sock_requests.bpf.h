@@ -11,12 +11,19 @@
  *           the next write after a read starts the next call.
  *
  * A request is complete when the connection turns around again or closes;
- * a connection that closes before any response counts it as aborted.
- * Exact totals per group (server port / client peer) are kept here; every
- * finished request also goes to user space with its first bytes, where
- * HTTP is classified into endpoints.
+ * a connection that closes before any response counts it as aborted. The
+ * kernel knows no protocol beyond an HTTP status line: an exchange here
+ * is a turn-around, and exact totals of them per group (server port /
+ * client peer) are kept here. Every finished exchange also goes to user
+ * space with the first bytes of each side (LATSCOPE_CAPTURE_LEN and
+ * LATSCOPE_RESP_CAPTURE_LEN, gathered over every read and write of it),
+ * where user/protocols/ splits it into messages: pipelined requests,
+ * Redis commands, PostgreSQL statements, WebSocket messages.
  *
- * These helpers work on a socket's struct conn; sock.bpf.c finds, creates
+ * A connection still answering when the trace ends is finished by the
+ * loader, which reads its storage (struct req_conn) through the socket.
+ *
+ * These helpers work on a socket's struct req_conn; sock.bpf.c finds, creates
  * and frees the storage that holds it.
  */
 #ifndef LATSCOPE_SOCK_REQUESTS_BPF_H
@@ -27,29 +34,6 @@
 #include "sock_io.bpf.h"
 
 #define SOCK_BINDPORT_LOCK 8
-
-enum conn_phase {
-	PHASE_IDLE,   /* nothing in flight */
-	PHASE_ASK,    /* server: reading a request; client: writing a call */
-	PHASE_ANSWER, /* server: writing a response; client: reading a reply */
-};
-
-/*
- * A connection's state. The record of the request in flight is built in
- * place (ports, group, first bytes of each side, byte counts) and sent as
- * it is when the request ends: one copy, done by the kernel.
- */
-struct conn {
-	struct request_rec rec; /* rec.hdr.ts_ns: first byte of the request */
-	__u64 last_ns;		/* last byte of the answer so far */
-	/*
-	 * The traced tgid that made it: its I/O needs no hash lookup. 0: no
-	 * connection tracked (tgid 0 is the idle task, never traced).
-	 */
-	__u32 owner;
-	__u16 phase;
-	__u16 pad;
-};
 
 /* Where the first bytes of a transfer are: the syscall's user buffer. */
 struct sock_op {
@@ -84,6 +68,8 @@ struct {
 
 /* Group ids handed out so far, and the most the arrays hold. */
 __u32 next_group_id;
+/* Connection ids handed out so far: records name their connection. */
+__u32 next_conn_id;
 const volatile __u32 max_groups = LATSCOPE_MAX_REQ_GROUPS;
 
 /*
@@ -104,11 +90,11 @@ struct {
 } since_wakeup SEC(".maps");
 
 /* "HTTP/1.x NNN": the class digit of a status line, else 0. */
-static __always_inline __u32 status_class(const struct request_rec *rec)
+static __always_inline __u32 status_class(const struct req_conn *c)
 {
-	const char *r = rec->resp;
+	const char *r = c->resp;
 
-	if (rec->resp_len < 10 || r[0] != 'H' || r[1] != 'T' || r[2] != 'T' || r[3] != 'P' ||
+	if (c->rec.resp_len < 10 || r[0] != 'H' || r[1] != 'T' || r[2] != 'T' || r[3] != 'P' ||
 	    r[4] != '/' || r[8] != ' ')
 		return 0;
 	if (r[9] < '1' || r[9] > '5')
@@ -126,49 +112,66 @@ static __always_inline __u64 wakeup_flags(void)
 	return BPF_RB_FORCE_WAKEUP;
 }
 
-/* The record as it stands goes up: header, outcome and duration first. */
-static __always_inline void send_record(struct conn *c, __u32 outcome, __u64 duration)
+/*
+ * The record as it stands goes up: header, outcome and duration first.
+ * The thread is the current one when it belongs to the owner (not so for
+ * the flush at the end of the trace, or a close in softirq context).
+ */
+static __always_inline void send_record(struct req_conn *c, __u32 outcome, __u64 duration)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 len;
+	__u32 len, resp_len;
 
-	c->rec.hdr.tgid = pid_tgid >> 32;
-	c->rec.hdr.tid = (__u32)pid_tgid;
+	c->rec.hdr.tgid = c->owner;
+	c->rec.hdr.tid = pid_tgid >> 32 == c->owner ? (__u32)pid_tgid : 0;
 	c->rec.outcome = outcome;
 	c->rec.duration_ns = duration;
-	/* The record ends with the request bytes captured. */
+	/* The answer's bytes follow the request's, and the record ends there. */
 	len = c->rec.req_len;
 	if (len > LATSCOPE_CAPTURE_LEN)
 		len = LATSCOPE_CAPTURE_LEN;
-	record_output(&c->rec, request_rec_size(len), wakeup_flags());
+	resp_len = c->rec.resp_len;
+	if (resp_len > LATSCOPE_RESP_CAPTURE_LEN)
+		resp_len = LATSCOPE_RESP_CAPTURE_LEN;
+	if (resp_len && bpf_probe_read_kernel(c->rec.data + len, resp_len, c->resp))
+		resp_len = 0;
+	c->rec.resp_len = resp_len;
+	record_output(&c->rec, request_rec_size(len, resp_len), wakeup_flags());
 }
 
-/* Ends the request in flight, if any: counted here, then sent up. */
-static __always_inline void finish_request(struct conn *c)
+/*
+ * Ends the request in flight, if any: counted here, then sent up with
+ * @flags (REQ_F_*) saying why it ends now.
+ */
+static __always_inline void finish_request(struct req_conn *c, __u16 flags)
 {
-	__u32 key = c->rec.group, class;
+	__u32 key = c->rec.group, class = 0;
 	struct req_group_counts *counts;
 	__u64 duration;
 
 	if (c->phase == PHASE_IDLE)
 		return;
 	counts = bpf_map_lookup_elem(&req_counts, &key);
-	if (c->phase == PHASE_ASK) {
-		if (counts)
-			counts->aborted++;
-		send_record(c, REQ_ABORTED, 0);
-	} else {
-		class = status_class(&c->rec);
-		duration = c->last_ns - c->rec.hdr.ts_ns;
-		lat_stats_record(bpf_map_lookup_elem(&req_stats, &key), duration, class == 5);
-		if (counts && class < LATSCOPE_STATUS_CLASSES)
-			counts->status[class]++;
-		send_record(c, REQ_DONE, duration);
-	}
+	c->rec.flags = flags;
 	if (counts) {
 		counts->bytes_in += c->rec.bytes_in;
 		counts->bytes_out += c->rec.bytes_out;
 	}
+	if (c->phase == PHASE_ASK) {
+		if (counts)
+			counts->aborted++;
+		c->rec.status_class = 0;
+		send_record(c, REQ_ABORTED, 0);
+	} else {
+		class = status_class(c);
+		duration = c->last_ns - c->rec.hdr.ts_ns;
+		lat_stats_record(bpf_map_lookup_elem(&req_stats, &key), duration, class == 5);
+		if (counts && class < LATSCOPE_STATUS_CLASSES)
+			counts->status[class]++;
+		c->rec.status_class = class;
+		send_record(c, REQ_DONE, duration);
+	}
+	c->rec.seq++;
 	c->phase = PHASE_IDLE;
 }
 
@@ -219,7 +222,7 @@ full:
 	return -1;
 }
 
-static __always_inline bool conn_is_open(const struct conn *c)
+static __always_inline bool conn_is_open(const struct req_conn *c)
 {
 	return c->owner != 0;
 }
@@ -230,13 +233,15 @@ static __always_inline bool conn_is_open(const struct conn *c)
  * created zeroed; existing storage (a reconnect, or a connection closed on
  * our side that moves bytes again) starts over.
  */
-static __always_inline bool conn_open(struct conn *c, struct sock *sk, __u16 role, __u32 tgid)
+static __always_inline bool conn_open(struct req_conn *c, struct sock *sk, __u16 role, __u32 tgid)
 {
 	struct request_rec *rec = &c->rec;
 
 	c->phase = PHASE_IDLE;
 	rec->hdr.type = REC_REQUEST;
 	rec->role = role;
+	rec->conn_id = __sync_fetch_and_add(&next_conn_id, 1) + 1;
+	rec->seq = 0;
 	rec->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
 	rec->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	addr_from_sock(sk, rec->peer_addr);
@@ -249,17 +254,17 @@ static __always_inline bool conn_open(struct conn *c, struct sock *sk, __u16 rol
 }
 
 /* The owner closed, or the connection reset: a request being read aborts. */
-static __always_inline void conn_end(struct conn *c)
+static __always_inline void conn_end(struct req_conn *c)
 {
 	if (!conn_is_open(c))
 		return;
-	finish_request(c);
+	finish_request(c, REQ_F_CLOSED);
 	c->owner = 0;
 }
 
 /* Bytes moved on a connection: turn-arounds start and end requests. */
-static __always_inline void conn_transfer(struct conn *c, bool is_read, const struct sock_op *op,
-					  long done, __u64 now)
+static __always_inline void conn_transfer(struct req_conn *c, bool is_read,
+					  const struct sock_op *op, long done, __u64 now)
 {
 	struct request_rec *rec = &c->rec;
 	/* A server asks by reading; a client by writing. */
@@ -267,22 +272,20 @@ static __always_inline void conn_transfer(struct conn *c, bool is_read, const st
 
 	if (asking) {
 		if (c->phase != PHASE_ASK) {
-			finish_request(c);
+			finish_request(c, 0);
 			c->phase = PHASE_ASK;
 			rec->hdr.ts_ns = now;
 			rec->bytes_in = rec->bytes_out = 0;
-			rec->resp_len = 0;
-			rec->req_len = sock_io_capture(rec->req, sizeof(rec->req), op->buf,
-						       op->buf_len, done);
+			rec->resp_len = rec->req_len = 0;
 		}
+		rec->req_len = sock_io_capture(rec->data, LATSCOPE_CAPTURE_LEN, rec->req_len,
+					       op->buf, op->buf_len, done);
 	} else {
 		if (c->phase == PHASE_IDLE)
 			return; /* an answer to nothing we saw: a greeting */
-		if (c->phase == PHASE_ASK) {
-			c->phase = PHASE_ANSWER;
-			rec->resp_len = sock_io_capture(rec->resp, sizeof(rec->resp), op->buf,
-							op->buf_len, done);
-		}
+		c->phase = PHASE_ANSWER;
+		rec->resp_len = sock_io_capture(c->resp, LATSCOPE_RESP_CAPTURE_LEN, rec->resp_len,
+						op->buf, op->buf_len, done);
 		c->last_ns = now;
 	}
 	if (is_read)
@@ -329,13 +332,19 @@ static __always_inline void syscall_buffer(struct task_struct *task, bool is_rea
 }
 
 /* @done bytes moved on open connection @c by @task, the current task. */
-static __always_inline void conn_on_io(struct conn *c, struct task_struct *task, bool is_read,
+static __always_inline void conn_on_io(struct req_conn *c, struct task_struct *task, bool is_read,
 				       long done)
 {
 	struct sock_op op = {};
+	bool asking = is_read == (c->rec.role == REQ_ROLE_SERVER);
 
-	/* The buffer matters only when a request or an answer begins. */
-	if (c->phase != (is_read == (c->rec.role == REQ_ROLE_SERVER) ? PHASE_ASK : PHASE_ANSWER))
+	/*
+	 * The buffer matters only while its side's capture has room: when a
+	 * request or an answer begins, and for the next calls of a long one.
+	 */
+	if (asking ? c->phase != PHASE_ASK || c->rec.req_len < LATSCOPE_CAPTURE_LEN
+		   : c->phase == PHASE_ASK || (c->phase == PHASE_ANSWER &&
+					       c->rec.resp_len < LATSCOPE_RESP_CAPTURE_LEN))
 		syscall_buffer(task, is_read, &op);
 	conn_transfer(c, is_read, &op, done, bpf_ktime_get_ns());
 }

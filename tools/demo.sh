@@ -26,15 +26,17 @@ trap cleanup EXIT
 
 echo "### 1. A web service (tools/demo_server, HTTP/1.1 on 127.0.0.1): /fast answers at"
 echo "###    once, /slow sleeps 80 ms, every 5th /error is a 500, /upstream waits on a"
-echo "###    TCP service (30 ms). latscope attaches by PID for 5 s while tools/loadgen"
-echo "###    sends 15 requests per endpoint on keep-alive connections and 15 on"
-echo "###    one-request connections, then resets 2 connections mid-request."
-"$server" --slow-ms 80 --upstream-ms 30 --error-every 5 > "$out" &
+echo "###    TCP service (30 ms), /rpc is a WebSocket JSON-RPC endpoint (ping at once,"
+echo "###    slow_op after 40 ms, every 5th fail an error, log a notification)."
+echo "###    latscope attaches by PID for 7 s while tools/loadgen sends 15 requests per"
+echo "###    endpoint on keep-alive connections and 15 on one-request connections,"
+echo "###    resets 2 connections mid-request, and calls each JSON-RPC method 15 times."
+"$server" --slow-ms 80 --upstream-ms 30 --error-every 5 --rpc-slow-ms 40 > "$out" &
 spid=$!
 sleep 0.3
 port=$(awk '{print $2}' "$out")
-(sleep 1; "$loadgen" --port "$port" --count 15 --resets 2 > "$out.lg") &
-"$latscope" record -p "$spid" -d 5 -o "$server_snapshot" | sed -n '/^REQUESTS/,/^\(overhead\|resources\)/p' | grep -v '^\(overhead\|resources\)'
+(sleep 1; "$loadgen" --port "$port" --count 15 --resets 2 --rpc 15 > "$out.lg") &
+"$latscope" record -p "$spid" -d 7 -o "$server_snapshot" | sed -n '/^REQUESTS/,/^\(overhead\|resources\)/p' | grep -v '^\(overhead\|resources\)'
 echo
 echo "### What the load generator sent and got back (latscope must agree):"
 cat "$out.lg"
@@ -43,6 +45,9 @@ echo
 echo "Read it: GET /slow is the slow endpoint (p50 ~80 ms); GET /error carries the 5xx;"
 echo "GET /upstream spends almost all its time in the 127.0.0.1 call under UPSTREAMS."
 echo "The 2 reset connections are ABORT on GET /fast, not fast requests."
+echo "Over the one WebSocket (its upgrade is the GET /rpc row): a row per JSON-RPC method,"
+echo "ws /rpc slow_op at ~40 ms, ws /rpc fail with its errors (ERR), ws /rpc log's"
+echo "notifications under 1WAY (no reply, no latency)."
 kill "$spid" 2>/dev/null || true
 wait "$spid" 2>/dev/null || true
 spid=

@@ -18,23 +18,6 @@
 #define PROM_READY_TIMEOUT_S 30.0
 #define HTTP_TIMEOUT_S	     3
 
-/*
- * A port nobody listens on right now (the kernel's pick, released): for
- * Prometheus, which cannot announce a port it picked itself.
- */
-int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert(fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-		  !getsockname(fd, (struct sockaddr *)&a, &len));
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
 /* The port latscope chose for --listen 127.0.0.1:0, from its stderr. */
 int announced_port(const struct proc *tracer)
 {

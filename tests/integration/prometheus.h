@@ -13,8 +13,6 @@
 /* Scrapes come every second: the bound for a value to show up. */
 #define SCRAPE_TIMEOUT_S 20.0
 
-/* A port nobody listens on right now, for Prometheus (it cannot announce one). */
-int free_port(void);
 /* The port latscope chose for --listen 127.0.0.1:0, from its stderr. */
 int announced_port(const struct proc *tracer);
 /* Skip without @tool, or fail under CI=true. */

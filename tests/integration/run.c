@@ -11,10 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -633,4 +636,61 @@ long long syscall_count(json_t *snap, const char *name)
 	if (!json_object_get(syscalls, name))
 		return 0;
 	return jint(syscalls, strf("%s.count", name));
+}
+
+int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	cr_assert(fd >= 0);
+	cr_assert(!bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+		  !getsockname(fd, (struct sockaddr *)&a, &len));
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+bool port_open(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bool ok = fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof(a));
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+void wait_port(struct proc *p, int port, const char *what)
+{
+	for (double end = mono_s() + RUN_START_TIMEOUT_S; !port_open(port);) {
+		cr_assert(mono_s() < end, "%s did not listen on %d; stderr:\n%s", what, port,
+			  p->err.data);
+		usleep(20000);
+	}
+}
+
+struct proc *trace_attach(pid_t pid, char *const opts[])
+{
+	char *argv[MAX_ARGS] = { (char *)latscope_bin(), "record", "-p", (char *)strf("%d", pid),
+				 "--json" };
+	struct proc *tracer;
+	int n = copy_args(argv, 5, opts);
+
+	argv[n] = NULL;
+	tracer = proc_start(argv);
+	cr_assert(proc_wait_output(tracer, true, "latscope: tracing ", RUN_TIMEOUT_S),
+		  "latscope never attached; stderr:\n%s", tracer->err.data);
+	return tracer;
+}
+
+json_t *trace_stop(struct proc *tracer)
+{
+	proc_signal(tracer, SIGINT);
+	proc_wait(tracer, RUN_TIMEOUT_S);
+	return snapshot_of(tracer);
 }

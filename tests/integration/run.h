@@ -160,6 +160,20 @@ long long jhist_total(json_t *row);
  * buckets add up to the count, and min <= p50 <= ... <= p99.9 <= max.
  */
 void assert_latency_row(json_t *row, const char *what);
+/* A loopback port nobody listens on right now (bound, read back, released). */
+int free_port(void);
+/* Whether something accepts connections on 127.0.0.1:@port. */
+bool port_open(int port);
+/* Waits until @p (a server, @what in failures) listens on @port. */
+void wait_port(struct proc *p, int port, const char *what);
+/*
+ * latscope record -p @pid --json @opts (NULL-terminated, may be NULL),
+ * once it says it is tracing; trace_stop() ends it (SIGINT) and returns
+ * its snapshot.
+ */
+struct proc *trace_attach(pid_t pid, char *const opts[]);
+json_t *trace_stop(struct proc *tracer);
+
 /* Count of a syscall in a snapshot, 0 when the syscall was never seen. */
 long long syscall_count(json_t *snap, const char *name);
 

@@ -22,21 +22,6 @@ INTEGRATION_SUITE(nginx);
  */
 #define PERCENTILE_SLACK 0.05
 
-/* A port nobody listens on right now (bound, read back, released). */
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	cr_assert(fd >= 0);
-	cr_assert(!bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-		  !getsockname(fd, (struct sockaddr *)&a, &len));
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -46,27 +31,15 @@ static void write_file(const char *path, const char *text)
 	fclose(f);
 }
 
-static bool port_open(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	bool ok = fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof(a));
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 /* nginx in the foreground, one process, everything under @dir. */
 static struct proc *nginx_start(const char *dir, int port)
 {
 	struct proc *p;
 
 	cr_assert(!system(
-		strf("mkdir -p %s/www && head -c 2048 /dev/zero | tr '\\0' x > %s/www/index.html",
-		     dir, dir)));
+		strf("mkdir -p %s/www && head -c 2048 /dev/zero | tr '\\0' x > %s/www/index.html"
+		     " && printf ok > %s/www/p",
+		     dir, dir, dir)));
 	write_file(strf("%s/nginx.conf", dir),
 		   strf("daemon off; master_process off; worker_processes 1;\n"
 			"pid %s/nginx.pid; error_log %s/error.log;\n"
@@ -81,10 +54,7 @@ static struct proc *nginx_start(const char *dir, int port)
 	p = proc_start((char *[]){ "nginx", "-p", (char *)dir, "-e",
 				   (char *)strf("%s/error.log", dir), "-c",
 				   (char *)strf("%s/nginx.conf", dir), NULL });
-	for (double end = mono_s() + RUN_START_TIMEOUT_S; !port_open(port);) {
-		cr_assert(mono_s() < end, "nginx did not listen; stderr:\n%s", p->err.data);
-		usleep(20000);
-	}
+	wait_port(p, port, "nginx");
 	return p;
 }
 
@@ -183,5 +153,75 @@ Test(nginx, wrk_counts_and_percentiles)
 		      wrk_percentile(wrk->out.data, "50%") * (1 + PERCENTILE_SLACK));
 	cr_assert_leq(jint(g, "p99_ns"),
 		      wrk_percentile(wrk->out.data, "99%") * (1 + PERCENTILE_SLACK));
+	json_decref(snap);
+}
+
+#define PIPE_BATCHES 20
+#define PIPE_DEPTH   8
+
+/* Occurrences of @needle in @buf (@len bytes). */
+static int occurrences(const char *buf, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+	int count = 0;
+
+	for (const char *p = buf; (p = memmem(p, len - (p - buf), needle, n)); p += n)
+		count++;
+	return count;
+}
+
+/*
+ * HTTP/1.1 pipelining: batches of requests written at once on one
+ * connection, each batch's responses read before the next. Every request
+ * counts; statuses are known as far as the response capture shows them.
+ */
+Test(nginx, pipelined_requests_counted_one_by_one)
+{
+	const char *dir = temp_dir();
+	int port = free_port(), fd;
+	struct proc *nginx = nginx_start(dir, port), *tracer;
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char batch[PIPE_DEPTH * 64], buf[16384];
+	size_t blen = 0;
+	json_t *snap, *g, *e;
+
+	for (int i = 0; i < PIPE_DEPTH; i++)
+		blen += snprintf(batch + blen, sizeof(batch) - blen,
+				 "GET /p HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+	tracer = trace_attach(nginx->pid, (char *[]){ "--no-syscalls", "--no-overhead", NULL });
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert(fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	for (int b = 0; b < PIPE_BATCHES; b++) {
+		size_t have = 0;
+
+		cr_assert_eq(write(fd, batch, blen), (ssize_t)blen);
+		while (occurrences(buf, have, "\r\n\r\nok") < PIPE_DEPTH) {
+			ssize_t n = read(fd, buf + have, sizeof(buf) - have);
+
+			cr_assert(n > 0, "nginx closed mid-batch");
+			have += n;
+		}
+	}
+	close(fd);
+	usleep(200000);
+	snap = trace_stop(tracer);
+	proc_signal(nginx, SIGTERM);
+	proc_wait(nginx, 5);
+
+	g = jfind_int(jpath(snap, "requests.servers"), "port", port);
+	cr_assert(g);
+	e = jfind_str(jpath(g, "endpoints"), "endpoint", "GET /p");
+	cr_assert(e, "no GET /p row");
+	cr_assert_eq(file_lines(strf("%s/access.log", dir)), PIPE_BATCHES * PIPE_DEPTH);
+	cr_assert_eq(jint(g, "count"), PIPE_BATCHES * PIPE_DEPTH, "one per pipelined request");
+	cr_assert_eq(jint(e, "count"), PIPE_BATCHES * PIPE_DEPTH);
+	cr_assert_eq(jint(g, "aborted"), 0);
+	cr_log_info("nginx pipelining: %lld 2xx, %lld without a visible status",
+		    jint(e, "status.2xx"), jint(e, "status.none"));
+	/* Each batch's first response is always seen; the others as captured. */
+	cr_assert_geq(jint(e, "status.2xx"), PIPE_BATCHES);
+	cr_assert_eq(jint(e, "status.2xx") + jint(e, "status.none"), PIPE_BATCHES * PIPE_DEPTH);
 	json_decref(snap);
 }

@@ -3,6 +3,10 @@
 // endpoint, injected delays, upstream calls, keep-alive and one-shot
 // connections, and connections reset mid-request.
 #include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,7 @@ INTEGRATION_SUITE(requests);
 #define P50_TOLERANCE 0.05
 #define SLOW_MS	      60
 #define UPSTREAM_MS   50
+#define RPC_SLOW_MS   40
 
 struct demo {
 	struct proc *server, *tracer;
@@ -32,9 +37,10 @@ static struct demo demo_start(char *const opts[])
 	char *argv[16] = { (char *)latscope_bin(), "record", "-p" };
 	int n = 3;
 
-	d.server = proc_start((char *[]){
-		(char *)tool_bin("demo_server"), "--slow-ms", (char *)strf("%d", SLOW_MS),
-		"--upstream-ms", (char *)strf("%d", UPSTREAM_MS), "--error-every", "4", NULL });
+	d.server = proc_start((char *[]){ (char *)tool_bin("demo_server"), "--slow-ms",
+					  (char *)strf("%d", SLOW_MS), "--upstream-ms",
+					  (char *)strf("%d", UPSTREAM_MS), "--error-every", "4",
+					  "--rpc-slow-ms", (char *)strf("%d", RPC_SLOW_MS), NULL });
 	cr_assert(proc_wait_output(d.server, false, "upstream ", RUN_START_TIMEOUT_S),
 		  "demo_server did not start; stderr:\n%s", d.server->err.data);
 	cr_assert_eq(sscanf(d.server->out.data, "http %d upstream %d", &d.http_port,
@@ -257,5 +263,79 @@ Test(requests, client_side_http_endpoints)
 	cr_assert_eq(jint(up, "status.2xx"), 28);
 	cr_assert_eq(json_array_size(jpath(snap, "requests.servers")), 0,
 		     "the load generator serves nothing");
+	json_decref(snap);
+}
+
+/*
+ * A keep-alive connection still open when the trace ends: its last
+ * request, answered, is counted at the end, not lost.
+ */
+Test(requests, last_keepalive_request_counted_at_trace_end)
+{
+	struct demo d = demo_start(NULL);
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(d.http_port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	static const char req[] = "GET /fast HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	json_t *snap, *g;
+
+	cr_assert(fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	for (int i = 0; i < 50; i++) {
+		char buf[512];
+
+		cr_assert_eq(write(fd, req, sizeof(req) - 1), (ssize_t)sizeof(req) - 1);
+		cr_assert(read(fd, buf, sizeof(buf)) > 0);
+	}
+	snap = demo_stop(&d); /* the connection is still open */
+	close(fd);
+	g = group(snap, "requests.servers", d.http_port);
+	cr_assert_eq(jint(g, "count"), 50, "the 50th request too");
+	cr_assert_eq(jint(endpoint(g, "GET /fast"), "count"), 50);
+	cr_assert_eq(jint(g, "status.2xx"), 50);
+	assert_latency_row(g, "group");
+	json_decref(snap);
+}
+
+/*
+ * A WebSocket JSON-RPC service (the demo's /rpc): the upgrade on its own
+ * row, then one row per method with its own latency and error count,
+ * notifications apart, the close not a request.
+ */
+Test(requests, websocket_jsonrpc_methods)
+{
+	struct demo d = demo_start(NULL);
+	struct proc *lg = run_command((char *[]){ (char *)tool_bin("loadgen"), "--port",
+						  (char *)strf("%d", d.http_port), "--paths", "",
+						  "--rpc", "12", NULL },
+				      30);
+	json_t *snap, *g;
+	char *text;
+
+	assert_exit(lg, 0);
+	cr_assert(strstr(lg->out.data, "rpc fail sent 12 ok 9 errors 3"), "loadgen:\n%s",
+		  lg->out.data);
+	snap = demo_stop(&d);
+	g = group(snap, "requests.servers", d.http_port);
+	cr_assert_str_eq(jstr(g, "protocol"), "http");
+	cr_assert_eq(jint(endpoint(g, "GET /rpc"), "count"), 1, "the upgrade, once");
+	cr_assert_eq(jint(endpoint(g, "GET /rpc"), "status.1xx"), 1);
+	cr_assert_eq(jint(endpoint(g, "ws /rpc ping"), "count"), 12);
+	cr_assert_eq(jint(endpoint(g, "ws /rpc slow_op"), "count"), 12);
+	cr_assert_eq(jint(endpoint(g, "ws /rpc fail"), "count"), 12);
+	cr_assert_eq(jint(endpoint(g, "ws /rpc fail"), "errors"), 3, "every 4th call errs");
+	cr_assert_eq(jint(endpoint(g, "ws /rpc ping"), "errors"), 0);
+	cr_assert_eq(jint(endpoint(g, "ws /rpc log"), "count"), 0, "notifications get no reply");
+	cr_assert_eq(jint(endpoint(g, "ws /rpc log"), "oneway"), 12);
+	cr_assert_eq(jint(g, "count"), 1 + 3 * 12, "the close frame is no request");
+	cr_assert_eq(jint(g, "oneway"), 12);
+	cr_assert_eq(jint(g, "aborted"), 0);
+	cr_assert_eq(jint(g, "errors"), 3);
+	assert_p50_near(endpoint(g, "ws /rpc slow_op"), RPC_SLOW_MS * 1000000LL, "slow_op");
+	cr_assert_lt(jint(endpoint(g, "ws /rpc ping"), "p99_ns"), RPC_SLOW_MS * 1000000LL / 4);
+	/* Parameters never reach the snapshot. */
+	text = json_dumps(snap, 0);
+	cr_assert_null(strstr(text, "s3cr3t"));
+	free(text);
 	json_decref(snap);
 }

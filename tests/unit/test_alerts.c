@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "unit/request_recs.h"
 #include "judge/alerts.h"
 #include "base/syscall_names.h"
 #include "hist.h"
@@ -113,12 +114,9 @@ static void served(struct model *m, int n, __u64 ns, struct lat_stats *group)
 		.outcome = REQ_DONE,
 		.local_port = 8080,
 		.duration_ns = ns,
-		.req_len = sizeof(req) - 1,
-		.resp_len = sizeof(resp) - 1,
 	};
 
-	memcpy(rec.req, req, sizeof(req) - 1);
-	memcpy(rec.resp, resp, sizeof(resp) - 1);
+	request_rec_set(&rec, req, resp);
 	for (int i = 0; i < n; i++)
 		cr_assert_eq(model_add_record(m, &rec, sizeof(rec)), REC_REQUEST);
 	lat_samples_add(group, ns, n, false);

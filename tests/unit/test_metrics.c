@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "unit/request_recs.h"
 #include "base/format.h"
 #include "lat_samples.h"
 #include "loader/overhead_sampler.h"
@@ -528,10 +529,7 @@ static void add_request(__u32 group, enum req_role role, const char *req, const 
 		.bytes_out = 1000,
 	};
 
-	rec.req_len = strlen(req);
-	rec.resp_len = strlen(resp);
-	memcpy(rec.req, req, rec.req_len);
-	memcpy(rec.resp, resp, rec.resp_len);
+	request_rec_set(&rec, req, resp);
 	for (int i = 0; i < n; i++)
 		cr_assert_eq(model_add_record(model, &rec, sizeof(rec)), REC_REQUEST);
 }

@@ -3,7 +3,9 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include "unit/request_recs.h"
 #include "model/model.h"
+#include "protocols/http.h"
 
 static struct model *model;
 
@@ -35,10 +37,9 @@ static void add(__u32 group, const char *req, const char *resp, __u64 ns, enum r
 		.bytes_out = 200,
 	};
 
-	rec.req_len = strlen(req);
-	rec.resp_len = strlen(resp);
-	memcpy(rec.req, req, rec.req_len);
-	memcpy(rec.resp, resp, rec.resp_len);
+	request_rec_set(&rec, req, resp);
+	/* As the kernel counts it: the class digit of a status line. */
+	rec.status_class = http_parse_status(resp, rec.resp_len) / 100;
 	cr_assert_eq(model_add_record(model, &rec, sizeof(rec)), REC_REQUEST);
 }
 
@@ -81,7 +82,7 @@ Test(model_requests, endpoints_status_and_ids)
 	add(0, "\x16\x03\x01 tls", "\x17\x03\x03", 500, REQ_DONE);
 	set_group(0, 3);
 	g = server_group();
-	cr_assert(g->http);
+	cr_assert_eq(g->proto, PROTO_HTTP);
 	cr_assert_str_eq(g->label, "port 8080");
 	cr_assert_eq(g->total.lat.count, 3, "group totals are the kernel's");
 	cr_assert_eq(g->n_endpoints, 2);

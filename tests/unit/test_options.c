@@ -163,11 +163,11 @@ Test(cli, request_options)
 
 	cr_assert_eq(parse("-p 1", &cli, err, sizeof(err)), PARSE_OK, "%s", err);
 	cr_assert(cli.requests && cli.syscalls, "both on by default");
-	cr_assert_not(cli.keep_query);
+	cr_assert_not(cli.proto.keep_query);
 	trace_cli_free(&cli);
 	cr_assert_eq(parse("-p 1 --no-syscalls --keep-query", &cli, err, sizeof(err)), PARSE_OK,
 		     "%s", err);
-	cr_assert(cli.requests && !cli.syscalls && cli.keep_query);
+	cr_assert(cli.requests && !cli.syscalls && cli.proto.keep_query);
 	trace_cli_free(&cli);
 	cr_assert_eq(parse("-p 1 --no-requests", &cli, err, sizeof(err)), PARSE_OK);
 	cr_assert(!cli.requests && cli.syscalls);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "unit/request_recs.h"
 #include "model/requests.h"
 #include "views/top/columns.h"
 #include "lat_samples.h"
@@ -154,9 +155,10 @@ static void add_request(struct model *model, __u32 group, enum req_role role, co
 		.duration_ns = ns,
 	};
 
-	rec.req_len = strlen(req);
-	rec.resp_len = snprintf(rec.resp, sizeof(rec.resp), "HTTP/1.1 %d X\r\n", status);
-	memcpy(rec.req, req, rec.req_len);
+	char resp[32];
+
+	snprintf(resp, sizeof(resp), "HTTP/1.1 %d X\r\n", status);
+	request_rec_set(&rec, req, resp);
 	cr_assert_eq(model_add_record(model, &rec, sizeof(rec)), REC_REQUEST);
 }
 

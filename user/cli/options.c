@@ -26,6 +26,9 @@ static const char usage_head[] =
 	"      --no-requests        do not track network requests\n"
 	"      --no-syscalls        do not trace syscall latency (requests only)\n"
 	"      --keep-query         keep query strings in HTTP endpoints\n"
+	"      --proto PORT=NAME    the protocol on PORT: http, redis, postgres or tcp\n"
+	"                           (default: from the first bytes, then the port)\n"
+	"      --ws-key KEY         name WebSocket JSON messages by this member's value\n"
 	"  -o, --output FILE        write a JSON snapshot (replaced atomically)\n"
 	"      --json               write the JSON snapshot to stdout\n"
 	"      --jsonl              with -i: one snapshot per line (appended to -o)\n"
@@ -54,6 +57,8 @@ enum long_only {
 	OPT_NO_REQUESTS,
 	OPT_NO_SYSCALLS,
 	OPT_KEEP_QUERY,
+	OPT_PROTO,
+	OPT_WS_KEY,
 	OPT_LISTEN,
 	OPT_BUCKETS,
 	OPT_METRICS_PID,
@@ -78,6 +83,8 @@ static const struct option fixed_options[] = {
 	{ "no-requests", no_argument, NULL, OPT_NO_REQUESTS },
 	{ "no-syscalls", no_argument, NULL, OPT_NO_SYSCALLS },
 	{ "keep-query", no_argument, NULL, OPT_KEEP_QUERY },
+	{ "proto", required_argument, NULL, OPT_PROTO },
+	{ "ws-key", required_argument, NULL, OPT_WS_KEY },
 	{ "uprobe", required_argument, NULL, 'u' },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "buckets", required_argument, NULL, OPT_BUCKETS },
@@ -274,7 +281,19 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli, bool 
 		cli->syscalls = false;
 		return PARSE_OK;
 	case OPT_KEEP_QUERY:
-		cli->keep_query = true;
+		cli->proto.keep_query = true;
+		return PARSE_OK;
+	case OPT_PROTO:
+		if (proto_add_override(&cli->proto, arg))
+			return fail(err, len,
+				    "invalid --proto '%s': PORT=NAME with NAME http, redis, "
+				    "postgres or tcp, at most %d",
+				    arg, PROTO_MAX_OVERRIDES);
+		return PARSE_OK;
+	case OPT_WS_KEY:
+		if (!*arg || proto_token_len(arg, strlen(arg), 64) != strlen(arg))
+			return fail(err, len, "invalid --ws-key '%s': a JSON member name", arg);
+		cli->proto.ws_key = arg;
 		return PARSE_OK;
 	case 'u':
 		return add_func_spec(cli, arg, err, len);

@@ -69,6 +69,11 @@ struct probe_family {
 	int (*register_costs)(void *state, struct overhead *oh);
 	/* May be NULL: a family with nothing aggregated in maps. */
 	int (*collect)(void *state, const struct probe_ctx *ctx, struct model *model);
+	/*
+	 * May be NULL: the trace ends; count in the maps what is complete but
+	 * waits for an event that will not come (before the last collect).
+	 */
+	int (*finish)(void *state, const struct probe_ctx *ctx, struct model *model);
 	void (*destroy)(void *state);
 };
 

@@ -4,10 +4,14 @@
  * tracepoint (bpf/sock.bpf.c). Its cost is one figure: a fused program's
  * run time cannot be split between the two honestly.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "model/model.h"
 #include "loader/probe.h"
 #include "sock.skel.h"
@@ -17,6 +21,7 @@ struct sock_probe {
 	bool requests, net;
 	struct lat_stats *lat; /* lookup buffers: one value per CPU */
 	struct req_group_counts *counts;
+	struct sock_state *flush_buf; /* sock_finish() */
 };
 
 static bool net_wanted(const struct trace_opts *opts)
@@ -196,6 +201,84 @@ static int sock_collect(void *state, const struct probe_ctx *ctx, struct model *
 	return err;
 }
 
+/*
+ * The request on @fd (a socket of the target, duplicated into latscope),
+ * when it was answered and waits only for a turn-around or a close that
+ * the end of the trace will not see: counted in the model as the kernel
+ * would have counted it.
+ */
+static void flush_socket(struct sock_probe *p, int fd, struct model *model)
+{
+	struct sock_state *st = p->flush_buf;
+	struct request_rec *rec = &st->conn.rec;
+
+	if (bpf_map__lookup_elem(p->skel->maps.socks, &fd, sizeof(fd), st, sizeof(*st), 0) ||
+	    !st->conn.owner || st->conn.phase != PHASE_ANSWER)
+		return;
+	if (rec->req_len > LATSCOPE_CAPTURE_LEN)
+		rec->req_len = LATSCOPE_CAPTURE_LEN;
+	if (rec->resp_len > LATSCOPE_RESP_CAPTURE_LEN)
+		rec->resp_len = LATSCOPE_RESP_CAPTURE_LEN;
+	/* As the kernel sends it: the answer's bytes after the request's. */
+	memcpy(rec->data + rec->req_len, st->conn.resp, rec->resp_len);
+	rec->hdr.tgid = st->conn.owner;
+	rec->hdr.tid = 0;
+	rec->outcome = REQ_DONE;
+	rec->flags = REQ_F_FLUSHED;
+	rec->duration_ns = st->conn.last_ns - rec->hdr.ts_ns;
+	requests_add_flushed(model->requests, rec);
+}
+
+/* Every socket @tgid holds open, through pidfd_getfd(2) (Linux 5.6+). */
+static void flush_process(struct sock_probe *p, pid_t tgid, struct model *model)
+{
+	char dir[32], link[64], target[64];
+	int pidfd = syscall(SYS_pidfd_open, tgid, 0);
+	struct dirent *d;
+	DIR *fds;
+
+	if (pidfd < 0)
+		return;
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", tgid);
+	fds = opendir(dir);
+	while (fds && (d = readdir(fds))) {
+		ssize_t n;
+		int fd;
+
+		snprintf(link, sizeof(link), "/proc/%d/fd/%.16s", tgid, d->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0 || strncmp(target, "socket:", 7))
+			continue;
+		fd = syscall(SYS_pidfd_getfd, pidfd, atoi(d->d_name), 0);
+		if (fd < 0)
+			continue;
+		flush_socket(p, fd, model);
+		close(fd);
+	}
+	if (fds)
+		closedir(fds);
+	close(pidfd);
+}
+
+/*
+ * The trace ends: a request answered on a keep-alive connection that
+ * stays open is complete, but only its connection's next request or its
+ * close would end it in the kernel. Its state is read through the socket
+ * (socket storage answers lookups by fd) in every target still running.
+ */
+static int sock_finish(void *state, const struct probe_ctx *ctx, struct model *model)
+{
+	struct sock_probe *p = state;
+
+	if (!p->requests)
+		return 0;
+	if (!p->flush_buf && !(p->flush_buf = calloc(1, sizeof(struct sock_state))))
+		return -ENOMEM;
+	for (int i = 0; i < ctx->n_tgids; i++)
+		flush_process(p, ctx->tgids[i], model);
+	return 0;
+}
+
 static void sock_destroy(void *state)
 {
 	struct sock_probe *p = state;
@@ -205,6 +288,7 @@ static void sock_destroy(void *state)
 	sock_bpf__destroy(p->skel);
 	free(p->lat);
 	free(p->counts);
+	free(p->flush_buf);
 	free(p);
 }
 
@@ -228,5 +312,6 @@ const struct probe_family probe_sock = {
 	.attach = sock_attach,
 	.register_costs = sock_register_costs,
 	.collect = sock_collect,
+	.finish = sock_finish,
 	.destroy = sock_destroy,
 };

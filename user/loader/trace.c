@@ -206,6 +206,16 @@ int trace__poll(struct trace *trace, int timeout_ms)
 	return more > 0 ? n + more : n;
 }
 
+int trace__finish(struct trace *trace, struct model *model)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < N_FAMILIES; i++)
+		if (trace->loaded[i] && families[i]->finish && !err)
+			err = families[i]->finish(trace->state[i], &trace->ctx, model);
+	return err;
+}
+
 int trace__collect(struct trace *trace, struct model *model)
 {
 	for (size_t i = 0; i < N_FAMILIES; i++) {

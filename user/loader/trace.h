@@ -29,6 +29,8 @@ const char *trace__error(const struct trace *trace);
 int trace__register_costs(struct trace *trace, struct overhead *oh);
 /* Waits up to timeout_ms for records; returns records handled or -errno. */
 int trace__poll(struct trace *trace, int timeout_ms);
+/* The trace ends: families count what is complete but still pending. */
+int trace__finish(struct trace *trace, struct model *model);
 /* Copies the kernel's cumulative aggregates into the model. */
 int trace__collect(struct trace *trace, struct model *model);
 void trace__free(struct trace *trace);

@@ -1,15 +1,23 @@
 /*
  * The requests section of the model: request groups (a server's listening
  * port, a client's peer) with exact totals read from the kernel, and their
- * endpoints ("GET /path", classified in user space from ring-buffer
- * records), plus the slow-request log. Server groups answer "how slow are
- * my requests, and which ones"; client groups ("upstreams") answer "where
- * does the time go".
+ * endpoints ("GET /path", "ws /rpc ping", "GET", a statement fingerprint),
+ * named in user space from ring-buffer records by user/protocols/, plus
+ * the slow-request log. Server groups answer "how slow are my requests,
+ * and which ones"; client groups ("upstreams") answer "where does the
+ * time go".
+ *
+ * The kernel counts exchanges (turn-arounds); a record may hold several
+ * messages (pipelining) or none worth counting (a Terminate before the
+ * close). A group's figures are the kernel's exact ones plus, for every
+ * record whose messages differ from the one exchange the kernel saw, the
+ * difference (struct req_group.refine): exact when no record is dropped,
+ * and exact per exchange when some are.
  */
 #ifndef LATSCOPE_MODEL_REQUESTS_H
 #define LATSCOPE_MODEL_REQUESTS_H
 
-#include "protocols/http.h"
+#include "protocols/protocols.h"
 #include "base/latency.h"
 #include "base/ring_log.h"
 #include "model/readings.h"
@@ -22,30 +30,40 @@
 #define MODEL_MAX_ENDPOINTS 256
 #define ENDPOINT_OTHER	    "(other)"
 #define ENDPOINT_NOT_HTTP   "(not http)"
+/* A message of a known protocol that its parser could not name. */
+#define ENDPOINT_UNPARSED "(unparsed)"
+/* Connections whose protocol state is kept (by id, newest win). */
+#define MODEL_MAX_CONNS 4096
 
 /* A row's figures over one window. */
 struct req_tally {
-	struct lat_stats lat; /* completed requests; errors = 5xx */
-	__u64 aborted, bytes_in, bytes_out;
+	struct lat_stats lat; /* completed requests; errors: error answers */
+	__u64 aborted, oneway, bytes_in, bytes_out;
 	__u64 status[LATSCOPE_STATUS_CLASSES]; /* [0]: no HTTP status */
 };
 
 /* The same as cumulative readings, so that any window is two of them. */
 struct req_readings {
 	struct lat_readings lat;
-	struct count_readings aborted, bytes_in, bytes_out;
+	struct count_readings aborted, oneway, bytes_in, bytes_out;
 	struct count_readings status[LATSCOPE_STATUS_CLASSES];
 };
 
 struct req_group {
 	__u32 id;
 	struct req_group_key key;
+	bool read;	       /* the kernel's figures were read at least once */
 	struct req_readings r; /* exact, from the kernel */
+	/*
+	 * Messages minus exchanges, from records: added to r in every view
+	 * (u64 arithmetic modulo 2^64, so it may go "negative").
+	 */
+	struct req_readings refine;
 };
 
 struct req_endpoint {
 	__u32 group;
-	char name[HTTP_ENDPOINT_LEN];
+	char name[PROTO_NAME_LEN];
 	struct req_readings r; /* from ring-buffer records */
 };
 
@@ -55,20 +73,28 @@ struct slow_request {
 	__u16 role, outcome;
 	__u16 local_port, peer_port;
 	__u8 peer_addr[16];
-	char endpoint[HTTP_ENDPOINT_LEN];
+	char endpoint[PROTO_NAME_LEN];
 	int status; /* 0: none seen */
+	bool error;
 	__u64 duration_ns;
 };
 
 struct view_mem;
 
+/* A connection's parser state, by kernel connection id. */
+struct req_conn_state {
+	__u32 id; /* 0: free */
+	struct proto_conn proto;
+};
+
 struct model_requests {
 	const struct model_clock *clock;
-	bool keep_query;
+	struct proto_options proto;			   /* --keep-query, --ws-key, --proto */
 	__u64 slow_ns;					   /* 0: no slow-request log */
 	struct req_group *groups[LATSCOPE_MAX_REQ_GROUPS]; /* by kernel id */
 	/* By id too, as records may arrive before the group is read. */
-	bool http[LATSCOPE_MAX_REQ_GROUPS]; /* an HTTP request line seen */
+	enum proto_id group_proto[LATSCOPE_MAX_REQ_GROUPS]; /* the first one known */
+	struct req_conn_state *conns;			    /* MODEL_MAX_CONNS */
 	struct req_endpoint **endpoints;
 	int n_endpoints, n_named; /* all rows; rows other than "(other)" */
 	struct ring_log slow;
@@ -81,18 +107,18 @@ struct model_requests {
 struct req_row_view {
 	const char *name;
 	struct lat_summary lat;
-	__u64 aborted, bytes_in, bytes_out;
+	__u64 aborted, oneway, bytes_in, bytes_out;
 	__u64 status[LATSCOPE_STATUS_CLASSES];
-	double error_rate; /* 5xx share of completed requests */
+	double error_rate; /* share of completed requests answered with an error */
 	const struct lat_stats *hist;
 };
 
 struct req_group_view {
 	enum req_role role;
-	char addr[48];	/* client: peer address */
-	__u16 port;	/* server: local port; client: peer port */
-	char label[64]; /* "port 8080", "127.0.0.1:9000" */
-	bool http;
+	char addr[48];			/* client: peer address */
+	__u16 port;			/* server: local port; client: peer port */
+	char label[64];			/* "port 8080", "127.0.0.1:9000" */
+	enum proto_id proto;		/* PROTO_UNKNOWN: one row, the group's own */
 	struct req_row_view total;	/* exact */
 	struct req_row_view *endpoints; /* by count, descending */
 	int n_endpoints;
@@ -103,7 +129,7 @@ struct req_group_view {
  * ":8080 GET /x" (served on port 8080), ":8080" (the port's total),
  * "127.0.0.1:9000 GET /x" (called on a peer), "127.0.0.1:9000" (the peer).
  */
-#define REQ_KEY_LEN (HTTP_ENDPOINT_LEN + 64)
+#define REQ_KEY_LEN (PROTO_NAME_LEN + 64)
 
 /* One row of the flat request table (top): an endpoint, or a non-HTTP group. */
 struct req_flat_row {
@@ -115,7 +141,7 @@ struct req_flat_row {
 
 /* Sums over every group of a role, for a window (exact kernel totals). */
 struct req_totals {
-	__u64 count, errors; /* completed requests; 5xx */
+	__u64 count, errors; /* completed requests; error answers */
 	double rate_per_s;
 	double error_share; /* errors / count, 0..1 */
 };
@@ -130,6 +156,12 @@ int requests_set_group(struct model_requests *r, __u32 id, const struct req_grou
 bool request_rec_fits(const struct request_rec *rec, size_t size);
 /* A finished request; returns the slow-request entry it made, or NULL. */
 const struct slow_request *requests_add(struct model_requests *r, const struct request_rec *rec);
+/*
+ * A request the kernel has not counted (answered on a connection still
+ * open when the trace ended, read by the loader): counted in its group
+ * too.
+ */
+void requests_add_flushed(struct model_requests *r, const struct request_rec *rec);
 void requests_step(struct model_requests *r, enum readings_step step);
 
 /*

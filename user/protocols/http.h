@@ -1,6 +1,8 @@
 /*
  * Classifying the first bytes of HTTP/1.x traffic: the request line into
- * "METHOD /path" and the status line into a status code. Input is whatever
+ * "METHOD /path" and the status line into a status code; pipelined
+ * requests and their responses split where Content-Length or chunked
+ * framing shows their ends (proto_http, protocols.h). Input is whatever
  * a process sent or received, so every byte is untrusted: nothing is kept
  * beyond the method, the path and the status code, and anything that does
  * not look like HTTP/1.x is rejected rather than guessed at.
@@ -10,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "protocols/protocols.h"
 
 #define HTTP_ENDPOINT_LEN 96 /* "METHOD /path", NUL included */
 
@@ -26,8 +29,8 @@ int http_parse_status(const char *buf, size_t len);
 /*
  * Replaces path segments that look like ids with "{id}", in place: all
  * digits, a UUID (8-4-4-4-12 hex), or 8+ hex digits with at least one
- * decimal digit. The string only ever gets shorter or keeps its length
- * except for short numeric segments, so @size bounds the result.
+ * decimal digit. The result, NUL included, fits @size bytes (any size:
+ * cut, with "..." when there is room for it) and HTTP_ENDPOINT_LEN * 2.
  */
 void http_fold_path(char *path, size_t size);
 

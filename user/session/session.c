@@ -230,7 +230,7 @@ int session_start(struct trace_settings *cli, const struct session_hooks *hooks,
 	}
 	s->model->follow = cli->follow;
 	model_set_slow_threshold(s->model, cli->slow_ns);
-	s->model->requests->keep_query = cli->keep_query;
+	s->model->requests->proto = cli->proto;
 	s->model->syscalls.off = !cli->syscalls;
 	s->model->res.groups = cli->resource_groups;
 	overhead_init(&s->model->overhead, cli->overhead, STATS_SAMPLE_FRACTION);
@@ -380,7 +380,13 @@ int session_run(struct session *s)
 			c.next_report += (__u64)(s->cli.interval_s * NS_PER_S);
 		}
 	}
-	/* Drain what the kernel has already written, then read it all once more. */
+	/*
+	 * Count what is complete but pending (a request answered on a
+	 * connection still open), drain what the kernel has written, then
+	 * read it all once more.
+	 */
+	if (trace__finish(s->trace, s->model))
+		fprintf(stderr, "latscope: finishing the trace: pending requests not counted\n");
 	while (trace__poll(s->trace, 0) > 0)
 		;
 	now = now_ns();

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include "protocols/protocols.h"
 #include "views/metrics/config.h"
 
 struct trace_settings {
@@ -26,11 +27,11 @@ struct trace_settings {
 	__u32 resource_groups; /* RES_GROUP_BIT()s: --sched, --no-net, ... */
 	bool verbose;
 	__u32 ringbuf_bytes;
-	size_t keep_events;	 /* slow calls / process events kept in JSON */
-	bool requests;		 /* false with --no-requests */
-	bool syscalls;		 /* false with --no-syscalls */
-	bool keep_query;	 /* --keep-query: endpoints keep ?query */
-	const char **func_specs; /* -u SPEC, repeatable (uprobe_spec.h) */
+	size_t keep_events;	    /* slow calls / process events kept in JSON */
+	bool requests;		    /* false with --no-requests */
+	bool syscalls;		    /* false with --no-syscalls */
+	struct proto_options proto; /* --keep-query, --ws-key, --proto */
+	const char **func_specs;    /* -u SPEC, repeatable (uprobe_spec.h) */
 	int n_func_specs;
 	struct metrics_config metrics; /* --listen, --buckets */
 	/*

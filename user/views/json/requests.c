@@ -16,6 +16,7 @@ static json_t *req_row_json(const struct req_row_view *v)
 	json_t *obj = snapshot_latency_json(&v->lat);
 
 	json_object_set_new(obj, "aborted", json_integer((json_int_t)v->aborted));
+	json_object_set_new(obj, "oneway", json_integer((json_int_t)v->oneway));
 	json_object_set_new(obj, "status", status_json(v->status));
 	json_object_set_new(obj, "error_rate", json_real(v->error_rate));
 	json_object_set_new(obj, "bytes_in", json_integer((json_int_t)v->bytes_in));
@@ -40,7 +41,7 @@ json_t *snapshot_request_groups(struct model *model, enum model_window window, e
 			json_object_set_new(obj, "peer", json_string(g->label));
 			json_object_set_new(obj, "addr", json_string(g->addr));
 		}
-		json_object_set_new(obj, "protocol", json_string(g->http ? "http" : "tcp"));
+		json_object_set_new(obj, "protocol", json_string(proto_name(g->proto)));
 		for (int e = 0; e < g->n_endpoints; e++) {
 			json_t *row = req_row_json(&g->endpoints[e]);
 

@@ -214,16 +214,19 @@ struct req_row_text {
 };
 
 /*
- * "GET /users/{id}" -> method "GET", endpoint "/users/{id}". The model's
- * own rows, "(other)" and "(not http)", have no method: method="".
+ * "GET /users/{id}" -> method "GET", endpoint "/users/{id}"; WebSocket
+ * messages "ws /rpc ping" -> method "ws", endpoint "/rpc ping". Other
+ * protocols' rows (a Redis command, a statement's fingerprint) and the
+ * model's own, "(other)" and "(not http)", have no method: method="".
  */
 static void add_request_row(struct metrics_exporter *mx, const struct req_section *sec,
 			    const struct req_group_view *g, const struct req_row_view *row,
 			    struct req_row_text *text)
 {
-	const char *space = row->name[0] != '(' ? strchr(row->name, ' ') : NULL;
+	const char *space = g->proto == PROTO_HTTP && row->name[0] != '(' ? strchr(row->name, ' ')
+									  : NULL;
 	bool server = sec->role == REQ_ROLE_SERVER;
-	char key[sizeof(g->label) + HTTP_ENDPOINT_LEN];
+	char key[sizeof(g->label) + PROTO_NAME_LEN];
 	struct lat_series s = {
 		.labels = { { sec->group_label, server ? text->port : g->label },
 			    { "method", text->method },

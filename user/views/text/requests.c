@@ -1,27 +1,38 @@
 // Text report: request tables (server side, then upstreams) and slow requests.
+#include <string.h>
 #include "base/format.h"
 #include "model/requests.h"
 #include "views/text/report.h"
 
 #define ROW_NAME_WIDTH 30
 
+/*
+ * One row. A name longer than the column (a statement's fingerprint)
+ * gets a line of its own, the figures the next one: never cut.
+ */
 static void print_row(FILE *out, const char *indent, const char *name, const char *tag,
 		      const struct req_row_view *v)
 {
 	char q[LAT_QUANTILES][16], max[16], rate[16], count[16], in[16], out_b[16];
-	char label[ROW_NAME_WIDTH + 1];
+	char label[PROTO_NAME_LEN + 32];
 
+	snprintf(label, sizeof(label), "%s%s%s", indent, name, tag);
+	if (strlen(label) > ROW_NAME_WIDTH) {
+		fprintf(out, "%s\n", label);
+		snprintf(label, sizeof(label), "%s  ", indent);
+	}
 	for (int i = 0; i < LAT_QUANTILES; i++)
 		format_duration(v->lat.quantile_ns[i], q[i], sizeof(q[i]));
-	snprintf(label, sizeof(label), "%s%s%s", indent, name, tag);
 	fprintf(out,
-		"%-*s %7s %7s %8s %8s %8s %8s %8s %8s %5llu %4llu %4llu %4llu %5.1f %5llu %7s %7s\n",
+		"%-*s %7s %7s %8s %8s %8s %8s %8s %8s %5llu %4llu %4llu %4llu %5llu %5.1f %5llu %5llu %7s "
+		"%7s\n",
 		ROW_NAME_WIDTH, label, format_count(v->lat.count, count, sizeof(count)),
 		format_count(v->lat.rate_per_s, rate, sizeof(rate)), q[0], q[1], q[2], q[3], q[4],
 		format_duration(v->lat.max_ns, max, sizeof(max)), (unsigned long long)v->status[2],
 		(unsigned long long)v->status[3], (unsigned long long)v->status[4],
-		(unsigned long long)v->status[5], v->error_rate * 100,
-		(unsigned long long)v->aborted, format_kib(v->bytes_in / 1024, in, sizeof(in)),
+		(unsigned long long)v->status[5], (unsigned long long)v->lat.errors,
+		v->error_rate * 100, (unsigned long long)v->aborted, (unsigned long long)v->oneway,
+		format_kib(v->bytes_in / 1024, in, sizeof(in)),
 		format_kib(v->bytes_out / 1024, out_b, sizeof(out_b)));
 }
 
@@ -34,15 +45,19 @@ static void print_role(FILE *out, struct model *model, enum model_window window,
 	requests_views(model->requests, window, role, &groups, &n);
 	if (!n)
 		return;
-	fprintf(out, "%-*s %7s %7s %8s %8s %8s %8s %8s %8s %5s %4s %4s %4s %5s %5s %7s %7s\n",
+	fprintf(out,
+		"%-*s %7s %7s %8s %8s %8s %8s %8s %8s %5s %4s %4s %4s %5s %5s %5s %5s %7s %7s\n",
 		ROW_NAME_WIDTH, title, "COUNT", "RATE/s", "P50", "P90", "P95", "P99", "P99.9",
-		"MAX", "2xx", "3xx", "4xx", "5xx", "ERR%", "ABORT", "IN", "OUT");
+		"MAX", "2xx", "3xx", "4xx", "5xx", "ERR", "ERR%", "ABORT", "1WAY", "IN", "OUT");
 	for (int i = 0; i < n; i++) {
 		const struct req_group_view *g = &groups[i];
 
-		print_row(out, "", g->label, g->http ? " http" : " tcp", &g->total);
-		/* A lone non-HTTP row only repeats the group's. */
-		if (!g->http)
+		char tag[16];
+
+		snprintf(tag, sizeof(tag), " %s", proto_name(g->proto));
+		print_row(out, "", g->label, tag, &g->total);
+		/* A lone unnamed row only repeats the group's. */
+		if (g->proto == PROTO_UNKNOWN)
 			continue;
 		for (int e = 0; e < g->n_endpoints; e++)
 			print_row(out, "  ", g->endpoints[e].name, "", &g->endpoints[e]);

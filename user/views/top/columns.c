@@ -94,7 +94,7 @@ static double rq_p50(const void *r) { return qv(r)->lat.quantile_ns[LAT_P50]; }
 static double rq_p95(const void *r) { return qv(r)->lat.quantile_ns[LAT_P95]; }
 static double rq_p99(const void *r) { return qv(r)->lat.quantile_ns[LAT_P99]; }
 static double rq_max(const void *r) { return qv(r)->lat.max_ns; }
-static double rq_errors(const void *r) { return qv(r)->status[5]; }
+static double rq_errors(const void *r) { return qv(r)->lat.errors; }
 static double rq_error_rate(const void *r) { return qv(r)->error_rate; }
 /* clang-format on */
 
@@ -107,7 +107,7 @@ static const struct top_column request_columns[] = {
 	{ "P95", 6, TOP_DURATION, rq_p95, NULL, TOP_HL_LATENCY },
 	{ "P99", 6, TOP_DURATION, rq_p99, NULL, TOP_HL_LATENCY },
 	{ "MAX", 6, TOP_DURATION, rq_max, NULL, TOP_HL_LATENCY },
-	{ "5XX", 5, TOP_COUNT, rq_errors, NULL, TOP_HL_NONZERO },
+	{ "ERRS", 5, TOP_COUNT, rq_errors, NULL, TOP_HL_NONZERO },
 	{ "ERR%", 6, TOP_SHARE, rq_error_rate, NULL, TOP_HL_NONZERO },
 };
 
