@@ -6,6 +6,10 @@
 #
 #   BENCH_REQ_ROUNDS   interleaved rounds (default 5)
 #   BENCH_REQ_SECONDS  wrk run per mode and round (default 3)
+#   BENCH_REQ_STATS_ROUNDS  interleaved rounds of pass 2 (default 3)
+#   BENCH_BASELINE     another latscope binary (an older build, say) to
+#                      measure alongside in both latscope modes, as
+#                      baseline-requests and baseline-default
 #
 # nginx (Debian, one process, `master_process off`, pinned to CPU 0) serves
 # a 2 KB static file on 127.0.0.1; wrk (-t2 -c50, pinned to the other CPUs)
@@ -17,20 +21,25 @@
 # itself attached. Reported per mode: median requests/s and p99 over the
 # rounds, and their ratios to the untraced medians. Noise on a shared
 # 2-core VM is large (±15 %): read ratios from many rounds, not one.
-# Then one run per latscope mode with BPF stats on: ns per program run.
+# Then, with BPF stats on, interleaved runs per latscope mode: the kernel
+# ns per nginx request (all of the tracer's programs) and ns per run.
 set -euo pipefail
 
 BUILD=${1:-build}
 ROUNDS=${BENCH_REQ_ROUNDS:-5}
 SECONDS_PER_RUN=${BENCH_REQ_SECONDS:-3}
+STATS_ROUNDS=${BENCH_REQ_STATS_ROUNDS:-3}
 ATTACH_TIMEOUT=30
 LATSCOPE=$BUILD/latscope
+BASELINE=${BENCH_BASELINE:-}
 TRACEFS=/sys/kernel/tracing
 
 die() { echo "bench/requests: $*" >&2; exit 1; }
 
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_REQ_ROUNDS must be a positive integer"
 [[ $SECONDS_PER_RUN =~ ^[1-9][0-9]*$ ]] || die "BENCH_REQ_SECONDS must be a positive integer"
+[[ $STATS_ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_REQ_STATS_ROUNDS must be a positive integer"
+[ -z "$BASELINE" ] || [ -x "$BASELINE" ] || die "BENCH_BASELINE=$BASELINE is not an executable"
 [ "$(id -u)" -eq 0 ] || die "needs root (BPF tracing)"
 [ -x "$LATSCOPE" ] || die "$LATSCOPE not found; run 'make' first"
 command -v nginx >/dev/null || die "nginx not found; run 'make deps'"
@@ -104,17 +113,37 @@ wait_attached() {
 	done
 }
 
+# A latscope mode's binary: this build's, or BENCH_BASELINE's.
+latscope_bin() {
+	case $1 in
+	baseline-*) echo "$BASELINE" ;;
+	*) echo "$LATSCOPE" ;;
+	esac
+}
+
+# A latscope mode's probe set: requests alone, or the default set.
+latscope_opts() {
+	case $1 in
+	*-requests) echo "--no-syscalls --no-block --no-net" ;;
+	*) echo "" ;;
+	esac
+}
+
+# Starts latscope MODE on nginx, its report to OUT, its stderr to LOG.
+start_latscope() {
+	local mode=$1 out=$2 log=$3
+	# shellcheck disable=SC2046  # the options are words
+	"$(latscope_bin "$mode")" record -p "$NGINX_PID" $(latscope_opts "$mode") > "$out" 2> "$log" &
+	TRACER_PID=$!
+	wait_attached "$log" "latscope: tracing"
+}
+
 start_tracer() {
 	local mode=$1 log=$TMP/tracer.log
 	: > "$log"
 	case $mode in
 	untraced) return 0 ;;
-	latscope-requests)
-		"$LATSCOPE" record -p "$NGINX_PID" --no-syscalls --no-block --no-net > /dev/null 2> "$log" &
-		TRACER_PID=$!; wait_attached "$log" "latscope: tracing" ;;
-	latscope-default)
-		"$LATSCOPE" record -p "$NGINX_PID" > /dev/null 2> "$log" &
-		TRACER_PID=$!; wait_attached "$log" "latscope: tracing" ;;
+	latscope-*|baseline-*) start_latscope "$mode" /dev/null "$log" ;;
 	syscount)
 		stdbuf -oL syscount -L -p "$NGINX_PID" > "$log" 2>&1 &
 		TRACER_PID=$!; wait_attached "$log" "Tracing" ;;
@@ -145,7 +174,9 @@ parse_wrk() {
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-MODES=(untraced latscope-requests latscope-default)
+LATSCOPE_MODES=(latscope-requests latscope-default)
+[ -z "$BASELINE" ] || LATSCOPE_MODES+=(baseline-requests baseline-default)
+MODES=(untraced "${LATSCOPE_MODES[@]}")
 command -v syscount >/dev/null && MODES+=(syscount) || echo "bench/requests: syscount not found, skipped" >&2
 command -v bpftrace >/dev/null && MODES+=(bpftrace) || echo "bench/requests: bpftrace not found, skipped" >&2
 
@@ -181,37 +212,83 @@ for mode in "${MODES[@]}"; do
 		'BEGIN { printf "%-20s %12.0f %10.0f %10.3f %10.2f\n", m, r, p, r / br, p / bp }'
 done
 echo "(REQ/S x: requests/s relative to untraced, 1.000 = no loss; P99 x: wrk's client-side p99 relative to untraced)"
+[ -z "$BASELINE" ] || echo "(baseline-*: $BASELINE)"
 
-# Pass 2 (in-kernel): with kernel.bpf_stats_enabled=1 latscope's overhead
-# section is exact ("continuous"): ns per run of each program. wrk's side
-# of every socket call runs the programs too, filtered out by tgid (~10 ns
-# above the empty-program floor), so a request costs nginx about
-# 2 x (recv + send averages) minus two filtered runs. The stats themselves
-# add ~60 ns per run (two clock reads): steadier than req/s, not free.
+# Pass 2 (in-kernel): with kernel.bpf_stats_enabled=1 the kernel times
+# every program run. Read from the kernel itself (run_time_ns and run_cnt
+# of each program the tracer holds, before and after a wrk run), so any
+# latscope build is measured the same way: the sum over its programs per
+# request served is what tracing costs the kernel per nginx request. It
+# includes wrk's side of every socket call, which runs the programs too
+# and is filtered out by tgid, and anything else the machine runs then.
+# The stats themselves add ~60 ns per run (two clock reads), so a probe
+# set with more program runs per request pays more of them: steadier
+# than req/s, not free.
 echo
-echo "== pass 2: ns per BPF program run (kernel.bpf_stats_enabled=1, one ${SECONDS_PER_RUN}s wrk run each) =="
+echo "== pass 2: kernel ns per request and per BPF program run (kernel.bpf_stats_enabled=1, ${SECONDS_PER_RUN}s wrk runs, $STATS_ROUNDS interleaved rounds, medians) =="
+
+# "ID NAME RUN_NS RUNS" for each BPF program PID holds.
+prog_stats() {
+	local ids
+	ids=" $(grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u | tr '\n' ' ') "
+	bpftool prog show | awk -v ids="$ids" '
+		/^[0-9]+:/ { id = $1; sub(":", "", id)
+			if (!index(ids, " " id " ")) next
+			name = ""; ns = 0; runs = 0
+			for (i = 2; i < NF; i++) {
+				if ($i == "name") name = $(i + 1)
+				if ($i == "run_time_ns") ns = $(i + 1)
+				if ($i == "run_cnt") runs = $(i + 1)
+			}
+			print id, name, ns, runs }'
+}
+
+# The median of column COL over FILE's lines for program PROG.
+column_median() {
+	awk -v p="$2" -v c="$3" '$1 == p { print $c }' "$1" | median
+}
+
 STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1 >/dev/null
-for mode in latscope-requests latscope-default; do
-	case $mode in
-	latscope-requests) set -- --no-syscalls --no-block --no-net ;;
-	*) set -- ;;
-	esac
-	: > "$TMP/tracer.log"
-	"$LATSCOPE" record -p "$NGINX_PID" "$@" > "$TMP/report.txt" 2> "$TMP/tracer.log" &
-	TRACER_PID=$!
-	if ! wait_attached "$TMP/tracer.log" "latscope: tracing"; then
-		echo "bench/requests: $mode did not attach" >&2
+for round in $(seq "$STATS_ROUNDS"); do
+	for mode in "${LATSCOPE_MODES[@]}"; do
+		: > "$TMP/tracer.log"
+		if ! start_latscope "$mode" /dev/null "$TMP/tracer.log"; then
+			echo "bench/requests: $mode did not attach" >&2
+			stop_tracer
+			continue
+		fi
+		prog_stats "$TRACER_PID" > "$TMP/before.stats"
+		taskset -c "$wrk_cpus" wrk -t2 -c50 -d"${SECONDS_PER_RUN}s" "$url" > "$TMP/wrk.out" 2>&1
+		prog_stats "$TRACER_PID" > "$TMP/after.stats"
 		stop_tracer
-		continue
-	fi
-	taskset -c "$wrk_cpus" wrk -t2 -c50 -d"${SECONDS_PER_RUN}s" "$url" > "$TMP/wrk.out" 2>&1
-	stop_tracer
-	echo "$mode ($(awk '/Requests\/sec:/ { printf "%.0f req/s", $2 }' "$TMP/wrk.out")):"
-	# "  NAME  RUNS/s  AVG ns  CPU%" rows of programs that ran.
-	awk '/^overhead/ { on = 1; next }
-	     on && /by probe family/ { exit }
-	     on && NF == 4 && $2 ~ /^[0-9.]+[kMG]?$/ && $2 != "0" { printf "  %-22s %8s runs/s %8s ns/run\n", $1, $2, $3 }' \
-		"$TMP/report.txt"
+		served=$(awk '/requests in/ { print $1 }' "$TMP/wrk.out")
+		# One line per program: "NAME NS_PER_RUN RUNS_PER_REQUEST NS_PER_REQUEST".
+		awk -v served="$served" 'NR == FNR { ns[$1] = $3; runs[$1] = $4; next }
+			{ d = $3 - ns[$1]; r = $4 - runs[$1]
+			  if (r > 0) printf "%s %.1f %.3f %.1f\n", $2, d / r, r / served, d / served }' \
+			"$TMP/before.stats" "$TMP/after.stats" >> "$TMP/$mode.progs"
+		awk -v served="$served" 'NR == FNR { ns[$1] = $3; next } { d += $3 - ns[$1] }
+			END { printf "%.0f\n", d / served }' \
+			"$TMP/before.stats" "$TMP/after.stats" >> "$TMP/$mode.per_request"
+	done
+	echo "  stats round $round/$STATS_ROUNDS done"
 done
 sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD" >/dev/null
+
+printf '\n%-20s %14s\n' MODE "KERNEL ns/REQ"
+for mode in "${LATSCOPE_MODES[@]}"; do
+	[ -s "$TMP/$mode.per_request" ] || { printf '%-20s %14s\n' "$mode" "failed"; continue; }
+	printf '%-20s %14.0f\n' "$mode" "$(median < "$TMP/$mode.per_request")"
+done
+echo "(sum over the tracer's BPF programs of run time per request wrk got served, BPF stats on)"
+for mode in "${LATSCOPE_MODES[@]}"; do
+	[ -s "$TMP/$mode.progs" ] || continue
+	echo "$mode, per program (medians over the rounds):"
+	awk '!seen[$1]++ { print $1 }' "$TMP/$mode.progs" | while read -r prog; do
+		printf '  %-22s %8.1f ns/run %8.2f runs/req %8.0f ns/req\n' "$prog" \
+			"$(column_median "$TMP/$mode.progs" "$prog" 2)" \
+			"$(column_median "$TMP/$mode.progs" "$prog" 3)" \
+			"$(column_median "$TMP/$mode.progs" "$prog" 4)"
+	done
+done
