@@ -65,6 +65,13 @@ struct probe_family {
 	int (*register_costs)(void *state, struct overhead *oh);
 	/* May be NULL: a family with nothing aggregated in maps. */
 	int (*collect)(void *state, const struct probe_ctx *ctx, struct model *model);
+	/*
+	 * May be NULL: a family the budget cannot shed. Attaches (@on) or
+	 * detaches its entry programs (@entry) or its completion programs,
+	 * and notes when they started or stopped running
+	 * (loader/duty_cycle.h).
+	 */
+	int (*shed)(void *state, bool entry, bool on);
 	void (*destroy)(void *state);
 };
 

@@ -31,6 +31,12 @@ json_t *snapshot_resources(struct model *model, enum model_window window);
 json_t *snapshot_requests(struct model *model);
 json_t *snapshot_upstreams(struct model *model);
 json_t *snapshot_request_groups(struct model *model, enum model_window window, enum req_role role);
+/*
+ * overhead.budget, and a window's sampling of shed families
+ * (json/budget.c).
+ */
+json_t *snapshot_budget(const struct model *model);
+json_t *snapshot_sampling(const struct model *model, enum model_window window);
 /* Temp file in the same directory, fsync, rename: never half-written. */
 int snapshot_write_file(const char *path, const json_t *snap);
 /* One compact line appended (JSON Lines). */

@@ -1,6 +1,7 @@
 // Text report: header, syscall table, slow calls, overhead.
 #include <string.h>
 #include "base/format.h"
+#include "views/text/budget.h"
 #include "views/text/funcs.h"
 #include "views/text/resources.h"
 #include "views/text/report.h"
@@ -122,6 +123,7 @@ static void print_overhead(FILE *out, struct model *model)
 			v.kernel_cpu_share * 100, v.other_process_share * 100);
 	}
 	report_funcs_costs(out, model);
+	report_budget_events(out, model);
 	fprintf(out,
 		"  loader: %.2fs CPU in all, %.2f%% of one CPU while tracing, peak RSS %s; ring buffer: %llu records, %llu dropped\n",
 		v.loader_cpu_s, v.loader_cpu_share * 100,
@@ -145,6 +147,7 @@ static void print_overhead(FILE *out, struct model *model)
 void report_text_print(FILE *out, struct model *model, enum model_window window)
 {
 	print_header(out, model, window);
+	report_budget_head(out, model, window);
 	print_syscalls(out, model, window);
 	report_requests_print(out, model, window);
 	report_funcs_print(out, model, window);
