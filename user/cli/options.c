@@ -261,7 +261,7 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli, bool 
 		cli->requests = false;
 		return PARSE_OK;
 	case OPT_NO_SYSCALLS:
-		cli->syscalls = false;
+		cli->syscalls = cli->syscalls_all = false;
 		return PARSE_OK;
 	case OPT_SYSCALLS:
 		cli->syscalls = cli->syscalls_all = true;

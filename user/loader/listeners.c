@@ -21,7 +21,8 @@ int listeners_parse(const char *text, struct listen_sock *out, int max)
 
 		line++;
 		/* "sl: local:port remote:port st tx:rx tr:when retrnsmt uid timeout inode" */
-		if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*x:%*x %*x:%*x %*x %*u %*u %llu",
+		if (sscanf(line,
+			   " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*x:%*x %*x:%*x %*x %*u %*u %llu",
 			   &port, &state, &inode) == 3 &&
 		    state == TCP_LISTEN && inode)
 			out[n++] = (struct listen_sock){ .inode = inode, .port = port };

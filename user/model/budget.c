@@ -38,8 +38,8 @@ static double predicted(const struct budget *b, const double per_duty[], const i
 	double sum = 0;
 
 	for (int i = 0; i < b->n; i++)
-		sum += b->families[i].sheddable ? per_duty[i] * budget_duty(levels[i]) :
-						  b->families[i].cost;
+		sum += b->families[i].sheddable ? per_duty[i] * budget_duty(levels[i])
+						: b->families[i].cost;
 	return sum;
 }
 
@@ -125,8 +125,8 @@ void budget_decide(const struct budget *b, int levels[BUDGET_MAX_FAMILIES])
 		restore(b, per_duty, levels);
 }
 
-static void log_event(struct budget *b, struct budget_family *f, int from,
-		      enum budget_cause cause, __u64 now)
+static void log_event(struct budget *b, struct budget_family *f, int from, enum budget_cause cause,
+		      __u64 now)
 {
 	if (f->level > from)
 		f->sheds++;
@@ -214,8 +214,8 @@ bool budget_shed_in(const struct budget *b, enum model_window window)
 	return false;
 }
 
-void budget_meaning(const struct budget *b, const struct budget_family *f,
-		    enum model_window window, char *buf, size_t len)
+void budget_meaning(const struct budget *b, const struct budget_family *f, enum model_window window,
+		    char *buf, size_t len)
 {
 	double share = budget_sampled_share(b, f, window);
 	size_t n;
@@ -224,8 +224,10 @@ void budget_meaning(const struct budget *b, const struct budget_family *f,
 		snprintf(buf, len, "traced in full");
 		return;
 	}
-	n = snprintf(buf, len, "sampled %.1f %% of the time (now %s): counts scaled, percentiles from samples",
-		     share * 100, budget_level_name(f->level));
+	n = snprintf(
+		buf, len,
+		"sampled %.1f %% of the time (now %s): counts scaled, percentiles from samples",
+		share * 100, budget_level_name(f->level));
 	if (f->longest_seen_ns && n < len)
 		snprintf(buf + n, len - n, "; calls over %.1fms not seen while sampled",
 			 f->longest_seen_ns / 1e6);

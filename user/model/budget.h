@@ -44,7 +44,7 @@
 /* ...and tracing comes back only while the prediction stays well below. */
 #define BUDGET_RESTORE_BELOW 0.6
 /* Periods (ticks) a change holds before tracing may come back. */
-#define BUDGET_HOLD_TICKS 3
+#define BUDGET_HOLD_TICKS   3
 #define BUDGET_MAX_FAMILIES 8
 #define BUDGET_MAX_EVENTS   64
 
@@ -81,8 +81,8 @@ struct budget {
 	const char *inactive; /* why the budget cannot be kept; NULL: kept */
 	struct budget_family families[BUDGET_MAX_FAMILIES];
 	int n;
-	double cost;	   /* the last period's kernel cost, every family */
-	bool over;	   /* over budget with nothing left to shed */
+	double cost; /* the last period's kernel cost, every family */
+	bool over;   /* over budget with nothing left to shed */
 	int ticks_since_change;
 	struct budget_event events[BUDGET_MAX_EVENTS]; /* the newest, a ring */
 	__u64 n_events;				       /* ever logged */
@@ -115,8 +115,8 @@ bool budget_shed_in(const struct budget *b, enum model_window window);
  * What @f's figures for @window mean, in one phrase: "traced in full", or
  * "sampled 6.2 % of the time: counts scaled, percentiles from samples".
  */
-void budget_meaning(const struct budget *b, const struct budget_family *f,
-		    enum model_window window, char *buf, size_t len);
+void budget_meaning(const struct budget *b, const struct budget_family *f, enum model_window window,
+		    char *buf, size_t len);
 /* "1/16" for a level, "full" for 0. */
 const char *budget_level_name(int level);
 const char *budget_cause_name(enum budget_cause cause);

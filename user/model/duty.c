@@ -186,8 +186,8 @@ double duty_scaled_update(struct duty_scaled *s, const struct lat_stats *reading
 	/* Samples beyond the last bucket count without one. */
 	if (count - in_buckets > 0.5)
 		out->count += llround(count - in_buckets);
-	out->errors = at_least(s->errors + (reading->errors - s->seen.errors) * factor,
-			       s->last.errors);
+	out->errors =
+		at_least(s->errors + (reading->errors - s->seen.errors) * factor, s->last.errors);
 	if (out->errors > out->count)
 		out->errors = out->count;
 	out->total_ns = at_least(s->total_ns + (reading->total_ns - s->seen.total_ns) * factor,

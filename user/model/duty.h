@@ -46,11 +46,11 @@ struct duty_window {
 
 struct duty_windows {
 	struct duty_window ring[DUTY_MAX_WINDOWS];
-	int head, n;		 /* ring[head] is the oldest */
-	struct off_time entry;	 /* entry program detached */
-	bool completion_on;	 /* completion program attached */
-	__u64 completion_on_ns;	 /* it was attached last at */
-	bool ever_shed;		 /* detached at least once */
+	int head, n;		/* ring[head] is the oldest */
+	struct off_time entry;	/* entry program detached */
+	bool completion_on;	/* completion program attached */
+	__u64 completion_on_ns; /* it was attached last at */
+	bool ever_shed;		/* detached at least once */
 };
 
 /* A family starts attached, as trace__attach leaves it. */

@@ -53,24 +53,24 @@ json_t *snapshot_budget(const struct model *model)
 	model_overhead_view(model, &v);
 	for (int i = 0; i < b->n; i++) {
 		const struct budget_family *f = &b->families[i];
-		json_t *fam = json_pack("{s:b, s:f}", "sheddable", f->sheddable, "cost_share",
-					f->cost);
+		json_t *fam =
+			json_pack("{s:b, s:f}", "sheddable", f->sheddable, "cost_share", f->cost);
 
 		if (f->sheddable) {
 			json_object_set_new(fam, "now", level_json(f->level));
 			json_object_set_new(fam, "at_most", level_json(f->min_level));
 			json_object_set_new(fam, "longest_seen_ns",
-					    f->longest_seen_ns ? json_integer(f->longest_seen_ns) :
-								 json_null());
+					    f->longest_seen_ns ? json_integer(f->longest_seen_ns)
+							       : json_null());
 		}
 		json_object_set_new(families, f->name, fam);
 	}
 	return json_pack("{s:f, s:s, s:b, s:s?, s:f, s:b, s:f, s:f, s:f, s:o, s:o, s:o, s:I}",
 			 "limit_share", b->limit, "denominator", "one_cpu", "kept",
 			 b->limit > 0 && !b->inactive, "inactive", b->inactive,
-			 "last_period_cost_share", b->cost, "over", b->over,
-			 "kernel_cpu_share", v.kernel_cpu_share, "target_cpu_time_share",
-			 v.target_share, "target_cpu_share", v.target_cpu_share, "families",
-			 families, "sampling", snapshot_sampling(model, WINDOW_TOTAL), "events",
-			 events_json(model), "events_total", (json_int_t)b->n_events);
+			 "last_period_cost_share", b->cost, "over", b->over, "kernel_cpu_share",
+			 v.kernel_cpu_share, "target_cpu_time_share", v.target_share,
+			 "target_cpu_share", v.target_cpu_share, "families", families, "sampling",
+			 snapshot_sampling(model, WINDOW_TOTAL), "events", events_json(model),
+			 "events_total", (json_int_t)b->n_events);
 }

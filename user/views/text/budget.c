@@ -41,7 +41,8 @@ void report_budget_head(FILE *out, const struct model *model, enum model_window 
 	if (b->limit <= 0)
 		fprintf(out, "; no budget (--max-overhead off)\n");
 	else if (b->inactive)
-		fprintf(out, "; budget %.2g%% of one CPU not kept: %s\n", b->limit * 100, b->inactive);
+		fprintf(out, "; budget %.2g%% of one CPU not kept: %s\n", b->limit * 100,
+			b->inactive);
 	else
 		fprintf(out, "; budget %.2g%% of one CPU%s\n", b->limit * 100,
 			b->over ? ", exceeded by what cannot be shed" : "");
