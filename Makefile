@@ -58,7 +58,7 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 nginx wrk
 BENCH_PACKAGES := libbpf-tools bpftrace
 # make bench runs tools/bench/CASE.sh for each; BENCH_CASES=syscalls picks one.
-BENCH_CASES ?= syscalls uprobe resources requests
+BENCH_CASES ?= syscalls uprobe resources requests budget
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(BENCH_BINS:$(BUILD)/tools/bench/%=$(BUILD)/bench/%.bpf.o) \
             $(BENCH_BINS:$(BUILD)/tools/bench/%=$(BUILD)/bench/%.skel.h)

@@ -19,7 +19,7 @@ INTEGRATION_SUITE(budget);
  * against its rate outside them (the machine's other load, the loader's
  * own work at window starts: a few percent in our runs).
  */
-#define STORM_ERROR 0.10
+#define STORM_ERROR	  0.10
 #define RESTORE_TIMEOUT_S 30.0
 
 /* Each JSON line (one snapshot per interval, the final one last), parsed. */
@@ -95,10 +95,11 @@ Test(budget, storm_is_shed_estimated_then_traced_exactly_again, .timeout = 90)
 	cr_assert_str_eq(jstr(lines[shed], "overhead.budget.events.0.family"), "syscalls");
 	cr_assert_str_eq(jstr(lines[shed], "overhead.budget.events.0.from.level"), "full");
 	for (int i = shed + 1; i < restored; i++) {
-		double share =
-			json_real_value(jpath(lines[i], "interval.sampling.syscalls.sampled_share"));
+		double share = json_real_value(
+			jpath(lines[i], "interval.sampling.syscalls.sampled_share"));
 
-		cr_assert(strstr(interval_meaning(lines[i]), "counts scaled, percentiles from samples"),
+		cr_assert(strstr(interval_meaning(lines[i]),
+				 "counts scaled, percentiles from samples"),
 			  "interval %d: %s", i, interval_meaning(lines[i]));
 		if (share < least)
 			least = share;
@@ -111,10 +112,11 @@ Test(budget, storm_is_shed_estimated_then_traced_exactly_again, .timeout = 90)
 			  total <= (STORM_CALLS + AFTER_CALLS) * (1 + STORM_ERROR),
 		  "getppid estimated %lld, made %d (within %.0f %%)", total,
 		  STORM_CALLS + AFTER_CALLS, STORM_ERROR * 100);
-	cr_log_info("budget: storm of %d calls estimated at %lld (%+.1f %%), sampled down to %.1f %%",
-		    STORM_CALLS + AFTER_CALLS, total,
-		    (total - (STORM_CALLS + AFTER_CALLS)) * 100.0 / (STORM_CALLS + AFTER_CALLS),
-		    least * 100);
+	cr_log_info(
+		"budget: storm of %d calls estimated at %lld (%+.1f %%), sampled down to %.1f %%",
+		STORM_CALLS + AFTER_CALLS, total,
+		(total - (STORM_CALLS + AFTER_CALLS)) * 100.0 / (STORM_CALLS + AFTER_CALLS),
+		least * 100);
 	/* Once back, every interval is traced in full and counted exactly. */
 	for (int i = full; i < n; i++) {
 		cr_assert_str_eq(interval_meaning(lines[i]), "traced in full", "interval %d", i);

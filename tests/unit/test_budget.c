@@ -46,7 +46,7 @@ Test(budget, under_budget_nothing_moves)
 
 Test(budget, over_budget_sheds_just_enough_below_the_target)
 {
-	/* 0.30 at full: the target is 0.8 x 5 % = 4 %, 1 % is fixed: duty <= 0.1 -> 1/16. */
+	/* 0.30 at full: the target is 0.7 x 5 % = 3.5 %, 1 % is fixed: duty <= 0.083 -> 1/16. */
 	setup(0.05, 0.0, 0.30, 0.01);
 	cr_assert_eq(decide(1), 4);
 	cr_assert_leq(0.01 + 0.30 * budget_duty(4), BUDGET_SHED_TARGET * 0.05);
@@ -60,9 +60,9 @@ Test(budget, a_shed_family_is_judged_by_its_cost_at_full_duty)
 	setup(0.05, 0.0, 0.02, 0.01);
 	b.families[1].level = 3;
 	cr_assert_eq(decide(1), 3);
-	/* At 1/8 it costs 5 %: over, down to 1/16 (40 % x 1/16 + 1 % = 3.5 %). */
-	b.families[1].cost = 0.05;
-	b.cost = 0.06;
+	/* At 1/8 it costs 4.5 %: over, down to 1/16 (36 % x 1/16 + 1 % = 3.25 %). */
+	b.families[1].cost = 0.045;
+	b.cost = 0.055;
 	cr_assert_eq(decide(1), 4);
 }
 
@@ -94,9 +94,9 @@ Test(budget, costliest_family_first)
 	b.families[1].cost = 0.20;
 	b.cost = 0.23;
 	budget_decide(&b, levels);
-	/* Shedding the dearer one to 1/32 is enough: 3 % + 20 % / 32 <= 4 %. */
+	/* Shedding the dearer one to 1/64 is enough: 3 % + 20 % / 64 <= 3.5 %. */
 	cr_assert_eq(levels[0], 0);
-	cr_assert_eq(levels[1], 5);
+	cr_assert_eq(levels[1], 6);
 	/* When shedding the dearest to the bottom is not enough, the next one goes too. */
 	b.families[0].cost = 0.045;
 	b.cost = 0.245;
@@ -109,12 +109,12 @@ Test(budget, restores_only_after_holding_and_well_below)
 {
 	setup(0.05, 0.0, 0.30, 0.0);
 	period(0.30, 1); /* shed */
-	cr_assert_eq(b.families[1].level, 3, "0.30 x 1/8 = 3.75 %% <= 4 %%");
+	cr_assert_eq(b.families[1].level, 4, "0.30 x 1/16 = 1.9 %% <= 3.5 %%, x 1/8 is not");
 	cr_assert_eq(b.families[1].sheds, 1);
 	/* The load drops at once: held for BUDGET_HOLD_TICKS periods first. */
 	for (int i = 0; i < BUDGET_HOLD_TICKS; i++) {
 		period(0.001, 2 + i);
-		cr_assert_eq(b.families[1].level, 3, "tick %d", i);
+		cr_assert_eq(b.families[1].level, 4, "tick %d", i);
 	}
 	period(0.001, 10);
 	cr_assert_eq(b.families[1].level, 0, "restored in one step when full duty fits");
@@ -126,7 +126,7 @@ Test(budget, restores_as_far_as_the_restore_line_allows)
 	setup(0.05, 0.0, 0.0, 0.0);
 	b.families[1].level = 5;
 	b.ticks_since_change = BUDGET_HOLD_TICKS;
-	/* 8 % at full: up to 3 % (0.6 x 5 %) is 1/4 (2 %), not 1/2 (4 %). */
+	/* 8 % at full: up to 2.5 % (0.5 x 5 %) is 1/4 (2 %), not 1/2 (4 %). */
 	b.families[1].cost = 0.08 * budget_duty(5);
 	b.cost = b.families[1].cost;
 	cr_assert_eq(decide(1), 2);
@@ -182,7 +182,8 @@ Test(budget, events_keep_the_newest)
 	cr_assert_eq(b.n_events, BUDGET_MAX_EVENTS + 5);
 	cr_assert_eq(budget_events_kept(&b), BUDGET_MAX_EVENTS);
 	cr_assert_eq(budget_event_at(&b, 0)->ts_ns, 105);
-	cr_assert_eq(budget_event_at(&b, BUDGET_MAX_EVENTS - 1)->ts_ns, 100 + BUDGET_MAX_EVENTS + 4);
+	cr_assert_eq(budget_event_at(&b, BUDGET_MAX_EVENTS - 1)->ts_ns,
+		     100 + BUDGET_MAX_EVENTS + 4);
 	cr_assert_null(budget_event_at(&b, BUDGET_MAX_EVENTS));
 }
 
@@ -202,4 +203,22 @@ Test(budget, meaning_of_a_window)
 	budget_meaning(&b, &b.families[1], WINDOW_TOTAL, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "sampled 25.0 % of the time (now 1/8): counts scaled, percentiles "
 			      "from samples; calls over 62.5ms not seen while sampled");
+}
+
+Test(budget, a_restore_shed_again_soon_holds_longer)
+{
+	setup(0.05, 0.0, 0.30, 0.0);
+	period(0.30, 1); /* shed to 1/16 */
+	for (int i = 0; i <= BUDGET_HOLD_TICKS; i++)
+		period(0.01, 2 + i);
+	cr_assert_eq(b.families[1].level, 0, "restored");
+	period(0.30, 10); /* the load was there all along */
+	cr_assert_eq(b.families[1].level, 4);
+	cr_assert_eq(b.hold, 2 * BUDGET_HOLD_TICKS);
+	for (int i = 0; i < 2 * BUDGET_HOLD_TICKS; i++) {
+		cr_assert_eq(b.families[1].level, 4, "held at tick %d", i);
+		period(0.01, 11 + i);
+	}
+	period(0.01, 20);
+	cr_assert_eq(b.families[1].level, 0);
 }

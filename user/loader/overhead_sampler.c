@@ -96,7 +96,9 @@ void overhead_window_close(struct overhead *oh, __u64 now_ns, __u64 traced_sysca
 		}
 	}
 	/* A shed window's runs and traced calls would not match: left out. */
+	oh->windows++;
 	if (syscalls_attached) {
+		oh->filter_windows++;
 		oh->filter_runs += per_syscall_runs;
 		oh->traced_sampled += traced_syscalls - oh->traced_at_open;
 	}

@@ -9,6 +9,8 @@ void budget_init(struct budget *b, const struct model_clock *clock, double limit
 	memset(b, 0, sizeof(*b));
 	b->clock = clock;
 	b->limit = limit;
+	b->hold = BUDGET_HOLD_TICKS;
+	b->ticks_since_restore = BUDGET_MAX_HOLD_TICKS;
 }
 
 int budget_add_family(struct budget *b, const char *name, bool sheddable)
@@ -121,7 +123,7 @@ void budget_decide(const struct budget *b, int levels[BUDGET_MAX_FAMILIES])
 	}
 	if (b->cost > b->limit)
 		shed(b, per_duty, levels);
-	else if (b->ticks_since_change >= BUDGET_HOLD_TICKS)
+	else if (b->ticks_since_change >= b->hold)
 		restore(b, per_duty, levels);
 }
 
@@ -145,7 +147,7 @@ static void log_event(struct budget *b, struct budget_family *f, int from, enum 
 
 void budget_apply(struct budget *b, const int levels[BUDGET_MAX_FAMILIES], __u64 now)
 {
-	bool changed = false;
+	bool shed = false, restored = false;
 	double per_duty[BUDGET_MAX_FAMILIES];
 
 	for (int i = 0; i < b->n; i++) {
@@ -156,10 +158,17 @@ void budget_apply(struct budget *b, const int levels[BUDGET_MAX_FAMILIES], __u64
 		if (levels[i] == from)
 			continue;
 		f->level = levels[i];
-		changed = true;
+		shed |= levels[i] > from;
+		restored |= levels[i] < from;
 		log_event(b, f, from, levels[i] > from ? BUDGET_OVER : BUDGET_UNDER, now);
 	}
-	b->ticks_since_change = changed ? 0 : b->ticks_since_change + 1;
+	/* A restore shed again soon: the load sits near the budget, hold longer. */
+	if (shed && b->ticks_since_restore < 2 * b->hold)
+		b->hold = 2 * b->hold < BUDGET_MAX_HOLD_TICKS ? 2 * b->hold : BUDGET_MAX_HOLD_TICKS;
+	b->ticks_since_change = shed || restored ? 0 : b->ticks_since_change + 1;
+	b->ticks_since_restore = restored ? 0 : b->ticks_since_restore + 1;
+	if (b->ticks_since_change >= BUDGET_MAX_HOLD_TICKS)
+		b->hold = BUDGET_HOLD_TICKS;
 	b->over = b->limit > 0 && !b->inactive && predicted(b, per_duty, levels) > b->limit;
 }
 

@@ -92,6 +92,8 @@ void overhead_view(const struct overhead *oh, double elapsed_s, __u64 now_ns,
 	out->loader_cpu_share =
 		elapsed_s > 0 ? (oh->loader_cpu_s - oh->loader_cpu_at_start) / elapsed_s : 0;
 	out->loader_peak_rss_kb = oh->loader_peak_rss_kb;
+	out->windows = oh->windows;
+	out->filter_windows = oh->filter_windows;
 	out->target_cpu_share = elapsed_s > 0 ? oh->target_cpu_ns / 1e9 / elapsed_s : 0;
 	if (sampled_s <= 0)
 		return;

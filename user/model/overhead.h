@@ -52,7 +52,8 @@ struct overhead {
 	 * runs inside windows those programs were attached throughout.
 	 */
 	__u64 traced_sampled, filter_runs;
-	__u64 period_start_ns; /* of the budget's period (a tick) */
+	int windows, filter_windows; /* sampling windows, and those of them */
+	__u64 period_start_ns;	     /* of the budget's period (a tick) */
 	struct prog_cost progs[OVERHEAD_MAX_PROGS];
 	int n_progs;
 	double loader_cpu_s;
@@ -89,10 +90,11 @@ struct overhead_view {
 	struct family_cost_view families[OVERHEAD_MAX_PROGS];
 	int n_families; /* in registration order */
 	double kernel_ns_per_s;
-	double kernel_cpu_share;    /* of one CPU */
-	double other_process_share; /* of per-syscall program runs */
-	double loader_cpu_s;	    /* in all, start-up included */
-	double loader_cpu_share;    /* while tracing, of one CPU */
+	double kernel_cpu_share;     /* of one CPU */
+	double other_process_share;  /* of per-syscall program runs */
+	int windows, filter_windows; /* the share is from these of the windows */
+	double loader_cpu_s;	     /* in all, start-up included */
+	double loader_cpu_share;     /* while tracing, of one CPU */
 	long loader_peak_rss_kb;
 	double target_cpu_share; /* the targets' CPU time, of one CPU */
 	double target_share;	 /* kernel cost over the targets' CPU time; 0: unknown */

@@ -118,9 +118,14 @@ static void print_overhead(FILE *out, struct model *model)
 				v.families[i].cpu_share * 100);
 		fputc('\n', out);
 		fprintf(out,
-			"  kernel: %s/s = %.3f%% of one CPU; %.1f%% of syscall-program runs were other processes' (filter cost)\n",
+			"  kernel: %s/s = %.3f%% of one CPU; %.1f%% of syscall-program runs were other processes' (filter cost)",
 			format_duration((__u64)v.kernel_ns_per_s, kernel, sizeof(kernel)),
 			v.kernel_cpu_share * 100, v.other_process_share * 100);
+		/* Shed windows say nothing of it (overhead_sampler.c). */
+		if (v.filter_windows < v.windows)
+			fprintf(out, ", from %d of %d windows (the others shed)", v.filter_windows,
+				v.windows);
+		fputc('\n', out);
 	}
 	report_funcs_costs(out, model);
 	report_budget_events(out, model);
