@@ -68,7 +68,8 @@ int main(int argc, char **argv)
 		long rate, seconds;
 
 		if (sscanf(argv[i], "%ld:%ld", &rate, &seconds) != 2 || rate < 1 || seconds < 1) {
-			fprintf(stderr, "stepload: bad step '%s', expected RATE:SECONDS\n", argv[i]);
+			fprintf(stderr, "stepload: bad step '%s', expected RATE:SECONDS\n",
+				argv[i]);
 			return 2;
 		}
 		step(rate, seconds, start, &second, &calls);
