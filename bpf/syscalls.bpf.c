@@ -74,7 +74,9 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long nr)
 	if (!entry)
 		return 0;
 	entry->nr = nr;
-	entry->arg0 = PT_REGS_PARM1_SYSCALL(regs);
+	/* Only a slow-call record shows it; the verifier drops this when off. */
+	if (slow_ns)
+		entry->arg0 = PT_REGS_PARM1_SYSCALL(regs);
 	entry->start_ns = bpf_ktime_get_ns();
 	return 0;
 }

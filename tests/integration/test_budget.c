@@ -2,6 +2,7 @@
 // estimated, and full (exact) tracing comes back once the storm is over.
 #include <criterion/criterion.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include "run.h"
 
@@ -126,4 +127,59 @@ Test(budget, storm_is_shed_estimated_then_traced_exactly_again, .timeout = 90)
 	cr_assert_str_eq(jstr(lines[n - 1], "overhead.budget.families.syscalls.now.level"), "full");
 	for (int i = 0; i < n; i++)
 		json_decref(lines[i]);
+}
+
+/* latscope record -p on the demo service for 2 s with @opt (or none); its snapshot. */
+static json_t *trace_server(const char *opt, int *port, const char **err)
+{
+	struct proc *server = proc_start((char *[]){ (char *)tool_bin("demo_server"), NULL });
+	struct proc *tracer;
+	json_t *snap;
+	int upstream;
+
+	cr_assert(proc_wait_output(server, false, "upstream ", RUN_START_TIMEOUT_S),
+		  "demo_server did not start; stderr:\n%s", server->err.data);
+	cr_assert_eq(sscanf(server->out.data, "http %d upstream %d", port, &upstream), 2);
+	tracer = run_command((char *[]){ (char *)latscope_bin(), "record", "-p",
+					 (char *)strf("%d", server->pid), "-d", "2", "--json",
+					 (char *)opt, NULL },
+			     RUN_TIMEOUT_S);
+	snap = snapshot_of(tracer);
+	*err = tracer->err.data;
+	proc_signal(server, SIGTERM);
+	proc_wait(server, 2);
+	return snap;
+}
+
+Test(budget, a_server_gets_its_syscalls_sampled)
+{
+	const char *err;
+	int port;
+	json_t *snap = trace_server(NULL, &port, &err);
+	const char *line = strstr(err, "listens on TCP ports ");
+
+	/* The demo service listens twice: HTTP and its own upstream. */
+	cr_assert(line && strstr(line, strf(" %d", port)),
+		  "no line naming the server's port %d; stderr:\n%s", port, err);
+	cr_assert(strstr(err,
+			 "its syscalls sampled 1/16 of the time (--syscalls traces every one)"),
+		  "%s", err);
+	cr_assert_str_eq(jstr(snap, "overhead.budget.families.syscalls.at_most.level"), "1/16");
+	cr_assert_str_eq(jstr(snap, "overhead.budget.events.0.cause"), "server defaults");
+	cr_assert_str_eq(jstr(snap, "overhead.budget.events.0.to.level"), "1/16");
+	cr_assert(strstr(jstr(snap, "overhead.budget.sampling.syscalls.meaning"), "counts scaled"));
+	json_decref(snap);
+}
+
+Test(budget, syscalls_option_traces_every_syscall_of_a_server)
+{
+	const char *err;
+	int port;
+	json_t *snap = trace_server("--syscalls", &port, &err);
+
+	cr_assert_null(strstr(err, "listens on TCP"), "%s", err);
+	cr_assert_str_eq(jstr(snap, "overhead.budget.families.syscalls.at_most.level"), "full");
+	cr_assert_eq(json_array_size(jpath(snap, "overhead.budget.events")), 0);
+	cr_assert_str_eq(jstr(snap, "overhead.budget.sampling.syscalls.meaning"), "traced in full");
+	json_decref(snap);
 }

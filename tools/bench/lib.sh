@@ -11,7 +11,8 @@ median() {
 # count only while kernel.bpf_stats_enabled is 1.
 pid_prog_stats() {
 	local ids
-	ids=" $(grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u | tr '\n' ' ') "
+	# Nothing when PID is gone (a tracer that died): the caller sees no rows.
+	ids=" $({ grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null || true; } | awk '{ print $2 }' | sort -u | tr '\n' ' ') "
 	bpftool prog show | awk -v ids="$ids" '
 		/^[0-9]+:/ { id = $1; sub(":", "", id)
 			if (!index(ids, " " id " ")) next

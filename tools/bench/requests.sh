@@ -256,10 +256,15 @@ for round in $(seq "$STATS_ROUNDS"); do
 			continue
 		fi
 		pid_prog_stats "$TRACER_PID" > "$TMP/before.stats"
-		taskset -c "$wrk_cpus" wrk -t2 -c50 -d"${SECONDS_PER_RUN}s" "$url" > "$TMP/wrk.out" 2>&1
+		taskset -c "$wrk_cpus" wrk -t2 -c50 -d"${SECONDS_PER_RUN}s" "$url" > "$TMP/wrk.out" 2>&1 || true
 		pid_prog_stats "$TRACER_PID" > "$TMP/after.stats"
 		stop_tracer
 		served=$(awk '/requests in/ { print $1 }' "$TMP/wrk.out")
+		if [ -z "$served" ] || [ ! -s "$TMP/after.stats" ]; then
+			echo "bench/requests: $mode, stats round $round: no figures (wrk: $(tail -1 "$TMP/wrk.out");" \
+				"latscope: $(tail -1 "$TMP/tracer.log"))" >&2
+			continue
+		fi
 		# One line per program: "NAME NS_PER_RUN RUNS_PER_REQUEST NS_PER_REQUEST".
 		awk -v served="$served" 'NR == FNR { ns[$1] = $3; runs[$1] = $4; next }
 			{ d = $3 - ns[$1]; r = $4 - runs[$1]
