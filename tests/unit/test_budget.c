@@ -126,7 +126,7 @@ Test(budget, restores_as_far_as_the_restore_line_allows)
 	setup(0.05, 0.0, 0.0, 0.0);
 	b.families[1].level = 5;
 	b.ticks_since_change = BUDGET_HOLD_TICKS;
-	/* 8 % at full: up to 2.5 % (0.5 x 5 %) is 1/4 (2 %), not 1/2 (4 %). */
+	/* 8 % at full: up to 3.5 % (0.7 x 5 %) is 1/4 (2 %), not 1/2 (4 %). */
 	b.families[1].cost = 0.08 * budget_duty(5);
 	b.cost = b.families[1].cost;
 	cr_assert_eq(decide(1), 2);
@@ -137,7 +137,7 @@ Test(budget, a_cost_between_the_lines_holds_still)
 	setup(0.05, 0.0, 0.0, 0.0);
 	b.families[1].level = 2;
 	b.ticks_since_change = 10;
-	/* 14 % at full: 3.5 % at 1/4, over the restore line at 1/2, under the budget now. */
+	/* 14 % at full: 3.5 % at 1/4, under the budget; at 1/2 over the restore line. */
 	b.families[1].cost = 0.035;
 	b.cost = 0.035;
 	cr_assert_eq(decide(1), 2);

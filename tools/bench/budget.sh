@@ -116,9 +116,9 @@ paste -d' ' "$TMP/load.rows" "$TMP/trace.rows" "$TMP/cost.rows" | awk -v limit="
 		if (over) printf " (by up to %.3f points: the second the load stepped up, before the controller saw it)", worst
 		printf "\n"
 	}'
-echo "(RATE/s and CALLS: the load'\''s own figures for that second; DUTY: the share of time latscope attached its"
-echo " syscall programs at the end of its interval; LATSCOPE %: its own estimate of the last period'\''s kernel"
-echo " cost; MEASURED %: latscope'\''s BPF run time in that second, from the kernel; GETPPID EST: latscope'\''s"
+echo "(RATE/s and CALLS: the load's own figures for that second; DUTY: the share of time latscope attached its"
+echo " syscall programs at the end of its interval; LATSCOPE %: its own estimate of the last period's kernel"
+echo " cost; MEASURED %: latscope's BPF run time in that second, from the kernel; GETPPID EST: latscope's"
 echo " count for its interval, scaled while sampled. Rows pair the three clocks second by second, not exactly)"
 echo
 echo "latscope's final report, the budget's lines:"

@@ -45,8 +45,11 @@
  * over the whole second (tools/bench/budget.sh)...
  */
 #define BUDGET_SHED_TARGET 0.7
-/* ...and tracing comes back only while the prediction stays well below. */
-#define BUDGET_RESTORE_BELOW 0.5
+/*
+ * ...and tracing comes back while the prediction stays as far below: a
+ * load whose full tracing fits in 70 % of the budget is traced in full.
+ */
+#define BUDGET_RESTORE_BELOW 0.7
 /*
  * Periods (ticks) a change holds before tracing may come back; doubled,
  * up to BUDGET_MAX_HOLD_TICKS, each time a restore has to be shed again
