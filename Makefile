@@ -57,6 +57,9 @@ WORKLOADS   := $(patsubst tests/workloads/%.c,$(BUILD)/workloads/%,$(filter-out 
 WORKLOADS   += $(BUILD)/workloads/libfuncs.so $(BUILD)/workloads/funcs-nopie \
                $(BUILD)/workloads/funcs-stripped $(BUILD)/workloads/funcs-debuglink
 TOOLS_BINS  := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
+# Bench-only BPF yardsticks (tools/bench/*.bpf.c with their loaders): never
+# linked into latscope.
+BENCH_BINS  := $(patsubst tools/bench/%.bpf.c,$(BUILD)/tools/bench/%,$(wildcard tools/bench/*.bpf.c))
 
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 libcriterion-dev libjansson-dev libxml2-dev make gcc util-linux \
@@ -67,15 +70,16 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 nginx wrk redis-server redis-tools postgresql-15
 BENCH_PACKAGES := libbpf-tools bpftrace time heaptrack
 # make bench runs tools/bench/CASE.sh for each; BENCH_CASES=syscalls picks one.
-BENCH_CASES ?= syscalls uprobe resources requests redis snapshots
+BENCH_CASES ?= syscalls uprobe resources requests redis snapshots budget
 
-.SECONDARY: $(BPF_OBJS) $(SKELS)
+.SECONDARY: $(BPF_OBJS) $(SKELS) $(BENCH_BINS:$(BUILD)/tools/bench/%=$(BUILD)/bench/%.bpf.o) \
+            $(BENCH_BINS:$(BUILD)/tools/bench/%=$(BUILD)/bench/%.skel.h)
 
 .PHONY: FORCE all deps bench-deps test format format-check layers unit-test integration-test demo bench vmlinux clean \
 	man install packaging-check fuzz fuzz-build fuzz-smoke sanitize-build \
 	sanitize-unit-test sanitize-test
 
-all: $(BUILD)/latscope $(WORKLOADS) $(TOOLS_BINS) $(BUILD)/latscope.1
+all: $(BUILD)/latscope $(WORKLOADS) $(TOOLS_BINS) $(BUILD)/latscope.1 $(BENCH_BINS)
 
 deps:
 	@tools/install_deps.sh $(DEB_PACKAGES)
@@ -132,6 +136,17 @@ $(BUILD)/workloads/%: tests/workloads/%.c tools/wait_for_go.h | $(BUILD)/workloa
 
 $(BUILD)/tools/%: tools/%.c tools/wait_for_go.h | $(BUILD)/tools
 	$(CC) $(CFLAGS) $< -o $@ -lpthread
+
+$(BUILD)/bench/%.bpf.o: tools/bench/%.bpf.c
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/bench/%.skel.h: $(BUILD)/bench/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(BUILD)/tools/bench/%: tools/bench/%.c $(BUILD)/bench/%.skel.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(BUILD)/bench $< -o $@ -lbpf -lelf -lz
 
 $(BUILD)/workloads/libfuncs.so: tests/workloads/libfuncs.c | $(BUILD)/workloads
 	$(CC) $(CFLAGS) -fPIC -shared $< -o $@

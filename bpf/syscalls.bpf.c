@@ -12,6 +12,16 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Report every syscall at least this slow; 0 disables the slow path. */
 const volatile __u64 slow_ns = 0;
 
+/*
+ * When the loader sheds this family it detaches the programs for part of
+ * each period (loader/duty_cycle.c) and, before attaching them again,
+ * sets this to the time the new window opens. A call that entered in an
+ * earlier window and whose exit was not seen then is stale: its exit now
+ * would pair it with whatever syscall returns first, so it is dropped.
+ * 0 while nothing was ever shed.
+ */
+__u64 window_start_ns;
+
 struct syscall_entry {
 	__u64 start_ns; /* 0: no syscall in flight that we saw enter */
 	__u64 arg0;
@@ -64,7 +74,9 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long nr)
 	if (!entry)
 		return 0;
 	entry->nr = nr;
-	entry->arg0 = PT_REGS_PARM1_SYSCALL(regs);
+	/* Only a slow-call record shows it; the verifier drops this when off. */
+	if (slow_ns)
+		entry->arg0 = PT_REGS_PARM1_SYSCALL(regs);
 	entry->start_ns = bpf_ktime_get_ns();
 	return 0;
 }
@@ -144,7 +156,7 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 	if (!tgid_may_be_traced(task->tgid))
 		return 0;
 	entry = bpf_task_storage_get(&syscall_in_flight, task, NULL, 0);
-	if (!entry || !entry->start_ns)
+	if (!entry || entry->start_ns <= window_start_ns)
 		return 0;
 	now = bpf_ktime_get_ns();
 	duration = now - entry->start_ns;

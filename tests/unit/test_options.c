@@ -6,6 +6,7 @@
 #include <string.h>
 #include "base/parse.h"
 #include "cli/options.h"
+#include "model/budget.h"
 
 Test(pids, single_and_list)
 {
@@ -105,6 +106,52 @@ Test(cli, record_by_pid_with_everything)
 	cr_assert(cli.jsonl);
 	cr_assert_not(cli.overhead);
 	cr_assert_not(cli.follow, "-p does not follow children unless -f");
+	trace_cli_free(&cli);
+}
+
+Test(cli, max_overhead)
+{
+	const struct {
+		const char *line;
+		double share;
+	} good[] = {
+		{ "-p 1", BUDGET_DEFAULT_SHARE },     { "-p 1 --max-overhead 1%", 0.01 },
+		{ "-p 1 --max-overhead 0.5", 0.005 }, { "-p 1 --max-overhead 100%", 1.0 },
+		{ "-p 1 --max-overhead off", 0 },     { "-p 1 --max-overhead none", 0 },
+	};
+	const char *bad[] = { "-p 1 --max-overhead 0",	  "-p 1 --max-overhead -1%",
+			      "-p 1 --max-overhead 101%", "-p 1 --max-overhead 1%%",
+			      "-p 1 --max-overhead abc",  "-p 1 --max-overhead nan" };
+	struct trace_settings cli;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		cr_assert_eq(parse(good[i].line, &cli, err, sizeof(err)), PARSE_OK, "%s: %s",
+			     good[i].line, err);
+		cr_assert_float_eq(cli.max_overhead, good[i].share, 1e-12, "%s", good[i].line);
+		trace_cli_free(&cli);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(parse(bad[i], &cli, err, sizeof(err)), PARSE_ERROR, "%s", bad[i]);
+		cr_assert(strstr(err, "--max-overhead"), "%s: %s", bad[i], err);
+		trace_cli_free(&cli);
+	}
+}
+
+Test(cli, syscalls_every_one_or_none)
+{
+	struct trace_settings cli;
+	char err[256];
+
+	cr_assert_eq(parse("-p 1", &cli, err, sizeof(err)), PARSE_OK);
+	cr_assert(cli.syscalls);
+	cr_assert_not(cli.syscalls_all, "a server's are sampled unless asked");
+	trace_cli_free(&cli);
+	cr_assert_eq(parse("-p 1 --syscalls", &cli, err, sizeof(err)), PARSE_OK);
+	cr_assert(cli.syscalls_all);
+	trace_cli_free(&cli);
+	cr_assert_eq(parse("-p 1 --syscalls --no-syscalls", &cli, err, sizeof(err)), PARSE_OK);
+	cr_assert_not(cli.syscalls, "the last one wins");
 	trace_cli_free(&cli);
 }
 

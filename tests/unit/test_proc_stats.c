@@ -91,3 +91,15 @@ Test(proc_stats, gone_process_is_esrch)
 
 	cr_assert_eq(proc_stats_read(0x3ffffffe, &s), -ESRCH);
 }
+
+Test(proc_stats, cpu_time_is_utime_plus_stime)
+{
+	/* pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+	const char *stat = "6448 (a (b) c) R 1 6448 6448 0 -1 4194560 120 0 3 0 250 50 0 0 20 0";
+	__u64 ns;
+
+	cr_assert_eq(proc_parse_cpu_ns(stat, 100, &ns), 0);
+	cr_assert_eq(ns, 3000000000ULL, "300 ticks of 10 ms");
+	cr_assert_eq(proc_parse_cpu_ns("6448 (x) R 1", 100, &ns), -EINVAL);
+	cr_assert_eq(proc_parse_cpu_ns(stat, 0, &ns), -EINVAL);
+}

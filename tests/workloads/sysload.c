@@ -13,6 +13,10 @@
 //     exit-after MS        sleep MS then exit (target exiting mid-trace)
 //     thread-wait N        start a thread at once; it prints "thread TID",
 //                          waits for SIGUSR1, then makes N getppid() calls
+//     storm-then N RATE M  N getppid() calls at up to RATE a second (paced by
+//                          the clock, busy: a storm whose rate tracing does
+//                          not change), prints "storm done", waits for SIGUSR2,
+//                          then makes M more and exits
 //
 // --wait-signal: print "ready PID" and wait for SIGUSR1 before starting, so a
 // tracer attached by PID sees the whole workload.
@@ -172,6 +176,46 @@ static int fork_child(long n)
 	return 0;
 }
 
+/*
+ * Checks the clock (vDSO, no syscall) every batch of calls. Time lost to
+ * preemption is never caught up: a catch-up burst would run at the
+ * speed of the moment, faster while untraced, and the rate would depend
+ * on the tracing after all.
+ */
+static void paced_getppid(long n, long rate)
+{
+	const long batch = 32;
+	const int64_t every = (int64_t)(batch * 1e9 / rate);
+	int64_t next = mono_ns(), now;
+
+	for (long done = 0; done < n; done += batch) {
+		while ((now = mono_ns()) < next)
+			;
+		calls_getppid(n - done < batch ? n - done : batch);
+		next += every;
+		if (now > next)
+			next = now;
+	}
+}
+
+static int storm_then(long n, long rate, long m)
+{
+	sigset_t set;
+	int sig;
+
+	if (rate < 1)
+		return 2;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	paced_getppid(n, rate);
+	printf("storm done\n");
+	fflush(stdout);
+	sigwait(&set, &sig);
+	calls_getppid(m);
+	return 0;
+}
+
 static long arg(char **argv, int i)
 {
 	return strtol(argv[i], NULL, 10);
@@ -201,6 +245,8 @@ int main(int argc, char **argv)
 		return fork_child(arg(argv, 1));
 	else if (argc >= 2 && !strcmp(argv[0], "thread-wait"))
 		return run_waiting_thread(arg(argv, 1));
+	else if (argc >= 4 && !strcmp(argv[0], "storm-then"))
+		return storm_then(arg(argv, 1), arg(argv, 2), arg(argv, 3));
 	else if (argc >= 2 && !strcmp(argv[0], "exit-after"))
 		sleep_ms(arg(argv, 1));
 	else {

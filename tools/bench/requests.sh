@@ -10,19 +10,25 @@
 #   BENCH_BASELINE     another latscope binary (an older build, say) to
 #                      measure alongside in both latscope modes, as
 #                      baseline-requests and baseline-default
+#   BENCH_REQ_BUDGET   --max-overhead of the latscope-budget mode (default 1%)
 #
 # nginx (Debian, one process, `master_process off`, pinned to CPU 0) serves
 # a 2 KB static file on 127.0.0.1; wrk (-t2 -c50, pinned to the other CPUs)
 # loads it. Each round runs every mode once, in turn: untraced, latscope
 # with request tracing alone (--no-syscalls --no-block --no-net), latscope's
-# default probe set,
-# libbpf-tools `syscount -L -p`, and a bpftrace per-PID syscall latency
-# histogram. A tracer attaches by PID and wrk starts only once it reports
+# default probe set (nginx listens, so its syscalls are sampled 1/16 of the
+# time), the default with --max-overhead $BENCH_REQ_BUDGET (latscope-budget),
+# the default with every syscall traced (--syscalls: the default before the
+# budget), libbpf-tools `syscount -L -p`, and a bpftrace per-PID syscall
+# latency histogram. A tracer attaches by PID and wrk starts only once it reports
 # itself attached. Reported per mode: median requests/s and p99 over the
 # rounds, and their ratios to the untraced medians. Noise on a shared
 # 2-core VM is large (±15 %): read ratios from many rounds, not one.
 # Then, with BPF stats on, interleaved runs per latscope mode: the kernel
-# ns per nginx request (all of the tracer's programs) and ns per run.
+# ns per nginx request (all of the tracer's programs), that as a share of
+# one CPU (what --max-overhead bounds), and ns per run; and how far the
+# estimated writev count (one a response) is from the requests served,
+# which is what sampling syscalls does to their counts.
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -32,9 +38,12 @@ STATS_ROUNDS=${BENCH_REQ_STATS_ROUNDS:-3}
 ATTACH_TIMEOUT=30
 LATSCOPE=$BUILD/latscope
 BASELINE=${BENCH_BASELINE:-}
+BUDGET=${BENCH_REQ_BUDGET:-1%}
 TRACEFS=/sys/kernel/tracing
 
 die() { echo "bench/requests: $*" >&2; exit 1; }
+# shellcheck source=tools/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_REQ_ROUNDS must be a positive integer"
 [[ $SECONDS_PER_RUN =~ ^[1-9][0-9]*$ ]] || die "BENCH_REQ_SECONDS must be a positive integer"
@@ -121,19 +130,24 @@ latscope_bin() {
 	esac
 }
 
-# A latscope mode's probe set: requests alone, or the default set.
+# A latscope mode's probe set: requests alone, the default set, the
+# default under a budget, the default with every syscall traced.
 latscope_opts() {
 	case $1 in
 	*-requests) echo "--no-syscalls --no-block --no-net" ;;
+	*-budget) echo "--max-overhead $BUDGET" ;;
+	*-syscalls) echo "--syscalls" ;;
 	*) echo "" ;;
 	esac
 }
 
-# Starts latscope MODE on nginx, its report to OUT, its stderr to LOG.
+# Starts latscope MODE on nginx, its report to OUT, its stderr to LOG; more
+# options may follow.
 start_latscope() {
 	local mode=$1 out=$2 log=$3
+	shift 3
 	# shellcheck disable=SC2046  # the options are words
-	"$(latscope_bin "$mode")" record -p "$NGINX_PID" $(latscope_opts "$mode") > "$out" 2> "$log" &
+	"$(latscope_bin "$mode")" record -p "$NGINX_PID" $(latscope_opts "$mode") "$@" > "$out" 2> "$log" &
 	TRACER_PID=$!
 	wait_attached "$log" "latscope: tracing"
 }
@@ -172,9 +186,8 @@ parse_wrk() {
 	     END { printf "%s %s\n", rps, p99 }' "$1"
 }
 
-median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-LATSCOPE_MODES=(latscope-requests latscope-default)
+LATSCOPE_MODES=(latscope-requests latscope-default latscope-budget latscope-syscalls)
 [ -z "$BASELINE" ] || LATSCOPE_MODES+=(baseline-requests baseline-default)
 MODES=(untraced "${LATSCOPE_MODES[@]}")
 command -v syscount >/dev/null && MODES+=(syscount) || echo "bench/requests: syscount not found, skipped" >&2
@@ -227,22 +240,6 @@ echo "(REQ/S x: requests/s relative to untraced, 1.000 = no loss; P99 x: wrk's c
 echo
 echo "== pass 2: kernel ns per request and per BPF program run (kernel.bpf_stats_enabled=1, ${SECONDS_PER_RUN}s wrk runs, $STATS_ROUNDS interleaved rounds, medians) =="
 
-# "ID NAME RUN_NS RUNS" for each BPF program PID holds.
-prog_stats() {
-	local ids
-	ids=" $(grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u | tr '\n' ' ') "
-	bpftool prog show | awk -v ids="$ids" '
-		/^[0-9]+:/ { id = $1; sub(":", "", id)
-			if (!index(ids, " " id " ")) next
-			name = ""; ns = 0; runs = 0
-			for (i = 2; i < NF; i++) {
-				if ($i == "name") name = $(i + 1)
-				if ($i == "run_time_ns") ns = $(i + 1)
-				if ($i == "run_cnt") runs = $(i + 1)
-			}
-			print id, name, ns, runs }'
-}
-
 # The median of column COL over FILE's lines for program PROG.
 column_median() {
 	awk -v p="$2" -v c="$3" '$1 == p { print $c }' "$1" | median
@@ -253,35 +250,51 @@ sysctl -qw kernel.bpf_stats_enabled=1 >/dev/null
 for round in $(seq "$STATS_ROUNDS"); do
 	for mode in "${LATSCOPE_MODES[@]}"; do
 		: > "$TMP/tracer.log"
-		if ! start_latscope "$mode" /dev/null "$TMP/tracer.log"; then
+		if ! start_latscope "$mode" "$TMP/report.json" "$TMP/tracer.log" --json; then
 			echo "bench/requests: $mode did not attach" >&2
 			stop_tracer
 			continue
 		fi
-		prog_stats "$TRACER_PID" > "$TMP/before.stats"
-		taskset -c "$wrk_cpus" wrk -t2 -c50 -d"${SECONDS_PER_RUN}s" "$url" > "$TMP/wrk.out" 2>&1
-		prog_stats "$TRACER_PID" > "$TMP/after.stats"
+		pid_prog_stats "$TRACER_PID" > "$TMP/before.stats"
+		taskset -c "$wrk_cpus" wrk -t2 -c50 -d"${SECONDS_PER_RUN}s" "$url" > "$TMP/wrk.out" 2>&1 || true
+		pid_prog_stats "$TRACER_PID" > "$TMP/after.stats"
 		stop_tracer
 		served=$(awk '/requests in/ { print $1 }' "$TMP/wrk.out")
+		if [ -z "$served" ] || [ ! -s "$TMP/after.stats" ]; then
+			echo "bench/requests: $mode, stats round $round: no figures (wrk: $(tail -1 "$TMP/wrk.out");" \
+				"latscope: $(tail -1 "$TMP/tracer.log"))" >&2
+			continue
+		fi
 		# One line per program: "NAME NS_PER_RUN RUNS_PER_REQUEST NS_PER_REQUEST".
 		awk -v served="$served" 'NR == FNR { ns[$1] = $3; runs[$1] = $4; next }
 			{ d = $3 - ns[$1]; r = $4 - runs[$1]
 			  if (r > 0) printf "%s %.1f %.3f %.1f\n", $2, d / r, r / served, d / served }' \
 			"$TMP/before.stats" "$TMP/after.stats" >> "$TMP/$mode.progs"
-		awk -v served="$served" 'NR == FNR { ns[$1] = $3; next } { d += $3 - ns[$1] }
-			END { printf "%.0f\n", d / served }' \
+		# writev calls in the report (nginx answers each request with one).
+		writev=$(awk '/^    "writev": \{/ { on = 1 } on && /"count":/ { gsub(/[^0-9]/, "", $2); print $2; exit }' \
+			"$TMP/report.json")
+		# "NS_PER_REQUEST CPU_SHARE WRITEV_PER_REQUEST" (- without writev).
+		awk -v served="$served" -v secs="$SECONDS_PER_RUN" -v writev="${writev:--}" \
+			'NR == FNR { ns[$1] = $3; next } { d += $3 - ns[$1] }
+			END { printf "%.0f %.5f %s\n", d / served, d / (secs * 1e9),
+				(writev == "-") ? "-" : sprintf("%.3f", writev / served) }' \
 			"$TMP/before.stats" "$TMP/after.stats" >> "$TMP/$mode.per_request"
 	done
 	echo "  stats round $round/$STATS_ROUNDS done"
 done
 sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD" >/dev/null
 
-printf '\n%-20s %14s\n' MODE "KERNEL ns/REQ"
+printf '\n%-20s %14s %12s %14s\n' MODE "KERNEL ns/REQ" "% ONE CPU" "WRITEV/REQ"
 for mode in "${LATSCOPE_MODES[@]}"; do
 	[ -s "$TMP/$mode.per_request" ] || { printf '%-20s %14s\n' "$mode" "failed"; continue; }
-	printf '%-20s %14.0f\n' "$mode" "$(median < "$TMP/$mode.per_request")"
+	writev_ratio=$(awk '$3 != "-" { print $3 }' "$TMP/$mode.per_request" | median || echo -)
+	printf '%-20s %14.0f %12.2f %14s\n' "$mode" "$(cut -d' ' -f1 "$TMP/$mode.per_request" | median)" \
+		"$(cut -d' ' -f2 "$TMP/$mode.per_request" | median | awk '{ print $1 * 100 }')" "$writev_ratio"
 done
-echo "(sum over the tracer's BPF programs of run time per request wrk got served, BPF stats on)"
+echo "(kernel: sum over the tracer's BPF programs of run time per request wrk got served, BPF stats on;"
+echo " % one CPU: that run time per second of the run, the figure --max-overhead bounds ($BUDGET for latscope-budget);"
+echo " writev/req: writev calls in latscope's report per request served, 1 when counted exactly,"
+echo " an estimate where syscalls are sampled)"
 for mode in "${LATSCOPE_MODES[@]}"; do
 	[ -s "$TMP/$mode.progs" ] || continue
 	echo "$mode, per program (medians over the rounds):"

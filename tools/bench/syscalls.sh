@@ -8,8 +8,13 @@
 #   BENCH_CALLS   getppid() calls per storm run (default 2000000)
 #
 # Pass 1 (wall-clock): each round runs the storm (BUILD/tools/storm) once
-# untraced and once under each tracer, in this order: untraced, latscope,
-# libbpf-tools syscount, bpftrace. Every tracer attaches to the waiting storm
+# untraced and once under each tracer, in this order: untraced, latscope
+# (every syscall traced: --max-overhead off), the yardsticks of
+# tools/bench/floor.bpf.c (floor: the cheapest latency tracer, a prefiltered
+# enter/exit pair that only reads the clock; empty: a pair that returns at
+# once; switch: a pair switched off by a flag, what shedding without
+# detaching would still cost), libbpf-tools syscount, bpftrace. Every tracer
+# attaches to the waiting storm
 # by PID, and only once it is attached does the storm get SIGUSR1 and start;
 # the storm times its own loop. Reported per tracer: the median ns per call,
 # the ns it adds per syscall over the untraced median, the slowdown, and
@@ -19,6 +24,10 @@
 # one storm; its programs (the ones loaded since it started and attached by
 # its PID, per `bpftool perf show`) are read with `bpftool prog show` before
 # and during the storm, and the difference gives ns per program run.
+#
+# Last, what detaching costs instead: the loader time of attaching and
+# detaching the floor pair (floor toggle), which duty-cycling pays per
+# window.
 #
 # A missing comparison tool is reported and skipped. A tracer that fails to
 # attach is reported with its output, dropped, and makes the exit status 1.
@@ -33,8 +42,11 @@ TRACEFS=/sys/kernel/tracing
 
 LATSCOPE=$BUILD/latscope
 STORM=$BUILD/tools/storm
+FLOOR=$BUILD/tools/bench/floor
 
 die() { echo "bench: $*" >&2; exit 1; }
+# shellcheck source=tools/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive integer, got '$ROUNDS'"
 [[ $CALLS =~ ^[1-9][0-9]*$ ]] || die "BENCH_CALLS must be a positive integer, got '$CALLS'"
@@ -150,7 +162,11 @@ all_prog_ids() {
 tracer_cmd() {
 	local pid=$2
 	case $1 in
-	latscope) printf '%s\n' "$LATSCOPE" record -p "$pid" --no-overhead ;;
+	latscope) printf '%s\n' "$LATSCOPE" record -p "$pid" --no-overhead --max-overhead off ;;
+	floor | empty | switch)
+		local pair=$1
+		[ "$pair" = floor ] && pair=clock
+		printf '%s\n' "$FLOOR" "$pair" "$pid" ;;
 	# stdbuf: syscount's "Tracing syscalls" line must reach the log now.
 	syscount) printf '%s\n' stdbuf -oL syscount -L -p "$pid" ;;
 	bpftrace) printf '%s\n' bpftrace -e "tracepoint:raw_syscalls:sys_enter /pid == $pid/ { @s[tid] = nsecs; } tracepoint:raw_syscalls:sys_exit /pid == $pid && @s[tid]/ { @lat = hist(nsecs - @s[tid]); delete(@s[tid]); }" ;;
@@ -161,6 +177,7 @@ tracer_cmd() {
 ready_pattern() {
 	case $1 in
 	latscope) echo 'latscope: tracing' ;;
+	floor | empty | switch) echo 'floor: attached' ;;
 	syscount) echo 'Tracing syscalls' ;;
 	bpftrace) echo 'Attaching [0-9]* probes' ;;
 	esac
@@ -213,6 +230,8 @@ check_traced() {
 	local log=$TMP/tracer.log
 	case $1 in
 	latscope | syscount) grep -q getppid "$log" && return 0 ;;
+	floor) grep -q '^calls [1-9]' "$log" && return 0 ;;
+	empty | switch) return 0 ;; # they count nothing
 	bpftrace) grep -q '^@lat' "$log" && return 0 ;;
 	esac
 	echo "bench: warning: $1 did not report the storm's getppid calls; its output:" >&2
@@ -228,7 +247,6 @@ stop_after_storm() {
 	stop_tracer
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # ---------------------------------------------------------------- setup
 STATUS=0
@@ -237,6 +255,9 @@ add_tracer() { TRACERS+=("$1"); }
 
 if [ -x "$LATSCOPE" ]; then add_tracer latscope
 else echo "bench: $LATSCOPE not found (run 'make'); benchmarking the others" >&2; STATUS=1
+fi
+if [ -x "$FLOOR" ]; then add_tracer floor; add_tracer empty; add_tracer switch
+else echo "bench: $FLOOR not found (run 'make'); no floor pair" >&2; STATUS=1
 fi
 syscount_help=$(syscount --help 2>&1 || true)
 if [[ $syscount_help != *--latency* ]]; then
@@ -326,6 +347,14 @@ done
 echo
 echo "added ns/call: median minus the untraced median (what tracing adds to one getppid)."
 echo "latscope/this add: latscope's added ns over this tracer's; below 1 means latscope costs less."
+# The issue's goals: at most half of what syscount adds, within 1.5x the floor.
+for t in syscount floor; do
+	[ -n "${MED[$t]:-}" ] && [ -n "$ls_added" ] || continue
+	awk -v t="$t" -v m="${MED[$t]}" -v b="$base" -v l="$ls_added" 'BEGIN {
+		goal = (t == "syscount") ? "<= 0.5" : "<= 1.5"
+		if (m - b > 0) printf "latscope added / %s added: %.2f (goal %s)\n", t, l / (m - b), goal
+	}'
+done
 echo
 
 # ---------------------------------------------------------------- pass 2
@@ -405,5 +434,15 @@ sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD" >/dev/null
 STATS_OLD=""
 echo
 echo "ns/run: kernel run_time_ns / run_cnt, counted from just before the storm to its end."
+echo
+echo "== what shedding by detaching costs instead: attach and detach the floor pair =="
+if [ -x "$FLOOR" ]; then
+	"$FLOOR" toggle $$ 100 | awk '
+		$1 == "attach_us" { a = $2 } $1 == "detach_us" { d = $2 } $1 == "cpu_us_per_cycle" { c = $2 }
+		END { printf "attach %.0f us, detach %.0f us (wall), %.0f us of CPU per attach + detach of two programs\n", a, d, c }'
+	echo "(back to back, the worst case: an attach soon after a detach waits for the kernel;"
+	echo " a shed family pays one cycle per window, at most 4 a second; the switch pair above is what"
+	echo " the programs would cost every syscall if they were switched off instead of detached)"
+fi
 echo "per syscall: sum over the programs that ran at least once per 2 storm calls."
 exit "$STATUS"

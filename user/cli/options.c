@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "model/budget.h"
 #include "model/resources.h"
 #include "base/parse.h"
 #include "cli/options.h"
@@ -25,6 +26,8 @@ static const char usage_head[] =
 	"      --slow DURATION      report each syscall and request slower than this (e.g. 20ms)\n"
 	"      --no-requests        do not track network requests\n"
 	"      --no-syscalls        do not trace syscall latency (requests only)\n"
+	"      --syscalls           every syscall, even a server's (default: sampled there)\n"
+	"      --max-overhead PCT   kernel cost budget, %% of one CPU (default 5%%; off: none)\n"
 	"      --keep-query         keep query strings in HTTP endpoints\n"
 	"      --proto PORT=NAME    the protocol on PORT: http, redis, postgres or tcp\n"
 	"                           (default: from the first bytes, then the port)\n"
@@ -56,6 +59,8 @@ enum long_only {
 	OPT_KEEP,
 	OPT_NO_REQUESTS,
 	OPT_NO_SYSCALLS,
+	OPT_SYSCALLS,
+	OPT_MAX_OVERHEAD,
 	OPT_KEEP_QUERY,
 	OPT_PROTO,
 	OPT_WS_KEY,
@@ -82,6 +87,8 @@ static const struct option fixed_options[] = {
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "no-requests", no_argument, NULL, OPT_NO_REQUESTS },
 	{ "no-syscalls", no_argument, NULL, OPT_NO_SYSCALLS },
+	{ "syscalls", no_argument, NULL, OPT_SYSCALLS },
+	{ "max-overhead", required_argument, NULL, OPT_MAX_OVERHEAD },
 	{ "keep-query", no_argument, NULL, OPT_KEEP_QUERY },
 	{ "proto", required_argument, NULL, OPT_PROTO },
 	{ "ws-key", required_argument, NULL, OPT_WS_KEY },
@@ -193,6 +200,28 @@ static int parse_seconds_opt(const char *name, const char *arg, double *out, cha
 	return PARSE_OK;
 }
 
+/* "1%", "0.5" (percent either way) or "off"; a share of one CPU, 0 for off. */
+static int parse_budget(const char *arg, double *share, char *err, size_t len)
+{
+	char *end;
+	double pct;
+
+	if (!strcmp(arg, "off") || !strcmp(arg, "none")) {
+		*share = 0;
+		return PARSE_OK;
+	}
+	pct = strtod(arg, &end);
+	if (end != arg && *end == '%')
+		end++;
+	if (end == arg || *end || !isfinite(pct) || pct <= 0 || pct > 100)
+		return fail(err, len,
+			    "invalid --max-overhead '%s': a share of one CPU above 0 and up to "
+			    "100%%, e.g. 1%% or 0.5, or off",
+			    arg);
+	*share = pct / 100;
+	return PARSE_OK;
+}
+
 /* Checked here for a usage error (exit 2); resolved once targets exist. */
 static int add_func_spec(struct trace_settings *cli, const char *arg, char *err, size_t len)
 {
@@ -278,8 +307,13 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli, bool 
 		cli->requests = false;
 		return PARSE_OK;
 	case OPT_NO_SYSCALLS:
-		cli->syscalls = false;
+		cli->syscalls = cli->syscalls_all = false;
 		return PARSE_OK;
+	case OPT_SYSCALLS:
+		cli->syscalls = cli->syscalls_all = true;
+		return PARSE_OK;
+	case OPT_MAX_OVERHEAD:
+		return parse_budget(arg, &cli->max_overhead, err, len);
 	case OPT_KEEP_QUERY:
 		cli->proto.keep_query = true;
 		return PARSE_OK;
@@ -346,6 +380,7 @@ enum parse_result trace_cli_parse(int argc, char **argv, struct trace_settings *
 	cli->overhead = true;
 	cli->requests = true;
 	cli->syscalls = true;
+	cli->max_overhead = BUDGET_DEFAULT_SHARE;
 	cli->resource_groups = res_default_groups();
 	cli->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
 	cli->keep_events = DEFAULT_KEEP_EVENTS;

@@ -65,6 +65,7 @@ void overhead_window_open(struct overhead *oh, __u64 now_ns, __u64 traced_syscal
 		struct prog_cost *p = &oh->progs[i];
 
 		read_prog_stats(p->fd, &p->runs_at_open, &p->ns_at_open);
+		p->off_at_open = off_time_total(&p->detached, now_ns);
 	}
 	oh->window_opened_ns = now_ns;
 	oh->traced_at_open = traced_syscalls;
@@ -72,24 +73,40 @@ void overhead_window_open(struct overhead *oh, __u64 now_ns, __u64 traced_syscal
 
 void overhead_window_close(struct overhead *oh, __u64 now_ns, __u64 traced_syscalls)
 {
+	__u64 window = now_ns - oh->window_opened_ns, per_syscall_runs = 0;
+	bool syscalls_attached = true;
+
 	if (!overhead_window_is_open(oh))
 		return;
 	/* Read before disabling so the window's last runs are counted. */
 	for (int i = 0; i < oh->n_progs; i++) {
 		struct prog_cost *p = &oh->progs[i];
-		__u64 runs, ns;
+		__u64 runs, ns, off = off_time_total(&p->detached, now_ns) - p->off_at_open;
 
 		if (read_prog_stats(p->fd, &runs, &ns))
 			continue;
 		p->runs += runs - p->runs_at_open;
 		p->run_ns += ns - p->ns_at_open;
+		p->win_run_ns = ns - p->ns_at_open;
+		p->win_on_ns = off < window ? window - off : 0;
+		p->sampled_on_ns += p->win_on_ns;
+		if (p->per_syscall) {
+			per_syscall_runs += runs - p->runs_at_open;
+			syscalls_attached &= !off;
+		}
+	}
+	/* A shed window's runs and traced calls would not match: left out. */
+	oh->windows++;
+	if (syscalls_attached) {
+		oh->filter_windows++;
+		oh->filter_runs += per_syscall_runs;
+		oh->traced_sampled += traced_syscalls - oh->traced_at_open;
 	}
 	if (oh->stats_fd >= 0) {
 		close(oh->stats_fd);
 		oh->stats_fd = -1;
 	}
-	oh->sampled_ns += now_ns - oh->window_opened_ns;
-	oh->traced_sampled += traced_syscalls - oh->traced_at_open;
+	oh->sampled_ns += window;
 	oh->window_opened_ns = 0;
 }
 

@@ -74,6 +74,13 @@ struct probe_family {
 	 * waits for an event that will not come (before the last collect).
 	 */
 	int (*finish)(void *state, const struct probe_ctx *ctx, struct model *model);
+	/*
+	 * May be NULL: a family the budget cannot shed. Attaches (@on) or
+	 * detaches its entry programs (@entry) or its completion programs,
+	 * and notes when they started or stopped running
+	 * (loader/duty_cycle.h).
+	 */
+	int (*shed)(void *state, bool entry, bool on);
 	void (*destroy)(void *state);
 };
 

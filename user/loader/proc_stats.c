@@ -36,16 +36,23 @@ int proc_parse_status(const char *text, struct proc_stats *out)
 	return out->threads < 0 ? -EINVAL : 0;
 }
 
+/* The comm may hold spaces and parentheses: fields follow the last ')'. */
+static const char *stat_fields(const char *text)
+{
+	const char *p = strrchr(text, ')');
+
+	return p ? p + 1 : NULL;
+}
+
 int proc_parse_stat(const char *text, struct proc_stats *out)
 {
-	/* The comm may hold spaces and parentheses: fields follow the last ')'. */
-	const char *p = strrchr(text, ')');
+	const char *p = stat_fields(text);
 	unsigned long long minflt, majflt;
 
 	if (!p)
 		return -EINVAL;
 	/* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt */
-	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu %*u %llu", &minflt, &majflt) != 2)
+	if (sscanf(p, " %*c %*d %*d %*d %*d %*d %*u %llu %*u %llu", &minflt, &majflt) != 2)
 		return -EINVAL;
 	out->minor_faults = minflt;
 	out->major_faults = majflt;
@@ -68,6 +75,28 @@ static int read_text(pid_t pid, const char *name, char *buf, size_t len)
 		return -errno;
 	buf[n] = '\0';
 	return 0;
+}
+
+int proc_parse_cpu_ns(const char *text, long ticks_per_s, __u64 *ns)
+{
+	const char *p = stat_fields(text);
+	unsigned long long utime, stime;
+
+	/* ... majflt cmajflt utime stime */
+	if (!p || ticks_per_s <= 0 ||
+	    sscanf(p, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) !=
+		    2)
+		return -EINVAL;
+	*ns = (utime + stime) * (1000000000ULL / ticks_per_s);
+	return 0;
+}
+
+int proc_cpu_ns(pid_t pid, __u64 *ns)
+{
+	char buf[4096];
+	int err = read_text(pid, "stat", buf, sizeof(buf));
+
+	return err ? err : proc_parse_cpu_ns(buf, sysconf(_SC_CLK_TCK), ns);
 }
 
 static long count_fds(pid_t pid)

@@ -18,6 +18,9 @@ struct proc_rec;
 int proc_parse_status(const char *text, struct proc_stats *out);
 /* /proc/PID/stat: minflt and majflt (fields 10 and 12, after the comm). */
 int proc_parse_stat(const char *text, struct proc_stats *out);
+/* /proc/PID/stat: utime + stime of every thread, in ns (clock ticks given). */
+int proc_parse_cpu_ns(const char *text, long ticks_per_s, __u64 *ns);
+int proc_cpu_ns(pid_t pid, __u64 *ns);
 /* Reads all of the above for @pid; -ESRCH once it is gone. */
 int proc_stats_read(pid_t pid, struct proc_stats *out);
 /* Reads /proc for every target and every process with resource figures. */

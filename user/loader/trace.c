@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include "latscope.h"
 #include "model/overhead.h"
+#include "loader/duty_cycle.h"
 #include "loader/probe.h"
 #include "loader/trace.h"
 
@@ -39,6 +40,7 @@ struct trace {
 	void *state[N_FAMILIES];
 	bool loaded[N_FAMILIES];
 	struct ring_buffer *ring;
+	struct duty_cycle duty; /* the families that can be shed */
 };
 
 static int handle_record(void *ctx, void *data, size_t size)
@@ -170,10 +172,32 @@ int trace__attach(struct trace *trace)
 		if (!trace->loaded[i])
 			continue;
 		err = families[i]->attach(trace->state[i]);
+		if (!err && families[i]->shed)
+			err = duty_cycle_add(&trace->duty, families[i], trace->state[i]);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+int trace__families(const struct trace *trace, const char **names, bool *sheddable, int max)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < N_FAMILIES && n < max; i++) {
+		if (!trace->loaded[i])
+			continue;
+		names[n] = families[i]->name;
+		sheddable[n++] = families[i]->shed != NULL;
+	}
+	return n;
+}
+
+int trace__set_level(struct trace *trace, const char *name, int level, __u64 now)
+{
+	struct duty_family *f = duty_cycle_find(&trace->duty, name);
+
+	return f ? duty_cycle_set(f, level, now) : -ENOENT;
 }
 
 int trace__register_costs(struct trace *trace, struct overhead *oh)
@@ -195,12 +219,22 @@ int trace__register_costs(struct trace *trace, struct overhead *oh)
 
 int trace__poll(struct trace *trace, int timeout_ms)
 {
-	int n = ring_buffer__poll(trace->ring, timeout_ms), more;
+	__u64 now = duty_now_ns(), due = duty_cycle_next(&trace->duty, now);
+	int n, more, until = due > now ? (int)((due - now + 999999) / 1000000) : 0;
 
+	/* Wake up for a shed family's next attach or detach. */
+	if (due && timeout_ms > until)
+		timeout_ms = until;
+	n = ring_buffer__poll(trace->ring, timeout_ms);
 	if (n == -EINTR)
 		n = 0;
 	if (n < 0)
 		return n;
+	if (due) {
+		more = duty_cycle_run(&trace->duty);
+		if (more)
+			return more;
+	}
 	/* Batched records (record_submit_batched()) come without a wake-up. */
 	more = ring_buffer__consume(trace->ring);
 	return more > 0 ? n + more : n;

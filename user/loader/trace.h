@@ -31,6 +31,13 @@ int trace__register_costs(struct trace *trace, struct overhead *oh);
 int trace__poll(struct trace *trace, int timeout_ms);
 /* The trace ends: families count what is complete but still pending. */
 int trace__finish(struct trace *trace, struct model *model);
+/*
+ * The probe families loaded, in load order, and whether each can be
+ * shed; returns how many (at most @max).
+ */
+int trace__families(const struct trace *trace, const char **names, bool *sheddable, int max);
+/* Sheds family @name to duty level @level (0: attached) from @now on. */
+int trace__set_level(struct trace *trace, const char *name, int level, __u64 now);
 /* Copies the kernel's cumulative aggregates into the model. */
 int trace__collect(struct trace *trace, struct model *model);
 void trace__free(struct trace *trace);

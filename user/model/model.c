@@ -174,6 +174,7 @@ static void model_step(struct model *model, enum readings_step step)
 	requests_step(model->requests, step);
 	funcs_step(model->funcs, step);
 	resources_step(&model->res, step);
+	budget_step(&model->overhead.budget, step);
 	clock_step(&model->clock, step);
 }
 
@@ -204,7 +205,8 @@ __u64 model_realtime_ns(const struct model *model, __u64 mono_ns)
 
 void model_overhead_view(const struct model *model, struct overhead_view *out)
 {
-	overhead_view(&model->overhead, model_window_seconds(model, WINDOW_TOTAL), out);
+	overhead_view(&model->overhead, model_window_seconds(model, WINDOW_TOTAL),
+		      model->clock.now_ns, out);
 }
 
 void model_overhead_view_matching(const struct model *model, const char *filter,

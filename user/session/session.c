@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "loader/overhead_sampler.h"
+#include "session/budget.h"
 #include "session/privileges.h"
 #include "loader/proc_stats.h"
 #include "session/session.h"
@@ -27,6 +28,7 @@ struct session {
 	struct trace *trace;
 	struct model *model;
 	struct held_child child;
+	struct budget_keeper budget;
 	int handler_error;
 };
 
@@ -187,6 +189,7 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 	}
 	if (s->cli.overhead)
 		trace__register_costs(s->trace, &s->model->overhead);
+	budget_keeper_start(&s->budget, &s->cli, s->trace, s->model, now_ns());
 	if (s->cli.command) {
 		err = target_release(&s->child);
 		if (err)
@@ -371,6 +374,7 @@ int session_run(struct session *s)
 			break;
 		if (now >= c.next_tick) {
 			collect(s, now);
+			budget_keeper_tick(&s->budget, now);
 			open_stats_window(s, &c, now);
 			c.next_tick += c.tick_ns;
 		}

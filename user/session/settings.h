@@ -30,6 +30,8 @@ struct trace_settings {
 	size_t keep_events;	    /* slow calls / process events kept in JSON */
 	bool requests;		    /* false with --no-requests */
 	bool syscalls;		    /* false with --no-syscalls */
+	bool syscalls_all;	    /* --syscalls: every one, even a server's */
+	double max_overhead;	    /* --max-overhead, a share of one CPU; 0: none */
 	struct proto_options proto; /* --keep-query, --ws-key, --proto */
 	const char **func_specs;    /* -u SPEC, repeatable (uprobe_spec.h) */
 	int n_func_specs;

@@ -287,6 +287,10 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 					    functions_json(model, WINDOW_INTERVAL));
 	}
 	json_object_set_new(json_object_get(snap, "overhead"), "families", families_json(model));
+	json_object_set_new(json_object_get(snap, "overhead"), "budget", snapshot_budget(model));
+	if (with_interval)
+		json_object_set_new(json_object_get(snap, "interval"), "sampling",
+				    snapshot_sampling(model, WINDOW_INTERVAL));
 	return snap;
 }
 

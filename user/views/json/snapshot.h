@@ -32,6 +32,12 @@ json_t *snapshot_requests(struct model *model);
 json_t *snapshot_upstreams(struct model *model);
 json_t *snapshot_request_groups(struct model *model, enum model_window window, enum req_role role);
 /*
+ * overhead.budget, and a window's sampling of shed families
+ * (json/budget.c).
+ */
+json_t *snapshot_budget(const struct model *model);
+json_t *snapshot_sampling(const struct model *model, enum model_window window);
+/*
  * Temp file in the same directory, fsync, rename: never half-written (see
  * base/output_file.h). 0 or -errno, @path untouched on failure.
  */

@@ -363,6 +363,53 @@ static void render_bpf_programs(struct metrics_exporter *mx, struct writer *w,
 	}
 }
 
+/*
+ * The budget and what keeps it: a shed family's figures are estimates
+ * scaled from its windows while its duty is below 1 (README).
+ */
+static void render_budget(struct writer *w, const struct budget *b)
+{
+	static const struct family limit = {
+		"latscope_budget_ratio",
+		"gauge",
+		"ratio",
+		"Kernel cost budget (--max-overhead), a share of one CPU; 0: none.",
+	};
+	static const struct family duty = {
+		"latscope_probe_duty_ratio",
+		"gauge",
+		"ratio",
+		"Share of the time a probe family is attached now; below 1 its figures are scaled estimates.",
+	};
+	static const struct family changes = {
+		"latscope_budget_changes",
+		"counter",
+		NULL,
+		"Times the budget shed a probe family or restored it.",
+	};
+	write_header(w, &limit);
+	write_value(w, &limit, NULL, 0, AS_MILLIONTHS,
+		    b->inactive ? 0 : (__u64)(b->limit * 1e6 + 0.5));
+	write_header(w, &duty);
+	for (int i = 0; i < b->n; i++) {
+		struct label l = { "family", b->families[i].name };
+
+		if (b->families[i].sheddable)
+			write_value(w, &duty, &l, 1, AS_MILLIONTHS,
+				    (__u64)(budget_duty(b->families[i].level) * 1e6 + 0.5));
+	}
+	write_header(w, &changes);
+	for (int i = 0; i < b->n; i++) {
+		struct label l[2] = { { "family", b->families[i].name }, { "change", "shed" } };
+
+		if (!b->families[i].sheddable)
+			continue;
+		write_value(w, &changes, l, 2, AS_COUNT, b->families[i].sheds);
+		l[1].value = "restored";
+		write_value(w, &changes, l, 2, AS_COUNT, b->families[i].restores);
+	}
+}
+
 static void render_health(struct metrics_exporter *mx, struct writer *w, struct model *model)
 {
 	static const struct family dropped = {
@@ -387,6 +434,7 @@ static void render_health(struct metrics_exporter *mx, struct writer *w, struct 
 
 	model_overhead_view(model, &ov);
 	render_bpf_programs(mx, w, &ov);
+	render_budget(w, &model->overhead.budget);
 	write_header(w, &dropped);
 	write_value(w, &dropped, NULL, 0, AS_COUNT, model->health[HEALTH_RINGBUF_DROPS]);
 	/* Microseconds are all getrusage() has. */

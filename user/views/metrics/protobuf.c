@@ -177,7 +177,9 @@ static void pb_sample(struct writer *w, const struct family *f, const struct lab
 {
 	struct pb_state *pb = w->pb;
 	Io__Prometheus__Client__Metric *m = add_metric(pb, labels, n);
-	double v = unit == AS_SECONDS ? value / 1e9 : (double)value;
+	double v = unit == AS_SECONDS	   ? value / 1e9
+		   : unit == AS_MILLIONTHS ? value / 1e6
+					   : (double)value;
 
 	if (!m)
 		return;

@@ -33,7 +33,8 @@ struct family {
 };
 
 /* How a sample's value is written: a count, or nanoseconds as seconds. */
-enum value_unit { AS_COUNT, AS_SECONDS };
+/* What a sample's integer is: a count, nanoseconds (written as seconds), millionths. */
+enum value_unit { AS_COUNT, AS_SECONDS, AS_MILLIONTHS };
 
 struct writer;
 struct lat_series;

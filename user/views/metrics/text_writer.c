@@ -70,6 +70,8 @@ static void text_sample(struct writer *w, const struct family *f, const struct l
 
 	if (unit == AS_SECONDS)
 		format_exact_seconds(value, text, sizeof(text));
+	else if (unit == AS_MILLIONTHS) /* the same decimal point, three places on */
+		format_exact_seconds(value * 1000, text, sizeof(text));
 	else
 		u64_str(value, text, sizeof(text));
 	write_line(w, f->name, is_counter(f) ? "_total" : "", labels, n, NULL, text);

@@ -2,6 +2,7 @@
 #include <string.h>
 #include "base/format.h"
 #include "base/output_file.h"
+#include "views/text/budget.h"
 #include "views/text/funcs.h"
 #include "views/text/resources.h"
 #include "views/text/report.h"
@@ -118,11 +119,17 @@ static void print_overhead(FILE *out, struct model *model)
 				v.families[i].cpu_share * 100);
 		fputc('\n', out);
 		fprintf(out,
-			"  kernel: %s/s = %.3f%% of one CPU; %.1f%% of syscall-program runs were other processes' (filter cost)\n",
+			"  kernel: %s/s = %.3f%% of one CPU; %.1f%% of syscall-program runs were other processes' (filter cost)",
 			format_duration((__u64)v.kernel_ns_per_s, kernel, sizeof(kernel)),
 			v.kernel_cpu_share * 100, v.other_process_share * 100);
+		/* Shed windows say nothing of it (overhead_sampler.c). */
+		if (v.filter_windows < v.windows)
+			fprintf(out, ", from %d of %d windows (the others shed)", v.filter_windows,
+				v.windows);
+		fputc('\n', out);
 	}
 	report_funcs_costs(out, model);
+	report_budget_events(out, model);
 	fprintf(out,
 		"  loader: %.2fs CPU in all, %.2f%% of one CPU while tracing, peak RSS %s; ring buffer: %llu records, %llu dropped\n",
 		v.loader_cpu_s, v.loader_cpu_share * 100,
@@ -146,6 +153,7 @@ static void print_overhead(FILE *out, struct model *model)
 int report_text_print(FILE *out, struct model *model, enum model_window window)
 {
 	print_header(out, model, window);
+	report_budget_head(out, model, window);
 	print_syscalls(out, model, window);
 	report_requests_print(out, model, window);
 	report_funcs_print(out, model, window);

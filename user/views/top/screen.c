@@ -142,6 +142,19 @@ static void draw_vitals(struct model *model, const struct top_state *st, const s
 	attroff(COLOR_PAIR(PAIR_ERROR) | A_BOLD);
 }
 
+/* " budget 5%, syscalls 1/8": the budget, and what is shed to keep it. */
+static void draw_budget(const struct budget *b)
+{
+	if (b->limit <= 0 || b->inactive)
+		put(" no budget");
+	else
+		put(" budget %.2g%%%s", b->limit * 100, b->over ? " (over)" : "");
+	for (int i = 0; i < b->n; i++)
+		if (b->families[i].level)
+			put(", %s %s", b->families[i].name,
+			    budget_level_name(b->families[i].level));
+}
+
 static void draw_cost(const struct model *model, int line)
 {
 	struct overhead_view v;
@@ -155,6 +168,7 @@ static void draw_cost(const struct model *model, int line)
 		put("cost: kernel %s/s (%.2f%% CPU)",
 		    format_duration((__u64)v.kernel_ns_per_s, kernel, sizeof(kernel)),
 		    v.kernel_cpu_share * 100);
+	draw_budget(&model->overhead.budget);
 	put("  loader %.1f%% CPU, RSS %s", v.loader_cpu_share * 100,
 	    format_kib(v.loader_peak_rss_kb, rss, sizeof(rss)));
 }
