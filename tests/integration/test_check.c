@@ -32,13 +32,18 @@ static void write_file(const char *path, const char *text)
 	cr_assert(f && fputs(text, f) >= 0 && !fclose(f), "cannot write %s", path);
 }
 
-/* The source tree: $LATSCOPE is SOURCE/build/latscope. */
+/*
+ * The source tree: $LATSCOPE is SOURCE/<build dir>/latscope (build/ or
+ * build-san/), so the tree is two components up.
+ */
 static const char *source_dir(void)
 {
-	const char *bin = latscope_bin(), *end = strstr(bin, "/build/latscope");
+	const char *bin = latscope_bin(), *base = strrchr(bin, '/'), *dir = base;
 
-	cr_assert(end, "LATSCOPE=%s is not SOURCE/build/latscope", bin);
-	return strf("%.*s", (int)(end - bin), bin);
+	while (dir && dir > bin && *--dir != '/')
+		;
+	cr_assert(dir && dir > bin && *dir == '/', "LATSCOPE=%s is not SOURCE/BUILD/latscope", bin);
+	return strf("%.*s", (int)(dir - bin), bin);
 }
 
 static char *read_file(const char *path)
