@@ -48,6 +48,17 @@ struct lat_stats {
 	__u64 buckets[HIST_BUCKETS];
 };
 
+/*
+ * A thread's syscall in flight (task storage, syscalls.bpf.c). User space
+ * reads it through a pidfd to say how long a call not yet returned has run.
+ */
+struct syscall_entry {
+	__u64 start_ns; /* 0: no syscall in flight that we saw enter */
+	__u64 arg0;
+	__u32 nr;
+	__u32 pad;
+};
+
 struct syscall_errno_key {
 	__u32 nr;
 	__u32 err; /* positive errno */

@@ -22,12 +22,6 @@ const volatile __u64 slow_ns = 0;
  */
 __u64 window_start_ns;
 
-struct syscall_entry {
-	__u64 start_ns; /* 0: no syscall in flight that we saw enter */
-	__u64 arg0;
-	__u32 nr;
-};
-
 /*
  * In-flight syscall per thread. Task storage is cheaper than a tid-keyed
  * hash and goes away with the thread, so no entry leaks when a thread dies

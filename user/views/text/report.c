@@ -52,6 +52,41 @@ static void print_syscall_row(FILE *out, const struct syscall_view *v)
 	fputc('\n', out);
 }
 
+/*
+ * Calls not returned yet are in no row: without this line a process
+ * blocked for the whole window (a shell in wait4 behind a stuck child)
+ * would look untraced.
+ */
+static void print_in_flight(FILE *out, const struct model *model)
+{
+	const struct model_syscalls *s = &model->syscalls;
+	char name[32], age[16];
+
+	if (!s->in_flight_threads)
+		return;
+	fprintf(out, "in flight (entered, not yet returned, so in no row):");
+	for (int i = 0; i < s->n_in_flight; i++) {
+		const struct in_flight_call *c = &s->in_flight[i];
+
+		const char *call = syscall_name(c->nr, name, sizeof(name));
+
+		if (c->since_ns && c->since_ns <= model->clock.now_ns)
+			fprintf(out, "%s %s for %s (pid %u", i ? "," : "", call,
+				format_duration(model->clock.now_ns - c->since_ns, age,
+						sizeof(age)),
+				c->tgid);
+		else
+			fprintf(out, "%s %s since before the trace (pid %u", i ? "," : "", call,
+				c->tgid);
+		if (c->tid != c->tgid)
+			fprintf(out, " tid %u", c->tid);
+		fputc(')', out);
+	}
+	if (s->in_flight_threads > s->n_in_flight)
+		fprintf(out, ", and %d more", s->in_flight_threads - s->n_in_flight);
+	fputc('\n', out);
+}
+
 static void print_syscalls(FILE *out, struct model *model, enum model_window window)
 {
 	const struct syscall_view *views;
@@ -61,7 +96,10 @@ static void print_syscalls(FILE *out, struct model *model, enum model_window win
 		return;
 	syscalls_views(&model->syscalls, window, NULL, &views, &n);
 	if (!n) {
-		fprintf(out, "no syscalls seen\n");
+		fprintf(out, "%s\n",
+			model->syscalls.in_flight_threads ? "no syscall returned in this window"
+							  : "no syscalls seen");
+		print_in_flight(out, model);
 		return;
 	}
 	fprintf(out, "%-*s %8s %6s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", NAME_WIDTH, "SYSCALL",
@@ -69,6 +107,7 @@ static void print_syscalls(FILE *out, struct model *model, enum model_window win
 		"MAX");
 	for (int i = 0; i < n; i++)
 		print_syscall_row(out, &views[i]);
+	print_in_flight(out, model);
 }
 
 static void print_events_summary(FILE *out, const struct model *model)

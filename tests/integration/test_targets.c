@@ -1,0 +1,141 @@
+// Which processes a trace follows, and that none of their calls go missing
+// without a word: a forking shell, calls still in flight.
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "run.h"
+
+INTEGRATION_SUITE(targets);
+
+#define LOOPS 40
+
+/* Waits (bounded) until @path exists. */
+static bool wait_file(const char *path, double timeout_s)
+{
+	double end = mono_s() + timeout_s;
+
+	while (access(path, F_OK)) {
+		if (mono_s() > end)
+			return false;
+		usleep(10 * 1000);
+	}
+	return true;
+}
+
+/* Opens @fifo for writing (the reader is blocked in open) and writes a line. */
+static void release_fifo(const char *fifo)
+{
+	int fd = open(fifo, O_WRONLY);
+
+	cr_assert(fd >= 0, "cannot open %s", fifo);
+	cr_assert_eq(write(fd, "go\n", 3), 3);
+	close(fd);
+}
+
+/*
+ * The shell loop of issue 14: `while :; do getent hosts localhost; done`,
+ * traced by PID. getent's children open sockets (nscd's AF_UNIX socket,
+ * then UDP to the resolver for the AAAA lookup /etc/hosts lacks); here the
+ * resolver is 127.0.0.1 in a mount namespace of the loop's own, where
+ * nothing listens, so each lookup fails at once (ECONNREFUSED) instead of
+ * waiting on a real DNS server. The loop is held on a FIFO until the
+ * tracer is attached and blocks on another once done, so the shell's own
+ * count of iterations is what every figure must equal: one vfork and one
+ * successful wait4 per iteration in the shell, one execve per child.
+ */
+Test(targets, forking_shell_counted_exactly)
+{
+	const char *dir = temp_dir();
+	const char *go = strf("%s/go", dir), *stop = strf("%s/stop", dir);
+	const char *count = strf("%s/count", dir), *done = strf("%s/done", dir);
+	const char *resolv = strf("%s/resolv.conf", dir), *loop = strf("%s/loop.sh", dir);
+	struct proc *shell, *tracer;
+	json_t *snap, *wait4, *inflight, *call = NULL;
+	long long forks;
+	size_t i;
+
+	cr_assert_eq(mkfifo(go, 0600), 0);
+	cr_assert_eq(mkfifo(stop, 0600), 0);
+	write_text(resolv, "nameserver 127.0.0.1\noptions attempts:1\n");
+	write_text(loop, strf("read x < %s\n"
+			      "i=0\n"
+			      "while [ $i -lt %d ]; do\n"
+			      "  getent hosts localhost >/dev/null\n"
+			      "  i=$((i+1)); echo $i > %s\n"
+			      "done\n"
+			      "echo done > %s\n"
+			      "read x < %s\n",
+			      go, LOOPS, count, done, stop));
+	shell = proc_start((char *[]){
+		"unshare", "-m", "sh", "-c",
+		(char *)strf("mount --bind %s /etc/resolv.conf && exec sh %s", resolv, loop),
+		NULL });
+	/* The shell is ready when it blocks opening the FIFO. */
+	for (int tries = 0; tries < 500; tries++) {
+		const char *cmd = read_text(strf("/proc/%d/cmdline", shell->pid));
+
+		if (cmd && !strcmp(cmd, "sh") && strstr(read_text(strf("/proc/%d/wchan", shell->pid)) ?: "",
+					   "wait_for_partner"))
+			break;
+		usleep(10 * 1000);
+	}
+	tracer = trace_attach(shell->pid, (char *[]){ "-f", NULL });
+	release_fifo(go);
+	cr_assert(wait_file(done, RUN_TIMEOUT_S), "the loop did not finish");
+	/* Its last call, blocked in open(stop), is entered and in flight. */
+	usleep(200 * 1000);
+	snap = trace_stop(tracer);
+	release_fifo(stop);
+	proc_wait(shell, RUN_START_TIMEOUT_S);
+
+	cr_assert_eq(atoi(read_text(count)), LOOPS);
+	forks = syscall_count(snap, "vfork") + syscall_count(snap, "fork") +
+		syscall_count(snap, "clone") + syscall_count(snap, "clone3");
+	cr_assert_eq(forks, LOOPS, "forks %lld, iterations %d", forks, LOOPS);
+	wait4 = jpath(snap, "syscalls.wait4");
+	cr_assert(wait4, "no wait4 row");
+	cr_assert_eq(jint(wait4, "count") - jint(wait4, "errors"), LOOPS);
+	cr_assert_eq(syscall_count(snap, "execve"), LOOPS);
+	/* The children did reach the resolver: two UDP sends per lookup at least. */
+	cr_assert(syscall_count(snap, "sendto") + syscall_count(snap, "sendmmsg") >= LOOPS,
+		  "getent's lookups not seen");
+
+	inflight = jpath(snap, "syscalls_in_flight.calls");
+	cr_assert(json_array_size(inflight) >= 1, "the blocked open is not shown in flight");
+	json_array_foreach (inflight, i, call)
+		if (jint(call, "pid") == shell->pid)
+			break;
+	cr_assert(i < json_array_size(inflight), "no call in flight for the shell");
+	cr_assert(!strcmp(jstr(call, "syscall"), "openat") || !strcmp(jstr(call, "syscall"), "open"),
+		  "in flight: %s", jstr(call, "syscall"));
+	cr_assert(json_is_false(jpath(call, "entered_before_trace")));
+	cr_assert(jint(call, "elapsed_ns") > 0);
+	json_decref(snap);
+}
+
+/*
+ * A process blocked in one call for the whole trace completes no syscall:
+ * the report says what it is blocked in instead of "no syscalls seen".
+ */
+Test(targets, blocked_call_shown_in_flight)
+{
+	struct proc *sleeper = proc_start((char *[]){ "sleep", "5", NULL });
+	struct proc *tracer;
+
+	usleep(100 * 1000);
+	tracer = run_latscope((char *[]){ "record", "-p", (char *)strf("%d", sleeper->pid), "-d",
+					  "1", NULL },
+			      NULL);
+	proc_signal(sleeper, SIGKILL);
+	assert_exit(tracer, 0);
+	cr_assert(strstr(tracer->out.data, "no syscall returned in this window"),
+		  "report:\n%s", tracer->out.data);
+	cr_assert(strstr(tracer->out.data,
+			 strf("clock_nanosleep since before the trace (pid %d)", sleeper->pid)),
+		  "report:\n%s", tracer->out.data);
+}
