@@ -79,8 +79,8 @@ Test(targets, forking_shell_counted_exactly)
 	for (int tries = 0; tries < 500; tries++) {
 		const char *cmd = read_text(strf("/proc/%d/cmdline", shell->pid));
 
-		if (cmd && !strcmp(cmd, "sh") && strstr(read_text(strf("/proc/%d/wchan", shell->pid)) ?: "",
-					   "wait_for_partner"))
+		if (cmd && !strcmp(cmd, "sh") &&
+		    strstr(read_text(strf("/proc/%d/wchan", shell->pid)) ?: "", "wait_for_partner"))
 			break;
 		usleep(10 * 1000);
 	}
@@ -111,7 +111,8 @@ Test(targets, forking_shell_counted_exactly)
 		if (jint(call, "pid") == shell->pid)
 			break;
 	cr_assert(i < json_array_size(inflight), "no call in flight for the shell");
-	cr_assert(!strcmp(jstr(call, "syscall"), "openat") || !strcmp(jstr(call, "syscall"), "open"),
+	cr_assert(!strcmp(jstr(call, "syscall"), "openat") ||
+			  !strcmp(jstr(call, "syscall"), "open"),
 		  "in flight: %s", jstr(call, "syscall"));
 	cr_assert(json_is_false(jpath(call, "entered_before_trace")));
 	cr_assert(jint(call, "elapsed_ns") > 0);
@@ -133,8 +134,8 @@ Test(targets, blocked_call_shown_in_flight)
 			      NULL);
 	proc_signal(sleeper, SIGKILL);
 	assert_exit(tracer, 0);
-	cr_assert(strstr(tracer->out.data, "no syscall returned in this window"),
-		  "report:\n%s", tracer->out.data);
+	cr_assert(strstr(tracer->out.data, "no syscall returned in this window"), "report:\n%s",
+		  tracer->out.data);
 	cr_assert(strstr(tracer->out.data,
 			 strf("clock_nanosleep since before the trace (pid %d)", sleeper->pid)),
 		  "report:\n%s", tracer->out.data);

@@ -98,6 +98,37 @@ static int check_snapshot_file(struct check_cmd *c, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * -c: the run is only a result if its command ran. One that could not
+ * start, or that a signal killed (a crash, the OOM killer), fails the
+ * check whatever the figures say.
+ */
+static int judge_command(struct check_cmd *c, struct trace_run *run)
+{
+	const char *start_error = trace_run_start_error(run);
+	int status = trace_run_command_status(run);
+	char measured[64], reason[192];
+
+	if (start_error)
+		return checks_add_fact(&c->checks, "command", "the command ran", false,
+				       "not started", start_error);
+	if (status > 128) {
+		snprintf(measured, sizeof(measured), "killed by %s",
+			 sigabbrev_np(status - 128) ?: "?");
+		snprintf(reason, sizeof(reason), "the command died of signal %d (SIG%s)",
+			 status - 128, sigabbrev_np(status - 128) ?: "?");
+		return checks_add_fact(&c->checks, "command",
+				       "the command ran and no signal killed it", false, measured,
+				       reason);
+	}
+	if (status >= 0)
+		snprintf(measured, sizeof(measured), "exit %d", status);
+	else
+		snprintf(measured, sizeof(measured), "running at the end");
+	return checks_add_fact(&c->checks, "command", "the command ran and no signal killed it",
+			       true, measured, NULL);
+}
+
 static int check_live(struct check_cmd *c, int argc, char **argv)
 {
 	struct session_hooks hooks = {};
@@ -120,7 +151,11 @@ static int check_live(struct check_cmd *c, int argc, char **argv)
 		goto out;
 	}
 	rc = CHECK_ERROR;
-	if (trace_run_start(&cli, &hooks, &run) || session_run(trace_run_session(run)))
+	if (trace_run_start(&cli, &hooks, &run))
+		goto out;
+	if (!trace_run_start_error(run) && session_run(trace_run_session(run)))
+		goto out;
+	if (cli.command && judge_command(c, run))
 		goto out;
 	snap = snapshot_build(session_model(trace_run_session(run)), false);
 	if (!snap)

@@ -255,6 +255,11 @@ static int run_live(const struct trace_settings *cli, struct top_opts *opts)
 	session_cli.command_stdio_null = true;
 	if (trace_run_start(&session_cli, &hooks, &run))
 		return EXIT_FAILURE_RUN;
+	if (trace_run_start_error(run)) {
+		print_error("%s", trace_run_start_error(run));
+		trace_run_free(run);
+		return EXIT_FAILURE_RUN;
+	}
 	session = trace_run_session(run);
 	model = session_model(session);
 	if (top_screen_open()) {

@@ -149,6 +149,21 @@ void res_process_set_proc(struct res_process *row, const struct proc_stats *stat
 	set_memory(row, RES_SLOT(M, final), row->proc_gone);
 }
 
+void res_process_set_peak_rss(struct res_process *row, long peak_kb)
+{
+	static const struct res_family *memory;
+	struct count_readings *peak;
+
+	if (!row || peak_kb <= 0)
+		return;
+	if (!memory)
+		memory = res_family_find("memory");
+	peak = res_process_slot(row, memory, RES_SLOT(struct memory_counts, peak_rss_kb));
+	if ((__u64)peak_kb > peak->now)
+		peak->now = peak_kb;
+	row->proc_seen = true;
+}
+
 void res_process_mark_gone(struct res_process *row)
 {
 	row->proc_gone = true;

@@ -168,6 +168,11 @@ struct lat_stats *res_process_hist(struct res_process *row, const struct res_fam
 void res_process_set_proc(struct res_process *row, const struct proc_stats *stats, bool ran_before);
 /* /proc/PID is gone: the memory figures are those at exit. */
 void res_process_mark_gone(struct res_process *row);
+/*
+ * The kernel's own peak RSS of a reaped process (ru_maxrss, KB), where
+ * /proc, read mid-exit or never, says less; NULL @row is ignored.
+ */
+void res_process_set_peak_rss(struct res_process *row, long peak_kb);
 void resources_step(struct resources *res, enum readings_step step);
 
 /* Whether @f's figures are shown for @v: switched on, or /proc was read. */

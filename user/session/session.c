@@ -151,6 +151,41 @@ static int add_targets(struct session *s, char *why, size_t len)
 	return err;
 }
 
+/*
+ * The command could not be exec'd: the trace is over before it began.
+ * Nothing of what the held child did (latscope's own code) is a result.
+ */
+static void command_failed(struct session *s, int exec_errno)
+{
+	struct target_info *t = model_find_target(s->model, s->child.pid);
+	const char *start = s->cli.command + strspn(s->cli.command, " \t");
+	long peak;
+
+	if (!t)
+		return;
+	/* The program as given (a path or a name looked up in PATH). */
+	snprintf(t->start_error, sizeof(t->start_error), "cannot run %.*s: %s",
+		 (int)strcspn(start, " \t"), start, strerror(exec_errno));
+	if (target_reap(s->child.pid, true, &t->exit_code, &peak))
+		s->child.pid = 0;
+	t->state = TARGET_EXITED;
+}
+
+/*
+ * A -p target that exited while the probes were being attached would
+ * leave an empty report that looks like an idle process.
+ */
+static int check_still_there(struct model *model, char *why, size_t len)
+{
+	for (int i = 0; i < model->n_targets; i++) {
+		if (proc_pid_alive(model->targets[i].pid))
+			continue;
+		snprintf(why, len, "pid %d exited before tracing started", model->targets[i].pid);
+		return -ESRCH;
+	}
+	return 0;
+}
+
 static int load_and_attach(struct session *s, char *why, size_t len)
 {
 	struct trace_opts opts = {
@@ -191,9 +226,15 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 		trace__register_costs(s->trace, &s->model->overhead);
 	budget_keeper_start(&s->budget, &s->cli, s->trace, s->model, now_ns());
 	if (s->cli.command) {
-		err = target_release(&s->child);
+		int exec_errno;
+
+		err = target_release(&s->child, &exec_errno);
 		if (err)
 			snprintf(why, len, "cannot start '%s': %s", s->cli.command, strerror(-err));
+		else if (exec_errno)
+			command_failed(s, exec_errno);
+	} else {
+		err = check_still_there(s->model, why, len);
 	}
 	return err;
 }
@@ -225,6 +266,7 @@ int session_start(struct trace_settings *cli, const struct session_hooks *hooks,
 	s->cli = *cli;
 	s->hooks = *hooks;
 	s->child.release_fd = -1;
+	s->child.status_fd = -1;
 	s->model = model_new(cli->keep_events);
 	if (!s->model) {
 		free(s);
@@ -247,6 +289,15 @@ int session_start(struct trace_settings *cli, const struct session_hooks *hooks,
 	return 0;
 }
 
+/* The -c command ended: its status, and its peak RSS from the kernel. */
+static void command_reaped(struct session *s, struct target_info *t, int status, long peak_kb)
+{
+	t->state = TARGET_EXITED;
+	t->exit_code = status;
+	s->child.pid = 0;
+	res_process_set_peak_rss(resources_process(&s->model->res, t->pid), peak_kb);
+}
+
 /* Notices exits whose ring-buffer record was lost, and reaps -c children. */
 static void poll_targets(struct session *s)
 {
@@ -254,13 +305,12 @@ static void poll_targets(struct session *s)
 
 	for (int i = 0; i < model->n_targets; i++) {
 		struct target_info *t = &model->targets[i];
+		long peak;
 		int status;
 
 		if (t->spawned) {
-			if (target_reap(t->pid, &status)) {
-				t->state = TARGET_EXITED;
-				t->exit_code = status;
-				s->child.pid = 0;
+			if (s->child.pid == t->pid && target_reap(t->pid, false, &status, &peak)) {
+				command_reaped(s, t, status, peak);
 			}
 		} else if (t->state != TARGET_EXITED && !proc_pid_alive(t->pid)) {
 			t->state = TARGET_EXITED;
@@ -334,6 +384,20 @@ static void run_interval(struct session *s, __u64 now)
 	model_mark_interval(s->model);
 }
 
+/*
+ * A command the kernel saw exit (the trace ended on it) may not be reaped
+ * yet: wait for it, so that its status and peak RSS are the kernel's.
+ */
+static void reap_exited_command(struct session *s)
+{
+	struct target_info *t = s->child.pid ? model_find_target(s->model, s->child.pid) : NULL;
+	long peak;
+	int status;
+
+	if (t && t->state == TARGET_EXITED && target_reap(t->pid, true, &status, &peak))
+		command_reaped(s, t, status, peak);
+}
+
 int session_run(struct session *s)
 {
 	struct overhead *oh = &s->model->overhead;
@@ -393,6 +457,7 @@ int session_run(struct session *s)
 		fprintf(stderr, "latscope: finishing the trace: pending requests not counted\n");
 	while (trace__poll(s->trace, 0) > 0)
 		;
+	reap_exited_command(s);
 	now = now_ns();
 	collect(s, now);
 	overhead_close(oh, now, syscalls_traced(&s->model->syscalls));
