@@ -23,8 +23,8 @@ static int count_lines(const char *s)
 
 static void assert_cannot_run(const char *cmd, const char *why)
 {
-	struct proc *p = run_latscope((char *[]){ "record", "-c", (char *)cmd, "-d", "5", NULL },
-				      NULL);
+	struct proc *p =
+		run_latscope((char *[]){ "record", "-c", (char *)cmd, "-d", "5", NULL }, NULL);
 
 	assert_exit(p, 1);
 	cr_assert_eq(count_lines(p->err.data), 1, "expected one line, got:\n%s", p->err.data);
@@ -51,10 +51,10 @@ Test(command, record_exits_with_command_status)
 Test(command, check_fails_command_not_started)
 {
 	const char *junit = strf("%s/j.xml", temp_dir());
-	struct proc *p = run_latscope(
-		(char *[]){ "check", "-c", "nonexistent_cmd_latscope", "--assert",
-			    "syscalls.count >= 0", "--junit", (char *)junit, NULL },
-		NULL);
+	struct proc *p =
+		run_latscope((char *[]){ "check", "-c", "nonexistent_cmd_latscope", "--assert",
+					 "syscalls.count >= 0", "--junit", (char *)junit, NULL },
+			     NULL);
 	const char *xml = read_text(junit);
 
 	assert_exit(p, 1);
@@ -74,9 +74,8 @@ Test(command, check_fails_command_killed_by_signal)
 	assert_exit(p, 1);
 	cr_assert(strstr(p->out.data, "killed by SEGV"), "table:\n%s", p->out.data);
 	cr_assert(strstr(p->out.data, "1 of 2 requirements met: FAIL"), "table:\n%s", p->out.data);
-	p = run_latscope((char *[]){ "check", "-c", "true", "--assert", "syscalls.count > 0",
-				     NULL },
-			 NULL);
+	p = run_latscope(
+		(char *[]){ "check", "-c", "true", "--assert", "syscalls.count > 0", NULL }, NULL);
 	assert_exit(p, 0);
 }
 
@@ -84,8 +83,9 @@ Test(command, check_fails_command_killed_by_signal)
 Test(command, target_gone_before_attach)
 {
 	struct proc *sleeper = proc_start((char *[]){ "sleep", "0.01", NULL });
-	struct proc *p = run_latscope(
-		(char *[]){ "record", "-p", (char *)strf("%d", sleeper->pid), "-d", "5", NULL }, NULL);
+	struct proc *p = run_latscope((char *[]){ "record", "-p", (char *)strf("%d", sleeper->pid),
+						  "-d", "5", NULL },
+				      NULL);
 
 	proc_wait(sleeper, RUN_START_TIMEOUT_S);
 	assert_exit(p, 1);
@@ -99,8 +99,8 @@ Test(command, target_gone_before_attach)
 /* SIGKILL leaves no orphan: the kernel sends the SIGTERM latscope could not. */
 Test(command, sigkill_leaves_no_orphan)
 {
-	struct proc *p = proc_start((char *[]){ (char *)latscope_bin(), "record", "-c", "sleep 30",
-						"-d", "20", NULL });
+	struct proc *p = proc_start(
+		(char *[]){ (char *)latscope_bin(), "record", "-c", "sleep 30", "-d", "20", NULL });
 	const char *line;
 	double end;
 	pid_t child;
@@ -125,8 +125,9 @@ Test(command, sigkill_leaves_no_orphan)
 /* 80 MB touched by a process too short-lived for /proc to be read. */
 Test(command, peak_rss_of_short_command)
 {
-	json_t *snap = snapshot_of(record_command(
-		"dd if=/dev/zero of=/dev/null bs=80M count=1 status=none", (char *[]){ "--json", NULL }));
+	json_t *snap = snapshot_of(
+		record_command("dd if=/dev/zero of=/dev/null bs=80M count=1 status=none",
+			       (char *[]){ "--json", NULL }));
 
 	cr_assert_geq(jint(snap, "resources.processes.0.memory.peak_rss_kb"), 80 * 1024);
 	json_decref(snap);

@@ -136,6 +136,14 @@ int trace_run_command_status(struct trace_run *run)
 	return WIFEXITED(t->exit_code) ? WEXITSTATUS(t->exit_code) : -1;
 }
 
+int trace_run_command_signal(struct trace_run *run)
+{
+	const struct target_info *t = command_target(run);
+
+	return t && t->state == TARGET_EXITED && WIFSIGNALED(t->exit_code) ? WTERMSIG(t->exit_code)
+									   : 0;
+}
+
 struct session *trace_run_session(struct trace_run *run)
 {
 	return run->session;

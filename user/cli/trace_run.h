@@ -26,6 +26,8 @@ const char *trace_run_start_error(struct trace_run *run);
  * without -c.
  */
 int trace_run_command_status(struct trace_run *run);
+/* -c: the signal that killed the command, or 0. */
+int trace_run_command_signal(struct trace_run *run);
 /* Stops the metrics endpoint and the session; NULL-safe. */
 void trace_run_free(struct trace_run *run);
 /*
