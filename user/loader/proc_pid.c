@@ -1,7 +1,9 @@
 // A process's identity from /proc: its name, thread group, whether it lives.
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "loader/proc_pid.h"
 
@@ -95,4 +97,82 @@ bool proc_pid_alive(pid_t pid)
 	char state;
 
 	return read_stat(pid, &state, &flags) == 0 && state != 'Z' && state != 'X';
+}
+
+static pid_t read_ppid(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	int ppid = -1;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
+struct proc_link {
+	pid_t pid, ppid;
+};
+
+/*
+ * One pass over /proc for every process's parent (the kernel may lack
+ * /proc/PID/task/TID/children), then the tree under @root, breadth first.
+ */
+int proc_pid_descendants(pid_t root, pid_t **out, int *n_out)
+{
+	struct proc_link *links = NULL;
+	int n_links = 0, cap = 0, n = 0;
+	pid_t *found = NULL;
+	struct dirent *de;
+	DIR *dir = opendir("/proc");
+
+	*out = NULL;
+	*n_out = 0;
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		pid_t pid = strtol(de->d_name, NULL, 10), ppid;
+
+		if (pid <= 0 || (ppid = read_ppid(pid)) <= 0)
+			continue;
+		if (n_links == cap) {
+			struct proc_link *grown =
+				realloc(links, (cap = cap ? cap * 2 : 256) * sizeof(*links));
+
+			if (!grown) {
+				closedir(dir);
+				free(links);
+				return -ENOMEM;
+			}
+			links = grown;
+		}
+		links[n_links++] = (struct proc_link){ pid, ppid };
+	}
+	closedir(dir);
+	found = malloc((n_links + 1) * sizeof(*found));
+	if (!found) {
+		free(links);
+		return -ENOMEM;
+	}
+	/* found[] doubles as the queue: each parent's children are appended. */
+	for (int head = -1; head < n; head++) {
+		pid_t parent = head < 0 ? root : found[head];
+
+		for (int i = 0; i < n_links; i++)
+			if (links[i].ppid == parent && links[i].pid != root)
+				found[n++] = links[i].pid;
+	}
+	free(links);
+	*out = found;
+	*n_out = n;
+	return 0;
 }

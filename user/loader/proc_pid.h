@@ -18,4 +18,10 @@ void proc_pid_comm(pid_t pid, char *buf, size_t len);
 /* True while @pid exists and is not a zombie. */
 bool proc_pid_alive(pid_t pid);
 
+/*
+ * Every live descendant of @root (children, their children...), without
+ * @root; *out is malloc'ed (free it), possibly with *n 0.
+ */
+int proc_pid_descendants(pid_t root, pid_t **out, int *n);
+
 #endif

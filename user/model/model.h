@@ -41,6 +41,8 @@ struct target_info {
 	enum target_state state;
 	int exit_code; /* wait(2) encoding; valid once exited */
 	bool spawned;  /* started by latscope (-c) */
+	/* -p PID -f: the target this one descends from, found running at attach; 0 if given. */
+	pid_t descendant_of;
 	/* -c: why the command could not run ("cannot run x: ..."); "" if it ran. */
 	char start_error[192];
 };

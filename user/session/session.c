@@ -114,6 +114,40 @@ static enum child_stdio child_stdio(const struct trace_settings *cli)
 	return cli->json_stdout ? CHILD_STDOUT_TO_STDERR : CHILD_STDIO_INHERIT;
 }
 
+/*
+ * -p PID -f: the processes already under each given one are traced as
+ * well (the fork handler only sees those forked later). Run before the
+ * attach and once after, for those forked in between.
+ */
+static int add_descendants(struct session *s)
+{
+	struct model *model = s->model;
+	int n_given = s->cli.n_pids, err = 0;
+
+	for (int i = 0; i < n_given && !err; i++) {
+		pid_t *found;
+		int n;
+
+		if (proc_pid_descendants(s->cli.pids[i], &found, &n))
+			continue;
+		for (int j = 0; j < n && !err; j++) {
+			struct target_info *t;
+
+			if (model_find_target(model, found[j]))
+				continue;
+			err = model_add_target(model, found[j], false);
+			if (err)
+				break;
+			t = model_find_target(model, found[j]);
+			t->descendant_of = s->cli.pids[i];
+			proc_pid_comm(t->pid, t->comm, sizeof(t->comm));
+			err = trace__add_tgid(s->trace, found[j]);
+		}
+		free(found);
+	}
+	return err;
+}
+
 static int add_targets(struct session *s, char *why, size_t len)
 {
 	struct model *model = s->model;
@@ -136,6 +170,8 @@ static int add_targets(struct session *s, char *why, size_t len)
 			if (!err)
 				err = trace__add_tgid(s->trace, s->cli.pids[i]);
 		}
+		if (!err && s->cli.follow)
+			err = add_descendants(s);
 	}
 	if (err)
 		snprintf(why, len, "cannot register targets: %s", strerror(-err));
@@ -178,7 +214,7 @@ static void command_failed(struct session *s, int exec_errno)
 static int check_still_there(struct model *model, char *why, size_t len)
 {
 	for (int i = 0; i < model->n_targets; i++) {
-		if (proc_pid_alive(model->targets[i].pid))
+		if (model->targets[i].descendant_of || proc_pid_alive(model->targets[i].pid))
 			continue;
 		snprintf(why, len, "pid %d exited before tracing started", model->targets[i].pid);
 		return -ESRCH;
@@ -235,6 +271,11 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 			command_failed(s, exec_errno);
 	} else {
 		err = check_still_there(s->model, why, len);
+		if (!err && s->cli.follow) {
+			err = add_descendants(s);
+			if (err)
+				snprintf(why, len, "cannot register targets: %s", strerror(-err));
+		}
 	}
 	return err;
 }

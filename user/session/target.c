@@ -55,9 +55,10 @@ static void close_pair(int fds[2])
 
 int target_spawn_held(const char *command, enum child_stdio stdio, struct held_child *child)
 {
-	pid_t tracer = getpid(), pid;
-	int fds[2], status[2];
+	int fds[2], status[2], ready = 0;
+	pid_t pid;
 	char go;
+	ssize_t n;
 
 	if (pipe2(fds, O_CLOEXEC))
 		return -errno;
@@ -80,11 +81,14 @@ int target_spawn_held(const char *command, enum child_stdio stdio, struct held_c
 		close(status[0]);
 		/*
 		 * A tracer killed outright (SIGKILL) cannot send the SIGTERM a
-		 * normal end sends: the kernel does. Set before the exec (a
-		 * setuid program clears it), checked against a tracer that
-		 * died before it was set.
+		 * normal end sends: the kernel does (cleared by the exec of a
+		 * setuid program). One that dies before this is set closes the
+		 * release pipe: the read below then ends the child. The tracer
+		 * waits for "ready" so that this runs before it attaches: none
+		 * of latscope's own calls count as the command's.
 		 */
-		if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != tracer)
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (write(status[1], &ready, sizeof(ready)) != sizeof(ready))
 			_exit(127);
 		/* EOF without a byte: the tracer gave up, run nothing. */
 		if (read(fds[0], &go, 1) != 1)
@@ -100,7 +104,10 @@ int target_spawn_held(const char *command, enum child_stdio stdio, struct held_c
 	child->pid = pid;
 	child->release_fd = fds[1];
 	child->status_fd = status[0];
-	return 0;
+	do
+		n = read(child->status_fd, &ready, sizeof(ready));
+	while (n < 0 && errno == EINTR);
+	return n == sizeof(ready) ? 0 : -ECHILD;
 }
 
 int target_release(struct held_child *child, int *exec_errno)

@@ -144,6 +144,8 @@ static json_t *targets_json(const struct model *model)
 
 		if (t->state == TARGET_EXITED)
 			json_object_set_new(obj, "wait_status", json_integer(t->exit_code));
+		if (t->descendant_of)
+			json_object_set_new(obj, "descendant_of", json_integer(t->descendant_of));
 		json_array_append_new(arr, obj);
 	}
 	return arr;

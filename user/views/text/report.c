@@ -8,7 +8,8 @@
 #include "views/text/report.h"
 #include "base/syscall_names.h"
 
-#define NAME_WIDTH 18
+#define NAME_WIDTH     18
+#define HEADER_TARGETS 8
 
 static void print_header(FILE *out, const struct model *model, enum model_window window)
 {
@@ -18,6 +19,11 @@ static void print_header(FILE *out, const struct model *model, enum model_window
 	for (int i = 0; i < model->n_targets; i++) {
 		const struct target_info *t = &model->targets[i];
 
+		/* A process tree (-p PID -f) can be large: the JSON lists it all. */
+		if (i == HEADER_TARGETS) {
+			fprintf(out, " and %d more", model->n_targets - i);
+			break;
+		}
 		snprintf(comm, sizeof(comm), " (%s)", t->comm);
 		fprintf(out, "%spid %d%s%s", i ? ", " : "", t->pid, t->comm[0] ? comm : "",
 			t->state == TARGET_EXITED ? " [exited]" : "");
