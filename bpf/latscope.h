@@ -122,6 +122,7 @@ enum rec_type {
 	REC_PROC_EXEC,
 	REC_PROC_EXIT,
 	REC_REQUEST,
+	REC_PROC_JOIN, /* a process moved into the target cgroup */
 };
 
 struct rec_header {

@@ -140,3 +140,113 @@ Test(targets, blocked_call_shown_in_flight)
 			 strf("clock_nanosleep since before the trace (pid %d)", sleeper->pid)),
 		  "report:\n%s", tracer->out.data);
 }
+
+/* A sysload run waiting for SIGUSR1 ("ready PID" printed). */
+static struct proc *start_waiting(const char *bin, const char *mode, const char *n)
+{
+	struct proc *p = proc_start(
+		(char *[]){ (char *)bin, "--wait-signal", (char *)mode, (char *)n, NULL });
+
+	cr_assert(proc_wait_output(p, false, "ready ", RUN_START_TIMEOUT_S), "%s never ready", bin);
+	return p;
+}
+
+static void run_to_end(struct proc *p)
+{
+	proc_signal(p, SIGUSR1);
+	proc_wait(p, RUN_TIMEOUT_S);
+	assert_exit(p, 0);
+}
+
+/*
+ * --comm: every process of that name, one running before the trace and
+ * one started during it (matched at its exec); a process of another name
+ * making the same calls is not traced.
+ */
+Test(targets, comm_before_and_after_attach)
+{
+	const char *bin = strf("%s/lsc_comm_test", temp_dir());
+	struct proc *before, *after, *other, *tracer;
+	json_t *snap;
+
+	cr_assert(!system(strf("cp %s %s", workload_bin("sysload"), bin)));
+	before = start_waiting(bin, "getppid", "100");
+	other = start_waiting(workload_bin("sysload"), "getppid", "50");
+	tracer = proc_start((char *[]){ (char *)latscope_bin(), "record", "--comm", "lsc_comm_test",
+					"--json", NULL });
+	cr_assert(proc_wait_output(tracer, true,
+				   "latscope: tracing comm lsc_comm_test (1 processes",
+				   RUN_TIMEOUT_S),
+		  "stderr:\n%s", tracer->err.data);
+	after = start_waiting(bin, "getppid", "200");
+	run_to_end(before);
+	run_to_end(after);
+	run_to_end(other);
+	snap = trace_stop(tracer);
+	cr_assert_eq(syscall_count(snap, "getppid"), 300);
+	cr_assert(jfind_int(jpath(snap, "targets"), "pid", before->pid));
+	cr_assert(jfind_int(jpath(snap, "targets"), "pid", after->pid));
+	cr_assert(!jfind_int(jpath(snap, "targets"), "pid", other->pid));
+	cr_assert_str_eq(jstr(snap, "selector.targets"), "comm lsc_comm_test");
+	json_decref(snap);
+}
+
+/* Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified on hybrid systems). */
+static const char *cgroup2_mount(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[1024], mnt[512], type[64];
+	const char *found = NULL;
+
+	cr_assert(f);
+	while (!found && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+
+		if (sep && sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1 &&
+		    sscanf(sep + 3, "%63s", type) == 1 && !strcmp(type, "cgroup2"))
+			found = strf("%s", mnt);
+	}
+	fclose(f);
+	cr_assert(found, "cgroup v2 is not mounted");
+	return found;
+}
+
+static void join_cgroup(const char *cg, pid_t pid)
+{
+	write_text(strf("%s/cgroup.procs", cg), strf("%d\n", pid));
+}
+
+/*
+ * --cgroup: a process in it before the trace (whose child, forked during
+ * it, is in it too), and one moved into it during the trace; a process
+ * outside it is not traced.
+ */
+Test(targets, cgroup_before_and_after_attach)
+{
+	const char *cg = strf("%s/latscope-test-%d", cgroup2_mount(), getpid());
+	struct proc *before, *joins, *outside, *tracer;
+	json_t *snap;
+
+	rmdir(cg);
+	cr_assert_eq(mkdir(cg, 0755), 0, "cannot create cgroup %s", cg);
+	before = start_waiting(workload_bin("sysload"), "fork", "100");
+	join_cgroup(cg, before->pid);
+	joins = start_waiting(workload_bin("sysload"), "getppid", "200");
+	outside = start_waiting(workload_bin("sysload"), "getppid", "50");
+	tracer = proc_start((char *[]){ (char *)latscope_bin(), "record", "--cgroup", (char *)cg,
+					"--json", NULL });
+	cr_assert(proc_wait_output(tracer, true, "(1 processes now", RUN_TIMEOUT_S), "stderr:\n%s",
+		  tracer->err.data);
+	join_cgroup(cg, joins->pid);
+	run_to_end(before);
+	run_to_end(joins);
+	run_to_end(outside);
+	snap = trace_stop(tracer);
+	rmdir(cg);
+	/* The forked child's 100 and the joiner's 200; the parent only waits. */
+	cr_assert_eq(syscall_count(snap, "getppid"), 300);
+	cr_assert(jfind_int(jpath(snap, "targets"), "pid", joins->pid), "the joiner is no target");
+	cr_assert(!jfind_int(jpath(snap, "targets"), "pid", outside->pid));
+	cr_assert(jint(snap, "selector.cgroup_id") > 0);
+	json_decref(snap);
+}

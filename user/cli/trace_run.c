@@ -52,6 +52,13 @@ static void announce(const struct trace_settings *cli, const struct model *model
 {
 	const struct target_info *t = &model->targets[0];
 
+	if (model->selector[0]) {
+		fprintf(stderr,
+			"latscope: tracing %s (%d processes now, and those that join); "
+			"Ctrl-C to stop\n",
+			model->selector, model->n_targets);
+		return;
+	}
 	if (cli->command)
 		fprintf(stderr, "latscope: tracing '%s' (pid %d); Ctrl-C to stop\n", cli->command,
 			t->pid);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "loader/proc_pid.h"
 
 #define PF_KTHREAD 0x00200000 /* include/linux/sched.h */
@@ -172,6 +173,44 @@ int proc_pid_descendants(pid_t root, pid_t **out, int *n_out)
 				found[n++] = links[i].pid;
 	}
 	free(links);
+	*out = found;
+	*n_out = n;
+	return 0;
+}
+
+int proc_pid_by_comm(const char *comm, pid_t **out, int *n_out)
+{
+	struct dirent *de;
+	DIR *dir = opendir("/proc");
+	pid_t *found = NULL;
+	int n = 0, cap = 0;
+	char name[64];
+
+	*out = NULL;
+	*n_out = 0;
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		pid_t pid = strtol(de->d_name, NULL, 10);
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		proc_pid_comm(pid, name, sizeof(name));
+		if (strcmp(name, comm) || !proc_pid_alive(pid))
+			continue;
+		if (n == cap) {
+			pid_t *grown = realloc(found, (cap = cap ? cap * 2 : 16) * sizeof(*found));
+
+			if (!grown) {
+				closedir(dir);
+				free(found);
+				return -ENOMEM;
+			}
+			found = grown;
+		}
+		found[n++] = pid;
+	}
+	closedir(dir);
 	*out = found;
 	*n_out = n;
 	return 0;

@@ -24,4 +24,7 @@ bool proc_pid_alive(pid_t pid);
  */
 int proc_pid_descendants(pid_t root, pid_t **out, int *n);
 
+/* Every live process whose comm is @comm (as pgrep -x), latscope aside. */
+int proc_pid_by_comm(const char *comm, pid_t **out, int *n);
+
 #endif

@@ -11,6 +11,9 @@ typedef int (*trace_record_fn)(void *ctx, const void *data, size_t size);
 
 struct trace_opts {
 	bool follow_children;
+	/* --cgroup/--unit: the cgroup v2 id (0: none); --comm: a name (NULL: none). */
+	__u64 target_cgroup_id;
+	const char *target_comm;
 	__u64 slow_ns;		       /* 0: no slow-call records */
 	bool requests;		       /* load the request tracker */
 	bool syscalls;		       /* load the syscall latency tracer */

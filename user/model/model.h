@@ -22,7 +22,7 @@
 
 #define MODEL_DEFAULT_KEEP 1000 /* slow calls / process events kept */
 
-enum proc_event_kind { PROC_FORK, PROC_EXEC, PROC_EXIT };
+enum proc_event_kind { PROC_FORK, PROC_EXEC, PROC_EXIT, PROC_JOIN /* into the target cgroup */ };
 
 struct proc_event {
 	enum proc_event_kind kind;
@@ -53,6 +53,13 @@ struct model {
 	struct target_info *targets;
 	int n_targets;
 	bool follow;
+	/*
+	 * Targets chosen by what they are: "comm nginx", "cgroup PATH"; ""
+	 * for -p and -c. Processes that match later join the targets, and the
+	 * trace does not end when they all exit.
+	 */
+	char selector[320];
+	__u64 cgroup_id; /* --cgroup, --unit */
 
 	struct model_syscalls syscalls;
 	struct model_requests *requests;

@@ -11,6 +11,7 @@
 #include "session/privileges.h"
 #include "loader/proc_stats.h"
 #include "session/session.h"
+#include "loader/cgroup.h"
 #include "loader/proc_pid.h"
 #include "session/target.h"
 #include "loader/trace.h"
@@ -24,6 +25,7 @@
 
 struct session {
 	struct trace_settings cli;
+	char cgroup_path[4096]; /* --cgroup, --unit: resolved */
 	struct session_hooks hooks;
 	struct trace *trace;
 	struct model *model;
@@ -58,6 +60,19 @@ static __u64 now_ns(void)
 	return (__u64)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
+/* A process the kernel started tracing because it matched the selector. */
+static void note_selected(struct model *model, const struct proc_rec *rec, int type)
+{
+	pid_t pid = type == REC_PROC_FORK ? (pid_t)rec->child_tgid : (pid_t)rec->hdr.tgid;
+	struct target_info *t;
+
+	if ((type != REC_PROC_FORK && type != REC_PROC_EXEC && type != REC_PROC_JOIN) ||
+	    model_find_target(model, pid) || model_add_target(model, pid, false))
+		return;
+	t = model_find_target(model, pid);
+	memcpy(t->comm, rec->comm, sizeof(t->comm) - 1);
+}
+
 static int on_record(void *ctx, const void *data, size_t size)
 {
 	struct session *s = ctx;
@@ -68,6 +83,8 @@ static int on_record(void *ctx, const void *data, size_t size)
 		return 0; /* malformed: counted nowhere worse than ignoring */
 	if (type == REC_PROC_EXIT)
 		proc_stats_on_exit(model, data);
+	if (model->selector[0])
+		note_selected(model, data, type);
 	/* Only slow requests, not every request, are events. */
 	if (s->hooks.on_event && model->last_event)
 		s->hooks.on_event(s->hooks.ctx, model, type, model->last_event);
@@ -148,6 +165,50 @@ static int add_descendants(struct session *s)
 	return err;
 }
 
+/* --comm, --cgroup, --unit: the processes that match now. */
+static int add_selected(struct session *s)
+{
+	struct model *model = s->model;
+	pid_t *found;
+	int n, err;
+
+	err = s->cli.comm ? proc_pid_by_comm(s->cli.comm, &found, &n)
+			  : cgroup_processes(s->cgroup_path, &found, &n);
+	for (int i = 0; i < n && !err; i++) {
+		struct target_info *t;
+
+		if (model_find_target(model, found[i]) || !proc_pid_alive(found[i]))
+			continue;
+		err = model_add_target(model, found[i], false);
+		if (err)
+			break;
+		t = model_find_target(model, found[i]);
+		proc_pid_comm(t->pid, t->comm, sizeof(t->comm));
+		err = trace__add_tgid(s->trace, found[i]);
+	}
+	free(found);
+	return err;
+}
+
+/* Resolves --cgroup / --unit before anything loads; says what is traced. */
+static int resolve_selector(struct session *s, char *why, size_t len)
+{
+	struct model *model = s->model;
+	int err = 0;
+
+	if (s->cli.comm)
+		snprintf(model->selector, sizeof(model->selector), "comm %s", s->cli.comm);
+	else if (s->cli.cgroup)
+		err = cgroup_resolve(s->cli.cgroup, s->cgroup_path, sizeof(s->cgroup_path),
+				     &model->cgroup_id, why, len);
+	else if (s->cli.unit)
+		err = cgroup_of_unit(s->cli.unit, s->cgroup_path, sizeof(s->cgroup_path),
+				     &model->cgroup_id, why, len);
+	if (!err && model->cgroup_id)
+		snprintf(model->selector, sizeof(model->selector), "cgroup %.300s", s->cgroup_path);
+	return err;
+}
+
 static int add_targets(struct session *s, char *why, size_t len)
 {
 	struct model *model = s->model;
@@ -162,6 +223,8 @@ static int add_targets(struct session *s, char *why, size_t len)
 		err = model_add_target(model, s->child.pid, true);
 		if (!err)
 			err = trace__add_tgid(s->trace, s->child.pid);
+	} else if (model->selector[0]) {
+		err = add_selected(s);
 	} else {
 		for (int i = 0; i < s->cli.n_pids && !err; i++) {
 			if (model_find_target(model, s->cli.pids[i]))
@@ -226,6 +289,7 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 {
 	struct trace_opts opts = {
 		.follow_children = s->cli.follow,
+		.target_comm = s->cli.comm,
 		.slow_ns = s->cli.slow_ns,
 		.requests = s->cli.requests,
 		.syscalls = s->cli.syscalls,
@@ -237,8 +301,12 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 		.on_record = on_record,
 		.ctx = s,
 	};
-	int err = trace__open(&opts, &s->trace);
+	int err = resolve_selector(s, why, len);
 
+	if (err)
+		return err;
+	opts.target_cgroup_id = s->model->cgroup_id;
+	err = trace__open(&opts, &s->trace);
 	if (err) {
 		snprintf(why, len, "cannot load BPF programs: %s%s", strerror(-err),
 			 s->cli.verbose ? "" : " (-v shows the verifier log)");
@@ -269,6 +337,11 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 			snprintf(why, len, "cannot start '%s': %s", s->cli.command, strerror(-err));
 		else if (exec_errno)
 			command_failed(s, exec_errno);
+	} else if (s->model->selector[0]) {
+		/* Those that started while the probes were attached. */
+		err = add_selected(s);
+		if (err)
+			snprintf(why, len, "cannot register targets: %s", strerror(-err));
 	} else {
 		err = check_still_there(s->model, why, len);
 		if (!err && s->cli.follow) {
@@ -413,8 +486,9 @@ static void open_stats_window(struct session *s, struct clock *c, __u64 now)
 
 static bool trace_is_over(struct session *s, const struct clock *c, __u64 now)
 {
+	/* A selector's processes come and go: only -d or a signal ends it. */
 	return stop_requested || (c->deadline && now >= c->deadline) ||
-	       model_all_targets_exited(s->model) || s->handler_error;
+	       (!s->model->selector[0] && model_all_targets_exited(s->model)) || s->handler_error;
 }
 
 static void run_interval(struct session *s, __u64 now)

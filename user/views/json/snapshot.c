@@ -197,7 +197,11 @@ static json_t *slow_calls_json(const struct model *model)
 
 static const char *proc_kind_name(enum proc_event_kind kind)
 {
-	return kind == PROC_FORK ? "fork" : kind == PROC_EXEC ? "exec" : "exit";
+	static const char *const names[] = {
+		[PROC_FORK] = "fork", [PROC_EXEC] = "exec", [PROC_EXIT] = "exit", [PROC_JOIN] = "join"
+	};
+
+	return names[kind];
 }
 
 static json_t *proc_events_json(const struct model *model)
@@ -300,6 +304,10 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 				  snapshot_request_groups(model, WINDOW_INTERVAL,
 							  REQ_ROLE_CLIENT)));
 	json_object_set_new(snap, "slow_syscalls", slow_calls_json(model));
+	if (model->selector[0])
+		json_object_set_new(snap, "selector",
+				    json_pack("{s:s, s:I}", "targets", model->selector, "cgroup_id",
+					      (json_int_t)model->cgroup_id));
 	if (!model->syscalls.off)
 		json_object_set_new(snap, "syscalls_in_flight", in_flight_json(model));
 	json_object_set_new(snap, "process_events", proc_events_json(model));

@@ -16,6 +16,8 @@ static void print_header(FILE *out, const struct model *model, enum model_window
 	char comm[LATSCOPE_COMM_LEN + 8];
 
 	fprintf(out, "== latscope: ");
+	if (model->selector[0])
+		fprintf(out, "%s: %s", model->selector, model->n_targets ? "" : "no process yet");
 	for (int i = 0; i < model->n_targets; i++) {
 		const struct target_info *t = &model->targets[i];
 
@@ -232,6 +234,10 @@ void report_text_proc_event(FILE *out, const struct model *model, const struct p
 		break;
 	case PROC_EXEC:
 		fprintf(out, "proc %s exec pid %u %s\n", when, ev->tgid, ev->filename);
+		break;
+	case PROC_JOIN:
+		fprintf(out, "proc %s join pid %u (%s): moved into the traced cgroup\n", when,
+			ev->tgid, ev->comm);
 		break;
 	case PROC_EXIT:
 		fprintf(out, "proc %s exit pid %u (%s) %s\n", when, ev->tgid, ev->comm,

@@ -101,6 +101,10 @@ static void draw_targets(const struct model *model, const struct top_frame *f)
 	const struct target_info *t = &model->targets[0];
 	char up[16], how[24], status[32] = "running";
 
+	if (!model->n_targets) {
+		put("latscope top  %s: no process yet", model->selector);
+		return;
+	}
 	if (t->state == TARGET_EXITED)
 		snprintf(status, sizeof(status), "exited, %s",
 			 format_wait_status(t->exit_code, how, sizeof(how)));
