@@ -1,6 +1,7 @@
 // Which processes a trace follows, and that none of their calls go missing
 // without a word: a forking shell, calls still in flight.
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -248,5 +249,63 @@ Test(targets, cgroup_before_and_after_attach)
 	cr_assert(jfind_int(jpath(snap, "targets"), "pid", joins->pid), "the joiner is no target");
 	cr_assert(!jfind_int(jpath(snap, "targets"), "pid", outside->pid));
 	cr_assert(jint(snap, "selector.cgroup_id") > 0);
+	json_decref(snap);
+}
+
+/* The one child of @parent (/proc/PID/task/TID/children may be compiled out). */
+static pid_t child_of(pid_t parent)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+	pid_t found = 0;
+
+	cr_assert(dir);
+	while (!found && (de = readdir(dir))) {
+		const char *stat = read_text(strf("/proc/%s/stat", de->d_name));
+		const char *close = stat ? strrchr(stat, ')') : NULL;
+		int ppid;
+
+		if (close && sscanf(close + 1, " %*c %d", &ppid) == 1 && ppid == parent)
+			found = atoi(de->d_name);
+	}
+	closedir(dir);
+	return found;
+}
+
+/*
+ * A process in a PID namespace of its own (a container's, here
+ * `unshare --pid --fork`): traced under its host PID through -p PARENT -f,
+ * shown with the PID it has where it lives (1) and its cgroup.
+ */
+Test(targets, pid_namespace_both_pids)
+{
+	struct proc *ns = proc_start((char *[]){ "unshare", "--pid", "--fork", "--mount-proc",
+						 (char *)workload_bin("sysload"), "--wait-signal",
+						 "getppid", "10", NULL });
+	struct proc *tracer;
+	json_t *snap, *targets, *t, *found = NULL, *row;
+	pid_t host = 0;
+	size_t i;
+
+	cr_assert(proc_wait_output(ns, false, "ready 1", RUN_START_TIMEOUT_S), "stdout: %s",
+		  ns->out.data);
+	tracer = trace_attach(ns->pid, (char *[]){ "-f", NULL });
+	host = child_of(ns->pid);
+	cr_assert(host > 1, "the namespaced workload was not found");
+	kill(host, SIGUSR1);
+	proc_wait(ns, RUN_TIMEOUT_S);
+	snap = trace_stop(tracer);
+	cr_assert_eq(syscall_count(snap, "getppid"), 10);
+	targets = jpath(snap, "targets");
+	json_array_foreach (targets, i, t)
+		if (jint(t, "pid") == host)
+			found = t;
+	cr_assert(found, "pid %d not among the targets", host);
+	cr_assert_eq(jint(found, "ns_pid"), 1);
+	cr_assert(jint(found, "cgroup_id") > 0);
+	cr_assert_eq(jint(found, "descendant_of"), ns->pid);
+	row = jfind_int(jpath(snap, "resources.processes"), "pid", host);
+	cr_assert(row, "no resource row for %d", host);
+	cr_assert_eq(jint(row, "ns_pid"), 1);
 	json_decref(snap);
 }

@@ -57,8 +57,8 @@ int cgroup_resolve(const char *arg, char *path, size_t len, __u64 *id, char *why
 		return err;
 	}
 	if (statfs(path, &fs) || fs.f_type != CGROUP2_MAGIC) {
-		snprintf(why, wlen, "%s is not a cgroup v2 directory (the kernel filters on v2 ids)",
-			 path);
+		snprintf(why, wlen,
+			 "%s is not a cgroup v2 directory (the kernel filters on v2 ids)", path);
 		return -EINVAL;
 	}
 	*id = st.st_ino;
@@ -71,8 +71,10 @@ int cgroup_of_unit(const char *unit, char *path, size_t len, __u64 *id, char *wh
 
 	/* sd_booted()'s test: systemd creates this directory when it runs as init. */
 	if (access("/run/systemd/system", F_OK)) {
-		snprintf(why, wlen, "--unit %s: systemd is not running here (no /run/systemd/system); "
-			 "give its cgroup with --cgroup PATH", unit);
+		snprintf(why, wlen,
+			 "--unit %s: systemd is not running here (no /run/systemd/system); "
+			 "give its cgroup with --cgroup PATH",
+			 unit);
 		return -ENOENT;
 	}
 	snprintf(rel, sizeof(rel), "system.slice/%s%s", unit, strchr(unit, '.') ? "" : ".service");
@@ -133,4 +135,31 @@ int cgroup_processes(const char *path, pid_t **out, int *n)
 		*n = 0;
 	}
 	return err;
+}
+
+__u64 cgroup_id_of_pid(pid_t pid)
+{
+	static char mnt[512];
+	char path[4096 + 512], line[4096];
+	struct stat st;
+	__u64 id = 0;
+	FILE *f;
+
+	if (!mnt[0] && cgroup2_mount(mnt, sizeof(mnt)))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(path, sizeof(path), "%s%s", mnt, line + 3);
+		if (!stat(path, &st))
+			id = st.st_ino;
+		break;
+	}
+	fclose(f);
+	return id;
 }

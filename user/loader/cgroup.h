@@ -17,6 +17,8 @@
 int cgroup_resolve(const char *arg, char *path, size_t len, __u64 *id, char *why, size_t wlen);
 /* system.slice/NAME(.service), once systemd is known to run; -errno and @why. */
 int cgroup_of_unit(const char *unit, char *path, size_t len, __u64 *id, char *why, size_t wlen);
+/* @pid's cgroup v2 id (the "0::" line of /proc/PID/cgroup); 0 if unknown. */
+__u64 cgroup_id_of_pid(pid_t pid);
 /* Every process in @path and the cgroups below it; *out is malloc'ed. */
 int cgroup_processes(const char *path, pid_t **out, int *n);
 

@@ -215,3 +215,26 @@ int proc_pid_by_comm(const char *comm, pid_t **out, int *n_out)
 	*n_out = n;
 	return 0;
 }
+
+pid_t proc_pid_in_namespace(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t ns_pid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + 6, *end;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		for (long v; (v = strtol(p, &end, 10)), end != p && v > 0; p = end)
+			ns_pid = v;
+		break;
+	}
+	fclose(f);
+	return ns_pid;
+}

@@ -24,6 +24,8 @@ bool proc_pid_alive(pid_t pid);
  */
 int proc_pid_descendants(pid_t root, pid_t **out, int *n);
 
+/* @pid's PID in its own namespace (NSpid's innermost); 0 if unknown. */
+pid_t proc_pid_in_namespace(pid_t pid);
 /* Every live process whose comm is @comm (as pgrep -x), latscope aside. */
 int proc_pid_by_comm(const char *comm, pid_t **out, int *n);
 

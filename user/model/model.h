@@ -39,8 +39,10 @@ struct target_info {
 	pid_t pid;
 	char comm[LATSCOPE_COMM_LEN];
 	enum target_state state;
-	int exit_code; /* wait(2) encoding; valid once exited */
-	bool spawned;  /* started by latscope (-c) */
+	int exit_code;	 /* wait(2) encoding; valid once exited */
+	bool spawned;	 /* started by latscope (-c) */
+	pid_t ns_pid;	 /* its PID in its own PID namespace (a container's); 0: unknown */
+	__u64 cgroup_id; /* its cgroup v2 id; 0: unknown */
 	/* -p PID -f: the target this one descends from, found running at attach; 0 if given. */
 	pid_t descendant_of;
 	/* -c: why the command could not run ("cannot run x: ..."); "" if it ran. */

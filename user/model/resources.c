@@ -144,6 +144,8 @@ void res_process_set_proc(struct res_process *row, const struct proc_stats *stat
 		set_memory(row, RES_SLOT(M, fds), stats->fds);
 	}
 	row->proc_seen = true;
+	if (stats->ns_pid > 0)
+		row->ns_pid = stats->ns_pid;
 	set_memory(row, RES_SLOT(M, minor_faults), stats->minor_faults - row->base_minor);
 	set_memory(row, RES_SLOT(M, major_faults), stats->major_faults - row->base_major);
 	set_memory(row, RES_SLOT(M, final), row->proc_gone);

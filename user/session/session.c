@@ -60,6 +60,14 @@ static __u64 now_ns(void)
 	return (__u64)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
+/* A target as /proc names it: comm, PID in its namespace, cgroup. */
+static void identify(struct target_info *t)
+{
+	proc_pid_comm(t->pid, t->comm, sizeof(t->comm));
+	t->ns_pid = proc_pid_in_namespace(t->pid);
+	t->cgroup_id = cgroup_id_of_pid(t->pid);
+}
+
 /* A process the kernel started tracing because it matched the selector. */
 static void note_selected(struct model *model, const struct proc_rec *rec, int type)
 {
@@ -70,7 +78,9 @@ static void note_selected(struct model *model, const struct proc_rec *rec, int t
 	    model_find_target(model, pid) || model_add_target(model, pid, false))
 		return;
 	t = model_find_target(model, pid);
-	memcpy(t->comm, rec->comm, sizeof(t->comm) - 1);
+	identify(t);
+	if (!t->comm[0])
+		memcpy(t->comm, rec->comm, sizeof(t->comm) - 1);
 }
 
 static int on_record(void *ctx, const void *data, size_t size)
@@ -157,7 +167,7 @@ static int add_descendants(struct session *s)
 				break;
 			t = model_find_target(model, found[j]);
 			t->descendant_of = s->cli.pids[i];
-			proc_pid_comm(t->pid, t->comm, sizeof(t->comm));
+			identify(t);
 			err = trace__add_tgid(s->trace, found[j]);
 		}
 		free(found);
@@ -183,7 +193,7 @@ static int add_selected(struct session *s)
 		if (err)
 			break;
 		t = model_find_target(model, found[i]);
-		proc_pid_comm(t->pid, t->comm, sizeof(t->comm));
+		identify(t);
 		err = trace__add_tgid(s->trace, found[i]);
 	}
 	free(found);
@@ -245,7 +255,7 @@ static int add_targets(struct session *s, char *why, size_t len)
 		if (t->spawned)
 			command_name(s->cli.command, t->comm, sizeof(t->comm));
 		else
-			proc_pid_comm(t->pid, t->comm, sizeof(t->comm));
+			identify(t);
 	}
 	return err;
 }

@@ -144,6 +144,11 @@ static json_t *targets_json(const struct model *model)
 
 		if (t->state == TARGET_EXITED)
 			json_object_set_new(obj, "wait_status", json_integer(t->exit_code));
+		if (t->ns_pid)
+			json_object_set_new(obj, "ns_pid", json_integer(t->ns_pid));
+		if (t->cgroup_id)
+			json_object_set_new(obj, "cgroup_id",
+					    json_integer((json_int_t)t->cgroup_id));
 		if (t->descendant_of)
 			json_object_set_new(obj, "descendant_of", json_integer(t->descendant_of));
 		json_array_append_new(arr, obj);

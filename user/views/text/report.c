@@ -29,6 +29,8 @@ static void print_header(FILE *out, const struct model *model, enum model_window
 		snprintf(comm, sizeof(comm), " (%s)", t->comm);
 		fprintf(out, "%spid %d%s%s", i ? ", " : "", t->pid, t->comm[0] ? comm : "",
 			t->state == TARGET_EXITED ? " [exited]" : "");
+		if (t->ns_pid && t->ns_pid != t->pid)
+			fprintf(out, " [ns pid %d]", t->ns_pid);
 	}
 	fprintf(out, " | %s %.2fs%s ==\n", window == WINDOW_TOTAL ? "total" : "last",
 		model_window_seconds(model, window), model->follow ? " | following children" : "");
