@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "prometheus.h"
 #include "run.h"
 
 INTEGRATION_SUITE(targets);
@@ -307,5 +308,69 @@ Test(targets, pid_namespace_both_pids)
 	row = jfind_int(jpath(snap, "resources.processes"), "pid", host);
 	cr_assert(row, "no resource row for %d", host);
 	cr_assert_eq(jint(row, "ns_pid"), 1);
+	json_decref(snap);
+}
+
+/* The value of the first sample line of @metric in @body; -1 if absent. */
+static double sample_value(const char *body, const char *series)
+{
+	const char *line = body ? strstr(body, series) : NULL;
+
+	return line ? atof(line + strlen(series)) : -1;
+}
+
+/* Polls /metrics until @series reads @want (bounded). */
+static bool wait_series(int port, const char *series, double want)
+{
+	for (double end = mono_s() + RUN_TIMEOUT_S; mono_s() < end; usleep(50 * 1000)) {
+		int status;
+		char *body = http_get(port, "/metrics", &status);
+		double v = sample_value(body, series);
+
+		free(body);
+		if (v == want)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * --keep-running: the exporter outlives its target and traces the next
+ * process of that name, on the same latscope_target_up series (1, 0 while
+ * none runs, 1 again); snapshots and metrics name the host.
+ */
+Test(targets, keep_running_survives_restart)
+{
+	const char *bin = strf("%s/lsc_keep_test", temp_dir());
+	const char *up = "latscope_target_up{target=\"lsc_keep_test\"} ";
+	struct proc *first, *second, *tracer;
+	char host[256] = "";
+	json_t *snap;
+	int port, status;
+	char *body;
+
+	gethostname(host, sizeof(host) - 1);
+	cr_assert(!system(strf("cp %s %s", workload_bin("sysload"), bin)));
+	first = start_waiting(bin, "getppid", "10");
+	tracer = proc_start((char *[]){ (char *)latscope_bin(), "record", "--comm", "lsc_keep_test",
+					"--keep-running", "--listen", "127.0.0.1:0", "--json",
+					NULL });
+	cr_assert(proc_wait_output(tracer, true, "latscope: tracing comm", RUN_TIMEOUT_S),
+		  "stderr:\n%s", tracer->err.data);
+	port = announced_port(tracer);
+	cr_assert(wait_series(port, up, 1), "target not up");
+	run_to_end(first);
+	cr_assert(wait_series(port, up, 0), "target still up after it exited");
+	cr_assert(!tracer->reaped, "latscope ended with its target");
+	second = start_waiting(bin, "getppid", "20");
+	cr_assert(wait_series(port, up, 1), "the restarted target was not picked up");
+	body = http_get(port, "/metrics", &status);
+	cr_assert(body && strstr(body, strf("latscope_host_info{host=\"%s\"} 1", host)),
+		  "no host name in the metrics");
+	free(body);
+	run_to_end(second);
+	snap = trace_stop(tracer);
+	cr_assert_eq(syscall_count(snap, "getppid"), 30);
+	cr_assert_str_eq(jstr(snap, "host"), host);
 	json_decref(snap);
 }

@@ -26,6 +26,8 @@ static const char usage_head[] =
 	"      --cgroup PATH        trace every process in cgroup v2 PATH (or below),\n"
 	"                           now and joining later\n"
 	"      --unit NAME          the cgroup of systemd service NAME(.service)\n"
+	"      --keep-running       go on when the targets exit (with --listen: an\n"
+	"                           exporter; new --comm/--cgroup/--unit matches join)\n"
 	"  -d, --duration SECONDS   stop after this long (default: until exit or Ctrl-C)\n"
 	"  -i, --interval SECONDS   print a report every interval\n"
 	"      --slow DURATION      report each syscall and request slower than this (e.g. 20ms)\n"
@@ -75,6 +77,7 @@ enum long_only {
 	OPT_COMM,
 	OPT_CGROUP,
 	OPT_UNIT,
+	OPT_KEEP_RUNNING,
 	/* --FAMILY is OPT_GROUP_ON + its index, --no-FAMILY OPT_GROUP_OFF + it. */
 	OPT_GROUP_ON = 512,
 	OPT_GROUP_OFF = OPT_GROUP_ON + RES_MAX_FAMILIES,
@@ -87,6 +90,7 @@ static const struct option fixed_options[] = {
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "unit", required_argument, NULL, OPT_UNIT },
+	{ "keep-running", no_argument, NULL, OPT_KEEP_RUNNING },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "interval", required_argument, NULL, 'i' },
 	{ "slow", required_argument, NULL, OPT_SLOW },
@@ -289,6 +293,9 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli, bool 
 			return fail(err, len, "empty path for --cgroup");
 		cli->cgroup = arg;
 		return PARSE_OK;
+	case OPT_KEEP_RUNNING:
+		cli->keep_running = true;
+		return PARSE_OK;
 	case OPT_UNIT:
 		if (!*arg || strchr(arg, '/'))
 			return fail(err, len,
@@ -392,9 +399,9 @@ static int check_combination(struct trace_settings *cli, char *err, size_t len)
 	int selectors = !!cli->n_pids + !!cli->command + !!cli->comm + !!cli->cgroup + !!cli->unit;
 
 	if (!selectors)
-		return fail(
-			err, len,
-			"no target: give -p PID, -c CMD, --comm NAME, --cgroup PATH or --unit NAME");
+		return fail(err, len,
+			    "no target: give -p PID or -c CMD (or --comm NAME, --cgroup PATH, "
+			    "--unit NAME)");
 	if (cli->n_pids && cli->command)
 		return fail(err, len, "-p and -c exclude each other");
 	if (selectors > 1)

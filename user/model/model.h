@@ -62,6 +62,7 @@ struct model {
 	 */
 	char selector[320];
 	__u64 cgroup_id; /* --cgroup, --unit */
+	char host[256];	 /* the machine's host name, for fleets' snapshots and metrics */
 
 	struct model_syscalls syscalls;
 	struct model_requests *requests;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "loader/overhead_sampler.h"
 #include "session/budget.h"
 #include "session/privileges.h"
@@ -75,7 +76,23 @@ static void note_selected(struct model *model, const struct proc_rec *rec, int t
 	struct target_info *t;
 
 	if ((type != REC_PROC_FORK && type != REC_PROC_EXEC && type != REC_PROC_JOIN) ||
-	    model_find_target(model, pid) || model_add_target(model, pid, false))
+	    model_find_target(model, pid))
+		return;
+	/*
+	 * A restarted service: the new process takes the place of an exited
+	 * one of its name, so that views (latscope_target_up) follow it.
+	 */
+	for (int i = 0; i < model->n_targets; i++) {
+		t = &model->targets[i];
+		if (t->state == TARGET_EXITED && !strcmp(t->comm, rec->comm)) {
+			memset(t, 0, sizeof(*t));
+			t->pid = pid;
+			t->state = TARGET_RUNNING;
+			identify(t);
+			return;
+		}
+	}
+	if (model_add_target(model, pid, false))
 		return;
 	t = model_find_target(model, pid);
 	identify(t);
@@ -398,6 +415,7 @@ int session_start(struct trace_settings *cli, const struct session_hooks *hooks,
 		return -ENOMEM;
 	}
 	s->model->follow = cli->follow;
+	gethostname(s->model->host, sizeof(s->model->host) - 1);
 	model_set_slow_threshold(s->model, cli->slow_ns);
 	s->model->requests->proto = cli->proto;
 	s->model->syscalls.off = !cli->syscalls;
@@ -498,7 +516,9 @@ static bool trace_is_over(struct session *s, const struct clock *c, __u64 now)
 {
 	/* A selector's processes come and go: only -d or a signal ends it. */
 	return stop_requested || (c->deadline && now >= c->deadline) ||
-	       (!s->model->selector[0] && model_all_targets_exited(s->model)) || s->handler_error;
+	       (!s->model->selector[0] && !s->cli.keep_running &&
+		model_all_targets_exited(s->model)) ||
+	       s->handler_error;
 }
 
 static void run_interval(struct session *s, __u64 now)

@@ -21,6 +21,7 @@ struct trace_settings {
 	const char *comm;      /* --comm NAME */
 	const char *cgroup;    /* --cgroup PATH: absolute, or under the cgroup v2 mount */
 	const char *unit;      /* --unit NAME: a systemd service's cgroup */
+	bool keep_running;     /* --keep-running: the targets' exit does not end the trace */
 	double duration_s;     /* 0: until the targets exit or a signal */
 	double interval_s;     /* 0: one report at the end */
 	__u64 slow_ns;	       /* 0: no slow-call reporting */

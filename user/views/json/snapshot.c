@@ -309,6 +309,8 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 				  snapshot_request_groups(model, WINDOW_INTERVAL,
 							  REQ_ROLE_CLIENT)));
 	json_object_set_new(snap, "slow_syscalls", slow_calls_json(model));
+	if (model->host[0])
+		json_object_set_new(snap, "host", json_string(model->host));
 	if (model->selector[0])
 		json_object_set_new(snap, "selector",
 				    json_pack("{s:s, s:I}", "targets", model->selector, "cgroup_id",
