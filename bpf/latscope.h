@@ -297,7 +297,13 @@ struct req_conn {
 	 * answer began; 0: none (the request goes up as a record).
 	 */
 	__u32 endpoint;
-	__u32 pad2;
+	/*
+	 * The last request bytes found in req_keys on this connection, and
+	 * their endpoint: a client that repeats itself skips the lookup.
+	 */
+	__u32 known_endpoint; /* id + 1; 0: none */
+	__u32 known_len;
+	__u64 known_hash;
 };
 
 /* Whom a socket's TCP events count for (the net group). */

@@ -152,7 +152,7 @@ static __always_inline bool final_status_line(const struct req_conn *c)
  * The kernel endpoint (id + 1) of the request just read whole, when user
  * space named its bytes; 0 otherwise. Called once, as its answer begins.
  */
-static __always_inline __u32 endpoint_of(const struct req_conn *c)
+static __always_inline __u32 endpoint_of(struct req_conn *c)
 {
 	const struct request_rec *rec = &c->rec;
 	__u64 asked = rec->role == REQ_ROLE_SERVER ? rec->bytes_in : rec->bytes_out;
@@ -164,8 +164,16 @@ static __always_inline __u32 endpoint_of(const struct req_conn *c)
 		return 0;
 	key.len = rec->req_len;
 	key.hash = req_key_hash(rec->data, key.len);
+	/* Keys are never removed nor given another id: what was found stays. */
+	if (c->known_endpoint && c->known_len == key.len && c->known_hash == key.hash)
+		return c->known_endpoint;
 	id = bpf_map_lookup_elem(&req_keys, &key);
-	return id ? *id + 1 : 0;
+	if (!id)
+		return 0;
+	c->known_endpoint = *id + 1;
+	c->known_len = key.len;
+	c->known_hash = key.hash;
+	return c->known_endpoint;
 }
 
 /*
@@ -329,6 +337,7 @@ static __always_inline bool conn_open(struct req_conn *c, struct sock *sk, __u16
 	struct request_rec *rec = &c->rec;
 
 	c->phase = PHASE_IDLE;
+	c->endpoint = c->known_endpoint = 0; /* the group may differ now */
 	rec->hdr.type = REC_REQUEST;
 	rec->role = role;
 	rec->conn_id = __sync_fetch_and_add(&next_conn_id, 1) + 1;

@@ -142,9 +142,9 @@ Test(kernel_endpoints, key_needs_every_request_byte)
 
 Test(kernel_endpoints, only_one_http_request_with_a_final_status_qualifies)
 {
-	struct proto_conn http = { .proto = PROTO_HTTP }, ws = { .proto = PROTO_HTTP,
-							  .websocket = true },
-			  redis = { .proto = PROTO_REDIS };
+	struct proto_conn http = { .proto = PROTO_HTTP };
+	struct proto_conn ws = { .proto = PROTO_HTTP, .websocket = true };
+	struct proto_conn redis = { .proto = PROTO_REDIS };
 	struct proto_msg msgs[2] = { { .name = "GET /a", .kind = MSG_REQUEST, .status = 200 },
 				     { .name = "GET /b", .kind = MSG_REQUEST, .status = 200 } };
 	struct request_rec rec;

@@ -91,8 +91,8 @@ static int id_of(struct kernel_endpoints *k, void *row, __u32 *row_id)
 }
 
 int kernel_endpoint_offer(struct kernel_endpoints *k, const struct request_rec *rec,
-			  const struct proto_conn *c, const struct proto_msg *msgs, int n, void *row,
-			  __u32 *row_id)
+			  const struct proto_conn *c, const struct proto_msg *msgs, int n,
+			  void *row, __u32 *row_id)
 {
 	struct req_key key = {}, *slot;
 	int id;

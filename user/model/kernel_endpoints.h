@@ -60,8 +60,8 @@ bool kernel_endpoint_eligible(const struct request_rec *rec, const struct proto_
  * is eligible, and neither keys nor ids have run out. Returns the id, or -1.
  */
 int kernel_endpoint_offer(struct kernel_endpoints *k, const struct request_rec *rec,
-			  const struct proto_conn *c, const struct proto_msg *msgs, int n, void *row,
-			  __u32 *row_id);
+			  const struct proto_conn *c, const struct proto_msg *msgs, int n,
+			  void *row, __u32 *row_id);
 
 /*
  * The kernel's cumulative figures for @id (summed over CPUs): what is new
