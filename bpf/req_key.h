@@ -9,6 +9,7 @@
  * @len, so whatever an earlier request left after them does not count.
  * The group and the length are part of the key too: a collision needs
  * two different byte strings of one length, in one group, with one hash.
+ * @data must have @len rounded up to a multiple of 8 bytes readable.
  */
 #ifndef LATSCOPE_REQ_KEY_H
 #define LATSCOPE_REQ_KEY_H

@@ -64,6 +64,14 @@ static void make(struct request_rec *rec, const char *req, const char *resp, __u
 	rec->status_class = http_parse_status(resp, rec->resp_len) / 100;
 }
 
+/* REQ_A's key hash: the hash reads whole words, so from a padded copy. */
+static __u64 hash_a(void)
+{
+	char padded[64] = REQ_A;
+
+	return req_key_hash(padded, strlen(REQ_A));
+}
+
 static void add(const struct request_rec *rec)
 {
 	cr_assert_eq(model_add_record(model, rec, sizeof(*rec)), REC_REQUEST);
@@ -128,7 +136,7 @@ Test(kernel_endpoints, key_needs_every_request_byte)
 	make(&rec, REQ_A, OK, 1000);
 	cr_assert(request_key_of(&rec, &key));
 	cr_assert_eq(key.len, strlen(REQ_A));
-	cr_assert_eq(key.hash, req_key_hash(REQ_A, key.len));
+	cr_assert_eq(key.hash, hash_a());
 	rec.bytes_in++; /* a byte not captured: a body, or a cut request */
 	cr_assert_not(request_key_of(&rec, &key));
 	rec.role = REQ_ROLE_CLIENT; /* a client's call is what it wrote */
@@ -176,7 +184,7 @@ Test(kernel_endpoints, keys_filed_once_ids_per_row)
 	cr_assert_eq(n_filed, 1);
 	cr_assert_eq(filed[0].id, 0);
 	cr_assert_eq(filed[0].key.len, strlen(REQ_A));
-	cr_assert_eq(filed[0].key.hash, req_key_hash(REQ_A, strlen(REQ_A)));
+	cr_assert_eq(filed[0].key.hash, hash_a());
 	add_one(REQ_A, OK, 1000);
 	cr_assert_eq(n_filed, 1, "a key already filed is not filed again");
 	/* Other bytes, the same row (the query is dropped): the same id. */
