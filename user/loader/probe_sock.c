@@ -52,10 +52,14 @@ static __u32 max_groups(int n_cpus)
 	return n < 16 ? 16 : n;
 }
 
-/* Kernel-counted endpoints: as many as the same budget holds, at least 16. */
+/*
+ * Kernel-counted endpoints: as many as a quarter of the groups' budget
+ * holds (their histograms are preallocated too), at least 16.
+ */
 static __u32 max_endpoints(int n_cpus)
 {
-	__u64 n = LATSCOPE_REQ_STATS_BUDGET / ((__u64)sizeof(struct req_endpoint_stats) * n_cpus);
+	__u64 n =
+		LATSCOPE_REQ_STATS_BUDGET / 4 / ((__u64)sizeof(struct req_endpoint_stats) * n_cpus);
 
 	if (n > LATSCOPE_MAX_KERNEL_ENDPOINTS)
 		n = LATSCOPE_MAX_KERNEL_ENDPOINTS;
