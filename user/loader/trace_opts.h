@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct model_requests;
+
 /* Called for each ring-buffer record; a negative return stops polling. */
 typedef int (*trace_record_fn)(void *ctx, const void *data, size_t size);
 
@@ -24,6 +26,12 @@ struct trace_opts {
 	__u32 resource_groups; /* RES_GROUP_BIT()s of the groups to load */
 	trace_record_fn on_record;
 	void *ctx;
+	/*
+	 * Where records are named: the request tracker lets the kernel count
+	 * the endpoints named there (requests_count_in_kernel()). NULL: every
+	 * request goes up as a record.
+	 */
+	struct model_requests *requests_model;
 };
 
 #endif

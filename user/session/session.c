@@ -327,6 +327,7 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 		.resource_groups = s->cli.resource_groups,
 		.on_record = on_record,
 		.ctx = s,
+		.requests_model = s->model->requests,
 	};
 	int err = resolve_selector(s, why, len);
 
