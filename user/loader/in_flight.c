@@ -10,8 +10,8 @@
 #include "loader/in_flight.h"
 
 /* Bounds one scan: a reading per tick must stay cheap. */
-#define SCAN_MAX_PROCESSES 256
-#define SCAN_MAX_THREADS   2048
+#define SCAN_MAX_PROCESSES 64
+#define SCAN_MAX_THREADS   512
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD 0x80 /* O_EXCL: a pidfd for one thread (Linux 6.9+) */
