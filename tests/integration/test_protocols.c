@@ -4,7 +4,9 @@
 // counts compared with the peers' own (redis-benchmark's -n, the server
 // log's statements).
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,18 +177,64 @@ static double pgbench_ms(const char *out, const char *head)
 	return ms;
 }
 
+/* Statements a session connected before the trace sends once it is traced. */
+#define EXISTING_SELECTS 20
+#define EXISTING_SELECT	 "SELECT 42 AS existing_backend"
+
+/*
+ * psql connected (its backend forked) before latscope attaches; it reads
+ * its statements from @fifo, so it sends nothing until the test writes.
+ */
+static struct proc *psql_connected(int port, const char *fifo, const char *log)
+{
+	struct proc *p;
+	double deadline = mono_s() + 20;
+	char *logged;
+
+	cr_assert(!mkfifo(fifo, 0666), "mkfifo %s", fifo);
+	cr_assert(!chmod(fifo, 0666));
+	p = proc_start((char *[]){ "runuser", "-u", "postgres", "--", PG_BIN "/psql", "-X", "-q",
+				   "-h", "127.0.0.1", "-p", (char *)strf("%d", port), "-U",
+				   "postgres", "-f", (char *)fifo, "postgres", NULL });
+	for (;;) {
+		logged = read_file(log);
+		if (strstr(logged, "application_name=psql"))
+			break;
+		free(logged);
+		cr_assert_lt(mono_s(), deadline, "psql never connected");
+		usleep(50000);
+	}
+	free(logged);
+	return p;
+}
+
+/* Its statements, then EOF: psql runs them and quits. */
+static void psql_send(struct proc *psql, const char *fifo)
+{
+	int fd = open(fifo, O_WRONLY);
+
+	cr_assert(fd >= 0, "open %s", fifo);
+	for (int i = 0; i < EXISTING_SELECTS; i++)
+		cr_assert(dprintf(fd, EXISTING_SELECT ";\n") > 0);
+	close(fd);
+	proc_wait(psql, 30);
+	assert_exit(psql, 0);
+}
+
 /*
  * pgbench's standard transaction (simple query protocol), then the same
  * over the extended protocol: one row per statement, named as pgbench
  * lists it (variables as $n), its count the server log's, its mean no
  * more than pgbench's; the startup apart; Terminate-and-close no abort.
+ * A backend forked before the trace (psql's) is traced too, through -f.
  */
 Test(protocols, postgres_statements_match_pgbench)
 {
 	const char *dir = temp_dir(), *data = strf("%s/data", dir), *log = strf("%s/pg.log", dir);
 	int port = free_port();
 	char *pgbench_args, *logged, *line;
-	struct proc *tracer, *bench, *ext;
+	struct proc *tracer, *bench, *ext, *psql;
+	const char *fifo = strf("%s/psql.in", dir);
 	json_t *snap, *g;
 	long long pm_pid, statements = 0;
 
@@ -199,10 +247,15 @@ Test(protocols, postgres_statements_match_pgbench)
 	as_postgres(
 		strf("%s/pgbench %s -i -s 1 -q postgres >/dev/null 2>&1", PG_BIN, pgbench_args));
 	pm_pid = strtoll(read_file(strf("%s/postmaster.pid", data)), NULL, 10);
+	psql = psql_connected(port, fifo, log);
 	cr_assert(!truncate(log, 0));
 
-	/* Backends are forked per connection: -f follows them. */
+	/*
+	 * Backends are forked per connection: -f follows them, and takes the
+	 * one psql's connection made before the trace.
+	 */
 	tracer = trace_attach(pm_pid, (char *[]){ "-f", "--no-syscalls", "--no-overhead", NULL });
+	psql_send(psql, fifo);
 	bench = run_command((char *[]){ "runuser", "-u", "postgres", "--", PG_BIN "/pgbench", "-h",
 					"127.0.0.1", "-p", (char *)strf("%d", port), "-U",
 					"postgres", "-c", (char *)strf("%d", PGBENCH_CLIENTS), "-t",
@@ -284,6 +337,9 @@ Test(protocols, postgres_statements_match_pgbench)
 		statements++;
 	}
 	cr_assert_eq(statements, 7, "pgbench's TPC-B-like script has 7 statements");
+	cr_assert_eq(count_logged(logged, "LOG:  statement: ", EXISTING_SELECT), EXISTING_SELECTS);
+	cr_assert_eq(jint(endpoint(g, "SELECT $1 AS existing_backend"), "count"), EXISTING_SELECTS,
+		     "the backend that existed before the trace");
 	json_decref(snap);
 	free(logged);
 }

@@ -81,6 +81,16 @@ Test(protocols, detection_by_bytes_then_port_then_override)
 	cr_assert_eq(proto_choose(&o, 1234, "*1\r\n$4\r\nPING\r\n", 14), PROTO_REDIS);
 	cr_assert_eq(proto_choose(&o, 1234, "GET / HTTP/1.1\r\n", 16), PROTO_HTTP);
 	cr_assert_eq(proto_choose(&o, 1234, "PING\r\n", 6), PROTO_UNKNOWN, "inline: no guess");
+	/* A session seen from its middle (connected before the trace). */
+	cr_assert_eq(proto_choose(&o, 1234, "Q\0\0\0\x0eSELECT 1;\0", 15), PROTO_POSTGRES);
+	cr_assert_eq(proto_choose(&o, 1234, "Q\0\0\0\x0eSELECT 1;\0X\0\0\0\4", 20), PROTO_POSTGRES,
+		     "then Terminate");
+	cr_assert_eq(proto_choose(&o, 1234, "Q\0\0\0\x0eSELECT 1;\0Z", 16), PROTO_UNKNOWN,
+		     "a chain that does not add up");
+	cr_assert_eq(proto_choose(&o, 1234, "Q\0\0\1\0SEL", 8), PROTO_UNKNOWN,
+		     "the first message not whole");
+	cr_assert_eq(proto_choose(&o, 1234, "POST / HTTP/1.1\r\n", 17), PROTO_HTTP);
+	cr_assert_eq(proto_choose(&o, 1234, "DELETE /x HTTP/1.1\r\n", 20), PROTO_HTTP);
 	cr_assert_eq(proto_choose(&o, 6379, "PING\r\n", 6), PROTO_REDIS, "the port's hint");
 	cr_assert_eq(proto_add_override(&o, "7000=redis"), 0);
 	cr_assert_eq(proto_choose(&o, 7000, "PING\r\n", 6), PROTO_REDIS);

@@ -463,15 +463,40 @@ static void match_answers(const struct proto_exchange *ex, struct pg_split *sp)
 	}
 }
 
+/* A message longer than this is no reason to call a stream PostgreSQL. */
+#define PG_DETECT_MAX_MESSAGE (1u << 20)
+
+/*
+ * Frontend messages from the middle of a session (a connection made
+ * before the trace: its startup was never seen): typed messages whose
+ * lengths chain to the end of what was captured, the first one whole.
+ * ASCII (an HTTP method, RESP) makes lengths far above the bound.
+ */
+static bool pg_midstream(const char *buf, size_t len)
+{
+	size_t pos = 0;
+
+	while (pos + 5 <= len) {
+		__u32 n = be32(buf + pos + 1);
+
+		if (!valid_frontend_type(buf[pos]) || n < 4 || n > PG_DETECT_MAX_MESSAGE)
+			return false;
+		if (pos == 0 && 1 + (size_t)n > len)
+			return false;
+		pos += 1 + n;
+	}
+	return pos >= len;
+}
+
 static bool pg_detect(const char *buf, size_t len)
 {
 	__u32 code;
 
 	if (len < 8 || be32(buf) < 8 || be32(buf) > 10000)
-		return false;
+		return len >= 5 && pg_midstream(buf, len);
 	code = be32(buf + 4);
 	return code == PG_PROTOCOL_3 || code == PG_SSL_REQUEST || code == PG_GSS_REQUEST ||
-	       code == PG_CANCEL;
+	       code == PG_CANCEL || pg_midstream(buf, len);
 }
 
 static int pg_parse(struct proto_conn *c, const struct proto_options *o,
