@@ -80,6 +80,52 @@ int requests_set_group(struct model_requests *r, __u32 id, const struct req_grou
 	return 0;
 }
 
+int requests_set_handshakes(struct model_requests *r, __u32 id, const struct lat_stats *lat)
+{
+	struct req_group *g = group_at(r, id);
+
+	if (!g)
+		return id >= LATSCOPE_MAX_REQ_GROUPS ? -ERANGE : -ENOMEM;
+	g->handshakes.now = *lat;
+	if (lat->count)
+		g->tls = true;
+	return 0;
+}
+
+void requests_note_tls_library(struct model_requests *r, __u32 tgid, const char *library)
+{
+	int i;
+
+	for (i = 0; i < r->n_tls_notes && r->tls_notes[i].tgid != tgid; i++)
+		;
+	if (i == MODEL_MAX_TLS_NOTES)
+		return;
+	if (i == r->n_tls_notes)
+		r->n_tls_notes++;
+	r->tls_notes[i].tgid = tgid;
+	snprintf(r->tls_notes[i].library, sizeof(r->tls_notes[i].library), "%s", library);
+}
+
+/*
+ * A connection that starts with a TLS handshake record (ClientHello:
+ * type 22, version 3.x) whose bytes did not come through OpenSSL's calls.
+ */
+static void note_undecoded_tls(struct model_requests *r, const struct request_rec *rec,
+			       enum proto_id proto)
+{
+	struct req_group *g;
+	const char *library = "library not probed";
+
+	if (rec->flags & REQ_F_TLS || proto != PROTO_UNKNOWN || rec->seq || rec->req_len < 3 ||
+	    rec->data[0] != 22 || rec->data[1] != 3 || !(g = group_at(r, rec->group)) ||
+	    g->tls_undecoded[0])
+		return;
+	for (int i = 0; i < r->n_tls_notes; i++)
+		if (r->tls_notes[i].tgid == rec->hdr.tgid)
+			library = r->tls_notes[i].library;
+	snprintf(g->tls_undecoded, sizeof(g->tls_undecoded), "%s", library);
+}
+
 static struct req_endpoint *endpoint_row(struct model_requests *r, __u32 group, const char *name)
 {
 	bool other = !strcmp(name, ENDPOINT_OTHER);
@@ -290,6 +336,9 @@ static const struct slow_request *add_exchange(struct model_requests *r,
 	    r->group_proto[rec->group] == PROTO_UNKNOWN)
 		r->group_proto[rec->group] = c->proto;
 	refine_group(r, rec, msgs, n, flushed);
+	note_undecoded_tls(r, rec, c->proto);
+	if (rec->flags & REQ_F_TLS && rec->group < LATSCOPE_MAX_REQ_GROUPS && r->groups[rec->group])
+		r->groups[rec->group]->tls = true;
 	for (int i = 0; i < n; i++) {
 		struct req_endpoint *e = endpoint_row(r, rec->group, msgs[i].name);
 
@@ -331,6 +380,7 @@ void requests_step(struct model_requests *r, enum readings_step step)
 		if (r->groups[i]) {
 			readings_step(&r->groups[i]->r, step);
 			readings_step(&r->groups[i]->refine, step);
+			lat_readings_step(&r->groups[i]->handshakes, step);
 		}
 	for (int i = 0; i < r->n_endpoints; i++)
 		readings_step(&r->endpoints[i]->r, step);
@@ -503,6 +553,17 @@ static int add_endpoint_rows(struct model_requests *r, struct view_mem *mem,
 	return 0;
 }
 
+static void handshakes_window(struct req_group_view *gv, const struct req_group *g,
+			      enum model_window window, double seconds)
+{
+	struct lat_stats hs;
+
+	gv->tls = g->tls;
+	gv->tls_undecoded = g->tls_undecoded[0] ? g->tls_undecoded : NULL;
+	lat_readings_window(&g->handshakes, window, &hs);
+	lat_stats_summarize(&hs, seconds, &gv->handshakes);
+}
+
 int requests_views(struct model_requests *r, enum model_window window, enum req_role role,
 		   const struct req_group_view **views, int *n)
 {
@@ -528,6 +589,7 @@ int requests_views(struct model_requests *r, enum model_window window, enum req_
 		memset(gv, 0, sizeof(*gv));
 		label_group(gv, g, r->group_proto[g->id]);
 		fill_row(&gv->total, gv->label, t, seconds);
+		handshakes_window(gv, g, window, seconds);
 		add_endpoint_rows(r, mem, gv, g->id, window, seconds, &n_rows, &n_tallies);
 		count++;
 	}

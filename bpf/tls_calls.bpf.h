@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The OpenSSL call a thread is in, as the uprobes of tls.bpf.c saw it
+ * enter (SSL_read/_ex, SSL_write/_ex, SSL_do_handshake, SSL_shutdown),
+ * for the socket tracepoints of sock.bpf.c that fire inside it: they see
+ * the ciphertext move on the socket, this says what it carried.
+ *
+ * Entry probes only: a call's end is not seen (a uretprobe would double
+ * the traps, the cost of every call). A thread's slot names its last call
+ * until the next one; the socket side matches it to the connection by the
+ * SSL pointer, so a stale slot is never taken for a connection's own.
+ * Both objects declare the map; the loader makes them one.
+ */
+#ifndef LATSCOPE_TLS_CALLS_BPF_H
+#define LATSCOPE_TLS_CALLS_BPF_H
+
+#include "common.bpf.h"
+
+enum tls_call_kind {
+	TLS_CALL_NONE,
+	TLS_CALL_HANDSHAKE,
+	TLS_CALL_READ,
+	TLS_CALL_WRITE,
+	TLS_CALL_OTHER, /* SSL_shutdown: its close_notify is no request byte */
+};
+
+struct tls_call {
+	__u64 ssl; /* SSL * */
+	__u64 buf; /* read: the buffer to be filled; write: the bytes (what is left) */
+	__u64 len;
+	__u32 n;    /* calls this thread entered: a call's identity with the tid */
+	__u8 kind;  /* enum tls_call_kind */
+	__u8 io;    /* the call moved bytes on a socket */
+	__u16 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tls_call);
+} tls_calls SEC(".maps");
+
+#endif /* LATSCOPE_TLS_CALLS_BPF_H */
