@@ -4,11 +4,9 @@
  * go through OpenSSL calls (tls_calls.bpf.h). Latency stays wire to wire
  * (the socket tracepoints' times, as for clear text); the plaintext only
  * names the request: the first bytes SSL_write is given, and the first
- * bytes SSL_read filled, copied at the connection's next event since the
- * call's end is not seen. How many bytes that read returned is not known
- * either: at most the ciphertext it moved is copied, a few bytes (the
- * record's tag and header) more than it returned, which is why the parsers
- * take only whole messages.
+ * bytes a read returned, which its return probe keeps in the thread's
+ * slot (tls_calls.bpf.h) and the connection's next event copies. A read
+ * that returned nothing (a session ticket, WANT_READ) gives nothing.
  *
  * The handshake is not a request: its bytes (those moved inside
  * SSL_do_handshake) are timed, first to last, as a figure of the group
@@ -28,6 +26,14 @@
 #include "lat_stats.bpf.h"
 #include "sock_requests.bpf.h"
 #include "tls_calls.bpf.h"
+
+/*
+ * The most ciphertext one alert record takes with the AEAD ciphers (TLS
+ * 1.3: 5 + 2 + 1 + 16; TLS 1.2 GCM: 5 + 8 + 2 + 16), less than any
+ * HTTP request: a server reading no more than that before the close read
+ * the client's close_notify, not a request cut off.
+ */
+#define TLS_ALERT_MAX 40
 
 /* Set when the loader attached the TLS uprobes (--no-tls: not). */
 const volatile bool track_tls;
@@ -63,25 +69,54 @@ static __always_inline void tls_handshake_done(struct sock_state *s)
 			 s->tls.hs_last - s->tls.hs_start, false);
 }
 
-/* The plaintext a finished read left, into the reading side's capture. */
-static __always_inline void tls_copy_read(struct req_conn *c, struct tls_conn *t)
+/* Appends @n bytes of @src (kernel memory) to a capture, like sock_io_capture(). */
+static __always_inline __u16 tls_capture(char *dst, __u32 cap, __u16 len, const char *src, __u32 n)
+{
+	__u32 off = len;
+
+	if (off >= cap)
+		return len;
+	if (n > cap - off)
+		n = cap - off;
+	off &= cap - 1;
+	if (!n || n > cap || bpf_probe_read_kernel(dst + off, n, src))
+		return len;
+	return off + n;
+}
+
+/*
+ * The plaintext a finished read returned, into the reading side's
+ * capture: from @call, the slot of the thread that read, when the
+ * current one is it (otherwise the read's buffer, at most its
+ * ciphertext's length, is the best there is).
+ */
+static __always_inline void tls_copy_read(struct req_conn *c, struct tls_conn *t,
+					  const struct tls_call *call, __u32 tid)
 {
 	struct request_rec *rec = &c->rec;
+	bool server = rec->role == REQ_ROLE_SERVER;
+	bool same = call && t->rcall >> 32 == tid;
+	__u32 n = same && call->data_n == (__u32)t->rcall ? call->data_len : 0;
 
-	if (!t->rbuf)
-		return;
-	if (rec->role == REQ_ROLE_SERVER && c->phase == PHASE_ASK)
-		rec->req_len = sock_io_capture(rec->data, LATSCOPE_CAPTURE_LEN, rec->req_len,
-					       t->rbuf, t->rlen, t->rlen);
-	else if (rec->role == REQ_ROLE_CLIENT && c->phase == PHASE_ANSWER)
-		rec->resp_len = sock_io_capture(c->resp, LATSCOPE_RESP_CAPTURE_LEN, rec->resp_len,
-						t->rbuf, t->rlen, t->rlen);
+	if (!t->rbuf || (same && !n))
+		goto done;
+	if (server && c->phase == PHASE_ASK)
+		rec->req_len = same ? tls_capture(rec->data, LATSCOPE_CAPTURE_LEN, rec->req_len,
+						  call->data, n)
+				    : sock_io_capture(rec->data, LATSCOPE_CAPTURE_LEN, rec->req_len,
+						      t->rbuf, t->rlen, t->rlen);
+	else if (!server && c->phase == PHASE_ANSWER)
+		rec->resp_len = same ? tls_capture(c->resp, LATSCOPE_RESP_CAPTURE_LEN,
+						   rec->resp_len, call->data, n)
+				     : sock_io_capture(c->resp, LATSCOPE_RESP_CAPTURE_LEN,
+						       rec->resp_len, t->rbuf, t->rlen, t->rlen);
+done:
 	t->rbuf = 0;
 }
 
 /* Whether the first bytes of @s make it an OpenSSL connection. */
-static __always_inline bool tls_decide(struct sock_state *s, struct task_struct *task,
-				       bool is_read, const struct tls_call *call)
+static __always_inline bool tls_decide(struct sock_state *s, struct task_struct *task, bool is_read,
+				       const struct tls_call *call)
 {
 	s->tls.state = TLS_PLAIN;
 	if (!call || call->io || call->kind == TLS_CALL_NONE || !tls_record_starts(task, is_read))
@@ -97,8 +132,8 @@ static __always_inline bool tls_decide(struct sock_state *s, struct task_struct 
  * clear text (the caller goes on as for any connection), true when this
  * took them (a TLS connection's).
  */
-static __always_inline bool tls_on_io(struct sock_state *s, struct task_struct *task,
-				      bool is_read, long done)
+static __always_inline bool tls_on_io(struct sock_state *s, struct task_struct *task, bool is_read,
+				      long done)
 {
 	struct req_conn *c = &s->conn;
 	struct tls_conn *t = &s->tls;
@@ -116,7 +151,7 @@ static __always_inline bool tls_on_io(struct sock_state *s, struct task_struct *
 	call->io = 1;
 	id = (__u64)task->pid << 32 | call->n;
 	if (t->rbuf && t->rcall != id)
-		tls_copy_read(c, t);
+		tls_copy_read(c, t, call, task->pid);
 	now = bpf_ktime_get_ns();
 	if (call->kind == TLS_CALL_HANDSHAKE) {
 		if (!t->hs_start) {
@@ -161,16 +196,23 @@ static __always_inline bool tls_on_io(struct sock_state *s, struct task_struct *
 }
 
 /*
- * The connection ends (the owner closing, or a reset): a read still to
- * copy is copied when the closing task is the owner (its memory is the
+ * The connection ends (the owner closing, or a reset): a close_notify
+ * read is no request; a read still to copy is copied when the closing task is the owner (its memory is the
  * one the buffer is in), and a handshake still timed is counted.
  */
 static __always_inline void tls_conn_end(struct sock_state *s)
 {
 	if (!track_tls || s->tls.state != TLS_OPENSSL)
 		return;
-	if (s->tls.rbuf && bpf_get_current_pid_tgid() >> 32 == s->conn.owner)
-		tls_copy_read(&s->conn, &s->tls);
+	if (s->conn.rec.role == REQ_ROLE_SERVER && s->conn.phase == PHASE_ASK &&
+	    s->conn.rec.bytes_in <= TLS_ALERT_MAX)
+		s->conn.phase = PHASE_IDLE;
+	if (s->tls.rbuf && bpf_get_current_pid_tgid() >> 32 == s->conn.owner) {
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		tls_copy_read(&s->conn, &s->tls, bpf_task_storage_get(&tls_calls, task, NULL, 0),
+			      task->pid);
+	}
 	s->tls.rbuf = 0;
 	tls_handshake_done(s);
 }

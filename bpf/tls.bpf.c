@@ -18,29 +18,82 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-static __always_inline void call_enter(void *ssl, __u64 buf, __u64 len, enum tls_call_kind kind)
+static __always_inline struct tls_call *call_enter(void *ssl, __u64 buf, __u64 len,
+						   enum tls_call_kind kind)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct tls_call *c;
 
 	if (!tgid_is_traced(task->tgid))
-		return;
+		return NULL;
 	c = bpf_task_storage_get(&tls_calls, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!c)
-		return;
+		return NULL;
 	c->ssl = (__u64)ssl;
 	c->buf = buf;
 	c->len = len;
 	c->kind = kind;
 	c->io = 0;
 	c->n++;
+	return c;
 }
 
-/* SSL_read(ssl, buf, int num), SSL_read_ex(ssl, buf, size_t num, ...) */
+/*
+ * SSL_read(ssl, buf, int num), SSL_read_ex(ssl, buf, size_t num,
+ * size_t *readbytes), and the internal read both call, whose arguments
+ * are SSL_read_ex's.
+ */
 SEC("uprobe")
-int BPF_KPROBE(tls_read, void *ssl, void *buf, long num)
+int BPF_KPROBE(tls_read, void *ssl, void *buf, long num, void *readbytes)
 {
-	call_enter(ssl, (__u64)buf, (int)num < 0 ? 0 : num, TLS_CALL_READ);
+	struct tls_call *c = call_enter(ssl, (__u64)buf, (int)num < 0 ? 0 : num, TLS_CALL_READ);
+
+	if (c)
+		c->readbytes = (__u64)readbytes;
+	return 0;
+}
+
+/* The first bytes a read returned, kept for the socket side. */
+static __always_inline void read_returned(long bytes)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct tls_call *c;
+	__u32 n;
+
+	if (bytes <= 0 || !tgid_may_be_traced(task->tgid))
+		return;
+	c = bpf_task_storage_get(&tls_calls, task, NULL, 0);
+	if (!c || c->kind != TLS_CALL_READ)
+		return;
+	n = bytes < LATSCOPE_CAPTURE_LEN ? bytes : LATSCOPE_CAPTURE_LEN;
+	if (bpf_probe_read_user(c->data, n, (void *)c->buf))
+		return;
+	c->data_len = n;
+	c->data_n = c->n;
+}
+
+/* SSL_read_ex and the internal read: 1 on success, the bytes in *readbytes. */
+SEC("uretprobe")
+int BPF_KRETPROBE(tls_read_ex_return, int ok)
+{
+	struct tls_call *c;
+	__u64 bytes = 0;
+
+	if (ok <= 0 || !tgid_may_be_traced(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	c = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), NULL, 0);
+	if (!c || c->kind != TLS_CALL_READ ||
+	    bpf_probe_read_user(&bytes, sizeof(bytes), (void *)c->readbytes))
+		return 0;
+	read_returned(bytes);
+	return 0;
+}
+
+/* SSL_read: the bytes. */
+SEC("uretprobe")
+int BPF_KRETPROBE(tls_read_return, int bytes)
+{
+	read_returned(bytes);
 	return 0;
 }
 

@@ -5,11 +5,15 @@
  * for the socket tracepoints of sock.bpf.c that fire inside it: they see
  * the ciphertext move on the socket, this says what it carried.
  *
- * Entry probes only: a call's end is not seen (a uretprobe would double
- * the traps, the cost of every call). A thread's slot names its last call
- * until the next one; the socket side matches it to the connection by the
- * SSL pointer, so a stale slot is never taken for a connection's own.
- * Both objects declare the map; the loader makes them one.
+ * Entry probes, and one return probe, on reads: a read's plaintext
+ * exists only once the call returns, and the buffer may be freed or
+ * reused by then (curl frees it before its next call), so the return
+ * probe copies what the call returned into the thread's slot, for the
+ * connection's next event to take. Writes need none: their bytes are
+ * there at entry. A thread's slot names its last call until the next
+ * one; the socket side matches it to the connection by the SSL pointer,
+ * so a stale slot is never taken for a connection's own. Both objects
+ * declare the map; the loader makes them one.
  */
 #ifndef LATSCOPE_TLS_CALLS_BPF_H
 #define LATSCOPE_TLS_CALLS_BPF_H
@@ -28,10 +32,14 @@ struct tls_call {
 	__u64 ssl; /* SSL * */
 	__u64 buf; /* read: the buffer to be filled; write: the bytes (what is left) */
 	__u64 len;
-	__u32 n;    /* calls this thread entered: a call's identity with the tid */
-	__u8 kind;  /* enum tls_call_kind */
-	__u8 io;    /* the call moved bytes on a socket */
-	__u16 pad;
+	__u64 readbytes; /* SSL_read_ex's (and the internal read's) size_t *out */
+	__u32 n;	 /* calls this thread entered: a call's identity with the tid */
+	__u8 kind;	 /* enum tls_call_kind */
+	__u8 io;	 /* the call moved bytes on a socket */
+	__u16 data_len;	 /* bytes of data: the first a read returned */
+	__u32 data_n;	 /* the read (n) they came from; 0: none */
+	__u32 pad;
+	char data[LATSCOPE_CAPTURE_LEN];
 };
 
 struct {

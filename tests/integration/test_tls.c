@@ -96,12 +96,21 @@ static void curl_keepalive(int port, int ok, int missing)
 	argv[n] = NULL;
 	c = run_command(argv, 20);
 	assert_exit(c, 0);
+	proc_forget(c);
 }
+
+static long long occurrences(const char *text, const char *needle);
 
 static long long log_lines(const char *path, const char *needle)
 {
-	const char *text = read_text(path);
+	return occurrences(read_text(path), needle);
+}
+
+static long long occurrences(const char *text, const char *needle)
+{
 	long long n = 0;
+
+	cr_assert(text, "no text to count '%s' in", needle);
 
 	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
 		n++;
@@ -208,7 +217,7 @@ Test(tls, python_ssl_server)
 
 	g = jfind_int(jpath(snap, "requests.servers"), "port", port);
 	assert_tls_group(g, CURL_CONNS);
-	logged = log_lines(server->err.data, "\"GET /");
+	logged = occurrences(server->err.data, "\"GET /");
 	cr_assert_eq(logged, CURL_CONNS * (OK_PER_CONN + MISSING_PER_CONN));
 	cr_assert_eq(jint(g, "count"), logged, "latscope %lld, server log %lld", jint(g, "count"),
 		     logged);

@@ -41,10 +41,10 @@ struct tls_probe {
 static const struct {
 	const char *prefix, *name;
 } other_libraries[] = {
-	{ "libgnutls.so", "GnuTLS" },	  { "libnss3.so", "NSS" },
-	{ "libssl3.so", "NSS" },	  { "libwolfssl.so", "wolfSSL" },
-	{ "libmbedtls.so", "Mbed TLS" },  { "libboringssl", "BoringSSL" },
-	{ "libs2n.so", "s2n-tls" },	  { "librustls", "rustls" },
+	{ "libgnutls.so", "GnuTLS" },	 { "libnss3.so", "NSS" },
+	{ "libssl3.so", "NSS" },	 { "libwolfssl.so", "wolfSSL" },
+	{ "libmbedtls.so", "Mbed TLS" }, { "libboringssl", "BoringSSL" },
+	{ "libs2n.so", "s2n-tls" },	 { "librustls", "rustls" },
 };
 
 const char *tls_library_of(const char *base)
@@ -128,9 +128,10 @@ static bool find_func(const struct elf_symbols *syms, int fd, const char *name, 
 	return false;
 }
 
-static int attach_at(struct tls_lib *lib, struct bpf_program *prog, const char *path, __u64 offset)
+static int attach_at(struct tls_lib *lib, struct bpf_program *prog, const char *path, __u64 offset,
+		     bool retprobe)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts);
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
 	struct bpf_link *link;
 
 	if (lib->n_links >= TLS_MAX_LINKS)
@@ -144,11 +145,15 @@ static int attach_at(struct tls_lib *lib, struct bpf_program *prog, const char *
 
 /*
  * SSL_read and SSL_read_ex (or the writes) both call one internal
- * function with (ssl, buf, num): probed there when the kernel emulates
- * its first instruction, else at both exported entries.
+ * function with (ssl, buf, num, size_t *done), returning 1 or 0: probed
+ * there when the kernel emulates its first instruction, else at both
+ * exported entries. Reads have return probes too: @ret for that
+ * function's (and SSL_read_ex's) returns, @ret_count for SSL_read's.
  */
-static int attach_pair(struct tls_lib *lib, struct bpf_program *prog, const char *path,
-		       const struct elf_symbols *syms, int fd, const char *name, const char *name_ex)
+static int attach_pair(struct tls_lib *lib, struct bpf_program *prog, struct bpf_program *ret,
+		       struct bpf_program *ret_count, const char *path,
+		       const struct elf_symbols *syms, int fd, const char *name,
+		       const char *name_ex)
 {
 	struct tls_func a, b;
 	__u64 callee, offset;
@@ -160,12 +165,18 @@ static int attach_pair(struct tls_lib *lib, struct bpf_program *prog, const char
 	    (callee = tls_common_callee(a.code, a.len, a.vaddr, b.code, b.len, b.vaddr)) &&
 	    !elf_symbols_file_offset(syms, callee, &offset) &&
 	    pread(fd, first, sizeof(first), offset) == sizeof(first) &&
-	    !uprobe_insn_single_stepped(first, sizeof(first)))
-		return attach_at(lib, prog, path, offset);
-	if (has_a)
-		err = attach_at(lib, prog, path, a.offset);
+	    !uprobe_insn_single_stepped(first, sizeof(first))) {
+		err = ret ? attach_at(lib, ret, path, offset, true) : 0;
+		return err ? err : attach_at(lib, prog, path, offset, false);
+	}
+	if (has_a && ret_count)
+		err = attach_at(lib, ret_count, path, a.offset, true);
+	if (!err && has_a)
+		err = attach_at(lib, prog, path, a.offset, false);
+	if (!err && has_b && ret)
+		err = attach_at(lib, ret, path, b.offset, true);
 	if (!err && has_b)
-		err = attach_at(lib, prog, path, b.offset);
+		err = attach_at(lib, prog, path, b.offset, false);
 	return has_a || has_b ? err : -ENOENT;
 }
 
@@ -174,7 +185,8 @@ static int attach_entry(struct tls_lib *lib, struct bpf_program *prog, const cha
 {
 	struct tls_func f;
 
-	return find_func(syms, fd, name, &f) ? attach_at(lib, prog, path, f.offset) : -ENOENT;
+	return find_func(syms, fd, name, &f) ? attach_at(lib, prog, path, f.offset, false)
+					     : -ENOENT;
 }
 
 static void lib_detach(struct tls_lib *lib)
@@ -209,11 +221,12 @@ static int attach_file(struct tls_probe *p, const char *path)
 		return -errno;
 	err = elf_symbols_load(path, "", &syms);
 	if (!err)
-		err = attach_pair(lib, skel->progs.tls_read, path, &syms, fd, "SSL_read",
+		err = attach_pair(lib, skel->progs.tls_read, skel->progs.tls_read_ex_return,
+				  skel->progs.tls_read_return, path, &syms, fd, "SSL_read",
 				  "SSL_read_ex");
 	if (!err)
-		err = attach_pair(lib, skel->progs.tls_write, path, &syms, fd, "SSL_write",
-				  "SSL_write_ex");
+		err = attach_pair(lib, skel->progs.tls_write, NULL, NULL, path, &syms, fd,
+				  "SSL_write", "SSL_write_ex");
 	if (!err)
 		err = attach_entry(lib, skel->progs.tls_handshake, path, &syms, fd,
 				   "SSL_do_handshake");
@@ -224,8 +237,9 @@ static int attach_file(struct tls_probe *p, const char *path)
 	close(fd);
 	if (err) {
 		lib_detach(lib);
-		fprintf(stderr, "latscope: cannot probe OpenSSL in %s (%s): its TLS is not decoded\n",
-			path, strerror(-err));
+		fprintf(stderr,
+			"latscope: cannot probe OpenSSL in %s (%s): its TLS is not decoded\n", path,
+			strerror(-err));
 		/* Remembered all the same: not retried at every collect. */
 	}
 	p->n_libs++;
@@ -235,8 +249,12 @@ static int attach_file(struct tls_probe *p, const char *path)
 /* With -c or -f, a process may map the system's libssl later: probed now. */
 static void attach_system(struct tls_probe *p)
 {
-	static const char *const dirs[] = { "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-					    "/usr/lib64", "/usr/lib", "/lib64", "/lib" };
+	static const char *const dirs[] = { "/usr/lib/x86_64-linux-gnu",
+					    "/usr/lib/aarch64-linux-gnu",
+					    "/usr/lib64",
+					    "/usr/lib",
+					    "/lib64",
+					    "/lib" };
 	static const char *const names[] = { "libssl.so.3", "libssl.so.1.1" };
 	char path[256];
 

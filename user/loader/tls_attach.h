@@ -25,8 +25,7 @@ struct probe_ctx;
 struct tls_probe;
 
 /* Opens and loads the uprobe object, sharing @tls_calls with the socket object. */
-int tls_probe_load(const struct probe_ctx *ctx, struct bpf_map *tls_calls,
-		   struct tls_probe **out);
+int tls_probe_load(const struct probe_ctx *ctx, struct bpf_map *tls_calls, struct tls_probe **out);
 /*
  * Probes every libssl file the traced processes map (and, with -c or -f,
  * the system's); with @model, notes the TLS libraries it cannot decode.

@@ -114,16 +114,20 @@ static void note_undecoded_tls(struct model_requests *r, const struct request_re
 			       enum proto_id proto)
 {
 	struct req_group *g;
-	const char *library = "library not probed";
 
 	if (rec->flags & REQ_F_TLS || proto != PROTO_UNKNOWN || rec->seq || rec->req_len < 3 ||
-	    rec->data[0] != 22 || rec->data[1] != 3 || !(g = group_at(r, rec->group)) ||
-	    g->tls_undecoded[0])
+	    rec->data[0] != 22 || rec->data[1] != 3 || !(g = group_at(r, rec->group)))
 		return;
+	g->tls_undecoded_tgid = rec->hdr.tgid;
+}
+
+/* The TLS library noted for @tgid (the loader looks at every collect). */
+static const char *tls_library(const struct model_requests *r, __u32 tgid)
+{
 	for (int i = 0; i < r->n_tls_notes; i++)
-		if (r->tls_notes[i].tgid == rec->hdr.tgid)
-			library = r->tls_notes[i].library;
-	snprintf(g->tls_undecoded, sizeof(g->tls_undecoded), "%s", library);
+		if (r->tls_notes[i].tgid == tgid)
+			return r->tls_notes[i].library;
+	return "library not probed";
 }
 
 static struct req_endpoint *endpoint_row(struct model_requests *r, __u32 group, const char *name)
@@ -553,13 +557,13 @@ static int add_endpoint_rows(struct model_requests *r, struct view_mem *mem,
 	return 0;
 }
 
-static void handshakes_window(struct req_group_view *gv, const struct req_group *g,
-			      enum model_window window, double seconds)
+static void handshakes_window(const struct model_requests *r, struct req_group_view *gv,
+			      const struct req_group *g, enum model_window window, double seconds)
 {
 	struct lat_stats hs;
 
 	gv->tls = g->tls;
-	gv->tls_undecoded = g->tls_undecoded[0] ? g->tls_undecoded : NULL;
+	gv->tls_undecoded = g->tls_undecoded_tgid ? tls_library(r, g->tls_undecoded_tgid) : NULL;
 	lat_readings_window(&g->handshakes, window, &hs);
 	lat_stats_summarize(&hs, seconds, &gv->handshakes);
 }
@@ -589,7 +593,7 @@ int requests_views(struct model_requests *r, enum model_window window, enum req_
 		memset(gv, 0, sizeof(*gv));
 		label_group(gv, g, r->group_proto[g->id]);
 		fill_row(&gv->total, gv->label, t, seconds);
-		handshakes_window(gv, g, window, seconds);
+		handshakes_window(r, gv, g, window, seconds);
 		add_endpoint_rows(r, mem, gv, g->id, window, seconds, &n_rows, &n_tallies);
 		count++;
 	}

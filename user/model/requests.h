@@ -63,8 +63,8 @@ struct req_group {
 	struct req_readings refine;
 	struct lat_readings handshakes; /* TLS handshakes, exact, from the kernel */
 	bool tls;			/* records came through OpenSSL's calls */
-	/* TLS seen on the wire but not decoded: the library, as named. */
-	char tls_undecoded[48];
+	/* TLS seen on the wire but not decoded, in this process (0: not). */
+	__u32 tls_undecoded_tgid;
 };
 
 struct req_endpoint {

@@ -71,7 +71,8 @@ static void print_role(FILE *out, struct model *model, enum model_window window,
 		if (g->tls_undecoded && g->proto == PROTO_UNKNOWN)
 			snprintf(tag, sizeof(tag), " TLS, not decoded (%s)", g->tls_undecoded);
 		else
-			snprintf(tag, sizeof(tag), " %s%s", proto_name(g->proto), g->tls ? "+tls" : "");
+			snprintf(tag, sizeof(tag), " %s%s", proto_name(g->proto),
+				 g->tls ? "+tls" : "");
 		print_row(out, "", g->label, tag, &g->total);
 		print_handshakes(out, g);
 		/* A lone unnamed row only repeats the group's. */
