@@ -87,15 +87,15 @@ static __always_inline __u16 tls_capture(char *dst, __u32 cap, __u16 len, const 
 /*
  * The plaintext a finished read returned, into the reading side's
  * capture: from @call, the slot of the thread that read, when the
- * current one is it (otherwise the read's buffer, at most its
- * ciphertext's length, is the best there is).
+ * current one is it and has return probes; otherwise from the read's
+ * buffer, at most as many bytes as the ciphertext it moved.
  */
 static __always_inline void tls_copy_read(struct req_conn *c, struct tls_conn *t,
 					  const struct tls_call *call, __u32 tid)
 {
 	struct request_rec *rec = &c->rec;
 	bool server = rec->role == REQ_ROLE_SERVER;
-	bool same = call && t->rcall >> 32 == tid;
+	bool same = call && call->returns && t->rcall >> 32 == tid;
 	__u32 n = same && call->data_n == (__u32)t->rcall ? call->data_len : 0;
 
 	if (!t->rbuf || (same && !n))

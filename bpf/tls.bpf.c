@@ -53,17 +53,27 @@ int BPF_KPROBE(tls_read, void *ssl, void *buf, long num, void *readbytes)
 	return 0;
 }
 
-/* The first bytes a read returned, kept for the socket side. */
-static __always_inline void read_returned(long bytes)
+/* The read in progress on this thread, now returning; NULL if none. */
+static __always_inline struct tls_call *read_returning(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct tls_call *c;
-	__u32 n;
 
-	if (bytes <= 0 || !tgid_may_be_traced(task->tgid))
-		return;
+	if (!tgid_may_be_traced(task->tgid))
+		return NULL;
 	c = bpf_task_storage_get(&tls_calls, task, NULL, 0);
 	if (!c || c->kind != TLS_CALL_READ)
+		return NULL;
+	c->returns = 1;
+	return c;
+}
+
+/* The first bytes a read returned, kept for the socket side. */
+static __always_inline void read_returned(struct tls_call *c, long bytes)
+{
+	__u32 n;
+
+	if (bytes <= 0)
 		return;
 	n = bytes < LATSCOPE_CAPTURE_LEN ? bytes : LATSCOPE_CAPTURE_LEN;
 	if (bpf_probe_read_user(c->data, n, (void *)c->buf))
@@ -76,16 +86,12 @@ static __always_inline void read_returned(long bytes)
 SEC("uretprobe")
 int BPF_KRETPROBE(tls_read_ex_return, int ok)
 {
-	struct tls_call *c;
+	struct tls_call *c = read_returning();
 	__u64 bytes = 0;
 
-	if (ok <= 0 || !tgid_may_be_traced(bpf_get_current_pid_tgid() >> 32))
+	if (!c || ok <= 0 || bpf_probe_read_user(&bytes, sizeof(bytes), (void *)c->readbytes))
 		return 0;
-	c = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), NULL, 0);
-	if (!c || c->kind != TLS_CALL_READ ||
-	    bpf_probe_read_user(&bytes, sizeof(bytes), (void *)c->readbytes))
-		return 0;
-	read_returned(bytes);
+	read_returned(c, bytes);
 	return 0;
 }
 
@@ -93,7 +99,10 @@ int BPF_KRETPROBE(tls_read_ex_return, int ok)
 SEC("uretprobe")
 int BPF_KRETPROBE(tls_read_return, int bytes)
 {
-	read_returned(bytes);
+	struct tls_call *c = read_returning();
+
+	if (c)
+		read_returned(c, bytes);
 	return 0;
 }
 

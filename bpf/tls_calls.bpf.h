@@ -5,12 +5,14 @@
  * for the socket tracepoints of sock.bpf.c that fire inside it: they see
  * the ciphertext move on the socket, this says what it carried.
  *
- * Entry probes, and one return probe, on reads: a read's plaintext
- * exists only once the call returns, and the buffer may be freed or
- * reused by then (curl frees it before its next call), so the return
- * probe copies what the call returned into the thread's slot, for the
- * connection's next event to take. Writes need none: their bytes are
- * there at entry. A thread's slot names its last call until the next
+ * Entry probes, and in processes that do not listen a return probe on
+ * reads: a read's plaintext exists only once the call returns, and a
+ * client may free or reuse the buffer by then (curl frees it before its
+ * next call), so the return probe copies what the call returned into the
+ * thread's slot, for the connection's next event to take. A server's
+ * buffer outlives the request (nginx, Python): the next event copies
+ * from it, and the return trap, a µs per read, is spared. Writes need no
+ * return probe: their bytes are there at entry. A thread's slot names its last call until the next
  * one; the socket side matches it to the connection by the SSL pointer,
  * so a stale slot is never taken for a connection's own. Both objects
  * declare the map; the loader makes them one.
@@ -38,7 +40,8 @@ struct tls_call {
 	__u8 io;	 /* the call moved bytes on a socket */
 	__u16 data_len;	 /* bytes of data: the first a read returned */
 	__u32 data_n;	 /* the read (n) they came from; 0: none */
-	__u32 pad;
+	__u8 returns;	 /* this thread's reads have return probes */
+	__u8 pad[3];
 	char data[LATSCOPE_CAPTURE_LEN];
 };
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "model/model.h"
+#include "loader/listeners.h"
 #include "loader/probe.h"
 #include "loader/symbols.h"
 #include "loader/tls_attach.h"
@@ -22,11 +23,28 @@
 /* Bytes of an exported entry searched for the call to its internal function. */
 #define TLS_CODE_LEN 96
 
+/* Processes given return probes on their reads (clients), at most. */
+#define TLS_MAX_CLIENTS 256
+
 struct tls_lib {
 	dev_t dev;
 	ino_t ino;
+	char path[600];
 	struct bpf_link *links[TLS_MAX_LINKS];
 	int n_links;
+	/* Where reads return from, probed per client process. */
+	struct {
+		__u64 offset;
+		bool count; /* SSL_read's: returns the bytes */
+	} rets[2];
+	int n_rets;
+};
+
+/* A client process's return probes in one library. */
+struct tls_client {
+	__u32 tgid;
+	int lib;
+	struct bpf_link *links[2];
 };
 
 struct tls_probe {
@@ -35,6 +53,8 @@ struct tls_probe {
 	int n_libs;
 	__u32 seen[TLS_MAX_SEEN];
 	int n_seen;
+	struct tls_client clients[TLS_MAX_CLIENTS];
+	int n_clients;
 	bool system_done;
 };
 
@@ -147,12 +167,11 @@ static int attach_at(struct tls_lib *lib, struct bpf_program *prog, const char *
  * SSL_read and SSL_read_ex (or the writes) both call one internal
  * function with (ssl, buf, num, size_t *done), returning 1 or 0: probed
  * there when the kernel emulates its first instruction, else at both
- * exported entries. Reads have return probes too: @ret for that
- * function's (and SSL_read_ex's) returns, @ret_count for SSL_read's.
+  * exported entries. With @returns (reads), where they return from is
+ * kept for the return probes of clients (tls_probe_scan).
  */
-static int attach_pair(struct tls_lib *lib, struct bpf_program *prog, struct bpf_program *ret,
-		       struct bpf_program *ret_count, const char *path,
-		       const struct elf_symbols *syms, int fd, const char *name,
+static int attach_pair(struct tls_lib *lib, struct bpf_program *prog, bool returns,
+		       const char *path, const struct elf_symbols *syms, int fd, const char *name,
 		       const char *name_ex)
 {
 	struct tls_func a, b;
@@ -166,17 +185,20 @@ static int attach_pair(struct tls_lib *lib, struct bpf_program *prog, struct bpf
 	    !elf_symbols_file_offset(syms, callee, &offset) &&
 	    pread(fd, first, sizeof(first), offset) == sizeof(first) &&
 	    !uprobe_insn_single_stepped(first, sizeof(first))) {
-		err = ret ? attach_at(lib, ret, path, offset, true) : 0;
-		return err ? err : attach_at(lib, prog, path, offset, false);
+		if (returns)
+			lib->rets[lib->n_rets++].offset = offset;
+		return attach_at(lib, prog, path, offset, false);
 	}
-	if (has_a && ret_count)
-		err = attach_at(lib, ret_count, path, a.offset, true);
-	if (!err && has_a)
+	if (has_a)
 		err = attach_at(lib, prog, path, a.offset, false);
-	if (!err && has_b && ret)
-		err = attach_at(lib, ret, path, b.offset, true);
+	if (!err && has_a && returns) {
+		lib->rets[lib->n_rets].offset = a.offset;
+		lib->rets[lib->n_rets++].count = true;
+	}
 	if (!err && has_b)
 		err = attach_at(lib, prog, path, b.offset, false);
+	if (!err && has_b && returns)
+		lib->rets[lib->n_rets++].offset = b.offset;
 	return has_a || has_b ? err : -ENOENT;
 }
 
@@ -196,7 +218,10 @@ static void lib_detach(struct tls_lib *lib)
 	lib->n_links = 0;
 }
 
-/* Probes @path (a libssl) unless a file with its identity already is. */
+/*
+ * Probes @path (a libssl) unless a file with its identity already is;
+ * returns its index in p->libs, or -errno.
+ */
 static int attach_file(struct tls_probe *p, const char *path)
 {
 	struct tls_bpf *skel = p->skel;
@@ -209,24 +234,24 @@ static int attach_file(struct tls_probe *p, const char *path)
 		return -errno;
 	for (int i = 0; i < p->n_libs; i++)
 		if (p->libs[i].dev == st.st_dev && p->libs[i].ino == st.st_ino)
-			return 0;
+			return i;
 	if (p->n_libs >= TLS_MAX_LIBS)
 		return -E2BIG;
 	lib = &p->libs[p->n_libs];
 	memset(lib, 0, sizeof(*lib));
 	lib->dev = st.st_dev;
 	lib->ino = st.st_ino;
+	snprintf(lib->path, sizeof(lib->path), "%s", path);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	err = elf_symbols_load(path, "", &syms);
 	if (!err)
-		err = attach_pair(lib, skel->progs.tls_read, skel->progs.tls_read_ex_return,
-				  skel->progs.tls_read_return, path, &syms, fd, "SSL_read",
+		err = attach_pair(lib, skel->progs.tls_read, true, path, &syms, fd, "SSL_read",
 				  "SSL_read_ex");
 	if (!err)
-		err = attach_pair(lib, skel->progs.tls_write, NULL, NULL, path, &syms, fd,
-				  "SSL_write", "SSL_write_ex");
+		err = attach_pair(lib, skel->progs.tls_write, false, path, &syms, fd, "SSL_write",
+				  "SSL_write_ex");
 	if (!err)
 		err = attach_entry(lib, skel->progs.tls_handshake, path, &syms, fd,
 				   "SSL_do_handshake");
@@ -237,13 +262,46 @@ static int attach_file(struct tls_probe *p, const char *path)
 	close(fd);
 	if (err) {
 		lib_detach(lib);
+		lib->n_rets = 0;
 		fprintf(stderr,
 			"latscope: cannot probe OpenSSL in %s (%s): its TLS is not decoded\n", path,
 			strerror(-err));
 		/* Remembered all the same: not retried at every collect. */
 	}
-	p->n_libs++;
-	return 0;
+	return p->n_libs++;
+}
+
+/* Return probes on @lib's reads in client process @tgid, once. */
+static void attach_returns(struct tls_probe *p, __u32 tgid, int lib_index)
+{
+	const struct tls_lib *lib = &p->libs[lib_index];
+	struct tls_client *c;
+
+	for (int i = 0; i < p->n_clients; i++)
+		if (p->clients[i].tgid == tgid && p->clients[i].lib == lib_index)
+			return;
+	if (p->n_clients >= TLS_MAX_CLIENTS || !lib->n_rets)
+		return;
+	c = &p->clients[p->n_clients++];
+	memset(c, 0, sizeof(*c));
+	c->tgid = tgid;
+	c->lib = lib_index;
+	for (int i = 0; i < lib->n_rets; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = true);
+		struct bpf_program *prog = lib->rets[i].count ? p->skel->progs.tls_read_return
+							      : p->skel->progs.tls_read_ex_return;
+
+		c->links[i] = bpf_program__attach_uprobe_opts(prog, tgid, lib->path,
+							      lib->rets[i].offset, &opts);
+	}
+}
+
+/* A process that listens on no TCP port: its reads are a client's. */
+static bool is_client(__u32 tgid)
+{
+	__u16 port;
+
+	return listeners_of(tgid, &port, 1) == 0;
 }
 
 /* With -c or -f, a process may map the system's libssl later: probed now. */
@@ -264,6 +322,14 @@ static void attach_system(struct tls_probe *p)
 			if (!access(path, R_OK))
 				attach_file(p, path);
 		}
+}
+
+/* A -c command, held before exec: a client until it listens. */
+static void command_returns(struct tls_probe *p, const struct probe_ctx *ctx)
+{
+	for (int t = 0; t < ctx->n_tgids; t++)
+		for (int i = 0; i < p->n_libs; i++)
+			attach_returns(p, ctx->tgids[t], i);
 }
 
 static bool has_section(Elf *elf, const char *name)
@@ -328,6 +394,7 @@ static void scan_process(struct tls_probe *p, __u32 tgid, struct model *model)
 {
 	char path[64], line[1024], file[600];
 	const char *note = NULL;
+	int lib, client = -1;
 	FILE *maps;
 
 	snprintf(path, sizeof(path), "/proc/%u/maps", tgid);
@@ -350,7 +417,9 @@ static void scan_process(struct tls_probe *p, __u32 tgid, struct model *model)
 			}
 			/* As the process sees it: containers have their own files. */
 			snprintf(file, sizeof(file), "/proc/%u/root%s", tgid, name);
-			attach_file(p, access(file, R_OK) ? name : file);
+			lib = attach_file(p, access(file, R_OK) ? name : file);
+			if (lib >= 0 && (client < 0 ? (client = is_client(tgid)) : client))
+				attach_returns(p, tgid, lib);
 		} else if ((other = tls_library_of(base)) && !note) {
 			note = other;
 		}
@@ -376,6 +445,8 @@ int tls_probe_scan(struct tls_probe *p, const struct probe_ctx *ctx, struct mode
 		return 0;
 	if (p->skel && !p->system_done && (ctx->opts->command || ctx->opts->follow_children))
 		attach_system(p);
+	if (p->skel && !p->system_done && ctx->opts->command)
+		command_returns(p, ctx);
 	p->system_done = true;
 	for (int i = 0; i < ctx->n_tgids; i++)
 		scan_process(p, ctx->tgids[i], model);
@@ -397,6 +468,9 @@ void tls_probe_free(struct tls_probe *p)
 {
 	if (!p)
 		return;
+	for (int i = 0; i < p->n_clients; i++)
+		for (int l = 0; l < 2; l++)
+			bpf_link__destroy(p->clients[i].links[l]);
 	for (int i = 0; i < p->n_libs; i++)
 		lib_detach(&p->libs[i]);
 	tls_bpf__destroy(p->skel);
