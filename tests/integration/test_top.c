@@ -493,7 +493,7 @@ static const char *wait_request_count(const char *name, long long count)
  * The demo service under 12 keep-alive requests per endpoint: one row per
  * served endpoint (":PORT GET /path") with exact counts, every 4th /error a
  * 5xx, /slow (60 ms) first by p95, the upstream peer's row, the header's
- * req/s and 5xx share, and Enter on a row shows its histogram.
+ * req/s and error share, and Enter on a row shows its histogram.
  */
 Test(top, requests_view_on_the_demo_server)
 {
@@ -529,7 +529,7 @@ Test(top, requests_view_on_the_demo_server)
 	cr_assert_eq(request_count(s, err), 12, "%s", s);
 	cr_assert(strstr(row_line(s, err), " 3   25.0"), "3 of 12 are 5xx:\n%s", s);
 	/* 60 served requests (48 HTTP + 12 upstream), 3 of them 5xx. */
-	cr_assert(strstr(s, "5xx 5.00%"), "header error share:\n%s", s);
+	cr_assert(strstr(s, "req err 5.00%"), "header error share:\n%s", s);
 	cr_assert_null(strstr(s, "req/s 0 "), "header req/s:\n%s", s);
 	cr_assert(strstr(s, "drops 0\n"), "the header fits 80 columns:\n%s", s);
 	keys(">");

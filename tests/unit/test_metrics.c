@@ -664,6 +664,39 @@ Test(sections, requests_per_endpoint)
 	free(text);
 }
 
+/*
+ * A WebSocket JSON-RPC notification on a connection upgraded at /rpc: a
+ * one-way message, counted on its own, in no histogram.
+ */
+Test(sections, oneway_messages_counted_apart)
+{
+	static const char note[] = "{\"jsonrpc\":\"2.0\",\"method\":\"log\"}";
+	static const unsigned char key[4] = { 1, 2, 3, 4 };
+	struct request_rec rec = { .hdr = { .type = REC_REQUEST, .tgid = 42, .tid = 42 },
+				   .group = 0,
+				   .role = REQ_ROLE_SERVER,
+				   .outcome = REQ_DONE,
+				   .conn_id = 9,
+				   .duration_ns = 1000 };
+	char frame[64] = { (char)0x81, (char)(0x80 | (sizeof(note) - 1)), 1, 2, 3, 4 }, *text;
+
+	for (size_t i = 0; i < sizeof(note) - 1; i++)
+		frame[6 + i] = note[i] ^ key[i & 3];
+	request_rec_set(&rec, "GET /rpc HTTP/1.1\r\nUpgrade: websocket\r\n\r\n",
+			"HTTP/1.1 101 Switching Protocols\r\n\r\n");
+	cr_assert_eq(model_add_record(model, &rec, sizeof(rec)), REC_REQUEST);
+	rec.seq = 1;
+	request_rec_set(&rec, frame, "");
+	cr_assert_eq(model_add_record(model, &rec, sizeof(rec)), REC_REQUEST);
+	text = render_once(METRICS_PROMETHEUS_TEXT, METRICS_SERIES_CAP);
+	cr_assert_eq(value_of(text, "latscope_requests_oneway_total{port=\"8080\",method=\"ws\","
+				    "endpoint=\"/rpc log\"}"),
+		     1, "%s", text);
+	cr_assert_eq(value_of(text, "latscope_requests_oneway_total{" SERVER_USERS "}"), 0);
+	cr_assert(has_line(text, "# TYPE latscope_requests_oneway_total counter"));
+	free(text);
+}
+
 Test(sections, upstreams_per_peer)
 {
 	const char *labels = "peer=\"127.0.0.1:9000\",method=\"GET\",endpoint=\"/api\"";

@@ -115,7 +115,7 @@ static const char *const status_classes[] = {
 };
 
 /* Columns of a request series (status classes last, one per class). */
-enum { COL_ABORTED, COL_SENT_BYTES, COL_REPLY_BYTES, COL_STATUS };
+enum { COL_ABORTED, COL_ONEWAY, COL_SENT_BYTES, COL_REPLY_BYTES, COL_STATUS };
 
 /* A counter of one column, and one split over columns by a label. */
 #define COUNT(fam, col)                     \
@@ -133,7 +133,7 @@ struct req_section {
 	enum fold_group fold;
 	const char *group_label; /* "port" (server) or "peer" (client) */
 	struct family duration;
-	struct column columns[4];
+	struct column columns[5];
 };
 
 static const struct family requests_total = {
@@ -147,6 +147,12 @@ static const struct family requests_aborted = {
 	"counter",
 	NULL,
 	"Server requests whose connection closed or was reset before any response.",
+};
+static const struct family requests_oneway = {
+	"latscope_requests_oneway",
+	"counter",
+	NULL,
+	"Server messages that expect no answer (JSON-RPC notifications): not in the duration histogram.",
 };
 static const struct family request_bytes = {
 	"latscope_request_bytes",
@@ -172,6 +178,12 @@ static const struct family upstream_aborted = {
 	NULL,
 	"Client calls whose connection closed or was reset before any reply.",
 };
+static const struct family upstream_oneway = {
+	"latscope_upstream_requests_oneway",
+	"counter",
+	NULL,
+	"Client messages that expect no answer (JSON-RPC notifications): not in the duration histogram.",
+};
 static const struct family upstream_request_bytes = {
 	"latscope_upstream_request_bytes",
 	"counter",
@@ -192,8 +204,8 @@ static const struct req_section server_requests = {
 	{ "latscope_request_duration_seconds", "histogram", "seconds",
 	  "Server request latency: first byte of the request read to last byte of the response written, per listening port and endpoint (ids folded)." },
 	{ SPLIT(requests_total, COL_STATUS, "status_class", status_classes),
-	  COUNT(requests_aborted, COL_ABORTED), COUNT(request_bytes, COL_SENT_BYTES),
-	  COUNT(response_bytes, COL_REPLY_BYTES) },
+	  COUNT(requests_aborted, COL_ABORTED), COUNT(requests_oneway, COL_ONEWAY),
+	  COUNT(request_bytes, COL_SENT_BYTES), COUNT(response_bytes, COL_REPLY_BYTES) },
 };
 
 static const struct req_section client_requests = {
@@ -203,7 +215,8 @@ static const struct req_section client_requests = {
 	{ "latscope_upstream_duration_seconds", "histogram", "seconds",
 	  "Client call latency: first byte written to a peer to last byte of its reply read, per peer and endpoint (ids folded)." },
 	{ SPLIT(upstream_total, COL_STATUS, "status_class", status_classes),
-	  COUNT(upstream_aborted, COL_ABORTED), COUNT(upstream_request_bytes, COL_SENT_BYTES),
+	  COUNT(upstream_aborted, COL_ABORTED), COUNT(upstream_oneway, COL_ONEWAY),
+	  COUNT(upstream_request_bytes, COL_SENT_BYTES),
 	  COUNT(upstream_response_bytes, COL_REPLY_BYTES) },
 };
 
@@ -235,6 +248,7 @@ static void add_request_row(struct metrics_exporter *mx, const struct req_sectio
 		.hist = row->hist,
 		.counts = {
 			[COL_ABORTED] = row->aborted,
+			[COL_ONEWAY] = row->oneway,
 			[COL_SENT_BYTES] = server ? row->bytes_in : row->bytes_out,
 			[COL_REPLY_BYTES] = server ? row->bytes_out : row->bytes_in,
 		},

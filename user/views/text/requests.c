@@ -6,6 +6,15 @@
 
 #define ROW_NAME_WIDTH 30
 
+static const char *format_latency(const struct req_row_view *v, __u64 ns, char *buf, size_t len)
+{
+	if (!v->lat.count) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	return format_duration(ns, buf, len);
+}
+
 /*
  * One row. A name longer than the column (a statement's fingerprint)
  * gets a line of its own, the figures the next one: never cut.
@@ -21,17 +30,19 @@ static void print_row(FILE *out, const char *indent, const char *name, const cha
 		fprintf(out, "%s\n", label);
 		snprintf(label, sizeof(label), "%s  ", indent);
 	}
+	/* Only notifications or aborts: no latency to show, not a latency of 0. */
 	for (int i = 0; i < LAT_QUANTILES; i++)
-		format_duration(v->lat.quantile_ns[i], q[i], sizeof(q[i]));
+		format_latency(v, v->lat.quantile_ns[i], q[i], sizeof(q[i]));
 	fprintf(out,
 		"%-*s %7s %7s %8s %8s %8s %8s %8s %8s %5llu %4llu %4llu %4llu %5llu %5.1f %5llu %5llu %7s "
 		"%7s\n",
 		ROW_NAME_WIDTH, label, format_count(v->lat.count, count, sizeof(count)),
 		format_count(v->lat.rate_per_s, rate, sizeof(rate)), q[0], q[1], q[2], q[3], q[4],
-		format_duration(v->lat.max_ns, max, sizeof(max)), (unsigned long long)v->status[2],
-		(unsigned long long)v->status[3], (unsigned long long)v->status[4],
-		(unsigned long long)v->status[5], (unsigned long long)v->lat.errors,
-		v->error_rate * 100, (unsigned long long)v->aborted, (unsigned long long)v->oneway,
+		format_latency(v, v->lat.max_ns, max, sizeof(max)),
+		(unsigned long long)v->status[2], (unsigned long long)v->status[3],
+		(unsigned long long)v->status[4], (unsigned long long)v->status[5],
+		(unsigned long long)v->lat.errors, v->error_rate * 100,
+		(unsigned long long)v->aborted, (unsigned long long)v->oneway,
 		format_kib(v->bytes_in / 1024, in, sizeof(in)),
 		format_kib(v->bytes_out / 1024, out_b, sizeof(out_b)));
 }

@@ -129,7 +129,7 @@ static void draw_vitals(struct model *model, const struct top_state *st, const s
 	/* Tight spacing: with alerts this still fits 80 columns. */
 	syscalls_totals(&model->syscalls, top_window(st), &totals);
 	requests_totals(model->requests, top_window(st), REQ_ROLE_SERVER, &req);
-	mvput(line, 0, "syscalls %s/s err %.2f%%  req/s %s 5xx %.2f%%  slow %s drops %s",
+	mvput(line, 0, "syscalls %s/s err %.2f%%  req/s %s req err %.2f%%  slow %s drops %s",
 	      format_count(totals.rate_per_s, rate, sizeof(rate)), totals.error_share * 100,
 	      format_count(req.rate_per_s, req_rate, sizeof(req_rate)), req.error_share * 100,
 	      format_count(model->syscalls.slow.total, slow, sizeof(slow)),
