@@ -54,10 +54,14 @@ static struct proc *nginx_tls_start(const char *dir, int port)
  * A Python HTTPS server (http.server over ssl, HTTP/1.1 keep-alive):
  * /p answers 200, anything else 404; each request logged on stderr.
  */
-static struct proc *python_tls_start(const char *dir, int port)
+static struct proc *python_tls_start(const char *dir, int port, const char *go)
 {
 	static const char server[] =
-		"import http.server, ssl, sys\n"
+		"import os, sys, time\n"
+		/* With a 4th argument, libssl is loaded (dlopen) once that file exists. */
+		"while len(sys.argv) > 3 and not os.path.exists(sys.argv[3]):\n"
+		"    time.sleep(0.02)\n"
+		"import http.server, ssl\n"
 		"class H(http.server.BaseHTTPRequestHandler):\n"
 		"    protocol_version = 'HTTP/1.1'\n"
 		"    def do_GET(self):\n"
@@ -76,8 +80,9 @@ static struct proc *python_tls_start(const char *dir, int port)
 	make_cert(dir);
 	write_text(strf("%s/server.py", dir), server);
 	p = proc_start((char *[]){ "/usr/bin/python3", (char *)strf("%s/server.py", dir),
-				   (char *)strf("%d", port), (char *)dir, NULL });
-	wait_port(p, port, "python3");
+				   (char *)strf("%d", port), (char *)dir, (char *)go, NULL });
+	if (!go)
+		wait_port(p, port, "python3");
 	return p;
 }
 
@@ -203,7 +208,7 @@ Test(tls, python_ssl_server)
 {
 	const char *dir = temp_dir();
 	int port = free_port();
-	struct proc *server = python_tls_start(dir, port), *tracer;
+	struct proc *server = python_tls_start(dir, port, NULL), *tracer;
 	json_t *snap, *g;
 	long long logged;
 
@@ -275,5 +280,58 @@ Test(tls, curl_client_upstream)
 	cr_assert_eq(jint(g, "count"), OK_PER_CONN + MISSING_PER_CONN);
 	assert_endpoint(g, "GET /p", OK_PER_CONN, "2xx");
 	assert_endpoint(g, "GET /missing", MISSING_PER_CONN, "4xx");
+	json_decref(snap);
+}
+
+/*
+ * A process that loads libssl after latscope attached (Python imports ssl,
+ * which dlopens it, only once told to): decoded from its first request.
+ */
+Test(tls, libssl_loaded_after_attach)
+{
+	const char *dir = temp_dir(), *go = strf("%s/go", dir);
+	int port = free_port();
+	struct proc *server = python_tls_start(dir, port, go), *tracer;
+	json_t *snap, *g;
+
+	tracer = trace_attach(server->pid, (char *[]){ "--no-overhead", NULL });
+	cr_assert(!strstr(read_text(strf("/proc/%d/maps", server->pid)), "libssl"),
+		  "python loaded libssl before latscope attached");
+	write_text(go, "");
+	wait_port(server, port, "python3");
+	curl_keepalive(port, OK_PER_CONN, MISSING_PER_CONN);
+	usleep(300000);
+	snap = trace_stop(tracer);
+	proc_signal(server, SIGTERM);
+	proc_wait(server, 5);
+
+	g = jfind_int(jpath(snap, "requests.servers"), "port", port);
+	assert_tls_group(g, 1);
+	assert_endpoint(g, "GET /p", OK_PER_CONN, "2xx");
+	assert_endpoint(g, "GET /missing", MISSING_PER_CONN, "4xx");
+	json_decref(snap);
+}
+
+/* A child followed (-c runs a shell command under sh, curl is its child). */
+Test(tls, followed_child_client)
+{
+	const char *dir = temp_dir();
+	int port = free_port();
+	struct proc *nginx = nginx_tls_start(dir, port), *rec;
+	json_t *snap, *g;
+
+	rec = record_command(strf("curl -sk -o /dev/null https://127.0.0.1:%d/p -o /dev/null "
+				  "https://127.0.0.1:%d/missing; true",
+				  port, port),
+			     (char *[]){ "--json", "--no-overhead", NULL });
+	snap = snapshot_of(rec);
+	proc_signal(nginx, SIGTERM);
+	proc_wait(nginx, 5);
+
+	g = jfind_int(jpath(snap, "upstreams.peers"), "port", port);
+	cr_assert(g, "no upstream group for port %d", port);
+	cr_assert_str_eq(jstr(g, "tls"), "openssl");
+	assert_endpoint(g, "GET /p", 1, "2xx");
+	assert_endpoint(g, "GET /missing", 1, "4xx");
 	json_decref(snap);
 }

@@ -304,7 +304,7 @@ static bool is_client(__u32 tgid)
 	return listeners_of(tgid, &port, 1) == 0;
 }
 
-/* With -c or -f, a process may map the system's libssl later: probed now. */
+/* A process may map the system's libssl later (dlopen, -f, -c): probed now. */
 static void attach_system(struct tls_probe *p)
 {
 	static const char *const dirs[] = { "/usr/lib/x86_64-linux-gnu",
@@ -443,7 +443,7 @@ int tls_probe_scan(struct tls_probe *p, const struct probe_ctx *ctx, struct mode
 
 	if (!p)
 		return 0;
-	if (p->skel && !p->system_done && (ctx->opts->command || ctx->opts->follow_children))
+	if (p->skel && !p->system_done)
 		attach_system(p);
 	if (p->skel && !p->system_done && ctx->opts->command)
 		command_returns(p, ctx);

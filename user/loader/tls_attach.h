@@ -27,8 +27,8 @@ struct tls_probe;
 /* Opens and loads the uprobe object, sharing @tls_calls with the socket object. */
 int tls_probe_load(const struct probe_ctx *ctx, struct bpf_map *tls_calls, struct tls_probe **out);
 /*
- * Probes every libssl file the traced processes map (and, with -c or -f,
- * the system's); with @model, notes the TLS libraries it cannot decode.
+  * Probes the system's libssl files and every one the traced processes
+ * map; with @model, notes the TLS libraries it cannot decode.
  */
 int tls_probe_scan(struct tls_probe *p, const struct probe_ctx *ctx, struct model *model);
 int tls_probe_register_costs(struct tls_probe *p, struct overhead *oh);
