@@ -5,7 +5,8 @@
  * for the socket tracepoints of sock.bpf.c that fire inside it: they see
  * the ciphertext move on the socket, this says what it carried.
  *
- * Entry probes, and in processes that do not listen a return probe on
+  * Entry probes, and in processes that do not listen (with -c or -f: in
+ * all, children included from their first call) a return probe on
  * reads: a read's plaintext exists only once the call returns, and a
  * client may free or reuse the buffer by then (curl frees it before its
  * next call), so the return probe copies what the call returned into the

@@ -55,6 +55,11 @@ struct tls_probe {
 	int n_seen;
 	struct tls_client clients[TLS_MAX_CLIENTS];
 	int n_clients;
+	/*
+	 * With -c or -f, return probes for every process: a child's reads
+	 * must be seen from its first, before any scan could find it.
+	 */
+	bool all_returns;
 	bool system_done;
 };
 
@@ -291,7 +296,7 @@ static void attach_returns(struct tls_probe *p, __u32 tgid, int lib_index)
 		struct bpf_program *prog = lib->rets[i].count ? p->skel->progs.tls_read_return
 							      : p->skel->progs.tls_read_ex_return;
 
-		c->links[i] = bpf_program__attach_uprobe_opts(prog, tgid, lib->path,
+		c->links[i] = bpf_program__attach_uprobe_opts(prog, (pid_t)tgid, lib->path,
 							      lib->rets[i].offset, &opts);
 	}
 }
@@ -324,12 +329,11 @@ static void attach_system(struct tls_probe *p)
 		}
 }
 
-/* A -c command, held before exec: a client until it listens. */
-static void command_returns(struct tls_probe *p, const struct probe_ctx *ctx)
+/* Return probes in every process (pid -1) on every library probed. */
+static void all_returns(struct tls_probe *p)
 {
-	for (int t = 0; t < ctx->n_tgids; t++)
-		for (int i = 0; i < p->n_libs; i++)
-			attach_returns(p, ctx->tgids[t], i);
+	for (int i = 0; i < p->n_libs; i++)
+		attach_returns(p, (__u32)-1, i);
 }
 
 static bool has_section(Elf *elf, const char *name)
@@ -418,7 +422,9 @@ static void scan_process(struct tls_probe *p, __u32 tgid, struct model *model)
 			/* As the process sees it: containers have their own files. */
 			snprintf(file, sizeof(file), "/proc/%u/root%s", tgid, name);
 			lib = attach_file(p, access(file, R_OK) ? name : file);
-			if (lib >= 0 && (client < 0 ? (client = is_client(tgid)) : client))
+			if (lib >= 0 && p->all_returns)
+				attach_returns(p, (__u32)-1, lib);
+			else if (lib >= 0 && (client < 0 ? (client = is_client(tgid)) : client))
 				attach_returns(p, tgid, lib);
 		} else if ((other = tls_library_of(base)) && !note) {
 			note = other;
@@ -445,8 +451,10 @@ int tls_probe_scan(struct tls_probe *p, const struct probe_ctx *ctx, struct mode
 		return 0;
 	if (p->skel && !p->system_done)
 		attach_system(p);
-	if (p->skel && !p->system_done && ctx->opts->command)
-		command_returns(p, ctx);
+	if (p->skel && !p->system_done && (ctx->opts->command || ctx->opts->follow_children)) {
+		p->all_returns = true;
+		all_returns(p);
+	}
 	p->system_done = true;
 	for (int i = 0; i < ctx->n_tgids; i++)
 		scan_process(p, ctx->tgids[i], model);
