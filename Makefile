@@ -97,7 +97,7 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c | $(BUILD)
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(BUILD)/syscall_table.c: tools/gen_syscall_names.sh | $(BUILD)
+$(BUILD)/syscall_table.c: tools/gen_syscall_names.sh $(wildcard tools/syscalls/*.txt) | $(BUILD)
 	tools/gen_syscall_names.sh > $@
 
 $(BUILD)/user/syscall_table.o: $(BUILD)/syscall_table.c | $(BUILD)/user

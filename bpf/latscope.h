@@ -48,6 +48,17 @@ struct lat_stats {
 	__u64 buckets[HIST_BUCKETS];
 };
 
+/*
+ * A thread's syscall in flight (task storage, syscalls.bpf.c). User space
+ * reads it through a pidfd to say how long a call not yet returned has run.
+ */
+struct syscall_entry {
+	__u64 start_ns; /* 0: no syscall in flight that we saw enter */
+	__u64 arg0;
+	__u32 nr;
+	__u32 pad;
+};
+
 struct syscall_errno_key {
 	__u32 nr;
 	__u32 err; /* positive errno */
@@ -111,6 +122,7 @@ enum rec_type {
 	REC_PROC_EXEC,
 	REC_PROC_EXIT,
 	REC_REQUEST,
+	REC_PROC_JOIN, /* a process moved into the target cgroup */
 };
 
 struct rec_header {
@@ -206,6 +218,35 @@ struct req_group_counts {
 };
 
 /*
+ * Requests the kernel counts without a record (sock_requests.bpf.h): once
+ * user space has named an exchange whose request bytes were captured
+ * whole (at most LATSCOPE_REQ_KEY_LEN of them) as one HTTP request
+ * answered with a final status line, it files those bytes' key in the
+ * req_keys map with its endpoint's id. A later request of the same group
+ * with the same bytes (req_key_hash(), bpf/req_key.h), answered with a
+ * 2xx-5xx status line, faster than --slow, on a connection that stays
+ * open, is counted in that endpoint's req_endpoint_stats, and only its
+ * status line is copied. Everything else still goes up as a record.
+ */
+#define LATSCOPE_REQ_KEY_LEN	      512
+#define LATSCOPE_MAX_REQ_KEYS	      4096
+#define LATSCOPE_MAX_KERNEL_ENDPOINTS 256
+/* Answer bytes kept once the endpoint is known: "HTTP/1.1 200 " and more. */
+#define LATSCOPE_STATUS_CAPTURE_LEN 16
+
+struct req_key {
+	__u32 group;
+	__u32 len; /* request bytes, all captured */
+	__u64 hash;
+};
+
+/* One endpoint's requests counted in the kernel, per CPU. */
+struct req_endpoint_stats {
+	struct lat_stats lat;
+	struct req_group_counts counts; /* aborted unused: only answered ones */
+};
+
+/*
  * One finished (or aborted) request, with the first bytes of each side.
  * Records are variable-sized: data holds req_len bytes of the request,
  * then resp_len bytes of its answer, and the record ends there
@@ -264,6 +305,18 @@ struct req_conn {
 	__u32 owner;
 	__u16 phase; /* enum conn_phase */
 	__u16 pad;
+	/*
+	 * The request in flight's kernel endpoint id + 1, found when its
+	 * answer began; 0: none (the request goes up as a record).
+	 */
+	__u32 endpoint;
+	/*
+	 * The last request bytes found in req_keys on this connection, and
+	 * their endpoint: a client that repeats itself skips the lookup.
+	 */
+	__u32 known_endpoint; /* id + 1; 0: none */
+	__u32 known_len;
+	__u64 known_hash;
 };
 
 /* Whom a socket's TCP events count for (the net group). */

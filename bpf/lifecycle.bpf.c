@@ -9,6 +9,52 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile bool follow_children = false;
+/*
+ * Targets chosen by what they are, not by PID: processes in the cgroup v2
+ * with this id or below it (--cgroup, --unit), or named @target_comm
+ * (--comm). A process that forks, execs or moves into a match is traced
+ * from then on, here in the kernel: the one filter stays the tgid set.
+ */
+const volatile __u64 target_cgroup_id = 0;
+const volatile char target_comm[LATSCOPE_COMM_LEN] = {};
+
+/* Deep enough for system.slice/x.service/... and container runtimes. */
+#define CGROUP_MAX_DEPTH 16
+
+static __always_inline bool in_target_cgroup(struct task_struct *task)
+{
+	struct cgroup *cg = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+
+	for (int i = 0; i < CGROUP_MAX_DEPTH && cg; i++) {
+		if (BPF_CORE_READ(cg, kn, id) == target_cgroup_id)
+			return true;
+		/* self, the cgroup's own css, is its first member. */
+		cg = (struct cgroup *)BPF_CORE_READ(cg, self.parent);
+	}
+	return false;
+}
+
+static __always_inline bool comm_matches(struct task_struct *task)
+{
+	char comm[LATSCOPE_COMM_LEN];
+
+	if (bpf_probe_read_kernel_str(comm, sizeof(comm), task->comm) < 0)
+		return false;
+	for (int i = 0; i < LATSCOPE_COMM_LEN; i++) {
+		if (comm[i] != target_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+static __always_inline bool selected(struct task_struct *task)
+{
+	if (target_cgroup_id && in_target_cgroup(task))
+		return true;
+	return target_comm[0] && comm_matches(task);
+}
 
 static __always_inline struct proc_rec *proc_rec_reserve(enum rec_type type,
 							 struct task_struct *task)
@@ -33,9 +79,9 @@ int BPF_PROG(lifecycle_fork, struct task_struct *parent, struct task_struct *chi
 	struct proc_rec *rec;
 
 	/* A new thread shares its tgid and is traced already. */
-	if (child_tgid == parent->tgid || !tgid_is_traced(parent->tgid))
+	if (child_tgid == parent->tgid)
 		return 0;
-	if (!follow_children)
+	if (!(follow_children && tgid_is_traced(parent->tgid)) && !selected(child))
 		return 0;
 	if (!tgid_trace(child_tgid))
 		health_inc(HEALTH_TGIDS_FULL);
@@ -52,7 +98,8 @@ int BPF_PROG(lifecycle_exec, struct task_struct *task, pid_t old_pid, struct lin
 {
 	struct proc_rec *rec;
 
-	if (!tgid_is_traced(task->tgid))
+	/* comm is the new program's by now: `exec nginx` makes a match. */
+	if (!tgid_is_traced(task->tgid) && !(selected(task) && tgid_trace(task->tgid)))
 		return 0;
 	rec = proc_rec_reserve(REC_PROC_EXEC, task);
 	if (!rec)
@@ -85,5 +132,29 @@ int BPF_PROG(lifecycle_exit, struct task_struct *task)
 		return 0;
 	rec->exit_code = BPF_CORE_READ(task, exit_code);
 	bpf_ringbuf_submit(rec, 0);
+	return 0;
+}
+
+/*
+ * A process moved into the target cgroup (a write to cgroup.procs, a
+ * service manager placing a new service) is traced from then on. The
+ * tracepoint fires after the move, once for the whole thread group.
+ */
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(lifecycle_cgroup_join, struct cgroup *dst, const char *path, struct task_struct *task,
+	     bool threadgroup)
+{
+	__u32 tgid = task->tgid;
+	struct proc_rec *rec;
+
+	if (!target_cgroup_id || tgid_is_traced(tgid) || !in_target_cgroup(task))
+		return 0;
+	if (!tgid_trace(tgid)) {
+		health_inc(HEALTH_TGIDS_FULL);
+		return 0;
+	}
+	rec = proc_rec_reserve(REC_PROC_JOIN, task);
+	if (rec)
+		bpf_ringbuf_submit(rec, 0);
 	return 0;
 }

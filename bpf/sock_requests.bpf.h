@@ -18,7 +18,9 @@
  * space with the first bytes of each side (LATSCOPE_CAPTURE_LEN and
  * LATSCOPE_RESP_CAPTURE_LEN, gathered over every read and write of it),
  * where user/protocols/ splits it into messages: pipelined requests,
- * Redis commands, PostgreSQL statements, WebSocket messages.
+ * Redis commands, PostgreSQL statements, WebSocket messages; unless user
+ * space has named its request bytes already (req_keys, latscope.h): then
+ * the kernel counts it in that endpoint's stats and sends nothing.
  *
  * A connection still answering when the trace ends is finished by the
  * loader, which reads its storage (struct req_conn) through the socket.
@@ -31,6 +33,7 @@
 
 #include "common.bpf.h"
 #include "lat_stats.bpf.h"
+#include "req_key.h"
 #include "sock_io.bpf.h"
 
 #define SOCK_BINDPORT_LOCK 8
@@ -66,6 +69,31 @@ struct {
 	__type(value, struct req_group_counts);
 } req_counts SEC(".maps");
 
+/*
+ * Request bytes user space has named (struct req_key -> endpoint id), and
+ * each endpoint's requests counted here. The loader sizes endpoint_stats
+ * and sets kernel_endpoints; keys_known turns the lookup on when user
+ * space files its first key (until then no exchange pays for the hash).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LATSCOPE_MAX_REQ_KEYS);
+	__type(key, struct req_key);
+	__type(value, __u32);
+} req_keys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LATSCOPE_MAX_KERNEL_ENDPOINTS);
+	__type(key, __u32);
+	__type(value, struct req_endpoint_stats);
+} endpoint_stats SEC(".maps");
+
+const volatile bool kernel_endpoints;
+/* --slow: a request this slow always goes up (the slow-request log). */
+const volatile __u64 req_slow_ns;
+bool keys_known;
+
 /* Group ids handed out so far, and the most the arrays hold. */
 __u32 next_group_id;
 /* Connection ids handed out so far: records name their connection. */
@@ -100,6 +128,76 @@ static __always_inline __u32 status_class(const struct req_conn *c)
 	if (r[9] < '1' || r[9] > '5')
 		return 0;
 	return r[9] - '0';
+}
+
+/*
+ * "HTTP/1.x NNN" followed by ' ' or '\r' (or the end), NNN a final status
+ * (200-599): exactly what user space's HTTP parser takes for one. Needed
+ * before an exchange is counted here: user space named its request only,
+ * and a 1xx (an upgrade, a 100 Continue) changes what follows.
+ */
+static __always_inline bool final_status_line(const struct req_conn *c)
+{
+	const char *r = c->resp;
+
+	if (c->rec.resp_len < 12 || r[0] != 'H' || r[1] != 'T' || r[2] != 'T' || r[3] != 'P' ||
+	    r[4] != '/' || r[5] != '1' || r[6] != '.' || r[7] < '0' || r[7] > '9' || r[8] != ' ')
+		return false;
+	if (r[9] < '2' || r[9] > '5' || r[10] < '0' || r[10] > '9' || r[11] < '0' || r[11] > '9')
+		return false;
+	return c->rec.resp_len == 12 || r[12] == ' ' || r[12] == '\r';
+}
+
+/*
+ * The kernel endpoint (id + 1) of the request just read whole, when user
+ * space named its bytes; 0 otherwise. Called once, as its answer begins.
+ */
+static __always_inline __u32 endpoint_of(struct req_conn *c)
+{
+	const struct request_rec *rec = &c->rec;
+	__u64 asked = rec->role == REQ_ROLE_SERVER ? rec->bytes_in : rec->bytes_out;
+	struct req_key key = { .group = rec->group };
+	__u32 *id;
+
+	if (!kernel_endpoints || !keys_known || !rec->req_len ||
+	    rec->req_len > LATSCOPE_REQ_KEY_LEN || rec->req_len != asked)
+		return 0;
+	key.len = rec->req_len;
+	key.hash = req_key_hash(rec->data, key.len);
+	/* Keys are never removed nor given another id: what was found stays. */
+	if (c->known_endpoint && c->known_len == key.len && c->known_hash == key.hash)
+		return c->known_endpoint;
+	id = bpf_map_lookup_elem(&req_keys, &key);
+	if (!id)
+		return 0;
+	c->known_endpoint = *id + 1;
+	c->known_len = key.len;
+	c->known_hash = key.hash;
+	return c->known_endpoint;
+}
+
+/*
+ * Counts an answered request of a named endpoint here, instead of sending
+ * it up; false when it must go up (see latscope.h: struct req_key).
+ */
+static __always_inline bool count_in_kernel(struct req_conn *c, __u16 flags, __u32 class,
+					    __u64 duration)
+{
+	struct req_endpoint_stats *s;
+	__u32 id = c->endpoint - 1;
+
+	if (!c->endpoint || flags || (req_slow_ns && duration >= req_slow_ns) ||
+	    !final_status_line(c))
+		return false;
+	s = bpf_map_lookup_elem(&endpoint_stats, &id);
+	if (!s)
+		return false;
+	lat_stats_record(&s->lat, duration, class == 5);
+	s->counts.bytes_in += c->rec.bytes_in;
+	s->counts.bytes_out += c->rec.bytes_out;
+	if (class < LATSCOPE_STATUS_CLASSES)
+		s->counts.status[class]++;
+	return true;
 }
 
 static __always_inline __u64 wakeup_flags(void)
@@ -169,7 +267,8 @@ static __always_inline void finish_request(struct req_conn *c, __u16 flags)
 		if (counts && class < LATSCOPE_STATUS_CLASSES)
 			counts->status[class]++;
 		c->rec.status_class = class;
-		send_record(c, REQ_DONE, duration);
+		if (!count_in_kernel(c, flags, class, duration))
+			send_record(c, REQ_DONE, duration);
 	}
 	c->rec.seq++;
 	c->phase = PHASE_IDLE;
@@ -238,6 +337,7 @@ static __always_inline bool conn_open(struct req_conn *c, struct sock *sk, __u16
 	struct request_rec *rec = &c->rec;
 
 	c->phase = PHASE_IDLE;
+	c->endpoint = c->known_endpoint = 0; /* the group may differ now */
 	rec->hdr.type = REC_REQUEST;
 	rec->role = role;
 	rec->conn_id = __sync_fetch_and_add(&next_conn_id, 1) + 1;
@@ -277,15 +377,24 @@ static __always_inline void conn_transfer(struct req_conn *c, bool is_read,
 			rec->hdr.ts_ns = now;
 			rec->bytes_in = rec->bytes_out = 0;
 			rec->resp_len = rec->req_len = 0;
+			c->endpoint = 0;
 		}
 		rec->req_len = sock_io_capture(rec->data, LATSCOPE_CAPTURE_LEN, rec->req_len,
 					       op->buf, op->buf_len, done);
 	} else {
 		if (c->phase == PHASE_IDLE)
 			return; /* an answer to nothing we saw: a greeting */
-		c->phase = PHASE_ANSWER;
-		rec->resp_len = sock_io_capture(c->resp, LATSCOPE_RESP_CAPTURE_LEN, rec->resp_len,
-						op->buf, op->buf_len, done);
+		if (c->phase == PHASE_ASK) {
+			c->phase = PHASE_ANSWER;
+			c->endpoint = endpoint_of(c);
+		}
+		/* A named endpoint needs only the status line. */
+		if (c->endpoint)
+			rec->resp_len = sock_io_capture(c->resp, LATSCOPE_STATUS_CAPTURE_LEN,
+							rec->resp_len, op->buf, op->buf_len, done);
+		else
+			rec->resp_len = sock_io_capture(c->resp, LATSCOPE_RESP_CAPTURE_LEN,
+							rec->resp_len, op->buf, op->buf_len, done);
 		c->last_ns = now;
 	}
 	if (is_read)
@@ -343,8 +452,10 @@ static __always_inline void conn_on_io(struct req_conn *c, struct task_struct *t
 	 * request or an answer begins, and for the next calls of a long one.
 	 */
 	if (asking ? c->phase != PHASE_ASK || c->rec.req_len < LATSCOPE_CAPTURE_LEN
-		   : c->phase == PHASE_ASK || (c->phase == PHASE_ANSWER &&
-					       c->rec.resp_len < LATSCOPE_RESP_CAPTURE_LEN))
+		   : c->phase == PHASE_ASK ||
+			     (c->phase == PHASE_ANSWER &&
+			      c->rec.resp_len < (c->endpoint ? LATSCOPE_STATUS_CAPTURE_LEN
+							     : LATSCOPE_RESP_CAPTURE_LEN)))
 		syscall_buffer(task, is_read, &op);
 	conn_transfer(c, is_read, &op, done, bpf_ktime_get_ns());
 }

@@ -22,12 +22,6 @@ const volatile __u64 slow_ns = 0;
  */
 __u64 window_start_ns;
 
-struct syscall_entry {
-	__u64 start_ns; /* 0: no syscall in flight that we saw enter */
-	__u64 arg0;
-	__u32 nr;
-};
-
 /*
  * In-flight syscall per thread. Task storage is cheaper than a tid-keyed
  * hash and goes away with the thread, so no entry leaks when a thread dies
@@ -64,12 +58,28 @@ struct {
 	__type(value, __u64);
 } syscall_errnos SEC(".maps");
 
+/*
+ * x86_64's uprobe trampolines enter the kernel through syscalls of their
+ * own (uretprobe 335, Linux 6.11+; uprobe 336, 6.16+), once per probed
+ * return or call: latscope's -u probes' work, never the target's.
+ */
+static __always_inline bool uprobe_trampoline(long nr)
+{
+#if defined(__TARGET_ARCH_x86)
+	return nr == 335 || nr == 336;
+#else
+	return false;
+#endif
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(syscall_enter, struct pt_regs *regs, long nr)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct syscall_entry *entry;
 
+	if (uprobe_trampoline(nr))
+		return 0;
 	entry = traced_task_storage(&syscall_in_flight, task);
 	if (!entry)
 		return 0;

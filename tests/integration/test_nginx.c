@@ -31,8 +31,11 @@ static void write_file(const char *path, const char *text)
 	fclose(f);
 }
 
-/* nginx in the foreground, one process, everything under @dir. */
-static struct proc *nginx_start(const char *dir, int port)
+/*
+ * nginx in the foreground, everything under @dir: one process when
+ * @workers is 0, else a master and @workers worker processes.
+ */
+static struct proc *nginx_start_workers(const char *dir, int port, int workers)
 {
 	struct proc *p;
 
@@ -41,7 +44,7 @@ static struct proc *nginx_start(const char *dir, int port)
 		     " && printf ok > %s/www/p",
 		     dir, dir, dir)));
 	write_file(strf("%s/nginx.conf", dir),
-		   strf("daemon off; master_process off; worker_processes 1;\n"
+		   strf("daemon off; master_process %s; worker_processes %d;\n"
 			"pid %s/nginx.pid; error_log %s/error.log;\n"
 			"events { worker_connections 256; }\n"
 			"http {\n"
@@ -50,12 +53,18 @@ static struct proc *nginx_start(const char *dir, int port)
 			"  uwsgi_temp_path %s; scgi_temp_path %s;\n"
 			"  server { listen 127.0.0.1:%d; root %s/www; }\n"
 			"}\n",
-			dir, dir, dir, dir, dir, dir, dir, dir, port, dir));
+			workers ? "on" : "off", workers ? workers : 1, dir, dir, dir, dir, dir, dir,
+			dir, dir, port, dir));
 	p = proc_start((char *[]){ "nginx", "-p", (char *)dir, "-e",
 				   (char *)strf("%s/error.log", dir), "-c",
 				   (char *)strf("%s/nginx.conf", dir), NULL });
 	wait_port(p, port, "nginx");
 	return p;
+}
+
+static struct proc *nginx_start(const char *dir, int port)
+{
+	return nginx_start_workers(dir, port, 0);
 }
 
 static long long file_lines(const char *path)
@@ -223,5 +232,46 @@ Test(nginx, pipelined_requests_counted_one_by_one)
 	/* Each batch's first response is always seen; the others as captured. */
 	cr_assert_geq(jint(e, "status.2xx"), PIPE_BATCHES);
 	cr_assert_eq(jint(e, "status.2xx") + jint(e, "status.none"), PIPE_BATCHES * PIPE_DEPTH);
+	json_decref(snap);
+}
+
+#define TREE_REQUESTS 150 /* per mode: keep-alive, then one connection each */
+
+/*
+ * -p MASTER -f: the workers nginx forked before latscope attached are
+ * traced too, and named. Every request the access log holds was seen.
+ */
+Test(nginx, master_with_existing_workers_followed)
+{
+	const char *dir = temp_dir();
+	int port = free_port(), workers = 0;
+	struct proc *nginx = nginx_start_workers(dir, port, 2), *tracer, *load;
+	json_t *snap, *targets, *t, *g;
+	size_t i;
+
+	tracer = trace_attach(nginx->pid, (char *[]){ "-f", "--no-overhead", NULL });
+	load = run_command((char *[]){ (char *)tool_bin("loadgen"), "--port",
+				       (char *)strf("%d", port), "--count",
+				       (char *)strf("%d", TREE_REQUESTS), "--paths", "/index.html",
+				       "--mode", "both", NULL },
+			   20);
+	assert_exit(load, 0);
+	usleep(200 * 1000); /* nginx sees the last connection close */
+	snap = trace_stop(tracer);
+	proc_signal(nginx, SIGTERM);
+	proc_wait(nginx, 5);
+
+	targets = jpath(snap, "targets");
+	json_array_foreach (targets, i, t)
+		if (json_integer_value(json_object_get(t, "descendant_of")) == nginx->pid) {
+			cr_assert_str_eq(jstr(t, "comm"), "nginx");
+			workers++;
+		}
+	cr_assert_eq(workers, 2, "workers traced: %d\n%s", workers, tracer->err.data);
+	g = jfind_int(jpath(snap, "requests.servers"), "port", port);
+	cr_assert(g, "no server group for nginx's port %d", port);
+	cr_assert_eq(jint(g, "count"), file_lines(strf("%s/access.log", dir)));
+	cr_assert_eq(jint(g, "count"), 2 * TREE_REQUESTS);
+	cr_assert_eq(jint(g, "status.2xx"), 2 * TREE_REQUESTS);
 	json_decref(snap);
 }

@@ -266,6 +266,60 @@ Test(requests, client_side_http_endpoints)
 	json_decref(snap);
 }
 
+/* loadgen's @what for @path, summed over runs @a and @b. */
+static long long sent2(const struct proc *a, const struct proc *b, const char *path,
+		       const char *what)
+{
+	return sent(a, path, what) + sent(b, path, what);
+}
+
+/*
+ * Requests the kernel counts itself: a first round's records name each
+ * endpoint's request bytes; a second round of the same requests, once the
+ * loader has read those (it polls every 100 ms; the round starts a second
+ * later), is counted in the kernel per endpoint and sends no records,
+ * except the requests over --slow, which still reach the slow log. Counts,
+ * statuses and errors per endpoint stay exact either way.
+ */
+Test(requests, kernel_counted_endpoints_exact)
+{
+	struct demo d = demo_start((char *[]){ "--slow", (char *)strf("%dms", SLOW_MS / 2), NULL });
+	struct proc *first = loadgen(&d, "4", "/fast,/error,/slow", "keepalive", "0"), *second;
+	long long records_before, records;
+	json_t *snap, *g, *ev;
+	size_t i, slow = 0;
+
+	usleep(1000000);
+	/* What the first round cost in records: its requests, and the process's events. */
+	records_before = 3 * 4;
+	second = loadgen(&d, "300", "/fast,/error", "keepalive", "0");
+	loadgen(&d, "4", "/slow", "keepalive", "0");
+	snap = demo_stop(&d);
+	g = group(snap, "requests.servers", d.http_port);
+	cr_assert_eq(jint(g, "count"), 3 * 4 + 2 * 300 + 4);
+	for (i = 0; i < 2; i++) {
+		const char *path = i ? "/error" : "/fast";
+		json_t *e = endpoint(g, strf("GET %s", path));
+
+		cr_assert_eq(jint(e, "count"), sent2(first, second, path, "sent"), "%s count",
+			     path);
+		cr_assert_eq(jint(e, "status.2xx"), sent2(first, second, path, "2xx"), "%s", path);
+		cr_assert_eq(jint(e, "status.5xx"), sent2(first, second, path, "5xx"), "%s", path);
+		cr_assert_eq(jint(e, "errors"), sent2(first, second, path, "5xx"), "%s", path);
+	}
+	cr_assert_eq(jint(endpoint(g, "GET /slow"), "count"), 8);
+	assert_p50_near(endpoint(g, "GET /slow"), SLOW_MS * 1000000LL, "/slow");
+	json_array_foreach (jpath(snap, "requests.slow.events"), i, ev)
+		slow += !strcmp(jstr(ev, "side"), "server");
+	cr_assert_eq(slow, 8, "every /slow request is logged, named or not");
+	/* The second round's 600 requests sent (nearly) no records. */
+	records = jint(snap, "overhead.ringbuf.records");
+	cr_log_info("kernel-counted endpoints: %lld records for %lld requests", records,
+		    jint(g, "count"));
+	cr_assert_lt(records, records_before + 100, "%lld records", records);
+	json_decref(snap);
+}
+
 /*
  * A keep-alive connection still open when the trace ends: its last
  * request, answered, is counted at the end, not lost.

@@ -103,3 +103,16 @@ Test(proc_stats, cpu_time_is_utime_plus_stime)
 	cr_assert_eq(proc_parse_cpu_ns("6448 (x) R 1", 100, &ns), -EINVAL);
 	cr_assert_eq(proc_parse_cpu_ns(stat, 0, &ns), -EINVAL);
 }
+
+/* NSpid lists the PID in each namespace, the process's own last. */
+Test(proc_stats, ns_pid_is_the_innermost)
+{
+	struct proc_stats s = {};
+
+	cr_assert_eq(proc_parse_status("NSpid:\t8123\t40\t1\nNSpgid:\t77\nThreads:\t1\n", &s), 0);
+	cr_assert_eq(s.ns_pid, 1);
+	cr_assert_eq(proc_parse_status("NSpid:\t8123\nThreads:\t1\n", &s), 0);
+	cr_assert_eq(s.ns_pid, 8123);
+	cr_assert_eq(proc_parse_status("Threads:\t1\n", &s), 0);
+	cr_assert_eq(s.ns_pid, -1);
+}

@@ -25,7 +25,7 @@ STEPS=${BENCH_BUDGET_STEPS:-20000:4 300000:4 1000000:5 300000:4 20000:8}
 LATSCOPE=$BUILD/latscope
 LOAD=$BUILD/tools/stepload
 
-die() { echo "bench/budget: $*" >&2; exit 1; }
+BENCH=budget
 # shellcheck source=tools/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 

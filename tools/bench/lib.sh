@@ -1,9 +1,92 @@
-# Helpers the benchmark scripts share; sourced, not run.
+# shellcheck shell=bash
+# The one library of the benchmark scripts (tools/bench/*.sh); sourced, not
+# run. The caller sets BENCH (its name, for messages) before sourcing, and
+# TRACER_PID (the tracer's process, "" when none) where it starts one.
+# ATTACH_TIMEOUT (seconds, default 30) bounds wait_attached.
+
+# die MESSAGE: the message on stderr, prefixed with the script's name; exit 1.
+die() { echo "bench/${BENCH:-bench}: $*" >&2; exit 1; }
 
 # median: the median of the numbers on stdin (sort -g: 1e+06 and 12.5 alike);
 # fails on empty input.
 median() {
 	sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) exit 1; print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# The anchors (libbpf-tools, bpftrace) attach classic tracepoints, which
+# need tracefs.
+mount_tracefs() {
+	[ -d /sys/kernel/tracing/events ] ||
+		mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null ||
+		echo "bench/${BENCH:-bench}: could not mount tracefs; anchors may fail" >&2
+}
+
+# free_port: a loopback TCP port nothing listens on.
+free_port() {
+	local port
+	for port in $(shuf -i 20000-30000 -n 50); do
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return
+		fi
+	done
+	die "no free port found"
+}
+
+# wait_port PORT: until something accepts on 127.0.0.1:PORT; 1 after 5 s.
+wait_port() {
+	local port=$1
+	for _ in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_attached FILE PATTERN: until FILE contains PATTERN (the tracer says
+# it is attached); 1 if the tracer died or ATTACH_TIMEOUT passed.
+wait_attached() {
+	local file=$1 pattern=$2 deadline=$((SECONDS + ${ATTACH_TIMEOUT:-30}))
+	while ! grep -q "$pattern" "$file" 2>/dev/null; do
+		[ $SECONDS -lt $deadline ] || return 1
+		kill -0 "$TRACER_PID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+}
+
+# alive PID: the process exists and is not a zombie awaiting `wait`.
+alive() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
+# wait_gone PID SECONDS: poll until PID has exited; 1 on timeout.
+wait_gone() {
+	local pid=$1 deadline=$((SECONDS + $2))
+	while alive "$pid"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+# reap PID: collect an exited child without letting its status trip set -e.
+reap() { wait "$1" 2>/dev/null || true; }
+
+# stop_tracer [SIGNALS]: send each signal in turn (default: INT TERM KILL)
+# to TRACER_PID until it exits, giving it 10 s after each.
+stop_tracer() {
+	[ -n "$TRACER_PID" ] || return 0
+	local sig
+	for sig in ${1:-INT TERM KILL}; do
+		alive "$TRACER_PID" || break
+		kill -"$sig" "$TRACER_PID" 2>/dev/null || true
+		wait_gone "$TRACER_PID" 10 && break
+		echo "bench/${BENCH:-bench}: ${TRACER:-tracer} did not stop on SIG$sig" >&2
+	done
+	reap "$TRACER_PID"
+	TRACER_PID=""
 }
 
 # pid_prog_stats PID: "ID NAME RUN_NS RUNS" for each BPF program PID holds

@@ -24,8 +24,8 @@ REQUESTS=${BENCH_REDIS_REQUESTS:-200000}
 ATTACH_TIMEOUT=30
 LATSCOPE=$BUILD/latscope
 BENCH=redis
-# shellcheck source=tools/bench/common.sh
-. "$(dirname "$0")/common.sh"
+# shellcheck source=tools/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_REDIS_ROUNDS must be a positive integer"
 [[ $REQUESTS =~ ^[1-9][0-9]*$ ]] || die "BENCH_REDIS_REQUESTS must be a positive integer"
@@ -49,6 +49,24 @@ cleanup() {
 }
 trap cleanup EXIT
 mount_tracefs
+
+# Starts MODE's tracer on TARGET_PID; returns once it is attached.
+start_tracer() {
+	local mode=$1 log=$TMP/tracer.log
+	: > "$log"
+	case $mode in
+	untraced) return 0 ;;
+	latscope-requests)
+		"$LATSCOPE" record -p "$TARGET_PID" --no-syscalls --no-block --no-net > /dev/null 2> "$log" &
+		TRACER_PID=$!; wait_attached "$log" "latscope: tracing" ;;
+	latscope-default)
+		"$LATSCOPE" record -p "$TARGET_PID" > /dev/null 2> "$log" &
+		TRACER_PID=$!; wait_attached "$log" "latscope: tracing" ;;
+	syscount)
+		stdbuf -oL syscount -L -p "$TARGET_PID" > "$log" 2>&1 &
+		TRACER_PID=$!; wait_attached "$log" "Tracing" ;;
+	esac
+}
 
 port=$(free_port)
 taskset -c 0 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \

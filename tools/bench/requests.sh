@@ -39,9 +39,8 @@ ATTACH_TIMEOUT=30
 LATSCOPE=$BUILD/latscope
 BASELINE=${BENCH_BASELINE:-}
 BUDGET=${BENCH_REQ_BUDGET:-1%}
-TRACEFS=/sys/kernel/tracing
 
-die() { echo "bench/requests: $*" >&2; exit 1; }
+BENCH=requests
 # shellcheck source=tools/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -71,22 +70,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The anchors attach classic tracepoints, which need tracefs.
-if [ ! -d "$TRACEFS/events" ]; then
-	mount -t tracefs nodev "$TRACEFS" 2>/dev/null ||
-		echo "bench/requests: could not mount tracefs; anchors may fail" >&2
-fi
-
-free_port() {
-	local port
-	for port in $(shuf -i 20000-30000 -n 50); do
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			echo "$port"
-			return
-		fi
-	done
-	die "no free port found"
-}
+mount_tracefs
 
 start_nginx() {
 	local port=$1
@@ -105,21 +89,7 @@ http {
 CONF
 	taskset -c 0 nginx -p "$TMP" -e "$TMP/error.log" -c "$TMP/nginx.conf" &
 	NGINX_PID=$!
-	for _ in $(seq 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return
-		sleep 0.05
-	done
-	die "nginx did not start: $(cat "$TMP/error.log" 2>/dev/null)"
-}
-
-# Waits until FILE contains PATTERN (the tracer says it is attached).
-wait_attached() {
-	local file=$1 pattern=$2 deadline=$((SECONDS + ATTACH_TIMEOUT))
-	while ! grep -q "$pattern" "$file" 2>/dev/null; do
-		[ $SECONDS -lt $deadline ] || return 1
-		kill -0 "$TRACER_PID" 2>/dev/null || return 1
-		sleep 0.05
-	done
+	wait_port "$port" || die "nginx did not start: $(cat "$TMP/error.log" 2>/dev/null)"
 }
 
 # A latscope mode's binary: this build's, or BENCH_BASELINE's.
@@ -168,13 +138,6 @@ start_tracer() {
 			> "$log" 2>&1 &
 		TRACER_PID=$!; wait_attached "$log" "Attaching" ;;
 	esac
-}
-
-stop_tracer() {
-	[ -n "$TRACER_PID" ] || return 0
-	kill -INT "$TRACER_PID" 2>/dev/null || true
-	wait "$TRACER_PID" 2>/dev/null || true
-	TRACER_PID=""
 }
 
 # "Requests/sec: 12345.67" and the 99% line of --latency, in microseconds.

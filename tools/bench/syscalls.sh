@@ -44,7 +44,7 @@ LATSCOPE=$BUILD/latscope
 STORM=$BUILD/tools/storm
 FLOOR=$BUILD/tools/bench/floor
 
-die() { echo "bench: $*" >&2; exit 1; }
+BENCH=syscalls
 # shellcheck source=tools/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -78,41 +78,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
 # ---------------------------------------------------------------- helpers
-
-# alive PID: the process exists and is not a zombie awaiting `wait`.
-alive() {
-	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	[ "${stat%% *}" != Z ]
-}
-
-# wait_gone PID SECONDS: poll until PID has exited; 1 on timeout.
-wait_gone() {
-	local pid=$1 deadline=$((SECONDS + $2))
-	while alive "$pid"; do
-		[ "$SECONDS" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
-}
-
-# reap PID: collect an exited child without letting its status trip set -e.
-reap() { wait "$1" 2>/dev/null || true; }
-
-# stop_tracer [SIGNALS]: send each signal in turn (default: INT TERM KILL)
-# until the tracer exits, giving it 10s after each.
-stop_tracer() {
-	[ -n "$TRACER_PID" ] || return 0
-	local sig
-	for sig in ${1:-INT TERM KILL}; do
-		alive "$TRACER_PID" || break
-		kill -"$sig" "$TRACER_PID" 2>/dev/null || true
-		wait_gone "$TRACER_PID" 10 && break
-		echo "bench: $TRACER did not stop on SIG$sig" >&2
-	done
-	reap "$TRACER_PID"
-	TRACER_PID=""
-}
 
 # start_storm: a storm waiting for SIGUSR1; sets STORM_PID.
 start_storm() {

@@ -33,7 +33,9 @@ RUN_TIMEOUT=120
 FUNCS=$(realpath "$BUILD/workloads/funcs")
 LATSCOPE=$(realpath "$BUILD/latscope")
 
-die() { echo "bench/uprobe: $*" >&2; exit 1; }
+BENCH=uprobe
+# shellcheck source=tools/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive integer"
 [[ $CALLS =~ ^[1-9][0-9]*$ ]] || die "BENCH_UPROBE_CALLS must be a positive integer"
@@ -82,7 +84,7 @@ start_tracer() {
 }
 
 # Waits until the tracer's uprobe and uretprobe are attached.
-wait_attached() {
+wait_uprobes_attached() {
 	local deadline=$((SECONDS + ATTACH_TIMEOUT))
 	while [ "$(bpftool perf show 2>/dev/null | grep -cE "^pid $TRACER_PID .*(uprobe|uretprobe)")" -lt 2 ]; do
 		kill -0 "$TRACER_PID" 2>/dev/null || { cat "$TMP/tracer.out" >&2; return 1; }
@@ -116,7 +118,7 @@ run_once() {
 	done
 	if [ "$tracer" != untraced ]; then
 		start_tracer "$tracer" "$WORK_PID" "hot_$kind"
-		wait_attached || die "$tracer did not attach"
+		wait_uprobes_attached || die "$tracer did not attach"
 	fi
 	kill -USR1 "$WORK_PID"
 	# --hold: the workload waits after its loop, so tracers are still attached.
@@ -136,8 +138,6 @@ run_once() {
 	fi
 	[ "${3:-}" = stats ] || awk '/^ns_per_call/ { print $2 }' "$TMP/work.err"
 }
-
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "uprobe benchmark: $CALLS calls per run, $ROUNDS rounds, tracers: ${TRACERS[*]}"
 for kind in push lea; do

@@ -24,6 +24,15 @@ _latscope()
 	-c|--command)
 		COMPREPLY=($(compgen -c -- "$cur"))
 		return ;;
+	--comm)
+		COMPREPLY=($(compgen -W "$(ps -eo comm= 2>/dev/null | sort -u)" -- "$cur"))
+		return ;;
+	--cgroup)
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return ;;
+	--unit)
+		COMPREPLY=($(compgen -W "$(ls /sys/fs/cgroup/system.slice /sys/fs/cgroup/unified/system.slice 2>/dev/null | grep '\.service$')" -- "$cur"))
+		return ;;
 	-o|--output|--junit|--heatmap)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;

@@ -98,6 +98,33 @@ static int check_snapshot_file(struct check_cmd *c, int argc, char **argv)
 	return rc;
 }
 
+/*
+ * -c: the run is only a result if its command ran. One that could not
+ * start, or that a signal killed (a crash, the OOM killer), fails the
+ * check whatever the figures say: one more requirement, "command", in
+ * the table and the JUnit file (only then: a run that went well keeps
+ * its requirements as given).
+ */
+static int judge_command(struct check_cmd *c, struct trace_run *run)
+{
+	const char *start_error = trace_run_start_error(run);
+	int sig = trace_run_command_signal(run);
+	char measured[64], reason[192];
+
+	if (start_error)
+		return checks_add_fact(&c->checks, "command", "the command ran", false,
+				       "not started", start_error);
+	if (sig) {
+		snprintf(measured, sizeof(measured), "killed by %s", sigabbrev_np(sig) ?: "?");
+		snprintf(reason, sizeof(reason), "the command died of signal %d (SIG%s)", sig,
+			 sigabbrev_np(sig) ?: "?");
+		return checks_add_fact(&c->checks, "command",
+				       "the command ran and no signal killed it", false, measured,
+				       reason);
+	}
+	return 0; /* ran, and exited or was still running: the figures decide */
+}
+
 static int check_live(struct check_cmd *c, int argc, char **argv)
 {
 	struct session_hooks hooks = {};
@@ -120,7 +147,11 @@ static int check_live(struct check_cmd *c, int argc, char **argv)
 		goto out;
 	}
 	rc = CHECK_ERROR;
-	if (trace_run_start(&cli, &hooks, &run) || session_run(trace_run_session(run)))
+	if (trace_run_start(&cli, &hooks, &run))
+		goto out;
+	if (!trace_run_start_error(run) && session_run(trace_run_session(run)))
+		goto out;
+	if (cli.command && judge_command(c, run))
 		goto out;
 	snap = snapshot_build(session_model(trace_run_session(run)), false);
 	if (!snap)

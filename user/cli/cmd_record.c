@@ -178,6 +178,11 @@ int do_record(int argc, char **argv)
 		rc = EXIT_FAILURE_RUN;
 		goto out;
 	}
+	if (trace_run_start_error(run)) {
+		print_error("%s", trace_run_start_error(run));
+		rc = EXIT_FAILURE_RUN;
+		goto out;
+	}
 	session = trace_run_session(run);
 	err = session_run(session);
 	write_report(&r, session_model(session), WINDOW_TOTAL);
@@ -192,6 +197,9 @@ int do_record(int argc, char **argv)
 	if ((cli.output || cli.json_stdout) && !r.snapshot_failed)
 		write_snapshot(&r, session_model(session));
 	rc = err || r.text_failed || r.snapshot_failed ? EXIT_FAILURE_RUN : EXIT_OK;
+	/* As time(1) and perf stat do: the command's own status, once it ended. */
+	if (rc == EXIT_OK && trace_run_command_status(run) > 0)
+		rc = trace_run_command_status(run);
 out:
 	trace_run_free(run);
 	trace_cli_free(&cli);

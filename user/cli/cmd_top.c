@@ -117,7 +117,7 @@ static void default_snapshot_path(struct top *t, const struct model *model)
 	localtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y%m%d-%H%M%S", &tm);
 	snprintf(t->snapshot_path, sizeof(t->snapshot_path), "latscope-%d-%s.json",
-		 model->targets[0].pid, when);
+		 model->n_targets ? model->targets[0].pid : 0, when);
 }
 
 static int write_snapshot(struct top *t, struct model *model)
@@ -197,7 +197,8 @@ static void finish(struct top *t, struct model *model)
 	if (t->cli->output)
 		write_snapshot(t, model);
 	redraw(t, model);
-	if (!t->quit && !session_stop_requested() && model_all_targets_exited(model))
+	if (!t->quit && !session_stop_requested() && !model->selector[0] &&
+	    model_all_targets_exited(model))
 		hold_final_screen(t, model);
 }
 
@@ -207,7 +208,10 @@ static void print_outcome(const struct top *t, const struct model *model)
 	char status[32], up[16];
 
 	format_duration(model->clock.now_ns - model->clock.start_ns, up, sizeof(up));
-	if (target->state == TARGET_EXITED)
+	if (model->selector[0])
+		printf("latscope top: traced %s (%d processes) for %s\n", model->selector,
+		       model->n_targets, up);
+	else if (target->state == TARGET_EXITED)
 		printf("latscope top: pid %d (%s) exited (%s) after %s\n", target->pid,
 		       target->comm, format_wait_status(target->exit_code, status, sizeof(status)),
 		       up);
@@ -255,6 +259,11 @@ static int run_live(const struct trace_settings *cli, struct top_opts *opts)
 	session_cli.command_stdio_null = true;
 	if (trace_run_start(&session_cli, &hooks, &run))
 		return EXIT_FAILURE_RUN;
+	if (trace_run_start_error(run)) {
+		print_error("%s", trace_run_start_error(run));
+		trace_run_free(run);
+		return EXIT_FAILURE_RUN;
+	}
 	session = trace_run_session(run);
 	model = session_model(session);
 	if (top_screen_open()) {

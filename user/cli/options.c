@@ -20,7 +20,14 @@ static const char usage_head[] =
 	"  -p, --pid PID[,PID...]   trace running processes (all their threads)\n"
 	"  -c, --command CMD        start CMD and trace it from exec (a simple command is\n"
 	"                           exec'd; pipes, redirections, lists run under /bin/sh -c)\n"
-	"  -f, --follow             also trace children forked later (default with -c)\n"
+	"  -f, --follow             also trace existing descendants of -p PIDs and\n"
+	"                           children forked later (default with -c)\n"
+	"      --comm NAME          trace every process named NAME, now and later\n"
+	"      --cgroup PATH        trace every process in cgroup v2 PATH (or below),\n"
+	"                           now and joining later\n"
+	"      --unit NAME          the cgroup of systemd service NAME(.service)\n"
+	"      --keep-running       go on when the targets exit (with --listen: an\n"
+	"                           exporter; new --comm/--cgroup/--unit matches join)\n"
 	"  -d, --duration SECONDS   stop after this long (default: until exit or Ctrl-C)\n"
 	"  -i, --interval SECONDS   print a report every interval\n"
 	"      --slow DURATION      report each syscall and request slower than this (e.g. 20ms)\n"
@@ -69,6 +76,10 @@ enum long_only {
 	OPT_LISTEN,
 	OPT_BUCKETS,
 	OPT_METRICS_PID,
+	OPT_COMM,
+	OPT_CGROUP,
+	OPT_UNIT,
+	OPT_KEEP_RUNNING,
 	/* --FAMILY is OPT_GROUP_ON + its index, --no-FAMILY OPT_GROUP_OFF + it. */
 	OPT_GROUP_ON = 512,
 	OPT_GROUP_OFF = OPT_GROUP_ON + RES_MAX_FAMILIES,
@@ -78,6 +89,10 @@ static const struct option fixed_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "command", required_argument, NULL, 'c' },
 	{ "follow", no_argument, NULL, 'f' },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "unit", required_argument, NULL, OPT_UNIT },
+	{ "keep-running", no_argument, NULL, OPT_KEEP_RUNNING },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "interval", required_argument, NULL, 'i' },
 	{ "slow", required_argument, NULL, OPT_SLOW },
@@ -270,6 +285,26 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli, bool 
 	case 'f':
 		*follow_given = true;
 		return PARSE_OK;
+	case OPT_COMM:
+		if (!*arg || strlen(arg) >= 16 || strchr(arg, '/'))
+			return fail(err, len,
+				    "invalid --comm '%s': a process name, 1 to 15 characters", arg);
+		cli->comm = arg;
+		return PARSE_OK;
+	case OPT_CGROUP:
+		if (!*arg)
+			return fail(err, len, "empty path for --cgroup");
+		cli->cgroup = arg;
+		return PARSE_OK;
+	case OPT_KEEP_RUNNING:
+		cli->keep_running = true;
+		return PARSE_OK;
+	case OPT_UNIT:
+		if (!*arg || strchr(arg, '/'))
+			return fail(err, len,
+				    "invalid --unit '%s': a unit name, e.g. nginx.service", arg);
+		cli->unit = arg;
+		return PARSE_OK;
 	case 'd':
 		return parse_seconds_opt("duration", arg, &cli->duration_s, err, len);
 	case 'i':
@@ -367,10 +402,17 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli, bool 
 
 static int check_combination(struct trace_settings *cli, char *err, size_t len)
 {
-	if (!cli->n_pids && !cli->command)
-		return fail(err, len, "no target: give -p PID or -c CMD");
+	int selectors = !!cli->n_pids + !!cli->command + !!cli->comm + !!cli->cgroup + !!cli->unit;
+
+	if (!selectors)
+		return fail(err, len,
+			    "no target: give -p PID or -c CMD (or --comm NAME, --cgroup PATH, "
+			    "--unit NAME)");
 	if (cli->n_pids && cli->command)
 		return fail(err, len, "-p and -c exclude each other");
+	if (selectors > 1)
+		return fail(err, len,
+			    "choose the targets one way: -p, -c, --comm, --cgroup or --unit");
 	if (cli->jsonl && !cli->output && !cli->json_stdout)
 		return fail(err, len, "--jsonl needs -o FILE or --json");
 	return PARSE_OK;

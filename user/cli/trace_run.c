@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include "cli/commands.h"
 #include "views/metrics/server.h"
 #include "views/json/snapshot.h"
@@ -51,6 +52,13 @@ static void announce(const struct trace_settings *cli, const struct model *model
 {
 	const struct target_info *t = &model->targets[0];
 
+	if (model->selector[0]) {
+		fprintf(stderr,
+			"latscope: tracing %s (%d processes now, and those that join); "
+			"Ctrl-C to stop\n",
+			model->selector, model->n_targets);
+		return;
+	}
 	if (cli->command)
 		fprintf(stderr, "latscope: tracing '%s' (pid %d); Ctrl-C to stop\n", cli->command,
 			t->pid);
@@ -102,10 +110,45 @@ int trace_run_start(struct trace_settings *cli, const struct session_hooks *hook
 		trace_run_free(run);
 		return err;
 	}
+	*out = run;
+	if (trace_run_start_error(run))
+		return 0; /* the caller says it, in one line */
 	announce_metrics(run);
 	announce(cli, session_model(run->session));
-	*out = run;
 	return 0;
+}
+
+static const struct target_info *command_target(struct trace_run *run)
+{
+	const struct model *model = session_model(run->session);
+
+	return model->n_targets && model->targets[0].spawned ? &model->targets[0] : NULL;
+}
+
+const char *trace_run_start_error(struct trace_run *run)
+{
+	const struct target_info *t = command_target(run);
+
+	return t && t->start_error[0] ? t->start_error : NULL;
+}
+
+int trace_run_command_status(struct trace_run *run)
+{
+	const struct target_info *t = command_target(run);
+
+	if (!t || t->state != TARGET_EXITED)
+		return -1;
+	if (WIFSIGNALED(t->exit_code))
+		return 128 + WTERMSIG(t->exit_code);
+	return WIFEXITED(t->exit_code) ? WEXITSTATUS(t->exit_code) : -1;
+}
+
+int trace_run_command_signal(struct trace_run *run)
+{
+	const struct target_info *t = command_target(run);
+
+	return t && t->state == TARGET_EXITED && WIFSIGNALED(t->exit_code) ? WTERMSIG(t->exit_code)
+									   : 0;
 }
 
 struct session *trace_run_session(struct trace_run *run)

@@ -18,6 +18,16 @@ struct trace_run;
 int trace_run_start(struct trace_settings *cli, const struct session_hooks *hooks,
 		    struct trace_run **out);
 struct session *trace_run_session(struct trace_run *run);
+/* -c: the one line saying why the command could not run, or NULL if it ran. */
+const char *trace_run_start_error(struct trace_run *run);
+/*
+ * -c: the command's exit status as a shell shows it (128 + the signal that
+ * killed it), or -1 while it runs (a trace ended by -d or Ctrl-C) or
+ * without -c.
+ */
+int trace_run_command_status(struct trace_run *run);
+/* -c: the signal that killed the command, or 0. */
+int trace_run_command_signal(struct trace_run *run);
 /* Stops the metrics endpoint and the session; NULL-safe. */
 void trace_run_free(struct trace_run *run);
 /*

@@ -43,6 +43,32 @@ int checks_add(struct check_list *list, const char *name, const char *text, cons
 	return 0;
 }
 
+int checks_add_fact(struct check_list *list, const char *name, const char *text, bool passed,
+		    const char *measured, const char *reason)
+{
+	struct check *items = realloc(list->items, (list->n + 1) * sizeof(*items)), *c;
+
+	if (!items)
+		return -ENOMEM;
+	list->items = items;
+	c = &items[list->n++];
+	memset(c, 0, sizeof(*c));
+	c->name = strdup(name);
+	c->origin = strdup("latscope");
+	c->fact = strdup(text);
+	c->result.verdict = passed ? EXPR_PASS : EXPR_FAIL;
+	snprintf(c->result.measured, sizeof(c->result.measured), "%s", measured);
+	snprintf(c->result.limit, sizeof(c->result.limit), "%s", passed ? "" : "-");
+	if (reason)
+		snprintf(c->result.reason, sizeof(c->result.reason), "%s", reason);
+	return c->name && c->origin && c->fact ? 0 : -ENOMEM;
+}
+
+const char *check_text(const struct check *c)
+{
+	return c->expr ? expr_text(c->expr) : c->fact;
+}
+
 /* Where a '#' outside quotes starts a comment; the line's end otherwise. */
 static char *comment_start(char *line)
 {
@@ -153,6 +179,7 @@ void checks_free(struct check_list *list)
 		expr_free(list->items[i].expr);
 		free(list->items[i].name);
 		free(list->items[i].origin);
+		free(list->items[i].fact);
 	}
 	free(list->items);
 	list->items = NULL;
@@ -167,7 +194,8 @@ int checks_evaluate(struct check_list *list, const json_t *snapshot)
 		struct timespec t0, t1;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		expr_eval(list->items[i].expr, snapshot, &list->items[i].result);
+		if (list->items[i].expr)
+			expr_eval(list->items[i].expr, snapshot, &list->items[i].result);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		list->items[i].eval_s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 		failed += list->items[i].result.verdict != EXPR_PASS;
@@ -248,8 +276,8 @@ json_t *checks_json(const struct check_list *list)
 		json_array_append_new(
 			results,
 			json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:O, s:s, s:s, s:o, s:s?}",
-				  "name", c->name, "expression", expr_text(c->expr), "origin",
-				  c->origin, "verdict",
+				  "name", c->name, "expression", check_text(c), "origin", c->origin,
+				  "verdict",
 				  r->verdict == EXPR_PASS   ? "pass"
 				  : r->verdict == EXPR_FAIL ? "fail"
 							    : "no_data",
@@ -320,7 +348,7 @@ void checks_print_details(FILE *out, const struct check_list *list, const json_t
 	for (int i = 0; stats && i < list->n; i++) {
 		const struct check *c = &list->items[i];
 
-		if (c->result.verdict != EXPR_FAIL)
+		if (c->result.verdict != EXPR_FAIL || !c->expr)
 			continue;
 		fprintf(out, "\n%s: %s (limit %s)\n", c->name, c->result.measured, c->result.limit);
 		field_details(out, c->expr->root, snap, stats);

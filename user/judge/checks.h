@@ -10,13 +10,15 @@
 #define LATSCOPE_CHECKS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include "judge/expr.h"
 
 struct check {
-	char *name;   /* the NAME: prefix, or the expression text */
-	char *origin; /* "file:line", or "--assert" */
-	struct expr *expr;
+	char *name;	   /* the NAME: prefix, or the expression text */
+	char *origin;	   /* "file:line", or "--assert" */
+	struct expr *expr; /* NULL: a fact the caller judged (checks_add_fact) */
+	char *fact;	   /* a fact's text, in place of an expression */
 	struct expr_result result;
 	double eval_s; /* time spent judging it (JUnit's testcase time) */
 };
@@ -25,6 +27,16 @@ struct check_list {
 	struct check *items;
 	int n;
 };
+
+/*
+ * A requirement latscope judges itself, not from the snapshot: @text says
+ * what it requires ("the command ran and was not killed"), the verdict is
+ * @passed, @measured what was seen and @reason (may be NULL) why it failed.
+ */
+int checks_add_fact(struct check_list *list, const char *name, const char *text, bool passed,
+		    const char *measured, const char *reason);
+/* What a requirement says: its expression's text, or its fact's. */
+const char *check_text(const struct check *c);
 
 /* Parses @text; on error, @why holds "ORIGIN: column N: message". */
 int checks_add(struct check_list *list, const char *name, const char *text, const char *origin,

@@ -24,13 +24,13 @@ static int write_case(xmlTextWriterPtr w, const struct check *c)
 		rc |= xmlTextWriterWriteAttribute(
 			      w, BAD_CAST "type",
 			      BAD_CAST(r->verdict == EXPR_NO_DATA ? "no_data" : "threshold")) < 0;
-		rc |= xmlTextWriterWriteString(w, BAD_CAST expr_text(c->expr)) < 0;
+		rc |= xmlTextWriterWriteString(w, BAD_CAST check_text(c)) < 0;
 		rc |= xmlTextWriterEndElement(w) < 0;
 	}
 	rc |= xmlTextWriterStartElement(w, BAD_CAST "system-out") < 0;
 	/* Where the requirement came from, since JUnit has no attribute for it. */
-	rc |= xmlTextWriterWriteFormatString(w, "%s: %s => %s (limit %s)", c->origin,
-					     expr_text(c->expr), r->measured, r->limit) < 0;
+	rc |= xmlTextWriterWriteFormatString(w, "%s: %s => %s (limit %s)", c->origin, check_text(c),
+					     r->measured, r->limit) < 0;
 	rc |= xmlTextWriterEndElement(w) < 0;
 	rc |= xmlTextWriterEndElement(w) < 0;
 	return rc ? -EIO : 0;

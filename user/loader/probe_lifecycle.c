@@ -1,5 +1,6 @@
 // Probe family "lifecycle": fork/exec/exit, and owner of the shared maps.
 #include <errno.h>
+#include <string.h>
 #include "lifecycle.skel.h"
 #include "model/model.h"
 #include "loader/probe.h"
@@ -13,6 +14,10 @@ static int lifecycle_load(struct probe_ctx *ctx, void **state)
 		return -errno;
 	*state = skel;
 	skel->rodata->follow_children = ctx->opts->follow_children;
+	skel->rodata->target_cgroup_id = ctx->opts->target_cgroup_id;
+	if (ctx->opts->target_comm)
+		strncpy((char *)skel->rodata->target_comm, ctx->opts->target_comm,
+			sizeof(skel->rodata->target_comm) - 1);
 	err = bpf_map__set_max_entries(skel->maps.events, ctx->opts->ringbuf_bytes);
 	if (!err)
 		err = lifecycle_bpf__load(skel);
@@ -61,6 +66,7 @@ static const struct tracepoint_need lifecycle_needs[] = {
 	{ .name = "sched_process_fork" },
 	{ .name = "sched_process_exec" },
 	{ .name = "sched_process_exit" },
+	{ .name = "cgroup_attach_task" },
 	{ .name = NULL },
 };
 

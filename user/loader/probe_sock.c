@@ -26,6 +26,7 @@ struct sock_probe {
 	const struct probe_ctx *ctx;
 	struct lat_stats *lat; /* lookup buffers: one value per CPU */
 	struct req_group_counts *counts;
+	struct req_endpoint_stats *endpoint;
 	struct sock_state *flush_buf; /* sock_finish() */
 };
 
@@ -57,6 +58,20 @@ static __u32 max_groups(int n_cpus)
 }
 
 /*
+ * Kernel-counted endpoints: as many as a quarter of the groups' budget
+ * holds (their histograms are preallocated too), at least 16.
+ */
+static __u32 max_endpoints(int n_cpus)
+{
+	__u64 n =
+		LATSCOPE_REQ_STATS_BUDGET / 4 / ((__u64)sizeof(struct req_endpoint_stats) * n_cpus);
+
+	if (n > LATSCOPE_MAX_KERNEL_ENDPOINTS)
+		n = LATSCOPE_MAX_KERNEL_ENDPOINTS;
+	return n < 16 ? 16 : n;
+}
+
+/*
  * Records per CPU between forced wake-ups of the loader: all CPUs together
  * then fill at most a quarter of the ring buffer before one.
  */
@@ -76,9 +91,12 @@ static int size_request_maps(struct sock_probe *p, const struct probe_ctx *ctx)
 {
 	struct sock_bpf *skel = p->skel;
 	__u32 groups = p->requests ? max_groups(ctx->n_cpus) : 1;
+	bool in_kernel = p->requests && ctx->opts->requests_model;
 	int err;
 
 	skel->rodata->max_groups = groups;
+	skel->rodata->kernel_endpoints = in_kernel;
+	skel->rodata->req_slow_ns = ctx->opts->slow_ns;
 	skel->rodata->wakeup_every = wakeup_every(ctx->opts->ringbuf_bytes, ctx->n_cpus);
 	err = bpf_map__set_max_entries(skel->maps.req_stats, groups);
 	if (!err)
@@ -87,6 +105,23 @@ static int size_request_maps(struct sock_probe *p, const struct probe_ctx *ctx)
 		err = bpf_map__set_max_entries(skel->maps.tls_handshakes, p->tls ? groups : 1);
 	if (!err && !p->requests)
 		err = bpf_map__set_max_entries(skel->maps.req_groups, groups);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.endpoint_stats,
+					       in_kernel ? max_endpoints(ctx->n_cpus) : 1);
+	if (!err && !in_kernel)
+		err = bpf_map__set_max_entries(skel->maps.req_keys, 1);
+	return err;
+}
+
+/* The model named @key's request bytes for kernel endpoint @id. */
+static int file_key(void *ctx, const struct req_key *key, __u32 id)
+{
+	struct sock_probe *p = ctx;
+	int err = bpf_map__update_elem(p->skel->maps.req_keys, key, sizeof(*key), &id, sizeof(id),
+				       BPF_NOEXIST);
+
+	if (!err)
+		p->skel->bss->keys_known = true;
 	return err;
 }
 
@@ -105,7 +140,8 @@ static int sock_load(struct probe_ctx *ctx, void **state)
 	if (p->requests) {
 		p->lat = calloc(ctx->n_cpus, sizeof(*p->lat));
 		p->counts = calloc(ctx->n_cpus, sizeof(*p->counts));
-		if (!p->lat || !p->counts)
+		p->endpoint = calloc(ctx->n_cpus, sizeof(*p->endpoint));
+		if (!p->lat || !p->counts || !p->endpoint)
 			return -ENOMEM;
 	}
 	p->skel = skel = sock_bpf__open();
@@ -128,6 +164,10 @@ static int sock_load(struct probe_ctx *ctx, void **state)
 	/* With --no-tls, the probe only notes OpenSSL as not decoded. */
 	if (!err && p->requests)
 		err = tls_probe_load(ctx, p->tls ? skel->maps.tls_calls : NULL, &p->tls_probe);
+	if (!err && skel->rodata->kernel_endpoints)
+		err = requests_count_in_kernel(ctx->opts->requests_model,
+					       bpf_map__max_entries(skel->maps.endpoint_stats),
+					       file_key, p);
 	return err;
 }
 
@@ -186,6 +226,30 @@ static int read_handshakes(struct sock_probe *p, int n_cpus, __u32 id, struct la
 	return 0;
 }
 
+/* The kernel-counted endpoints' figures, summed over CPUs, into their rows. */
+static void collect_endpoints(struct sock_probe *p, int n_cpus, struct model *model)
+{
+	__u32 n = requests_kernel_ids(model->requests);
+	struct req_endpoint_stats sum;
+
+	for (__u32 id = 0; id < n; id++) {
+		if (bpf_map__lookup_elem(p->skel->maps.endpoint_stats, &id, sizeof(id), p->endpoint,
+					 n_cpus * sizeof(*p->endpoint), 0))
+			continue;
+		memset(&sum, 0, sizeof(sum));
+		for (int cpu = 0; cpu < n_cpus; cpu++) {
+			const struct req_group_counts *c = &p->endpoint[cpu].counts;
+
+			lat_stats_merge(&sum.lat, &p->endpoint[cpu].lat);
+			sum.counts.bytes_in += c->bytes_in;
+			sum.counts.bytes_out += c->bytes_out;
+			for (int i = 0; i < LATSCOPE_STATUS_CLASSES; i++)
+				sum.counts.status[i] += c->status[i];
+		}
+		requests_set_endpoint(model->requests, id, &sum);
+	}
+}
+
 static int collect_requests(struct sock_probe *p, int n_cpus, struct model *model)
 {
 	struct bpf_map *groups = p->skel->maps.req_groups;
@@ -195,6 +259,11 @@ static int collect_requests(struct sock_probe *p, int n_cpus, struct model *mode
 	__u32 id;
 	int err;
 
+	/*
+	 * Endpoints before groups: a request counted in between is then in
+	 * its group and not yet in a row, never the other way round.
+	 */
+	collect_endpoints(p, n_cpus, model);
 	/* Values are cumulative and never deleted: read, don't drain. */
 	while (!bpf_map__get_next_key(groups, prev, &next, sizeof(next))) {
 		key = next;
@@ -345,6 +414,7 @@ static void sock_destroy(void *state)
 	sock_bpf__destroy(p->skel);
 	free(p->lat);
 	free(p->counts);
+	free(p->endpoint);
 	free(p->flush_buf);
 	free(p);
 }

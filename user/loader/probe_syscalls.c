@@ -4,6 +4,7 @@
 #include <string.h>
 #include "model/model.h"
 #include "loader/duty_cycle.h"
+#include "loader/in_flight.h"
 #include "loader/probe.h"
 #include "syscalls.skel.h"
 
@@ -163,6 +164,9 @@ static int syscalls_collect(void *state, const struct probe_ctx *ctx, struct mod
 	__u64 now = duty_now_ns();
 	int err = update(p, now, duty_windows_continuous(&p->windows, p->commit_ns, now), model);
 
+	if (!err)
+		err = in_flight_scan(ctx->traced_tgids, p->skel->maps.syscall_in_flight,
+				     p->skel->bss->window_start_ns, &model->syscalls);
 	if (f) {
 		f->shed_ns.now = off_time_total(&p->windows.entry, now);
 		f->longest_seen_ns = duty_longest_seen(&p->windows, now - DUTY_MAX_SUBPERIOD_NS,

@@ -1,8 +1,11 @@
 // A process's identity from /proc: its name, thread group, whether it lives.
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "loader/proc_pid.h"
 
 #define PF_KTHREAD 0x00200000 /* include/linux/sched.h */
@@ -95,4 +98,143 @@ bool proc_pid_alive(pid_t pid)
 	char state;
 
 	return read_stat(pid, &state, &flags) == 0 && state != 'Z' && state != 'X';
+}
+
+static pid_t read_ppid(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	int ppid = -1;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
+struct proc_link {
+	pid_t pid, ppid;
+};
+
+/*
+ * One pass over /proc for every process's parent (the kernel may lack
+ * /proc/PID/task/TID/children), then the tree under @root, breadth first.
+ */
+int proc_pid_descendants(pid_t root, pid_t **out, int *n_out)
+{
+	struct proc_link *links = NULL;
+	int n_links = 0, cap = 0, n = 0;
+	pid_t *found = NULL;
+	struct dirent *de;
+	DIR *dir = opendir("/proc");
+
+	*out = NULL;
+	*n_out = 0;
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		pid_t pid = strtol(de->d_name, NULL, 10), ppid;
+
+		if (pid <= 0 || (ppid = read_ppid(pid)) <= 0)
+			continue;
+		if (n_links == cap) {
+			struct proc_link *grown =
+				realloc(links, (cap = cap ? cap * 2 : 256) * sizeof(*links));
+
+			if (!grown) {
+				closedir(dir);
+				free(links);
+				return -ENOMEM;
+			}
+			links = grown;
+		}
+		links[n_links++] = (struct proc_link){ pid, ppid };
+	}
+	closedir(dir);
+	found = malloc((n_links + 1) * sizeof(*found));
+	if (!found) {
+		free(links);
+		return -ENOMEM;
+	}
+	/* found[] doubles as the queue: each parent's children are appended. */
+	for (int head = -1; head < n; head++) {
+		pid_t parent = head < 0 ? root : found[head];
+
+		for (int i = 0; i < n_links; i++)
+			if (links[i].ppid == parent && links[i].pid != root)
+				found[n++] = links[i].pid;
+	}
+	free(links);
+	*out = found;
+	*n_out = n;
+	return 0;
+}
+
+int proc_pid_by_comm(const char *comm, pid_t **out, int *n_out)
+{
+	struct dirent *de;
+	DIR *dir = opendir("/proc");
+	pid_t *found = NULL;
+	int n = 0, cap = 0;
+	char name[64];
+
+	*out = NULL;
+	*n_out = 0;
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		pid_t pid = strtol(de->d_name, NULL, 10);
+
+		if (pid <= 0 || pid == getpid())
+			continue;
+		proc_pid_comm(pid, name, sizeof(name));
+		if (strcmp(name, comm) || !proc_pid_alive(pid))
+			continue;
+		if (n == cap) {
+			pid_t *grown = realloc(found, (cap = cap ? cap * 2 : 16) * sizeof(*found));
+
+			if (!grown) {
+				closedir(dir);
+				free(found);
+				return -ENOMEM;
+			}
+			found = grown;
+		}
+		found[n++] = pid;
+	}
+	closedir(dir);
+	*out = found;
+	*n_out = n;
+	return 0;
+}
+
+pid_t proc_pid_in_namespace(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t ns_pid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + 6, *end;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		for (long v; (v = strtol(p, &end, 10)), end != p && v > 0; p = end)
+			ns_pid = v;
+		break;
+	}
+	fclose(f);
+	return ns_pid;
 }

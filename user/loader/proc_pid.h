@@ -18,4 +18,15 @@ void proc_pid_comm(pid_t pid, char *buf, size_t len);
 /* True while @pid exists and is not a zombie. */
 bool proc_pid_alive(pid_t pid);
 
+/*
+ * Every live descendant of @root (children, their children...), without
+ * @root; *out is malloc'ed (free it), possibly with *n 0.
+ */
+int proc_pid_descendants(pid_t root, pid_t **out, int *n);
+
+/* @pid's PID in its own namespace (NSpid's innermost); 0 if unknown. */
+pid_t proc_pid_in_namespace(pid_t pid);
+/* Every live process whose comm is @comm (as pgrep -x), latscope aside. */
+int proc_pid_by_comm(const char *comm, pid_t **out, int *n);
+
 #endif

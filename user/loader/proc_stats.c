@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "model/model.h"
 #include "loader/proc_stats.h"
+#include "loader/cgroup.h"
 #include "loader/proc_pid.h"
 
 /* The value of "Key:\t  123 kB" lines; -1 when the key is absent. */
@@ -24,9 +25,35 @@ static long status_field(const char *text, const char *key)
 	return -1;
 }
 
+/* The last number of a "Key:\tA\tB..." line (NSpid: host, ..., innermost). */
+static long last_field(const char *text, const char *key)
+{
+	size_t len = strlen(key);
+	long value = -1;
+
+	for (const char *line = text; line && *line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (strncmp(line, key, len) || line[len] != ':')
+			continue;
+		for (const char *p = line + len + 1; *p && *p != '\n';) {
+			char *end;
+
+			p += strspn(p, " \t");
+			if (*p < '0' || *p > '9')
+				break;
+			value = strtol(p, &end, 10);
+			p = end;
+		}
+		break;
+	}
+	return value;
+}
+
 int proc_parse_status(const char *text, struct proc_stats *out)
 {
 	out->threads = status_field(text, "Threads");
+	out->ns_pid = last_field(text, "NSpid");
 	/* Kernel threads and zombies have no Vm* lines. */
 	out->rss_kb = status_field(text, "VmRSS");
 	out->peak_rss_kb = status_field(text, "VmHWM");
@@ -152,6 +179,8 @@ void proc_stats_refresh_pid(struct model *model, pid_t pid, bool exiting)
 		stats.has_memory = false;
 	else /* every tick: a process started with -c execs after the first */
 		proc_pid_comm(pid, row->comm, sizeof(row->comm));
+	if (!row->cgroup_id)
+		row->cgroup_id = cgroup_id_of_pid(pid);
 	/* Only a process attached by -p ran before tracing began. */
 	res_process_set_proc(row, &stats, t && !t->spawned);
 }

@@ -130,22 +130,59 @@ fail:
 	return err < 0 ? err : -EINVAL;
 }
 
-/* Mirrors tgid_trace() in common.bpf.h; runs before anything is attached. */
+/*
+ * Sets @key's bit in the prefilter. The kernel sets bits too (a fork
+ * followed) while the programs are attached, and this read-modify-write
+ * of the whole array could undo one: once written, every traced tgid's bit
+ * is checked again and the write redone until none is missing, so that a
+ * child the kernel added meanwhile is never filtered out.
+ */
+static int filter_add(struct probe_ctx *ctx, __u32 key)
+{
+	struct tgid_filter filter;
+	__u32 zero = 0, k, next, *prev;
+	bool missing;
+
+	do {
+		if (bpf_map__lookup_elem(ctx->tgid_filter, &zero, sizeof(zero), &filter,
+					 sizeof(filter), 0))
+			return -errno;
+		filter.words[(key % LATSCOPE_TGID_FILTER_BITS) / 64] |= 1ULL << (key % 64);
+		if (bpf_map__update_elem(ctx->tgid_filter, &zero, sizeof(zero), &filter,
+					 sizeof(filter), BPF_ANY))
+			return -errno;
+		if (bpf_map__lookup_elem(ctx->tgid_filter, &zero, sizeof(zero), &filter,
+					 sizeof(filter), 0))
+			return -errno;
+		missing = false;
+		for (prev = NULL; !missing && !bpf_map__get_next_key(ctx->traced_tgids, prev, &next,
+								     sizeof(next));
+		     prev = &k) {
+			k = next;
+			missing = !(filter.words[(k % LATSCOPE_TGID_FILTER_BITS) / 64] &
+				    (1ULL << (k % 64)));
+			if (missing)
+				key = k;
+		}
+	} while (missing);
+	return 0;
+}
+
+/* Mirrors tgid_trace() in common.bpf.h. */
 int trace__add_tgid(struct trace *trace, pid_t tgid)
 {
 	struct probe_ctx *ctx = &trace->ctx;
-	struct tgid_filter filter;
-	__u32 key = tgid, zero = 0;
+	__u32 key = tgid;
 	__u8 one = 1;
 	pid_t *tgids;
+	int err;
 
-	if (bpf_map__lookup_elem(ctx->tgid_filter, &zero, sizeof(zero), &filter, sizeof(filter), 0))
+	/* In the set first: the filter check below then covers it too. */
+	if (bpf_map__update_elem(ctx->traced_tgids, &key, sizeof(key), &one, sizeof(one), BPF_ANY))
 		return -errno;
-	filter.words[(key % LATSCOPE_TGID_FILTER_BITS) / 64] |= 1ULL << (key % 64);
-	if (bpf_map__update_elem(ctx->tgid_filter, &zero, sizeof(zero), &filter, sizeof(filter),
-				 BPF_ANY) ||
-	    bpf_map__update_elem(ctx->traced_tgids, &key, sizeof(key), &one, sizeof(one), BPF_ANY))
-		return -errno;
+	err = filter_add(ctx, key);
+	if (err)
+		return err;
 	tgids = realloc(ctx->tgids, (ctx->n_tgids + 1) * sizeof(*tgids));
 	if (!tgids)
 		return -ENOMEM;

@@ -101,6 +101,7 @@ static const struct proc_event *add_proc_event(struct model *model, const struct
 		[REC_PROC_FORK] = PROC_FORK,
 		[REC_PROC_EXEC] = PROC_EXEC,
 		[REC_PROC_EXIT] = PROC_EXIT,
+		[REC_PROC_JOIN] = PROC_JOIN,
 	};
 	struct proc_event ev = {
 		.kind = kinds[rec->hdr.type],
@@ -142,6 +143,7 @@ int model_add_record(struct model *model, const void *data, size_t size)
 	case REC_PROC_FORK:
 	case REC_PROC_EXEC:
 	case REC_PROC_EXIT:
+	case REC_PROC_JOIN:
 		if (size < sizeof(struct proc_rec))
 			return -EINVAL;
 		model->last_event = add_proc_event(model, data);

@@ -22,7 +22,7 @@
 
 #define MODEL_DEFAULT_KEEP 1000 /* slow calls / process events kept */
 
-enum proc_event_kind { PROC_FORK, PROC_EXEC, PROC_EXIT };
+enum proc_event_kind { PROC_FORK, PROC_EXEC, PROC_EXIT, PROC_JOIN /* into the target cgroup */ };
 
 struct proc_event {
 	enum proc_event_kind kind;
@@ -39,8 +39,14 @@ struct target_info {
 	pid_t pid;
 	char comm[LATSCOPE_COMM_LEN];
 	enum target_state state;
-	int exit_code; /* wait(2) encoding; valid once exited */
-	bool spawned;  /* started by latscope (-c) */
+	int exit_code;	 /* wait(2) encoding; valid once exited */
+	bool spawned;	 /* started by latscope (-c) */
+	pid_t ns_pid;	 /* its PID in its own PID namespace (a container's); 0: unknown */
+	__u64 cgroup_id; /* its cgroup v2 id; 0: unknown */
+	/* -p PID -f: the target this one descends from, found running at attach; 0 if given. */
+	pid_t descendant_of;
+	/* -c: why the command could not run ("cannot run x: ..."); "" if it ran. */
+	char start_error[192];
 };
 
 struct model {
@@ -49,6 +55,14 @@ struct model {
 	struct target_info *targets;
 	int n_targets;
 	bool follow;
+	/*
+	 * Targets chosen by what they are: "comm nginx", "cgroup PATH"; ""
+	 * for -p and -c. Processes that match later join the targets, and the
+	 * trace does not end when they all exit.
+	 */
+	char selector[320];
+	__u64 cgroup_id; /* --cgroup, --unit */
+	char host[256];	 /* the machine's host name, for fleets' snapshots and metrics */
 
 	struct model_syscalls syscalls;
 	struct model_requests *requests;

@@ -37,6 +37,7 @@ void requests_free(struct model_requests *r)
 	for (int i = 0; i < r->n_endpoints; i++)
 		free(r->endpoints[i]);
 	free(r->endpoints);
+	kernel_endpoints_free(&r->kernel);
 	for (int i = 0; r->conns && i < MODEL_MAX_CONNS; i++)
 		proto_conn_reset(&r->conns[i].proto);
 	free(r->conns);
@@ -128,6 +129,36 @@ static const char *tls_library(const struct model_requests *r, __u32 tgid)
 		if (r->tls_notes[i].tgid == tgid)
 			return r->tls_notes[i].library;
 	return "library not probed";
+}
+
+int requests_count_in_kernel(struct model_requests *r, __u32 max_ids, req_key_sink_fn sink,
+			     void *ctx)
+{
+	return kernel_endpoints_init(&r->kernel, max_ids, sink, ctx);
+}
+
+__u32 requests_kernel_ids(const struct model_requests *r)
+{
+	return r->kernel.n_ids;
+}
+
+int requests_set_endpoint(struct model_requests *r, __u32 id,
+			  const struct req_endpoint_stats *stats)
+{
+	/* Static: a lat_stats is ~9.5 KB; the model is not shared by threads. */
+	static struct req_endpoint_stats d;
+	struct req_endpoint *e = kernel_endpoint_fold(&r->kernel, id, stats, &d);
+	struct req_readings *t;
+
+	if (!e)
+		return -ERANGE;
+	t = &e->r;
+	lat_stats_merge(&t->lat.now, &d.lat);
+	t->bytes_in.now += d.counts.bytes_in;
+	t->bytes_out.now += d.counts.bytes_out;
+	for (int i = 0; i < LATSCOPE_STATUS_CLASSES; i++)
+		t->status[i].now += d.counts.status[i];
+	return 0;
 }
 
 static struct req_endpoint *endpoint_row(struct model_requests *r, __u32 group, const char *name)
@@ -348,6 +379,10 @@ static const struct slow_request *add_exchange(struct model_requests *r,
 
 		if (e)
 			tally_msg(&e->r, rec, &msgs[i], i == 0, +1);
+		/* The kernel counts the next ones like it itself. */
+		if (!flushed && n == 1)
+			kernel_endpoint_offer(&r->kernel, rec, c, msgs, n, e,
+					      e ? &e->kernel_id : NULL);
 		if (r->slow_ns && rec->outcome == REQ_DONE && msgs[i].kind == MSG_REQUEST &&
 		    rec->duration_ns >= r->slow_ns && !slow)
 			slow = log_slow(r, rec, &msgs[i]);

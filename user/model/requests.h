@@ -20,6 +20,7 @@
 #include "protocols/protocols.h"
 #include "base/latency.h"
 #include "base/ring_log.h"
+#include "model/kernel_endpoints.h"
 #include "model/readings.h"
 
 /*
@@ -70,7 +71,9 @@ struct req_group {
 struct req_endpoint {
 	__u32 group;
 	char name[PROTO_NAME_LEN];
-	struct req_readings r; /* from ring-buffer records */
+	/* From ring-buffer records, and the kernel's own (kernel_endpoints.h). */
+	struct req_readings r;
+	__u32 kernel_id; /* its kernel endpoint id + 1; 0: none */
 };
 
 struct slow_request {
@@ -108,7 +111,8 @@ struct model_requests {
 	} tls_notes[MODEL_MAX_TLS_NOTES];
 	int n_tls_notes;
 	struct req_endpoint **endpoints;
-	int n_endpoints, n_named; /* all rows; rows other than "(other)" */
+	int n_endpoints, n_named;	/* all rows; rows other than "(other)" */
+	struct kernel_endpoints kernel; /* rows the kernel counts too */
 	struct ring_log slow;
 	/* Storage behind model_request_views() and model_request_rows(). */
 	struct view_mem *view_mem;
@@ -174,6 +178,17 @@ int requests_set_handshakes(struct model_requests *r, __u32 id, const struct lat
  * does not decode ("GnuTLS", "Go crypto/tls"): its TLS groups say so.
  */
 void requests_note_tls_library(struct model_requests *r, __u32 tgid, const char *library);
+/*
+ * Loader side: the kernel counts up to @max_ids endpoints itself, their
+ * request bytes filed through @sink as records name them (0 or -errno).
+ */
+int requests_count_in_kernel(struct model_requests *r, __u32 max_ids, req_key_sink_fn sink,
+			     void *ctx);
+/* The kernel endpoint ids handed out so far (0..n-1). */
+__u32 requests_kernel_ids(const struct model_requests *r);
+/* Loader side: kernel endpoint @id's cumulative figures (summed over CPUs). */
+int requests_set_endpoint(struct model_requests *r, __u32 id,
+			  const struct req_endpoint_stats *stats);
 /* Whether @size bytes hold the whole record @rec (its header read). */
 bool request_rec_fits(const struct request_rec *rec, size_t size);
 /* A finished request; returns the slow-request entry it made, or NULL. */

@@ -144,9 +144,26 @@ void res_process_set_proc(struct res_process *row, const struct proc_stats *stat
 		set_memory(row, RES_SLOT(M, fds), stats->fds);
 	}
 	row->proc_seen = true;
+	if (stats->ns_pid > 0)
+		row->ns_pid = stats->ns_pid;
 	set_memory(row, RES_SLOT(M, minor_faults), stats->minor_faults - row->base_minor);
 	set_memory(row, RES_SLOT(M, major_faults), stats->major_faults - row->base_major);
 	set_memory(row, RES_SLOT(M, final), row->proc_gone);
+}
+
+void res_process_set_peak_rss(struct res_process *row, long peak_kb)
+{
+	static const struct res_family *memory;
+	struct count_readings *peak;
+
+	if (!row || peak_kb <= 0)
+		return;
+	if (!memory)
+		memory = res_family_find("memory");
+	peak = res_process_slot(row, memory, RES_SLOT(struct memory_counts, peak_rss_kb));
+	if ((__u64)peak_kb > peak->now)
+		peak->now = peak_kb;
+	row->proc_seen = true;
 }
 
 void res_process_mark_gone(struct res_process *row)

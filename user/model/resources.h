@@ -110,6 +110,7 @@ struct proc_stats {
 	long rss_kb;	    /* VmRSS */
 	long peak_rss_kb;   /* VmHWM */
 	long threads;	    /* Threads */
+	long ns_pid;	    /* NSpid's last field: the PID in its own namespace; -1: none */
 	long fds;	    /* entries in /proc/PID/fd; -1 if unreadable */
 	bool has_memory;    /* false for zombies: no Vm* lines */
 	__u64 minor_faults; /* minflt, since the process started */
@@ -130,6 +131,8 @@ struct res_process {
 	/* Allocated on first use: most followed children never need them. */
 	struct lat_readings *hists[RES_MAX_HISTS];
 	bool proc_seen;		      /* /proc was read at least once */
+	__u32 ns_pid;		      /* PID in its own namespace (NSpid); 0: unknown */
+	__u64 cgroup_id;	      /* cgroup v2 id; 0: unknown */
 	bool proc_gone;		      /* /proc/PID no longer readable */
 	__u64 base_minor, base_major; /* /proc fault counters at start */
 };
@@ -168,6 +171,11 @@ struct lat_stats *res_process_hist(struct res_process *row, const struct res_fam
 void res_process_set_proc(struct res_process *row, const struct proc_stats *stats, bool ran_before);
 /* /proc/PID is gone: the memory figures are those at exit. */
 void res_process_mark_gone(struct res_process *row);
+/*
+ * The kernel's own peak RSS of a reaped process (ru_maxrss, KB), where
+ * /proc, read mid-exit or never, says less; NULL @row is ignored.
+ */
+void res_process_set_peak_rss(struct res_process *row, long peak_kb);
 void resources_step(struct resources *res, enum readings_step step);
 
 /* Whether @f's figures are shown for @v: switched on, or /proc was read. */

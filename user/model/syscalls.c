@@ -55,6 +55,35 @@ int syscalls_set(struct model_syscalls *s, __u32 nr, const struct lat_stats *cum
 	return 0;
 }
 
+void syscalls_in_flight_reset(struct model_syscalls *s)
+{
+	s->n_in_flight = 0;
+	s->in_flight_threads = 0;
+}
+
+/* Entered before the trace is older than anything seen entering. */
+static bool in_flight_older(const struct in_flight_call *a, const struct in_flight_call *b)
+{
+	return a->since_ns != b->since_ns &&
+	       (!a->since_ns || (b->since_ns && a->since_ns < b->since_ns));
+}
+
+void syscalls_in_flight_add(struct model_syscalls *s, const struct in_flight_call *call)
+{
+	int i;
+
+	s->in_flight_threads++;
+	if (s->n_in_flight == MODEL_MAX_IN_FLIGHT) {
+		if (!in_flight_older(call, &s->in_flight[MODEL_MAX_IN_FLIGHT - 1]))
+			return;
+		s->n_in_flight--;
+	}
+	for (i = s->n_in_flight; i > 0 && in_flight_older(call, &s->in_flight[i - 1]); i--)
+		s->in_flight[i] = s->in_flight[i - 1];
+	s->in_flight[i] = *call;
+	s->n_in_flight++;
+}
+
 int syscalls_set_errno(struct model_syscalls *s, __u32 nr, int err, __u64 cumulative)
 {
 	struct syscall_row *row = row_of(s, nr);

@@ -34,6 +34,18 @@ struct slow_call {
 	__u64 duration_ns;
 };
 
+/*
+ * A syscall a traced thread is inside of and has not returned from: it is
+ * in no row until it returns (a shell in wait4 behind a child stuck for
+ * seconds shows no syscalls at all), so views list these beside the table.
+ */
+#define MODEL_MAX_IN_FLIGHT 8 /* kept, the longest-running first */
+
+struct in_flight_call {
+	__u32 tgid, tid, nr;
+	__u64 since_ns; /* monotonic entry; 0: entered before the trace (or while shed) */
+};
+
 /* One syscall as views show it, for a window. */
 struct syscall_view {
 	char name[32];
@@ -57,6 +69,9 @@ struct model_syscalls {
 	struct syscall_row *rows[LATSCOPE_MAX_SYSCALLS];
 	__u64 slow_ns; /* 0: slow path off */
 	struct ring_log slow;
+	/* At the latest reading; in_flight_threads counts them all. */
+	struct in_flight_call in_flight[MODEL_MAX_IN_FLIGHT];
+	int n_in_flight, in_flight_threads;
 	/* Storage behind syscalls_views(). */
 	struct syscall_view *views;
 	struct lat_stats *view_hists;
@@ -70,6 +85,9 @@ int syscalls_set(struct model_syscalls *s, __u32 nr, const struct lat_stats *cum
 int syscalls_set_errno(struct model_syscalls *s, __u32 nr, int err, __u64 cumulative);
 const struct slow_call *syscalls_add_slow(struct model_syscalls *s,
 					  const struct syscall_slow_rec *rec);
+/* Loader side: a new scan of the calls in flight starts / found @call. */
+void syscalls_in_flight_reset(struct model_syscalls *s);
+void syscalls_in_flight_add(struct model_syscalls *s, const struct in_flight_call *call);
 void syscalls_step(struct model_syscalls *s, enum readings_step step);
 
 /*

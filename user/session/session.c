@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "loader/overhead_sampler.h"
 #include "session/budget.h"
 #include "session/privileges.h"
 #include "loader/proc_stats.h"
 #include "session/session.h"
+#include "loader/cgroup.h"
 #include "loader/proc_pid.h"
 #include "session/target.h"
 #include "loader/trace.h"
@@ -24,6 +26,7 @@
 
 struct session {
 	struct trace_settings cli;
+	char cgroup_path[4096]; /* --cgroup, --unit: resolved */
 	struct session_hooks hooks;
 	struct trace *trace;
 	struct model *model;
@@ -58,6 +61,45 @@ static __u64 now_ns(void)
 	return (__u64)ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
+/* A target as /proc names it: comm, PID in its namespace, cgroup. */
+static void identify(struct target_info *t)
+{
+	proc_pid_comm(t->pid, t->comm, sizeof(t->comm));
+	t->ns_pid = proc_pid_in_namespace(t->pid);
+	t->cgroup_id = cgroup_id_of_pid(t->pid);
+}
+
+/* A process the kernel started tracing because it matched the selector. */
+static void note_selected(struct model *model, const struct proc_rec *rec, int type)
+{
+	pid_t pid = type == REC_PROC_FORK ? (pid_t)rec->child_tgid : (pid_t)rec->hdr.tgid;
+	struct target_info *t;
+
+	if ((type != REC_PROC_FORK && type != REC_PROC_EXEC && type != REC_PROC_JOIN) ||
+	    model_find_target(model, pid))
+		return;
+	/*
+	 * A restarted service: the new process takes the place of an exited
+	 * one of its name, so that views (latscope_target_up) follow it.
+	 */
+	for (int i = 0; i < model->n_targets; i++) {
+		t = &model->targets[i];
+		if (t->state == TARGET_EXITED && !strcmp(t->comm, rec->comm)) {
+			memset(t, 0, sizeof(*t));
+			t->pid = pid;
+			t->state = TARGET_RUNNING;
+			identify(t);
+			return;
+		}
+	}
+	if (model_add_target(model, pid, false))
+		return;
+	t = model_find_target(model, pid);
+	identify(t);
+	if (!t->comm[0])
+		memcpy(t->comm, rec->comm, sizeof(t->comm) - 1);
+}
+
 static int on_record(void *ctx, const void *data, size_t size)
 {
 	struct session *s = ctx;
@@ -68,6 +110,8 @@ static int on_record(void *ctx, const void *data, size_t size)
 		return 0; /* malformed: counted nowhere worse than ignoring */
 	if (type == REC_PROC_EXIT)
 		proc_stats_on_exit(model, data);
+	if (model->selector[0])
+		note_selected(model, data, type);
 	/* Only slow requests, not every request, are events. */
 	if (s->hooks.on_event && model->last_event)
 		s->hooks.on_event(s->hooks.ctx, model, type, model->last_event);
@@ -114,6 +158,84 @@ static enum child_stdio child_stdio(const struct trace_settings *cli)
 	return cli->json_stdout ? CHILD_STDOUT_TO_STDERR : CHILD_STDIO_INHERIT;
 }
 
+/*
+ * -p PID -f: the processes already under each given one are traced as
+ * well (the fork handler only sees those forked later). Run before the
+ * attach and once after, for those forked in between.
+ */
+static int add_descendants(struct session *s)
+{
+	struct model *model = s->model;
+	int n_given = s->cli.n_pids, err = 0;
+
+	for (int i = 0; i < n_given && !err; i++) {
+		pid_t *found;
+		int n;
+
+		if (proc_pid_descendants(s->cli.pids[i], &found, &n))
+			continue;
+		for (int j = 0; j < n && !err; j++) {
+			struct target_info *t;
+
+			if (model_find_target(model, found[j]))
+				continue;
+			err = model_add_target(model, found[j], false);
+			if (err)
+				break;
+			t = model_find_target(model, found[j]);
+			t->descendant_of = s->cli.pids[i];
+			identify(t);
+			err = trace__add_tgid(s->trace, found[j]);
+		}
+		free(found);
+	}
+	return err;
+}
+
+/* --comm, --cgroup, --unit: the processes that match now. */
+static int add_selected(struct session *s)
+{
+	struct model *model = s->model;
+	pid_t *found;
+	int n, err;
+
+	err = s->cli.comm ? proc_pid_by_comm(s->cli.comm, &found, &n)
+			  : cgroup_processes(s->cgroup_path, &found, &n);
+	for (int i = 0; i < n && !err; i++) {
+		struct target_info *t;
+
+		if (model_find_target(model, found[i]) || !proc_pid_alive(found[i]))
+			continue;
+		err = model_add_target(model, found[i], false);
+		if (err)
+			break;
+		t = model_find_target(model, found[i]);
+		identify(t);
+		err = trace__add_tgid(s->trace, found[i]);
+	}
+	free(found);
+	return err;
+}
+
+/* Resolves --cgroup / --unit before anything loads; says what is traced. */
+static int resolve_selector(struct session *s, char *why, size_t len)
+{
+	struct model *model = s->model;
+	int err = 0;
+
+	if (s->cli.comm)
+		snprintf(model->selector, sizeof(model->selector), "comm %s", s->cli.comm);
+	else if (s->cli.cgroup)
+		err = cgroup_resolve(s->cli.cgroup, s->cgroup_path, sizeof(s->cgroup_path),
+				     &model->cgroup_id, why, len);
+	else if (s->cli.unit)
+		err = cgroup_of_unit(s->cli.unit, s->cgroup_path, sizeof(s->cgroup_path),
+				     &model->cgroup_id, why, len);
+	if (!err && model->cgroup_id)
+		snprintf(model->selector, sizeof(model->selector), "cgroup %.300s", s->cgroup_path);
+	return err;
+}
+
 static int add_targets(struct session *s, char *why, size_t len)
 {
 	struct model *model = s->model;
@@ -128,6 +250,8 @@ static int add_targets(struct session *s, char *why, size_t len)
 		err = model_add_target(model, s->child.pid, true);
 		if (!err)
 			err = trace__add_tgid(s->trace, s->child.pid);
+	} else if (model->selector[0]) {
+		err = add_selected(s);
 	} else {
 		for (int i = 0; i < s->cli.n_pids && !err; i++) {
 			if (model_find_target(model, s->cli.pids[i]))
@@ -136,6 +260,8 @@ static int add_targets(struct session *s, char *why, size_t len)
 			if (!err)
 				err = trace__add_tgid(s->trace, s->cli.pids[i]);
 		}
+		if (!err && s->cli.follow)
+			err = add_descendants(s);
 	}
 	if (err)
 		snprintf(why, len, "cannot register targets: %s", strerror(-err));
@@ -146,15 +272,51 @@ static int add_targets(struct session *s, char *why, size_t len)
 		if (t->spawned)
 			command_name(s->cli.command, t->comm, sizeof(t->comm));
 		else
-			proc_pid_comm(t->pid, t->comm, sizeof(t->comm));
+			identify(t);
 	}
 	return err;
+}
+
+/*
+ * The command could not be exec'd: the trace is over before it began.
+ * Nothing of what the held child did (latscope's own code) is a result.
+ */
+static void command_failed(struct session *s, int exec_errno)
+{
+	struct target_info *t = model_find_target(s->model, s->child.pid);
+	const char *start = s->cli.command + strspn(s->cli.command, " \t");
+	long peak;
+
+	if (!t)
+		return;
+	/* The program as given (a path or a name looked up in PATH). */
+	snprintf(t->start_error, sizeof(t->start_error), "cannot run %.*s: %s",
+		 (int)strcspn(start, " \t"), start, strerror(exec_errno));
+	if (target_reap(s->child.pid, true, &t->exit_code, &peak))
+		s->child.pid = 0;
+	t->state = TARGET_EXITED;
+}
+
+/*
+ * A -p target that exited while the probes were being attached would
+ * leave an empty report that looks like an idle process.
+ */
+static int check_still_there(struct model *model, char *why, size_t len)
+{
+	for (int i = 0; i < model->n_targets; i++) {
+		if (model->targets[i].descendant_of || proc_pid_alive(model->targets[i].pid))
+			continue;
+		snprintf(why, len, "pid %d exited before tracing started", model->targets[i].pid);
+		return -ESRCH;
+	}
+	return 0;
 }
 
 static int load_and_attach(struct session *s, char *why, size_t len)
 {
 	struct trace_opts opts = {
 		.follow_children = s->cli.follow,
+		.target_comm = s->cli.comm,
 		.slow_ns = s->cli.slow_ns,
 		.requests = s->cli.requests,
 		.tls = s->cli.tls,
@@ -166,9 +328,14 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 		.resource_groups = s->cli.resource_groups,
 		.on_record = on_record,
 		.ctx = s,
+		.requests_model = s->model->requests,
 	};
-	int err = trace__open(&opts, &s->trace);
+	int err = resolve_selector(s, why, len);
 
+	if (err)
+		return err;
+	opts.target_cgroup_id = s->model->cgroup_id;
+	err = trace__open(&opts, &s->trace);
 	if (err) {
 		snprintf(why, len, "cannot load BPF programs: %s%s", strerror(-err),
 			 s->cli.verbose ? "" : " (-v shows the verifier log)");
@@ -192,9 +359,25 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 		trace__register_costs(s->trace, &s->model->overhead);
 	budget_keeper_start(&s->budget, &s->cli, s->trace, s->model, now_ns());
 	if (s->cli.command) {
-		err = target_release(&s->child);
+		int exec_errno;
+
+		err = target_release(&s->child, &exec_errno);
 		if (err)
 			snprintf(why, len, "cannot start '%s': %s", s->cli.command, strerror(-err));
+		else if (exec_errno)
+			command_failed(s, exec_errno);
+	} else if (s->model->selector[0]) {
+		/* Those that started while the probes were attached. */
+		err = add_selected(s);
+		if (err)
+			snprintf(why, len, "cannot register targets: %s", strerror(-err));
+	} else {
+		err = check_still_there(s->model, why, len);
+		if (!err && s->cli.follow) {
+			err = add_descendants(s);
+			if (err)
+				snprintf(why, len, "cannot register targets: %s", strerror(-err));
+		}
 	}
 	return err;
 }
@@ -226,6 +409,7 @@ int session_start(struct trace_settings *cli, const struct session_hooks *hooks,
 	s->cli = *cli;
 	s->hooks = *hooks;
 	s->child.release_fd = -1;
+	s->child.status_fd = -1;
 	s->model = model_new(cli->keep_events);
 	if (!s->model) {
 		free(s);
@@ -233,6 +417,7 @@ int session_start(struct trace_settings *cli, const struct session_hooks *hooks,
 		return -ENOMEM;
 	}
 	s->model->follow = cli->follow;
+	gethostname(s->model->host, sizeof(s->model->host) - 1);
 	model_set_slow_threshold(s->model, cli->slow_ns);
 	s->model->requests->proto = cli->proto;
 	s->model->syscalls.off = !cli->syscalls;
@@ -248,6 +433,15 @@ int session_start(struct trace_settings *cli, const struct session_hooks *hooks,
 	return 0;
 }
 
+/* The -c command ended: its status, and its peak RSS from the kernel. */
+static void command_reaped(struct session *s, struct target_info *t, int status, long peak_kb)
+{
+	t->state = TARGET_EXITED;
+	t->exit_code = status;
+	s->child.pid = 0;
+	res_process_set_peak_rss(resources_process(&s->model->res, t->pid), peak_kb);
+}
+
 /* Notices exits whose ring-buffer record was lost, and reaps -c children. */
 static void poll_targets(struct session *s)
 {
@@ -255,13 +449,12 @@ static void poll_targets(struct session *s)
 
 	for (int i = 0; i < model->n_targets; i++) {
 		struct target_info *t = &model->targets[i];
+		long peak;
 		int status;
 
 		if (t->spawned) {
-			if (target_reap(t->pid, &status)) {
-				t->state = TARGET_EXITED;
-				t->exit_code = status;
-				s->child.pid = 0;
+			if (s->child.pid == t->pid && target_reap(t->pid, false, &status, &peak)) {
+				command_reaped(s, t, status, peak);
 			}
 		} else if (t->state != TARGET_EXITED && !proc_pid_alive(t->pid)) {
 			t->state = TARGET_EXITED;
@@ -323,8 +516,11 @@ static void open_stats_window(struct session *s, struct clock *c, __u64 now)
 
 static bool trace_is_over(struct session *s, const struct clock *c, __u64 now)
 {
+	/* A selector's processes come and go: only -d or a signal ends it. */
 	return stop_requested || (c->deadline && now >= c->deadline) ||
-	       model_all_targets_exited(s->model) || s->handler_error;
+	       (!s->model->selector[0] && !s->cli.keep_running &&
+		model_all_targets_exited(s->model)) ||
+	       s->handler_error;
 }
 
 static void run_interval(struct session *s, __u64 now)
@@ -333,6 +529,20 @@ static void run_interval(struct session *s, __u64 now)
 	if (s->hooks.on_interval && s->hooks.on_interval(s->hooks.ctx, s->model))
 		s->handler_error = 1;
 	model_mark_interval(s->model);
+}
+
+/*
+ * A command the kernel saw exit (the trace ended on it) may not be reaped
+ * yet: wait for it, so that its status and peak RSS are the kernel's.
+ */
+static void reap_exited_command(struct session *s)
+{
+	struct target_info *t = s->child.pid ? model_find_target(s->model, s->child.pid) : NULL;
+	long peak;
+	int status;
+
+	if (t && t->state == TARGET_EXITED && target_reap(t->pid, true, &status, &peak))
+		command_reaped(s, t, status, peak);
 }
 
 int session_run(struct session *s)
@@ -394,6 +604,7 @@ int session_run(struct session *s)
 		fprintf(stderr, "latscope: finishing the trace: pending requests not counted\n");
 	while (trace__poll(s->trace, 0) > 0)
 		;
+	reap_exited_command(s);
 	now = now_ns();
 	collect(s, now);
 	overhead_close(oh, now, syscalls_traced(&s->model->syscalls));

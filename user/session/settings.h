@@ -15,8 +15,13 @@
 struct trace_settings {
 	pid_t *pids;
 	int n_pids;
-	const char *command;   /* -c: run through /bin/sh -c */
-	bool follow;	       /* also trace children forked later */
+	const char *command; /* -c: run through /bin/sh -c */
+	bool follow;	     /* also trace children forked later */
+	/* Targets by what they are (one of these, or -p, or -c): */
+	const char *comm;      /* --comm NAME */
+	const char *cgroup;    /* --cgroup PATH: absolute, or under the cgroup v2 mount */
+	const char *unit;      /* --unit NAME: a systemd service's cgroup */
+	bool keep_running;     /* --keep-running: the targets' exit does not end the trace */
 	double duration_s;     /* 0: until the targets exit or a signal */
 	double interval_s;     /* 0: one report at the end */
 	__u64 slow_ns;	       /* 0: no slow-call reporting */

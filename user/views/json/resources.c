@@ -74,6 +74,12 @@ static json_t *process_json(const struct resources *res, const struct res_view *
 {
 	json_t *obj = json_pack("{s:i, s:s}", "pid", (int)v->proc->tgid, "comm", v->proc->comm);
 
+	/* A container's process: its PID where it lives, and its cgroup. */
+	if (v->proc->ns_pid)
+		json_object_set_new(obj, "ns_pid", json_integer(v->proc->ns_pid));
+	if (v->proc->cgroup_id)
+		json_object_set_new(obj, "cgroup_id", json_integer((json_int_t)v->proc->cgroup_id));
+
 	for (int i = 0; i < res_n_families; i++)
 		if (res_family_shown(res, &res_families[i], v))
 			json_object_set_new(obj, res_families[i].json,

@@ -144,9 +144,39 @@ static json_t *targets_json(const struct model *model)
 
 		if (t->state == TARGET_EXITED)
 			json_object_set_new(obj, "wait_status", json_integer(t->exit_code));
+		if (t->ns_pid)
+			json_object_set_new(obj, "ns_pid", json_integer(t->ns_pid));
+		if (t->cgroup_id)
+			json_object_set_new(obj, "cgroup_id",
+					    json_integer((json_int_t)t->cgroup_id));
+		if (t->descendant_of)
+			json_object_set_new(obj, "descendant_of", json_integer(t->descendant_of));
 		json_array_append_new(arr, obj);
 	}
 	return arr;
+}
+
+/* The calls in no row yet: entered, not returned at the last reading. */
+static json_t *in_flight_json(const struct model *model)
+{
+	const struct model_syscalls *s = &model->syscalls;
+	json_t *calls = json_array();
+
+	for (int i = 0; i < s->n_in_flight; i++) {
+		const struct in_flight_call *c = &s->in_flight[i];
+		bool known = c->since_ns && c->since_ns <= model->clock.now_ns;
+		char name[32];
+
+		json_array_append_new(
+			calls,
+			json_pack(
+				"{s:i, s:i, s:s, s:b, s:I}", "pid", (int)c->tgid, "tid",
+				(int)c->tid, "syscall", syscall_name(c->nr, name, sizeof(name)),
+				"entered_before_trace", !known, "elapsed_ns",
+				(json_int_t)(known ? model->clock.now_ns - c->since_ns
+						   : model->clock.now_ns - model->clock.start_ns)));
+	}
+	return json_pack("{s:i, s:o}", "threads", s->in_flight_threads, "calls", calls);
 }
 
 static json_t *slow_calls_json(const struct model *model)
@@ -172,7 +202,11 @@ static json_t *slow_calls_json(const struct model *model)
 
 static const char *proc_kind_name(enum proc_event_kind kind)
 {
-	return kind == PROC_FORK ? "fork" : kind == PROC_EXEC ? "exec" : "exit";
+	static const char *const names[] = {
+		[PROC_FORK] = "fork", [PROC_EXEC] = "exec", [PROC_EXIT] = "exit", [PROC_JOIN] = "join"
+	};
+
+	return names[kind];
 }
 
 static json_t *proc_events_json(const struct model *model)
@@ -275,6 +309,14 @@ json_t *snapshot_build(struct model *model, bool with_interval)
 				  snapshot_request_groups(model, WINDOW_INTERVAL,
 							  REQ_ROLE_CLIENT)));
 	json_object_set_new(snap, "slow_syscalls", slow_calls_json(model));
+	if (model->host[0])
+		json_object_set_new(snap, "host", json_string(model->host));
+	if (model->selector[0])
+		json_object_set_new(snap, "selector",
+				    json_pack("{s:s, s:I}", "targets", model->selector, "cgroup_id",
+					      (json_int_t)model->cgroup_id));
+	if (!model->syscalls.off)
+		json_object_set_new(snap, "syscalls_in_flight", in_flight_json(model));
 	json_object_set_new(snap, "process_events", proc_events_json(model));
 	json_object_set_new(snap, "resources", snapshot_resources(model, WINDOW_TOTAL));
 	json_object_set_new(snap, "overhead", overhead_json(model));

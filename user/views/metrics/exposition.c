@@ -521,8 +521,18 @@ static void render_build_info(struct metrics_exporter *mx, struct writer *w, str
 		{ "libbpf", libbpf },
 	};
 
+	static const struct family host = {
+		"latscope_host_info",
+		"gauge",
+		NULL,
+		"A constant 1 labelled with the host name of the machine traced.",
+	};
+	const struct label host_label = { "host", model->host };
+
 	write_header(w, &build);
 	write_value(w, &build, labels, 3, AS_COUNT, 1);
+	write_header(w, &host);
+	write_value(w, &host, &host_label, 1, AS_COUNT, 1);
 }
 
 static void render_folds(struct metrics_exporter *mx, struct writer *w, struct model *model)

@@ -8,19 +8,29 @@
 #include "views/text/report.h"
 #include "base/syscall_names.h"
 
-#define NAME_WIDTH 18
+#define NAME_WIDTH     18
+#define HEADER_TARGETS 8
 
 static void print_header(FILE *out, const struct model *model, enum model_window window)
 {
 	char comm[LATSCOPE_COMM_LEN + 8];
 
 	fprintf(out, "== latscope: ");
+	if (model->selector[0])
+		fprintf(out, "%s: %s", model->selector, model->n_targets ? "" : "no process yet");
 	for (int i = 0; i < model->n_targets; i++) {
 		const struct target_info *t = &model->targets[i];
 
+		/* A process tree (-p PID -f) can be large: the JSON lists it all. */
+		if (i == HEADER_TARGETS) {
+			fprintf(out, " and %d more", model->n_targets - i);
+			break;
+		}
 		snprintf(comm, sizeof(comm), " (%s)", t->comm);
 		fprintf(out, "%spid %d%s%s", i ? ", " : "", t->pid, t->comm[0] ? comm : "",
 			t->state == TARGET_EXITED ? " [exited]" : "");
+		if (t->ns_pid && t->ns_pid != t->pid)
+			fprintf(out, " [ns pid %d]", t->ns_pid);
 	}
 	fprintf(out, " | %s %.2fs%s ==\n", window == WINDOW_TOTAL ? "total" : "last",
 		model_window_seconds(model, window), model->follow ? " | following children" : "");
@@ -52,6 +62,41 @@ static void print_syscall_row(FILE *out, const struct syscall_view *v)
 	fputc('\n', out);
 }
 
+/*
+ * Calls not returned yet are in no row: without this line a process
+ * blocked for the whole window (a shell in wait4 behind a stuck child)
+ * would look untraced.
+ */
+static void print_in_flight(FILE *out, const struct model *model)
+{
+	const struct model_syscalls *s = &model->syscalls;
+	char name[32], age[16];
+
+	if (!s->in_flight_threads)
+		return;
+	fprintf(out, "in flight (entered, not yet returned, so in no row):");
+	for (int i = 0; i < s->n_in_flight; i++) {
+		const struct in_flight_call *c = &s->in_flight[i];
+
+		const char *call = syscall_name(c->nr, name, sizeof(name));
+
+		if (c->since_ns && c->since_ns <= model->clock.now_ns)
+			fprintf(out, "%s %s for %s (pid %u", i ? "," : "", call,
+				format_duration(model->clock.now_ns - c->since_ns, age,
+						sizeof(age)),
+				c->tgid);
+		else
+			fprintf(out, "%s %s since before the trace (pid %u", i ? "," : "", call,
+				c->tgid);
+		if (c->tid != c->tgid)
+			fprintf(out, " tid %u", c->tid);
+		fputc(')', out);
+	}
+	if (s->in_flight_threads > s->n_in_flight)
+		fprintf(out, ", and %d more", s->in_flight_threads - s->n_in_flight);
+	fputc('\n', out);
+}
+
 static void print_syscalls(FILE *out, struct model *model, enum model_window window)
 {
 	const struct syscall_view *views;
@@ -61,7 +106,10 @@ static void print_syscalls(FILE *out, struct model *model, enum model_window win
 		return;
 	syscalls_views(&model->syscalls, window, NULL, &views, &n);
 	if (!n) {
-		fprintf(out, "no syscalls seen\n");
+		fprintf(out, "%s\n",
+			model->syscalls.in_flight_threads ? "no syscall returned in this window"
+							  : "no syscalls seen");
+		print_in_flight(out, model);
 		return;
 	}
 	fprintf(out, "%-*s %8s %6s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", NAME_WIDTH, "SYSCALL",
@@ -69,6 +117,7 @@ static void print_syscalls(FILE *out, struct model *model, enum model_window win
 		"MAX");
 	for (int i = 0; i < n; i++)
 		print_syscall_row(out, &views[i]);
+	print_in_flight(out, model);
 }
 
 static void print_events_summary(FILE *out, const struct model *model)
@@ -187,6 +236,10 @@ void report_text_proc_event(FILE *out, const struct model *model, const struct p
 		break;
 	case PROC_EXEC:
 		fprintf(out, "proc %s exec pid %u %s\n", when, ev->tgid, ev->filename);
+		break;
+	case PROC_JOIN:
+		fprintf(out, "proc %s join pid %u (%s): moved into the traced cgroup\n", when,
+			ev->tgid, ev->comm);
 		break;
 	case PROC_EXIT:
 		fprintf(out, "proc %s exit pid %u (%s) %s\n", when, ev->tgid, ev->comm,

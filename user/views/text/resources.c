@@ -120,7 +120,10 @@ static void print_latencies(FILE *out, const struct res_view *v)
 
 static void print_process(FILE *out, const struct resources *res, const struct res_view *v)
 {
-	fprintf(out, "  pid %u (%s)\n", v->proc->tgid, v->proc->comm);
+	fprintf(out, "  pid %u (%s)", v->proc->tgid, v->proc->comm);
+	if (v->proc->ns_pid && v->proc->ns_pid != v->proc->tgid)
+		fprintf(out, " [pid %u in its PID namespace]", v->proc->ns_pid);
+	fputc('\n', out);
 	for (int i = 0; i < res_n_families; i++) {
 		const struct res_family *f = &res_families[i];
 

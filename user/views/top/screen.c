@@ -6,6 +6,7 @@
 #include <string.h>
 #include "base/format.h"
 #include "base/latency.h"
+#include "base/syscall_names.h"
 #include "model/requests.h"
 #include "views/top/columns.h"
 #include "views/top/screen.h"
@@ -100,6 +101,10 @@ static void draw_targets(const struct model *model, const struct top_frame *f)
 	const struct target_info *t = &model->targets[0];
 	char up[16], how[24], status[32] = "running";
 
+	if (!model->n_targets) {
+		put("latscope top  %s: no process yet", model->selector);
+		return;
+	}
 	if (t->state == TARGET_EXITED)
 		snprintf(status, sizeof(status), "exited, %s",
 			 format_wait_status(t->exit_code, how, sizeof(how)));
@@ -294,8 +299,34 @@ static void resolve_cursor(const struct top_view *v, struct top_state *st)
 			 top_row_name(v, rows.rows[st->selected]));
 }
 
-static void draw_table(struct top_state *st, const struct top_frame *f, int top, int page,
-		       struct top_key_ctx *ctx)
+/* Under an empty syscall table: what the traced threads are blocked in. */
+static void draw_in_flight(const struct model *model, int y)
+{
+	const struct model_syscalls *s = &model->syscalls;
+	char name[32], age[16];
+
+	if (!s->in_flight_threads)
+		return;
+	move(y, 2);
+	put("in flight, not yet returned:");
+	for (int i = 0; i < s->n_in_flight && i < 3; i++) {
+		const struct in_flight_call *c = &s->in_flight[i];
+
+		const char *call = syscall_name(c->nr, name, sizeof(name));
+
+		if (c->since_ns && c->since_ns <= model->clock.now_ns)
+			put("%s %s %s (pid %u)", i ? "," : "", call,
+			    format_duration(model->clock.now_ns - c->since_ns, age, sizeof(age)),
+			    c->tgid);
+		else
+			put("%s %s since before the trace (pid %u)", i ? "," : "", call, c->tgid);
+	}
+	if (s->in_flight_threads > 3)
+		put(", +%d", s->in_flight_threads - 3);
+}
+
+static void draw_table(const struct model *model, struct top_state *st, const struct top_frame *f,
+		       int top, int page, struct top_key_ctx *ctx)
 {
 	const struct top_view *v = &top_views[st->view];
 	int idx[TOP_MAX_COLUMNS], widths[TOP_MAX_COLUMNS], n;
@@ -306,6 +337,8 @@ static void draw_table(struct top_state *st, const struct top_frame *f, int top,
 	ctx->cols_hidden = n > 1 && idx[n - 1] < v->n_columns - 1;
 	if (!rows.n) {
 		mvput(top + 1, 2, "%s", st->filter[0] ? "no rows match the filter" : v->hint);
+		if (st->view == 0 && !st->filter[0])
+			draw_in_flight(model, top + 2);
 		return;
 	}
 	draw_titles(st, idx, widths, n, top);
@@ -454,7 +487,7 @@ void top_screen_draw(struct model *model, struct top_state *st, const struct top
 		if (st->mode == TOP_MODE_HISTOGRAM)
 			draw_histogram(st, f, HEADER_LINES - 1, page);
 		else
-			draw_table(st, f, HEADER_LINES - 1, page, ctx);
+			draw_table(model, st, f, HEADER_LINES - 1, page, ctx);
 		draw_footer(st, f);
 	}
 	refresh();
