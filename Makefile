@@ -67,10 +67,11 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
                 prometheus libstdc++6 e2fsprogs mount \
                 libncurses-dev tmux clang-format libclang-rt-14-dev libxml2-utils \
                 librsvg2-bin libpng-dev scdoc bash-completion zsh \
-                nginx wrk redis-server redis-tools postgresql-15
+                nginx wrk redis-server redis-tools postgresql-15 \
+                openssl curl python3
 BENCH_PACKAGES := libbpf-tools bpftrace time heaptrack
 # make bench runs tools/bench/CASE.sh for each; BENCH_CASES=syscalls picks one.
-BENCH_CASES ?= syscalls uprobe resources requests redis snapshots budget
+BENCH_CASES ?= syscalls uprobe resources requests redis tls snapshots budget
 
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(BENCH_BINS:$(BUILD)/tools/bench/%=$(BUILD)/bench/%.bpf.o) \
             $(BENCH_BINS:$(BUILD)/tools/bench/%=$(BUILD)/bench/%.skel.h)

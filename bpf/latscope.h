@@ -192,6 +192,7 @@ enum req_outcome {
 enum req_flags {
 	REQ_F_CLOSED = 1,  /* the connection closed (or reset): its last record */
 	REQ_F_FLUSHED = 2, /* answered, sent when the trace ended */
+	REQ_F_TLS = 4,	   /* bytes are TLS plaintext, read through OpenSSL */
 };
 
 /* HTTP status classes counted in the kernel; 0 is "no HTTP status line". */
@@ -326,6 +327,29 @@ struct sock_owner {
 	__u64 connect_ns; /* SYN_SENT at */
 };
 
+enum tls_state {
+	TLS_UNDECIDED, /* no byte moved yet */
+	TLS_PLAIN,     /* clear text, or TLS through a library not probed */
+	TLS_OPENSSL,   /* TLS through OpenSSL calls the uprobes see */
+};
+
+/*
+ * A connection's TLS state (sock_tls.bpf.h). SSL_read's plaintext exists
+ * only once the call returns, and no uretprobe is attached: its buffer is
+ * kept here and copied at the connection's next event.
+ */
+struct tls_conn {
+	__u64 ssl;	/* the connection's SSL *, when TLS_OPENSSL */
+	__u64 rbuf;	/* a read's plaintext buffer still to copy; 0: none */
+	__u64 rcall;	/* the call that reads into it (tid << 32 | call number) */
+	__u64 hs_start; /* first and last byte of the handshake */
+	__u64 hs_last;
+	__u32 rlen; /* bytes of rbuf to copy at most */
+	__u8 state; /* enum tls_state */
+	__u8 hs;    /* a handshake timed and not yet counted */
+	__u16 pad;
+};
+
 /*
  * A socket's storage (sock.bpf.c): what each part keeps. The loader reads
  * it through a socket fd when the trace ends, to count a request already
@@ -334,6 +358,7 @@ struct sock_owner {
 struct sock_state {
 	struct sock_owner owner; /* net: whom TCP events count for */
 	struct req_conn conn;	 /* requests: the request in flight */
+	struct tls_conn tls;	 /* requests over TLS */
 };
 
 #endif /* LATSCOPE_H */

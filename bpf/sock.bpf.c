@@ -18,6 +18,7 @@
 #include "sock_io.bpf.h"
 #include "sock_net.bpf.h"
 #include "sock_requests.bpf.h"
+#include "sock_tls.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -88,6 +89,8 @@ static __always_inline void track_io(struct sock *sk, struct sock_state *s,
 		if (!conn_open(&s->conn, sk, conn_role_of_unseen(sk, is_read), task->tgid))
 			return;
 	}
+	if (tls_on_io(s, task, is_read, bytes))
+		return;
 	conn_on_io(&s->conn, task, is_read, bytes);
 }
 
@@ -197,8 +200,10 @@ static __always_inline void state_change(const struct sock *sk, int oldstate, in
 	if (!s)
 		return;
 	if (track_requests &&
-	    (newstate == TCP_FIN_WAIT1 || newstate == TCP_LAST_ACK || newstate == TCP_CLOSE))
+	    (newstate == TCP_FIN_WAIT1 || newstate == TCP_LAST_ACK || newstate == TCP_CLOSE)) {
+		tls_conn_end(s);
 		conn_end(&s->conn);
+	}
 	if (count_net && net_owner_known(&s->owner))
 		net_state_change(&s->owner, oldstate, newstate);
 	if (newstate == TCP_CLOSE)

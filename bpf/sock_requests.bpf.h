@@ -250,7 +250,7 @@ static __always_inline void finish_request(struct req_conn *c, __u16 flags)
 	if (c->phase == PHASE_IDLE)
 		return;
 	counts = bpf_map_lookup_elem(&req_counts, &key);
-	c->rec.flags = flags;
+	c->rec.flags = flags | (c->rec.flags & REQ_F_TLS);
 	if (counts) {
 		counts->bytes_in += c->rec.bytes_in;
 		counts->bytes_out += c->rec.bytes_out;

@@ -32,6 +32,7 @@ static const char usage_head[] =
 	"  -i, --interval SECONDS   print a report every interval\n"
 	"      --slow DURATION      report each syscall and request slower than this (e.g. 20ms)\n"
 	"      --no-requests        do not track network requests\n"
+	"      --no-tls             do not decode TLS through OpenSSL uprobes\n"
 	"      --no-syscalls        do not trace syscall latency (requests only)\n"
 	"      --syscalls           every syscall, even a server's (default: sampled there)\n"
 	"      --max-overhead PCT   kernel cost budget, %% of one CPU (default 5%%; off: none)\n"
@@ -65,6 +66,7 @@ enum long_only {
 	OPT_RINGBUF_SIZE,
 	OPT_KEEP,
 	OPT_NO_REQUESTS,
+	OPT_NO_TLS,
 	OPT_NO_SYSCALLS,
 	OPT_SYSCALLS,
 	OPT_MAX_OVERHEAD,
@@ -101,6 +103,7 @@ static const struct option fixed_options[] = {
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "no-requests", no_argument, NULL, OPT_NO_REQUESTS },
+	{ "no-tls", no_argument, NULL, OPT_NO_TLS },
 	{ "no-syscalls", no_argument, NULL, OPT_NO_SYSCALLS },
 	{ "syscalls", no_argument, NULL, OPT_SYSCALLS },
 	{ "max-overhead", required_argument, NULL, OPT_MAX_OVERHEAD },
@@ -341,6 +344,9 @@ static int parse_one(int opt, const char *arg, struct trace_settings *cli, bool 
 	case OPT_NO_REQUESTS:
 		cli->requests = false;
 		return PARSE_OK;
+	case OPT_NO_TLS:
+		cli->tls = false;
+		return PARSE_OK;
 	case OPT_NO_SYSCALLS:
 		cli->syscalls = cli->syscalls_all = false;
 		return PARSE_OK;
@@ -421,6 +427,7 @@ enum parse_result trace_cli_parse(int argc, char **argv, struct trace_settings *
 	memset(cli, 0, sizeof(*cli));
 	cli->overhead = true;
 	cli->requests = true;
+	cli->tls = true;
 	cli->syscalls = true;
 	cli->max_overhead = BUDGET_DEFAULT_SHARE;
 	cli->resource_groups = res_default_groups();

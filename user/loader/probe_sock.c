@@ -7,18 +7,23 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include "model/model.h"
 #include "loader/probe.h"
+#include "loader/tls_attach.h"
 #include "sock.skel.h"
 
 struct sock_probe {
 	struct sock_bpf *skel;
-	bool requests, net;
+	bool requests, net, tls;
+	struct tls_probe *tls_probe; /* OpenSSL uprobes (requests over TLS) */
+	const struct probe_ctx *ctx;
 	struct lat_stats *lat; /* lookup buffers: one value per CPU */
 	struct req_group_counts *counts;
 	struct req_endpoint_stats *endpoint;
@@ -96,6 +101,8 @@ static int size_request_maps(struct sock_probe *p, const struct probe_ctx *ctx)
 	err = bpf_map__set_max_entries(skel->maps.req_stats, groups);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.req_counts, groups);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.tls_handshakes, p->tls ? groups : 1);
 	if (!err && !p->requests)
 		err = bpf_map__set_max_entries(skel->maps.req_groups, groups);
 	if (!err)
@@ -127,6 +134,7 @@ static int sock_load(struct probe_ctx *ctx, void **state)
 	if (!p)
 		return -ENOMEM;
 	*state = p;
+	p->ctx = ctx;
 	p->requests = ctx->opts->requests;
 	p->net = net_wanted(ctx->opts);
 	if (p->requests) {
@@ -141,6 +149,8 @@ static int sock_load(struct probe_ctx *ctx, void **state)
 		return -errno;
 	skel->rodata->track_requests = p->requests;
 	skel->rodata->count_net = p->net;
+	p->tls = p->requests && ctx->opts->tls;
+	skel->rodata->track_tls = p->tls;
 	if (!p->net) {
 		bpf_program__set_autoload(skel->progs.net_retransmit, false);
 		bpf_program__set_autoload(skel->progs.net_send_reset, false);
@@ -151,6 +161,9 @@ static int sock_load(struct probe_ctx *ctx, void **state)
 		err = probe_share_common_maps(ctx, PROBE_COMMON_MAPS(skel));
 	if (!err)
 		err = sock_bpf__load(skel);
+	/* With --no-tls, the probe only notes OpenSSL as not decoded. */
+	if (!err && p->requests)
+		err = tls_probe_load(ctx, p->tls ? skel->maps.tls_calls : NULL, &p->tls_probe);
 	if (!err && skel->rodata->kernel_endpoints)
 		err = requests_count_in_kernel(ctx->opts->requests_model,
 					       bpf_map__max_entries(skel->maps.endpoint_stats),
@@ -161,15 +174,18 @@ static int sock_load(struct probe_ctx *ctx, void **state)
 static int sock_attach(void *state)
 {
 	struct sock_probe *p = state;
+	int err = sock_bpf__attach(p->skel);
 
-	return sock_bpf__attach(p->skel);
+	return err ? err : tls_probe_scan(p->tls_probe, p->ctx, NULL);
 }
 
 static int sock_register_costs(void *state, struct overhead *oh)
 {
 	struct sock_probe *p = state;
 
-	return probe_register_object(oh, p->skel->obj, false);
+	int err = probe_register_object(oh, p->skel->obj, false);
+
+	return err ? err : tls_probe_register_costs(p->tls_probe, oh);
 }
 
 /* Sums group @id's per-CPU values; a group with no sample yet reads as 0. */
@@ -196,6 +212,18 @@ static void read_group(struct sock_probe *p, int n_cpus, __u32 id, struct lat_st
 		for (int i = 0; i < LATSCOPE_STATUS_CLASSES; i++)
 			counts->status[i] += c->status[i];
 	}
+}
+
+/* Group @id's TLS handshakes, summed over CPUs; -errno when unreadable. */
+static int read_handshakes(struct sock_probe *p, int n_cpus, __u32 id, struct lat_stats *lat)
+{
+	memset(lat, 0, sizeof(*lat));
+	if (bpf_map__lookup_elem(p->skel->maps.tls_handshakes, &id, sizeof(id), p->lat,
+				 n_cpus * sizeof(*p->lat), 0))
+		return -errno;
+	for (int cpu = 0; cpu < n_cpus; cpu++)
+		lat_stats_merge(lat, &p->lat[cpu]);
+	return 0;
 }
 
 /* The kernel-counted endpoints' figures, summed over CPUs, into their rows. */
@@ -244,6 +272,8 @@ static int collect_requests(struct sock_probe *p, int n_cpus, struct model *mode
 			continue;
 		read_group(p, n_cpus, id, &lat, &counts);
 		err = requests_set_group(model->requests, id, &key, &lat, &counts);
+		if (!err && p->tls && !read_handshakes(p, n_cpus, id, &lat))
+			err = requests_set_handshakes(model->requests, id, &lat);
 		if (err && err != -ERANGE)
 			return err;
 	}
@@ -266,10 +296,33 @@ static int sock_collect(void *state, const struct probe_ctx *ctx, struct model *
 	int err = 0;
 
 	if (p->requests)
+		err = tls_probe_scan(p->tls_probe, ctx, model);
+	if (!err && p->requests)
 		err = collect_requests(p, ctx->n_cpus, model);
 	if (!err && p->net)
 		err = collect_net(p, ctx->n_cpus, model);
 	return err;
+}
+
+/*
+ * A client's reply read through SSL_read, whose plaintext the kernel
+ * copies only at the connection's next event: copied from the target.
+ */
+static void copy_tls_read(struct sock_state *st, pid_t tgid)
+{
+	struct request_rec *rec = &st->conn.rec;
+	size_t room = LATSCOPE_RESP_CAPTURE_LEN - rec->resp_len;
+	struct iovec local = { st->conn.resp + rec->resp_len, room };
+	struct iovec remote = { (void *)(uintptr_t)st->tls.rbuf, room };
+	ssize_t n;
+
+	if (st->tls.state != TLS_OPENSSL || !st->tls.rbuf || rec->role != REQ_ROLE_CLIENT)
+		return;
+	if (remote.iov_len > st->tls.rlen)
+		remote.iov_len = local.iov_len = st->tls.rlen;
+	n = process_vm_readv(tgid, &local, 1, &remote, 1, 0);
+	if (n > 0)
+		rec->resp_len += n;
 }
 
 /*
@@ -278,7 +331,7 @@ static int sock_collect(void *state, const struct probe_ctx *ctx, struct model *
  * the end of the trace will not see: counted in the model as the kernel
  * would have counted it.
  */
-static void flush_socket(struct sock_probe *p, int fd, struct model *model)
+static void flush_socket(struct sock_probe *p, pid_t tgid, int fd, struct model *model)
 {
 	struct sock_state *st = p->flush_buf;
 	struct request_rec *rec = &st->conn.rec;
@@ -290,12 +343,13 @@ static void flush_socket(struct sock_probe *p, int fd, struct model *model)
 		rec->req_len = LATSCOPE_CAPTURE_LEN;
 	if (rec->resp_len > LATSCOPE_RESP_CAPTURE_LEN)
 		rec->resp_len = LATSCOPE_RESP_CAPTURE_LEN;
+	copy_tls_read(st, tgid);
 	/* As the kernel sends it: the answer's bytes after the request's. */
 	memcpy(rec->data + rec->req_len, st->conn.resp, rec->resp_len);
 	rec->hdr.tgid = st->conn.owner;
 	rec->hdr.tid = 0;
 	rec->outcome = REQ_DONE;
-	rec->flags = REQ_F_FLUSHED;
+	rec->flags = REQ_F_FLUSHED | (rec->flags & REQ_F_TLS);
 	rec->duration_ns = st->conn.last_ns - rec->hdr.ts_ns;
 	requests_add_flushed(model->requests, rec);
 }
@@ -323,7 +377,7 @@ static void flush_process(struct sock_probe *p, pid_t tgid, struct model *model)
 		fd = syscall(SYS_pidfd_getfd, pidfd, atoi(d->d_name), 0);
 		if (fd < 0)
 			continue;
-		flush_socket(p, fd, model);
+		flush_socket(p, tgid, fd, model);
 		close(fd);
 	}
 	if (fds)
@@ -356,6 +410,7 @@ static void sock_destroy(void *state)
 
 	if (!p)
 		return;
+	tls_probe_free(p->tls_probe);
 	sock_bpf__destroy(p->skel);
 	free(p->lat);
 	free(p->counts);

@@ -18,6 +18,7 @@ struct trace_opts {
 	const char *target_comm;
 	__u64 slow_ns;		       /* 0: no slow-call records */
 	bool requests;		       /* load the request tracker */
+	bool tls;		       /* with it, OpenSSL uprobes (--no-tls: not) */
 	bool syscalls;		       /* load the syscall latency tracer */
 	__u32 ringbuf_bytes;	       /* power of two, >= page size */
 	const char *const *func_specs; /* -u SPEC, see uprobe_spec.h */

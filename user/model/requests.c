@@ -81,6 +81,56 @@ int requests_set_group(struct model_requests *r, __u32 id, const struct req_grou
 	return 0;
 }
 
+int requests_set_handshakes(struct model_requests *r, __u32 id, const struct lat_stats *lat)
+{
+	struct req_group *g = group_at(r, id);
+
+	if (!g)
+		return id >= LATSCOPE_MAX_REQ_GROUPS ? -ERANGE : -ENOMEM;
+	g->handshakes.now = *lat;
+	if (lat->count)
+		g->tls = true;
+	return 0;
+}
+
+void requests_note_tls_library(struct model_requests *r, __u32 tgid, const char *library)
+{
+	int i;
+
+	for (i = 0; i < r->n_tls_notes && r->tls_notes[i].tgid != tgid; i++)
+		;
+	if (i == MODEL_MAX_TLS_NOTES)
+		return;
+	if (i == r->n_tls_notes)
+		r->n_tls_notes++;
+	r->tls_notes[i].tgid = tgid;
+	snprintf(r->tls_notes[i].library, sizeof(r->tls_notes[i].library), "%s", library);
+}
+
+/*
+ * A connection that starts with a TLS handshake record (ClientHello:
+ * type 22, version 3.x) whose bytes did not come through OpenSSL's calls.
+ */
+static void note_undecoded_tls(struct model_requests *r, const struct request_rec *rec,
+			       enum proto_id proto)
+{
+	struct req_group *g;
+
+	if (rec->flags & REQ_F_TLS || proto != PROTO_UNKNOWN || rec->seq || rec->req_len < 3 ||
+	    rec->data[0] != 22 || rec->data[1] != 3 || !(g = group_at(r, rec->group)))
+		return;
+	g->tls_undecoded_tgid = rec->hdr.tgid;
+}
+
+/* The TLS library noted for @tgid (the loader looks at every collect). */
+static const char *tls_library(const struct model_requests *r, __u32 tgid)
+{
+	for (int i = 0; i < r->n_tls_notes; i++)
+		if (r->tls_notes[i].tgid == tgid)
+			return r->tls_notes[i].library;
+	return "library not probed";
+}
+
 int requests_count_in_kernel(struct model_requests *r, __u32 max_ids, req_key_sink_fn sink,
 			     void *ctx)
 {
@@ -321,6 +371,9 @@ static const struct slow_request *add_exchange(struct model_requests *r,
 	    r->group_proto[rec->group] == PROTO_UNKNOWN)
 		r->group_proto[rec->group] = c->proto;
 	refine_group(r, rec, msgs, n, flushed);
+	note_undecoded_tls(r, rec, c->proto);
+	if (rec->flags & REQ_F_TLS && rec->group < LATSCOPE_MAX_REQ_GROUPS && r->groups[rec->group])
+		r->groups[rec->group]->tls = true;
 	for (int i = 0; i < n; i++) {
 		struct req_endpoint *e = endpoint_row(r, rec->group, msgs[i].name);
 
@@ -366,6 +419,7 @@ void requests_step(struct model_requests *r, enum readings_step step)
 		if (r->groups[i]) {
 			readings_step(&r->groups[i]->r, step);
 			readings_step(&r->groups[i]->refine, step);
+			lat_readings_step(&r->groups[i]->handshakes, step);
 		}
 	for (int i = 0; i < r->n_endpoints; i++)
 		readings_step(&r->endpoints[i]->r, step);
@@ -538,6 +592,17 @@ static int add_endpoint_rows(struct model_requests *r, struct view_mem *mem,
 	return 0;
 }
 
+static void handshakes_window(const struct model_requests *r, struct req_group_view *gv,
+			      const struct req_group *g, enum model_window window, double seconds)
+{
+	struct lat_stats hs;
+
+	gv->tls = g->tls;
+	gv->tls_undecoded = g->tls_undecoded_tgid ? tls_library(r, g->tls_undecoded_tgid) : NULL;
+	lat_readings_window(&g->handshakes, window, &hs);
+	lat_stats_summarize(&hs, seconds, &gv->handshakes);
+}
+
 int requests_views(struct model_requests *r, enum model_window window, enum req_role role,
 		   const struct req_group_view **views, int *n)
 {
@@ -563,6 +628,7 @@ int requests_views(struct model_requests *r, enum model_window window, enum req_
 		memset(gv, 0, sizeof(*gv));
 		label_group(gv, g, r->group_proto[g->id]);
 		fill_row(&gv->total, gv->label, t, seconds);
+		handshakes_window(r, gv, g, window, seconds);
 		add_endpoint_rows(r, mem, gv, g->id, window, seconds, &n_rows, &n_tallies);
 		count++;
 	}

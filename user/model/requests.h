@@ -33,6 +33,8 @@
 #define ENDPOINT_NOT_HTTP   "(not http)"
 /* A message of a known protocol that its parser could not name. */
 #define ENDPOINT_UNPARSED "(unparsed)"
+/* Processes whose TLS library is noted (requests_note_tls_library). */
+#define MODEL_MAX_TLS_NOTES 64
 /* Connections whose protocol state is kept (by id, newest win). */
 #define MODEL_MAX_CONNS 4096
 
@@ -60,6 +62,10 @@ struct req_group {
 	 * (u64 arithmetic modulo 2^64, so it may go "negative").
 	 */
 	struct req_readings refine;
+	struct lat_readings handshakes; /* TLS handshakes, exact, from the kernel */
+	bool tls;			/* records came through OpenSSL's calls */
+	/* TLS seen on the wire but not decoded, in this process (0: not). */
+	__u32 tls_undecoded_tgid;
 };
 
 struct req_endpoint {
@@ -98,6 +104,12 @@ struct model_requests {
 	/* By id too, as records may arrive before the group is read. */
 	enum proto_id group_proto[LATSCOPE_MAX_REQ_GROUPS]; /* the first one known */
 	struct req_conn_state *conns;			    /* MODEL_MAX_CONNS */
+	/* The TLS library each traced process uses, when not decoded. */
+	struct {
+		__u32 tgid;
+		char library[48];
+	} tls_notes[MODEL_MAX_TLS_NOTES];
+	int n_tls_notes;
 	struct req_endpoint **endpoints;
 	int n_endpoints, n_named;	/* all rows; rows other than "(other)" */
 	struct kernel_endpoints kernel; /* rows the kernel counts too */
@@ -124,6 +136,9 @@ struct req_group_view {
 	char label[64];			/* "port 8080", "127.0.0.1:9000" */
 	enum proto_id proto;		/* PROTO_UNKNOWN: one row, the group's own */
 	struct req_row_view total;	/* exact */
+	bool tls;			/* decoded through OpenSSL */
+	const char *tls_undecoded;	/* TLS not decoded: its library; NULL: none */
+	struct lat_summary handshakes;	/* TLS handshakes (count 0: none) */
 	struct req_row_view *endpoints; /* by count, descending */
 	int n_endpoints;
 };
@@ -156,6 +171,13 @@ void requests_free(struct model_requests *r);
 /* Loader side: a group's cumulative totals (summed over CPUs). */
 int requests_set_group(struct model_requests *r, __u32 id, const struct req_group_key *key,
 		       const struct lat_stats *lat, const struct req_group_counts *counts);
+/* Loader side: a group's TLS handshake times so far (summed over CPUs). */
+int requests_set_handshakes(struct model_requests *r, __u32 id, const struct lat_stats *lat);
+/*
+ * Loader side: process @tgid speaks TLS through @library, which latscope
+ * does not decode ("GnuTLS", "Go crypto/tls"): its TLS groups say so.
+ */
+void requests_note_tls_library(struct model_requests *r, __u32 tgid, const char *library);
 /*
  * Loader side: the kernel counts up to @max_ids endpoints itself, their
  * request bytes filed through @sink as records name them (0 or -errno).

@@ -319,6 +319,7 @@ static int load_and_attach(struct session *s, char *why, size_t len)
 		.target_comm = s->cli.comm,
 		.slow_ns = s->cli.slow_ns,
 		.requests = s->cli.requests,
+		.tls = s->cli.tls,
 		.syscalls = s->cli.syscalls,
 		.ringbuf_bytes = s->cli.ringbuf_bytes,
 		.func_specs = s->cli.func_specs,

@@ -34,6 +34,7 @@ struct trace_settings {
 	__u32 ringbuf_bytes;
 	size_t keep_events;	    /* slow calls / process events kept in JSON */
 	bool requests;		    /* false with --no-requests */
+	bool tls;		    /* false with --no-tls */
 	bool syscalls;		    /* false with --no-syscalls */
 	bool syscalls_all;	    /* --syscalls: every one, even a server's */
 	double max_overhead;	    /* --max-overhead, a share of one CPU; 0: none */

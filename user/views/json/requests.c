@@ -42,6 +42,13 @@ json_t *snapshot_request_groups(struct model *model, enum model_window window, e
 			json_object_set_new(obj, "addr", json_string(g->addr));
 		}
 		json_object_set_new(obj, "protocol", json_string(proto_name(g->proto)));
+		if (g->tls)
+			json_object_set_new(obj, "tls", json_string("openssl"));
+		else if (g->tls_undecoded)
+			json_object_set_new(obj, "tls_not_decoded", json_string(g->tls_undecoded));
+		if (g->handshakes.count)
+			json_object_set_new(obj, "tls_handshakes",
+					    snapshot_latency_json(&g->handshakes));
 		for (int e = 0; e < g->n_endpoints; e++) {
 			json_t *row = req_row_json(&g->endpoints[e]);
 

@@ -47,6 +47,20 @@ static void print_row(FILE *out, const char *indent, const char *name, const cha
 		format_kib(v->bytes_out / 1024, out_b, sizeof(out_b)));
 }
 
+/* A TLS group's handshakes: not requests, a figure of their own. */
+static void print_handshakes(FILE *out, const struct req_group_view *g)
+{
+	char count[16], p50[16], p99[16], max[16];
+
+	if (!g->handshakes.count)
+		return;
+	fprintf(out, "  (TLS handshakes: %s, p50 %s, p99 %s, max %s; not counted as requests)\n",
+		format_count(g->handshakes.count, count, sizeof(count)),
+		format_duration(g->handshakes.quantile_ns[LAT_P50], p50, sizeof(p50)),
+		format_duration(g->handshakes.quantile_ns[LAT_P99], p99, sizeof(p99)),
+		format_duration(g->handshakes.max_ns, max, sizeof(max)));
+}
+
 static void print_role(FILE *out, struct model *model, enum model_window window, enum req_role role,
 		       const char *title)
 {
@@ -63,10 +77,15 @@ static void print_role(FILE *out, struct model *model, enum model_window window,
 	for (int i = 0; i < n; i++) {
 		const struct req_group_view *g = &groups[i];
 
-		char tag[16];
+		char tag[80];
 
-		snprintf(tag, sizeof(tag), " %s", proto_name(g->proto));
+		if (g->tls_undecoded && g->proto == PROTO_UNKNOWN)
+			snprintf(tag, sizeof(tag), " TLS, not decoded (%s)", g->tls_undecoded);
+		else
+			snprintf(tag, sizeof(tag), " %s%s", proto_name(g->proto),
+				 g->tls ? "+tls" : "");
 		print_row(out, "", g->label, tag, &g->total);
+		print_handshakes(out, g);
 		/* A lone unnamed row only repeats the group's. */
 		if (g->proto == PROTO_UNKNOWN)
 			continue;
