@@ -16,7 +16,8 @@
 #include "loader/uprobe_insn.h"
 #include "tls.skel.h"
 
-#define TLS_MAX_LIBS  16
+/* libssl files, each per traced process (or once for all, see scope_of). */
+#define TLS_MAX_LIBS  64
 #define TLS_MAX_LINKS 8
 /* Processes whose executable was looked at (Go, static OpenSSL), newest kept. */
 #define TLS_MAX_SEEN 1024
@@ -29,6 +30,7 @@
 struct tls_lib {
 	dev_t dev;
 	ino_t ino;
+	pid_t pid; /* the process whose calls trap, or -1: every process */
 	char path[600];
 	struct bpf_link *links[TLS_MAX_LINKS];
 	int n_links;
@@ -61,6 +63,13 @@ struct tls_probe {
 	 */
 	bool all_returns;
 	bool system_done;
+	/*
+	 * Entry probes for every process (-1), or for each traced one: only
+	 * when processes can join the trace (-c, -f, --comm, --cgroup) must a
+	 * newcomer's first call trap before a scan has seen it. Otherwise a
+	 * process that is not traced never traps in libssl.
+	 */
+	bool everywhere;
 };
 
 static const struct {
@@ -161,7 +170,8 @@ static int attach_at(struct tls_lib *lib, struct bpf_program *prog, const char *
 
 	if (lib->n_links >= TLS_MAX_LINKS)
 		return -E2BIG;
-	link = bpf_program__attach_uprobe_opts(prog, -1, path, offset, &opts);
+	/* A pid's probes trap in every thread of it (uprobes filter by mm). */
+	link = bpf_program__attach_uprobe_opts(prog, lib->pid, path, offset, &opts);
 	if (!link)
 		return -errno;
 	lib->links[lib->n_links++] = link;
@@ -224,11 +234,13 @@ static void lib_detach(struct tls_lib *lib)
 }
 
 /*
- * Probes @path (a libssl) unless a file with its identity already is;
- * returns its index in p->libs, or -errno.
+ * Probes @path (a libssl) for @tgid's calls (every process's when the
+ * probe is everywhere) unless that file already is; its index in
+ * p->libs, or -errno.
  */
-static int attach_file(struct tls_probe *p, const char *path)
+static int attach_file(struct tls_probe *p, const char *path, __u32 tgid)
 {
+	pid_t pid = p->everywhere ? -1 : (pid_t)tgid;
 	struct tls_bpf *skel = p->skel;
 	struct elf_symbols syms = {};
 	struct tls_lib *lib;
@@ -238,7 +250,8 @@ static int attach_file(struct tls_probe *p, const char *path)
 	if (stat(path, &st))
 		return -errno;
 	for (int i = 0; i < p->n_libs; i++)
-		if (p->libs[i].dev == st.st_dev && p->libs[i].ino == st.st_ino)
+		if (p->libs[i].dev == st.st_dev && p->libs[i].ino == st.st_ino &&
+		    p->libs[i].pid == pid)
 			return i;
 	if (p->n_libs >= TLS_MAX_LIBS)
 		return -E2BIG;
@@ -246,6 +259,7 @@ static int attach_file(struct tls_probe *p, const char *path)
 	memset(lib, 0, sizeof(*lib));
 	lib->dev = st.st_dev;
 	lib->ino = st.st_ino;
+	lib->pid = pid;
 	snprintf(lib->path, sizeof(lib->path), "%s", path);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -310,7 +324,7 @@ static bool is_client(__u32 tgid)
 }
 
 /* A process may map the system's libssl later (dlopen, -f, -c): probed now. */
-static void attach_system(struct tls_probe *p)
+static void attach_system(struct tls_probe *p, __u32 tgid)
 {
 	static const char *const dirs[] = { "/usr/lib/x86_64-linux-gnu",
 					    "/usr/lib/aarch64-linux-gnu",
@@ -325,7 +339,7 @@ static void attach_system(struct tls_probe *p)
 		for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
 			snprintf(path, sizeof(path), "%s/%s", dirs[d], names[n]);
 			if (!access(path, R_OK))
-				attach_file(p, path);
+				attach_file(p, path, tgid);
 		}
 }
 
@@ -421,7 +435,7 @@ static void scan_process(struct tls_probe *p, __u32 tgid, struct model *model)
 			}
 			/* As the process sees it: containers have their own files. */
 			snprintf(file, sizeof(file), "/proc/%u/root%s", tgid, name);
-			lib = attach_file(p, access(file, R_OK) ? name : file);
+			lib = attach_file(p, access(file, R_OK) ? name : file, tgid);
 			if (lib >= 0 && p->all_returns)
 				attach_returns(p, (__u32)-1, lib);
 			else if (lib >= 0 && (client < 0 ? (client = is_client(tgid)) : client))
@@ -449,8 +463,14 @@ int tls_probe_scan(struct tls_probe *p, const struct probe_ctx *ctx, struct mode
 
 	if (!p)
 		return 0;
-	if (p->skel && !p->system_done)
-		attach_system(p);
+	if (p->skel && !p->system_done) {
+		p->everywhere = ctx->opts->command || ctx->opts->follow_children ||
+				ctx->opts->target_comm || ctx->opts->target_cgroup_id;
+		if (p->everywhere)
+			attach_system(p, 0);
+		for (int i = 0; !p->everywhere && i < ctx->n_tgids; i++)
+			attach_system(p, ctx->tgids[i]);
+	}
 	if (p->skel && !p->system_done && (ctx->opts->command || ctx->opts->follow_children)) {
 		p->all_returns = true;
 		all_returns(p);
