@@ -25,8 +25,6 @@ SECONDS_PER_RUN=${BENCH_TLS_SECONDS:-3}
 ATTACH_TIMEOUT=30
 LATSCOPE=$BUILD/latscope
 BENCH=tls
-# shellcheck source=tools/bench/common.sh
-. "$(dirname "$0")/common.sh"
 # shellcheck source=tools/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -79,16 +77,20 @@ CONF
 	wait_port "$port" || die "nginx did not start: $(cat "$TMP/error.log" 2>/dev/null)"
 }
 
-# This script's own mode: the default set without the OpenSSL uprobes.
+# start_mode MODE: latscope attached to nginx as MODE says (sets TRACER_PID).
 start_mode() {
-	local mode=$1 log=$TMP/tracer.log
+	local mode=$1 log=$TMP/tracer.log args=()
 	case $mode in
-	latscope-no-tls)
-		: > "$log"
-		"$LATSCOPE" record -p "$TARGET_PID" --no-tls > /dev/null 2> "$log" &
-		TRACER_PID=$!; wait_attached "$log" "latscope: tracing" ;;
-	*) start_tracer "$mode" ;;
+	untraced) return 0 ;;
+	latscope-requests) args=(--no-syscalls --no-block --no-net) ;;
+	latscope-default) ;;
+	latscope-no-tls) args=(--no-tls) ;; # the socket programs only
+	*) die "unknown mode $mode" ;;
 	esac
+	: > "$log"
+	"$LATSCOPE" record -p "$TARGET_PID" "${args[@]}" > /dev/null 2> "$log" &
+	TRACER_PID=$!
+	wait_attached "$log" "latscope: tracing"
 }
 
 # "Requests/sec: 12345.67" and the 99% line of --latency, in microseconds.

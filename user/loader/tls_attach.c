@@ -282,6 +282,9 @@ static int attach_file(struct tls_probe *p, const char *path, __u32 tgid)
 	if (err) {
 		lib_detach(lib);
 		lib->n_rets = 0;
+	}
+	/* A process gone while probed: its exit is reported, not this. */
+	if (err && err != -ESRCH) {
 		fprintf(stderr,
 			"latscope: cannot probe OpenSSL in %s (%s): its TLS is not decoded\n", path,
 			strerror(-err));
