@@ -230,10 +230,11 @@ sanitize-unit-test: sanitize-build
 	$(SAN_BUILD)/tests/unit_tests --jobs 2
 
 # The tests find the demo tools next to $$LATSCOPE: the plain ones. To keep
-# CI within its time, the suites that mostly wait (top's tmux sessions, the
-# budget's storms, the native-histogram scrapes: a third of the suite's
-# time) run once, in make test; SAN_SUITES=all runs every one here too.
-SAN_SUITES ?= !(top|budget|prometheus_native)
+# CI within its time, the integration suites run here are those where
+# untrusted bytes and output paths meet the loader (requests, protocols,
+# TLS, check, bad input, outputs, metrics); the rest run once, in make
+# test. SAN_SUITES=all runs every suite here too.
+SAN_SUITES ?= @(requests|protocols|tls|check|bad_input|write_failures|output|metrics)
 sanitize-test: deps
 	@$(MAKE) --no-print-directory all $(INTEG_BIN)
 	@$(MAKE) --no-print-directory sanitize-unit-test
