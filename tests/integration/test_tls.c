@@ -145,6 +145,23 @@ static void assert_tls_group(json_t *g, long long conns)
 	cr_assert_eq(jint(g, "status.none"), 0, "no request without a status");
 }
 
+static void stop_server(struct proc *server)
+{
+	proc_signal(server, SIGTERM);
+	proc_wait(server, 5);
+}
+
+/* The last answers' records drained, the trace's snapshot; the server stopped. */
+static json_t *stop_traced(struct proc *tracer, struct proc *server)
+{
+	json_t *snap;
+
+	usleep(300000);
+	snap = trace_stop(tracer);
+	stop_server(server);
+	return snap;
+}
+
 Test(tls, nginx_curl_endpoints_and_statuses)
 {
 	const char *dir = temp_dir();
@@ -156,10 +173,7 @@ Test(tls, nginx_curl_endpoints_and_statuses)
 	tracer = trace_attach(nginx->pid, (char *[]){ "--no-overhead", NULL });
 	for (int i = 0; i < CURL_CONNS; i++)
 		curl_keepalive(port, OK_PER_CONN, MISSING_PER_CONN);
-	usleep(300000);
-	snap = trace_stop(tracer);
-	proc_signal(nginx, SIGTERM);
-	proc_wait(nginx, 5);
+	snap = stop_traced(tracer, nginx);
 
 	g = jfind_int(jpath(snap, "requests.servers"), "port", port);
 	assert_tls_group(g, CURL_CONNS);
@@ -187,10 +201,7 @@ Test(tls, nginx_wrk_counts_equal_access_log)
 				      (char *)strf("https://127.0.0.1:%d/p", port), NULL },
 			  20);
 	assert_exit(wrk, 0);
-	usleep(300000);
-	snap = trace_stop(tracer);
-	proc_signal(nginx, SIGTERM);
-	proc_wait(nginx, 5);
+	snap = stop_traced(tracer, nginx);
 
 	g = jfind_int(jpath(snap, "requests.servers"), "port", port);
 	assert_tls_group(g, 4);
@@ -215,10 +226,7 @@ Test(tls, python_ssl_server)
 	tracer = trace_attach(server->pid, (char *[]){ "--no-overhead", NULL });
 	for (int i = 0; i < CURL_CONNS; i++)
 		curl_keepalive(port, OK_PER_CONN, MISSING_PER_CONN);
-	usleep(300000);
-	snap = trace_stop(tracer);
-	proc_signal(server, SIGTERM);
-	proc_wait(server, 5);
+	snap = stop_traced(tracer, server);
 
 	g = jfind_int(jpath(snap, "requests.servers"), "port", port);
 	assert_tls_group(g, CURL_CONNS);
@@ -241,10 +249,7 @@ Test(tls, no_tls_says_not_decoded)
 
 	tracer = trace_attach(nginx->pid, (char *[]){ "--no-overhead", "--no-tls", NULL });
 	curl_keepalive(port, 2, 0);
-	usleep(300000);
-	snap = trace_stop(tracer);
-	proc_signal(nginx, SIGTERM);
-	proc_wait(nginx, 5);
+	snap = stop_traced(tracer, nginx);
 
 	g = jfind_int(jpath(snap, "requests.servers"), "port", port);
 	cr_assert(g, "no server group");
@@ -270,8 +275,7 @@ Test(tls, curl_client_upstream)
 			      port, i < OK_PER_CONN ? "p" : "missing");
 	rec = record_command(cmd, (char *[]){ "--json", "--no-overhead", NULL });
 	snap = snapshot_of(rec);
-	proc_signal(nginx, SIGTERM);
-	proc_wait(nginx, 5);
+	stop_server(nginx);
 
 	g = jfind_int(jpath(snap, "upstreams.peers"), "port", port);
 	cr_assert(g, "no upstream group for port %d", port);
@@ -300,10 +304,7 @@ Test(tls, libssl_loaded_after_attach)
 	write_text(go, "");
 	wait_port(server, port, "python3");
 	curl_keepalive(port, OK_PER_CONN, MISSING_PER_CONN);
-	usleep(300000);
-	snap = trace_stop(tracer);
-	proc_signal(server, SIGTERM);
-	proc_wait(server, 5);
+	snap = stop_traced(tracer, server);
 
 	g = jfind_int(jpath(snap, "requests.servers"), "port", port);
 	assert_tls_group(g, 1);
@@ -325,8 +326,7 @@ Test(tls, followed_child_client)
 				  port, port),
 			     (char *[]){ "--json", "--no-overhead", NULL });
 	snap = snapshot_of(rec);
-	proc_signal(nginx, SIGTERM);
-	proc_wait(nginx, 5);
+	stop_server(nginx);
 
 	g = jfind_int(jpath(snap, "upstreams.peers"), "port", port);
 	cr_assert(g, "no upstream group for port %d", port);

@@ -107,3 +107,17 @@ pid_prog_stats() {
 			}
 			print id, name, ns, runs }'
 }
+
+# The EXIT trap of the nginx cases: stop the tracer and nginx, remove $TMP,
+# and put kernel.bpf_stats_enabled back if the script changed it (STATS_OLD).
+# shellcheck disable=SC2317  # invoked by the trap
+nginx_bench_cleanup() {
+	local pid
+	for pid in $TRACER_PID $NGINX_PID; do
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$TMP"
+	[ -z "${STATS_OLD:-}" ] ||
+		sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD" >/dev/null 2>&1 || true
+}

@@ -40,18 +40,7 @@ TMP=$(mktemp -d /tmp/latscope-bench-tls.XXXXXX)
 NGINX_PID=""
 TRACER_PID=""
 
-# shellcheck disable=SC2317  # invoked by the trap
-cleanup() {
-	local pid
-	for pid in $TRACER_PID $NGINX_PID; do
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$TMP"
-	[ -z "${STATS_OLD:-}" ] ||
-		sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
+trap nginx_bench_cleanup EXIT
 
 start_nginx() {
 	local port=$1
