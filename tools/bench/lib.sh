@@ -108,16 +108,43 @@ pid_prog_stats() {
 			print id, name, ns, runs }'
 }
 
-# The EXIT trap of the nginx cases: stop the tracer and nginx, remove $TMP,
-# and put kernel.bpf_stats_enabled back if the script changed it (STATS_OLD).
+# The EXIT trap of the server cases: stop the tracer and the server
+# (NGINX_PID or REDIS_PID), remove $TMP, and put kernel.bpf_stats_enabled
+# back if the script changed it (STATS_OLD).
 # shellcheck disable=SC2317  # invoked by the trap
-nginx_bench_cleanup() {
+server_bench_cleanup() {
 	local pid
-	for pid in $TRACER_PID $NGINX_PID; do
+	for pid in $TRACER_PID ${NGINX_PID:-} ${REDIS_PID:-}; do
 		kill -TERM "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
 	rm -rf "$TMP"
 	[ -z "${STATS_OLD:-}" ] ||
 		sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD" >/dev/null 2>&1 || true
+}
+
+# "Requests/sec: 12345.67" and the 99% line of --latency, in microseconds.
+parse_wrk() {
+	awk '/Requests\/sec:/ { rps = $2 }
+	     $1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+	                   f = (u == "us") ? 1 : (u == "ms") ? 1000 : (u == "s") ? 1e6 : 0;
+	                   p99 = v * f }
+	     END { printf "%s %s\n", rps, p99 }' "$1"
+}
+
+# wrk_ratio_table MODE...: median requests/s and p99 of each mode's
+# $TMP/MODE.results ("RPS P99" lines), and their ratios to untraced's.
+wrk_ratio_table() {
+	local mode rps p99 base_rps base_p99
+	printf '\n%-20s %12s %10s %10s %10s\n' MODE "REQ/S" "P99 us" "REQ/S x" "P99 x"
+	base_rps=$(cut -d' ' -f1 "$TMP/untraced.results" | median)
+	base_p99=$(cut -d' ' -f2 "$TMP/untraced.results" | median)
+	for mode in "$@"; do
+		[ -s "$TMP/$mode.results" ] || { printf '%-20s %12s\n' "$mode" "failed"; continue; }
+		rps=$(cut -d' ' -f1 "$TMP/$mode.results" | median)
+		p99=$(cut -d' ' -f2 "$TMP/$mode.results" | median)
+		awk -v m="$mode" -v r="$rps" -v p="$p99" -v br="$base_rps" -v bp="$base_p99" \
+			'BEGIN { printf "%-20s %12.0f %10.0f %10.3f %10.2f\n", m, r, p, r / br, p / bp }'
+	done
+	echo "(REQ/S x: requests/s relative to untraced, 1.000 = no loss; P99 x: wrk's client-side p99 relative to untraced)"
 }

@@ -38,16 +38,7 @@ TMP=$(mktemp -d /tmp/latscope-bench-redis.XXXXXX)
 REDIS_PID=""
 TRACER_PID=""
 
-# shellcheck disable=SC2317  # invoked by the trap
-cleanup() {
-	local pid
-	for pid in $TRACER_PID $REDIS_PID; do
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+trap server_bench_cleanup EXIT
 mount_tracefs
 
 # Starts MODE's tracer on TARGET_PID; returns once it is attached.

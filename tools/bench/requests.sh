@@ -57,7 +57,7 @@ TMP=$(mktemp -d /tmp/latscope-bench-req.XXXXXX)
 NGINX_PID=""
 TRACER_PID=""
 
-trap nginx_bench_cleanup EXIT
+trap server_bench_cleanup EXIT
 
 mount_tracefs
 
@@ -129,14 +129,6 @@ start_tracer() {
 	esac
 }
 
-# "Requests/sec: 12345.67" and the 99% line of --latency, in microseconds.
-parse_wrk() {
-	awk '/Requests\/sec:/ { rps = $2 }
-	     $1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
-	                   f = (u == "us") ? 1 : (u == "ms") ? 1000 : (u == "s") ? 1e6 : 0;
-	                   p99 = v * f }
-	     END { printf "%s %s\n", rps, p99 }' "$1"
-}
 
 
 LATSCOPE_MODES=(latscope-requests latscope-default latscope-budget latscope-syscalls)
@@ -166,17 +158,7 @@ for round in $(seq "$ROUNDS"); do
 	echo "  round $round/$ROUNDS done"
 done
 
-printf '\n%-20s %12s %10s %10s %10s\n' MODE "REQ/S" "P99 us" "REQ/S x" "P99 x"
-base_rps=$(cut -d' ' -f1 "$TMP/untraced.results" | median)
-base_p99=$(cut -d' ' -f2 "$TMP/untraced.results" | median)
-for mode in "${MODES[@]}"; do
-	[ -s "$TMP/$mode.results" ] || { printf '%-20s %12s\n' "$mode" "failed"; continue; }
-	rps=$(cut -d' ' -f1 "$TMP/$mode.results" | median)
-	p99=$(cut -d' ' -f2 "$TMP/$mode.results" | median)
-	awk -v m="$mode" -v r="$rps" -v p="$p99" -v br="$base_rps" -v bp="$base_p99" \
-		'BEGIN { printf "%-20s %12.0f %10.0f %10.3f %10.2f\n", m, r, p, r / br, p / bp }'
-done
-echo "(REQ/S x: requests/s relative to untraced, 1.000 = no loss; P99 x: wrk's client-side p99 relative to untraced)"
+wrk_ratio_table "${MODES[@]}"
 [ -z "$BASELINE" ] || echo "(baseline-*: $BASELINE)"
 
 # Pass 2 (in-kernel): with kernel.bpf_stats_enabled=1 the kernel times
